@@ -1,0 +1,83 @@
+/**
+ * Linear: y = x·W + b.
+ *
+ * Backward transposes explicitly and then multiplies untransposed: on wasm the
+ * transposed matmul falls back to a scalar loop that is 10–70× slower.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../rng';
+import { Backward, BackwardOptions, Cache, Forward, Module } from './module';
+
+export type LinearInit = 'default' | 'zero';
+
+let counter = 0;
+
+export class Linear implements Module {
+  readonly name: string;
+  readonly W: tf.Variable;
+  readonly b: tf.Variable | null;
+
+  /**
+   * @param init 'default' draws W and b from U(−1/√in, 1/√in) (PyTorch's default);
+   *   'zero' sets both to zero (a synthesizer's last layer, as in the paper).
+   */
+  constructor(
+    readonly inDim: number,
+    readonly outDim: number,
+    rng: Rng,
+    opts: { bias?: boolean; init?: LinearInit; name?: string } = {},
+  ) {
+    this.name = opts.name ?? `linear${counter++}`;
+    const bound = 1 / Math.sqrt(inDim);
+    const draw = (n: number) => {
+      const a = new Float32Array(n);
+      if (opts.init !== 'zero') for (let i = 0; i < n; i++) a[i] = (2 * rng.uniform() - 1) * bound;
+      return a;
+    };
+    this.W = tf.variable(tf.tensor2d(draw(inDim * outDim), [inDim, outDim]), true, `${this.name}/W`);
+    this.b = opts.bias === false ? null : tf.variable(tf.tensor1d(draw(outDim)), true, `${this.name}/b`);
+  }
+
+  params(): tf.Variable[] {
+    return this.b ? [this.W, this.b] : [this.W];
+  }
+
+  buffers(): tf.Variable[] {
+    return [];
+  }
+
+  forward(x: tf.Tensor): Forward {
+    const xm = x as tf.Tensor2D;
+    const y = this.b ? tf.add(tf.matMul(xm, this.W), this.b) : tf.matMul(xm, this.W);
+    return { y, cache: { x } };
+  }
+
+  backward(cache: Cache, dy: tf.Tensor, opts: BackwardOptions): Backward {
+    const x = cache.x as tf.Tensor2D;
+    const d = dy as tf.Tensor2D;
+    const grads: tf.Tensor[] = [];
+    if (opts.params) {
+      grads.push(tf.matMul(tf.transpose(x), d));
+      if (this.b) grads.push(tf.sum(d, 0));
+    }
+    return { dx: opts.dx ? matMulTransposeB(d, this.W as tf.Variable<tf.Rank.R2>) : null, grads };
+  }
+
+  outputShape(inputShape: number[]): number[] {
+    if (inputShape.length !== 1 || inputShape[0] !== this.inDim) {
+      throw new Error(`${this.name}: expects input [${this.inDim}], got [${inputShape}]`);
+    }
+    return [this.outDim];
+  }
+}
+
+/**
+ * a·bᵀ without the slow transposed kernel: transpose whichever side is cheaper.
+ * (a·bᵀ = (b·aᵀ)ᵀ, so for a large square b it pays to transpose a and the result.)
+ */
+export function matMulTransposeB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const costB = b.size;
+  const costA = a.size + a.shape[0] * b.shape[0];
+  if (costB <= costA) return tf.matMul(a, tf.transpose(b));
+  return tf.transpose(tf.matMul(b, tf.transpose(a))) as tf.Tensor2D;
+}

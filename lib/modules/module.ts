@@ -1,0 +1,50 @@
+/**
+ * The module contract: an explicit forward that returns what its backward needs,
+ * and an explicit backward (vector–Jacobian product). Writing backward by hand
+ * keeps transposed matmuls and BatchNorm's Tile kernel out of the hot path on
+ * wasm (see TOOLCHAIN.md), and lets BP(λ) reuse one forward for every gradient.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type Mode = 'train' | 'eval';
+
+/** Tensors saved by forward for backward; owned by the enclosing tf.tidy. */
+export type Cache = { [key: string]: tf.Tensor | Cache | Cache[] | boolean | undefined };
+
+export interface Forward {
+  y: tf.Tensor;
+  cache: Cache;
+}
+
+export interface Backward {
+  /** ∂(dy·y)/∂x, or null when not requested. */
+  dx: tf.Tensor | null;
+  /** Gradients aligned with params(); empty when not requested. */
+  grads: tf.Tensor[];
+}
+
+export interface BackwardOptions {
+  /** Compute the input gradient (false for the first layer: nothing below needs it). */
+  dx: boolean;
+  /** Compute the parameter gradients. */
+  params: boolean;
+}
+
+export interface Module {
+  readonly name: string;
+  /** Trainable parameters, in a fixed order. */
+  params(): tf.Variable[];
+  /** Non-trainable state (BatchNorm running statistics). */
+  buffers(): tf.Variable[];
+  forward(x: tf.Tensor, mode: Mode): Forward;
+  backward(cache: Cache, dy: tf.Tensor, opts: BackwardOptions): Backward;
+  /** Output shape (without batch) for an input shape (without batch). */
+  outputShape(inputShape: number[]): number[];
+}
+
+export const ALL: BackwardOptions = { dx: true, params: true };
+
+/** Number of trainable scalars. */
+export function countParams(m: { params(): tf.Variable[] }): number {
+  return m.params().reduce((s, p) => s + p.size, 0);
+}
