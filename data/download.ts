@@ -191,14 +191,17 @@ export async function downloadFile(url: string, dest: string, log: Log): Promise
   let got = 0;
   let lastReport = Date.now();
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  body.on('data', (chunk: Buffer) => {
-    got += chunk.length;
-    if (Date.now() - lastReport > 5000) {
-      lastReport = Date.now();
-      log(`  ${(got / 1e6).toFixed(1)} MB${total > 0 ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`);
+  async function* counted(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of source) {
+      got += chunk.length;
+      if (Date.now() - lastReport > 5000) {
+        lastReport = Date.now();
+        log(`  ${(got / 1e6).toFixed(1)} MB${total > 0 ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`);
+      }
+      yield chunk;
     }
-  });
-  await pipeline(body, fs.createWriteStream(part));
+  }
+  await pipeline(body, counted, fs.createWriteStream(part));
   if (total > 0 && got !== total) throw new Error(`GET ${url}: got ${got} bytes, server announced ${total}`);
   fs.renameSync(part, dest);
   log(`  downloaded ${(got / 1e6).toFixed(1)} MB to ${dest}`);

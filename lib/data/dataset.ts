@@ -69,7 +69,7 @@ export interface BatcherOptions {
  * because the order comes from our own Rng. Works on typed arrays only; see batchTensors.
  */
 export class Batcher {
-  /** Epochs completed so far. */
+  /** 0-based epoch of the batch last returned (it advances when the next epoch's first batch is drawn). */
   epoch = 0;
   private readonly rng: Rng;
   private readonly d: number;

@@ -1,7 +1,11 @@
 /**
  * 3×3 max and average pooling, stride 2, 'same' padding (28 → 14 → 7 → 4).
- * The backward uses tfjs's own pooling gradients (MaxPoolGrad and AvgPoolGrad
- * exist on wasm), through tf.grad, which re-runs the cheap forward.
+ *
+ * Average pooling differentiates through tfjs (AvgPoolGrad is right on every
+ * backend). Max pooling does not on wasm: tfjs-backend-wasm 4.22's MaxPoolGrad
+ * disagrees with finite differences once batch or channels exceed 1 (off by up
+ * to 6% in a directional derivative), so on wasm its backward is a plain loop
+ * that routes each output gradient to the first maximum of its window (TF's rule).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Backward, BackwardOptions, Cache, Forward, Module } from './module';
@@ -31,11 +35,48 @@ export class Pool implements Module {
   }
   backward(cache: Cache, dy: tf.Tensor, opts: BackwardOptions): Backward {
     if (!opts.dx) return { dx: null, grads: [] };
-    const dx = tf.grad((x: tf.Tensor) => this.apply(x as tf.Tensor4D))(cache.x as tf.Tensor4D, dy);
-    return { dx, grads: [] };
+    const x = cache.x as tf.Tensor4D;
+    if (this.kind === 'max' && tf.getBackend() === 'wasm') return { dx: maxPoolGrad(x, dy as tf.Tensor4D, this.size, this.stride), grads: [] };
+    return { dx: tf.grad((t: tf.Tensor) => this.apply(t as tf.Tensor4D))(x, dy), grads: [] };
   }
   outputShape(inputShape: number[]): number[] {
     const [h, w, c] = inputShape;
     return [Math.ceil(h / this.stride), Math.ceil(w / this.stride), c];
   }
+}
+
+/** Gradient of a 'same'-padded max pool: each dy goes to the first maximum of its window. */
+export function maxPoolGrad(x: tf.Tensor4D, dy: tf.Tensor4D, size: number, stride: number): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  const [, ho, wo] = dy.shape;
+  // TF's 'same' padding: the odd pixel goes at the end.
+  const padTop = Math.floor(Math.max((ho - 1) * stride + size - h, 0) / 2);
+  const padLeft = Math.floor(Math.max((wo - 1) * stride + size - w, 0) / 2);
+  const xv = x.dataSync();
+  const dyv = dy.dataSync();
+  const dx = new Float32Array(x.size);
+  for (let n = 0; n < b; n++) {
+    for (let oi = 0; oi < ho; oi++) {
+      const i0 = oi * stride - padTop;
+      for (let oj = 0; oj < wo; oj++) {
+        const j0 = oj * stride - padLeft;
+        const out = ((n * ho + oi) * wo + oj) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let i = Math.max(i0, 0); i < Math.min(i0 + size, h); i++) {
+            for (let j = Math.max(j0, 0); j < Math.min(j0 + size, w); j++) {
+              const idx = ((n * h + i) * w + j) * c + ch;
+              if (xv[idx] > best) {
+                best = xv[idx];
+                at = idx;
+              }
+            }
+          }
+          if (at >= 0) dx[at] += dyv[out + ch];
+        }
+      }
+    }
+  }
+  return tf.tensor4d(dx, x.shape);
 }

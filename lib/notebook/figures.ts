@@ -184,16 +184,22 @@ export async function rendererTimings(): Promise<{ launchMs: number; plotlyMs: n
 
 // ---------------------------------------------------------------------------------------------
 
-/** Typed arrays and nested arrays → plain JSON arrays (plotly JSON must be plain). */
+/**
+ * Plain JSON for plotly: typed arrays become arrays, non-finite numbers null, and non-integers
+ * are rounded to 6 significant digits (keeps committed notebooks small and diffs quiet).
+ */
 function plain(value: unknown): unknown {
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return null;
+    return Number.isInteger(value) ? value : Number(value.toPrecision(6));
+  }
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>, plain);
   if (Array.isArray(value)) return value.map(plain);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = plain(v);
     return out;
   }
-  if (typeof value === 'number' && !Number.isFinite(value)) return null;
   return value;
 }
 
@@ -267,12 +273,13 @@ function slug(s: string): string {
 }
 
 /**
- * Shows `fig` as one notebook output (plotly JSON + PNG + text). Outside a tslab kernel it
- * writes the PNG to $DNI_FIGURE_DIR when that is set. Returns the MIME bundle.
+ * Shows `fig` as one notebook output (plotly JSON + PNG + text). Inside a tslab kernel it
+ * returns undefined (tslab would print a returned value as a cell's last expression). Outside a
+ * kernel it writes the PNG to $DNI_FIGURE_DIR when that is set, and returns the MIME bundle.
  */
-export async function show(fig: Figure, opts: RenderOptions = {}): Promise<MimeBundle> {
+export async function show(fig: Figure, opts: RenderOptions = {}): Promise<MimeBundle | undefined> {
   const bundle = await mimeBundle(fig, opts);
-  if (displayBundle(bundle)) return bundle;
+  if (displayBundle(bundle)) return undefined;
   const dir = process.env.DNI_FIGURE_DIR;
   if (dir && typeof bundle['image/png'] === 'string') {
     fs.mkdirSync(dir, { recursive: true });

@@ -35,6 +35,6 @@ export {
 } from './tables';
 export { Progress, fmtDuration, type ProgressOptions, type ProgressEntry } from './progress';
 export { cachedRun, cachePath, canonicalJson, libraryVersion, type CacheOptions, type CacheEntry } from './cache';
-export { rebuild, staleSources, unloadDist, type RebuildResult, type RebuildOptions } from './rebuild';
+export { rebuild, rebuildLibrary, staleSources, unloadDist, type RebuildResult, type RebuildOptions } from './rebuild';
 export { displayBundle, inTslab, type MimeBundle } from './display';
 export { projectRoot } from './root';

@@ -99,11 +99,12 @@ export function tableBundle(table: ColumnTable, opts: TableOptions = {}): MimeBu
 }
 
 /**
- * Shows the table as one notebook output. Outside a tslab kernel it prints the text form
- * (unless `quiet`). Returns the MIME bundle.
+ * Shows the table as one notebook output and returns undefined (tslab would print a returned
+ * value). Outside a tslab kernel it prints the text form (unless `quiet`) and returns the bundle.
  */
-export function showTable(table: ColumnTable, opts: TableOptions = {}): MimeBundle {
+export function showTable(table: ColumnTable, opts: TableOptions = {}): MimeBundle | undefined {
   const bundle = tableBundle(table, opts);
-  if (!displayBundle(bundle) && !opts.quiet) console.log(bundle['text/plain']);
+  if (displayBundle(bundle)) return undefined;
+  if (!opts.quiet) console.log(bundle['text/plain']);
   return bundle;
 }

@@ -1,0 +1,221 @@
+#!/usr/bin/python3
+"""Execute the project's notebooks headless with the tslab (TypeScript) kernel.
+
+    npm run notebooks                                   # every notebooks/*.ipynb, in place
+    npm run notebooks -- notebooks/01-x.ipynb           # only these
+    DNI_SCALE=smoke npm run notebooks -- --out /tmp/nb  # executed copies go to /tmp/nb
+
+Runs on Debian's /usr/bin/python3 (nbclient from `bash environment/setup-debian.sh`), or on any
+python with `pip install nbclient`. Steps:
+  1. build the library (`npx tsc -p tsconfig.json`) so notebooks import fresh dist/ code;
+  2. execute each notebook with nbclient, kernel "tslab" found through
+     JUPYTER_PATH=<repo>/environment, cwd = the notebook's folder, scale from DNI_SCALE;
+  3. on success, write it back (or to --out) with outputs and execution counts, without noisy
+     metadata (timings, widget state), as indent-1 JSON like Jupyter;
+     on a failing cell, print its source head and error text (tslab puts TypeScript errors in
+     the cell's stderr stream) and exit non-zero, leaving the notebook file untouched.
+"""
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENV_DIR = os.path.join(ROOT, "environment")
+SCALES = ("smoke", "cpu", "paper")
+# Per-cell timeout in seconds by scale (None: no limit). --timeout overrides.
+DEFAULT_TIMEOUTS = {"smoke": 600, "cpu": 4 * 3600, "paper": None}
+KERNELSPEC = {"name": "tslab", "display_name": "TypeScript (tslab)", "language": "typescript"}
+SETUP_HINT = (
+    "run `bash environment/setup-debian.sh` (Debian, as root), or `pip install nbclient` "
+    "elsewhere; note that Debian's packages are on /usr/bin/python3, not on a pyenv/conda python3"
+)
+
+
+def die(msg, code=2):
+    print(f"run-notebooks: {msg}", file=sys.stderr)
+    sys.exit(code)
+
+
+try:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+except ImportError as e:  # pragma: no cover - depends on the machine
+    # `npm run notebooks` calls the python3 first on PATH (on Debian machines with pyenv or
+    # conda, not the one apt installed nbclient for): retry once on Debian's python.
+    debian = "/usr/bin/python3"
+    if (os.path.realpath(sys.executable) != os.path.realpath(debian) and os.access(debian, os.X_OK)
+            and not os.environ.get("DNI_NOTEBOOKS_REEXEC")):
+        os.environ["DNI_NOTEBOOKS_REEXEC"] = "1"
+        os.execv(debian, [debian, os.path.abspath(__file__)] + sys.argv[1:])
+    die(f"nbclient/nbformat not importable by {sys.executable} ({e}); {SETUP_HINT}")
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("notebooks", nargs="*", help="notebooks to run (default: notebooks/*.ipynb)")
+    p.add_argument("--out", metavar="DIR", help="write executed copies to DIR instead of in place")
+    p.add_argument("--scale", choices=SCALES, help="sets DNI_SCALE (default: $DNI_SCALE, else cpu)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="per-cell timeout; 0 = none (default by scale: smoke 600, cpu 14400, paper none)")
+    p.add_argument("--startup-timeout", type=float, default=120, metavar="SECONDS",
+                   help="kernel start timeout (default 120)")
+    p.add_argument("--no-build", action="store_true", help="skip `npx tsc -p tsconfig.json`")
+    return p.parse_args()
+
+
+def resolve_scale(arg):
+    raw = arg if arg is not None else os.environ.get("DNI_SCALE", "").strip()
+    if raw == "":
+        return "cpu"
+    if raw.lower() not in SCALES:
+        die(f"DNI_SCALE={raw!r} is not a scale; choose one of {', '.join(SCALES)}")
+    return raw.lower()
+
+
+def build():
+    t0 = time.time()
+    r = subprocess.run(["npx", "--no-install", "tsc", "-p", "tsconfig.json"], cwd=ROOT,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(r.stdout + r.stderr)
+        die("the library build (npx tsc -p tsconfig.json) failed; notebooks not run "
+            "(fix the errors above, or pass --no-build to run on the existing dist/)", 1)
+    print(f"build: tsc -p tsconfig.json ({time.time() - t0:.1f} s)", flush=True)
+
+
+def clean(nb):
+    """Drops noisy metadata; keeps outputs, execution counts, kernelspec and language_info."""
+    md = nb.metadata
+    for key in ("widgets", "papermill", "toc", "varInspector", "vscode", "execution"):
+        md.pop(key, None)
+    md["kernelspec"] = dict(KERNELSPEC)
+    for i, cell in enumerate(nb.cells):
+        for key in ("execution", "ExecuteTime", "papermill", "collapsed", "scrolled", "jupyter"):
+            cell.metadata.pop(key, None)
+        if nb.nbformat == 4 and nb.nbformat_minor >= 5 and "id" not in cell:
+            cell["id"] = f"cell-{i}"
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for out in cell.outputs:
+            out.pop("transient", None)
+            if out.get("output_type") in ("display_data", "execute_result"):
+                out.setdefault("metadata", {})
+            if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                    and merged[-1].get("name") == out.get("name")):
+                merged[-1]["text"] += out["text"]
+            else:
+                merged.append(out)
+        cell.outputs = merged
+    return nb
+
+
+def write_notebook(nb, path):
+    text = nbformat.writes(nb)  # indent 1, sorted keys, like Jupyter
+    if not text.endswith("\n"):
+        text += "\n"
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def report_failure(path, cell, index, err):
+    src = cell.source if cell is not None else ""
+    lines = src.splitlines()
+    print(f"\n{path}: cell {index} failed", file=sys.stderr)
+    print("---- cell source (head) ----", file=sys.stderr)
+    for line in lines[:15]:
+        print(f"  {line}", file=sys.stderr)
+    if len(lines) > 15:
+        print(f"  ... ({len(lines) - 15} more lines)", file=sys.stderr)
+    print("---- error ----", file=sys.stderr)
+    shown = False
+    for out in (cell.outputs if cell is not None else []):
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            sys.stderr.write(out["text"] if out["text"].endswith("\n") else out["text"] + "\n")
+            shown = True
+        elif out.get("output_type") == "error":
+            tb = "\n".join(out.get("traceback") or []) or f"{out.get('ename')}: {out.get('evalue')}"
+            print(tb, file=sys.stderr)
+            shown = True
+    if not shown:
+        # Timeouts, dead kernels, or a kernel that wrote nothing: fall back to nbclient's message.
+        print(str(err).strip()[-4000:], file=sys.stderr)
+
+
+def run_one(path, out_dir, timeout, startup_timeout):
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    current = {"index": None}
+
+    def on_cell_execute(cell, cell_index):
+        current["index"] = cell_index
+
+    client = NotebookClient(
+        nb,
+        kernel_name="tslab",
+        timeout=timeout,
+        startup_timeout=startup_timeout,
+        record_timing=False,
+        allow_errors=False,
+        resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
+        on_cell_execute=on_cell_execute,
+    )
+    t0 = time.time()
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+        i = current["index"]
+        report_failure(path, nb.cells[i] if i is not None else None, i, e)
+        print(f"{path}: FAILED after {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
+        return False
+    dest = os.path.join(out_dir, os.path.basename(path)) if out_dir else path
+    write_notebook(clean(nb), dest)
+    where = "" if dest == path else f" -> {dest}"
+    print(f"{path}: ok in {time.time() - t0:.1f} s{where}", flush=True)
+    return True
+
+
+def main():
+    args = parse_args()
+    scale = resolve_scale(args.scale)
+    timeout = DEFAULT_TIMEOUTS[scale] if args.timeout is None else (None if args.timeout <= 0 else args.timeout)
+
+    paths = args.notebooks or sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
+    for p in paths:
+        if not p.endswith(".ipynb") or not os.path.isfile(p):
+            die(f"not a notebook file: {p}")
+    if not paths:
+        print("run-notebooks: no notebooks found in notebooks/")
+        return 0
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+
+    # The kernel (started by nbclient) inherits this environment.
+    os.environ["DNI_SCALE"] = scale
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [ENV_DIR] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+
+    if not args.no_build:
+        build()
+    limit = "none" if timeout is None else f"{timeout:g} s"
+    print(f"scale: {scale} (DNI_SCALE), per-cell timeout: {limit}, {len(paths)} notebook(s)", flush=True)
+
+    t0 = time.time()
+    failed = [p for p in paths if not run_one(p, args.out, timeout, args.startup_timeout)]
+    print(f"{len(paths) - len(failed)} of {len(paths)} notebook(s) ok in {time.time() - t0:.1f} s", flush=True)
+    if failed:
+        print("failed: " + ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
