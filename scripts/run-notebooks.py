@@ -66,6 +66,7 @@ def parse_args():
     p.add_argument("--startup-timeout", type=float, default=120, metavar="SECONDS",
                    help="kernel start timeout (default 120)")
     p.add_argument("--no-build", action="store_true", help="skip `npx tsc -p tsconfig.json`")
+    p.add_argument("-v", "--verbose", action="store_true", help="print each cell's wall time")
     return p.parse_args()
 
 
@@ -150,13 +151,22 @@ def report_failure(path, cell, index, err):
         print(str(err).strip()[-4000:], file=sys.stderr)
 
 
-def run_one(path, out_dir, timeout, startup_timeout):
+def run_one(path, out_dir, timeout, startup_timeout, verbose=False):
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    current = {"index": None}
+    current = {"index": None, "start": None}
 
     def on_cell_execute(cell, cell_index):
         current["index"] = cell_index
+        current["start"] = time.time()
+        if verbose and cell_index == next(i for i, c in enumerate(nb.cells) if c.cell_type == "code"):
+            print(f"  kernel ready after {current['start'] - t0:.1f} s", flush=True)
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        current["end"] = time.time()
+        if verbose:
+            head = (cell.source.strip().splitlines() or [""])[0][:60]
+            print(f"  cell {cell_index:2d}: {time.time() - current['start']:6.1f} s  {head}", flush=True)
 
     client = NotebookClient(
         nb,
@@ -167,6 +177,7 @@ def run_one(path, out_dir, timeout, startup_timeout):
         allow_errors=False,
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
         on_cell_execute=on_cell_execute,
+        on_cell_executed=on_cell_executed,
     )
     t0 = time.time()
     try:
@@ -179,6 +190,8 @@ def run_one(path, out_dir, timeout, startup_timeout):
     dest = os.path.join(out_dir, os.path.basename(path)) if out_dir else path
     write_notebook(clean(nb), dest)
     where = "" if dest == path else f" -> {dest}"
+    if verbose and current.get("end"):
+        print(f"  after the last cell (kernel shutdown, write): {time.time() - current['end']:.1f} s", flush=True)
     print(f"{path}: ok in {time.time() - t0:.1f} s{where}", flush=True)
     return True
 
@@ -209,7 +222,7 @@ def main():
     print(f"scale: {scale} (DNI_SCALE), per-cell timeout: {limit}, {len(paths)} notebook(s)", flush=True)
 
     t0 = time.time()
-    failed = [p for p in paths if not run_one(p, args.out, timeout, args.startup_timeout)]
+    failed = [p for p in paths if not run_one(p, args.out, timeout, args.startup_timeout, args.verbose)]
     print(f"{len(paths) - len(failed)} of {len(paths)} notebook(s) ok in {time.time() - t0:.1f} s", flush=True)
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)

@@ -68,6 +68,9 @@ describe('BP(λ)', function () {
     try {
       const t = new BPLambdaTrainer(spec(CNN, [1, 1]));
       const { x, y } = batch(CNN, 6, 2);
+      // The reference forward is the same function as the library's.
+      const logits = t.units.reduce((h, u) => u.layer.forward(h, 'train').y, x);
+      assertClose(logits, refActivations(t, x).pop()!, 1e-5, 'CNN logits');
       const vars = t.layerParams().flat();
       const ref = tf.variableGrads(() => refLoss(refActivations(t, x).pop()!, y), vars);
       const cap = t.stepCapture(x, y);

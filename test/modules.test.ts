@@ -12,7 +12,7 @@ import { Module } from '../lib/modules/module';
 import { Linear } from '../lib/modules/linear';
 import { BatchNorm } from '../lib/modules/batchnorm';
 import { Conv2d, conv2dFilterGrad } from '../lib/modules/conv2d';
-import { maxPoolGrad, Pool } from '../lib/modules/pool';
+import { poolGrad, Pool } from '../lib/modules/pool';
 import { Rng } from '../lib/rng';
 import { assertClose } from './reference';
 
@@ -127,7 +127,7 @@ describe('modules: backward vs central finite differences', function () {
     const shape: [number, number, number, number] = [3, 28, 28, 4];
     const xv = rng.normals(3 * 28 * 28 * 4);
     const dyv = rng.normals(3 * 14 * 14 * 4);
-    const ours = tf.tidy(() => maxPoolGrad(tf.tensor4d(xv, shape), tf.tensor4d(dyv, [3, 14, 14, 4]), 3, 2).dataSync());
+    const ours = tf.tidy(() => poolGrad('max', tf.tensor4d(xv, shape), tf.tensor4d(dyv, [3, 14, 14, 4]), 3, 2).dataSync());
     const before = tf.getBackend();
     await tf.setBackend('cpu');
     let ref: Float32Array;

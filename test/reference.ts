@@ -26,11 +26,36 @@ export function refModule(m: Module, x: tf.Tensor): tf.Tensor {
   if (m instanceof ReLU) return tf.relu(x);
   if (m instanceof Flatten) return tf.reshape(x, [x.shape[0], -1]);
   if (m instanceof Conv2d) return tf.add(tf.conv2d(x as tf.Tensor4D, m.W as tf.Tensor4D, 1, 'same'), m.b);
-  if (m instanceof Pool) {
-    return m.kind === 'max' ? tf.maxPool(x as tf.Tensor4D, m.size, m.stride, 'same') : tf.avgPool(x as tf.Tensor4D, m.size, m.stride, 'same');
-  }
+  if (m instanceof Pool) return m.kind === 'max' ? tf.maxPool(x as tf.Tensor4D, m.size, m.stride, 'same') : refAvgPool(x as tf.Tensor4D, m.size, m.stride);
   if (m instanceof Sequential) return m.modules.reduce((h, mm) => refModule(mm, h), x);
   throw new Error(`no reference for ${m.name}`);
+}
+
+/**
+ * 'same' average pooling (the mean of a window's in-image pixels) built as a
+ * 'valid' pool over a zero-padded input, rescaled by window size / in-image count.
+ * tfjs's own AvgPoolGrad for 'same' divides by the full window at the borders.
+ */
+function refAvgPool(x: tf.Tensor4D, size: number, stride: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const pads = (n: number): [number, number] => {
+    const total = Math.max((Math.ceil(n / stride) - 1) * stride + size - n, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  };
+  const [pt, pb] = pads(h);
+  const [pl, pr] = pads(w);
+  const ho = Math.ceil(h / stride);
+  const wo = Math.ceil(w / stride);
+  const scale = new Float32Array(ho * wo);
+  for (let i = 0; i < ho; i++) {
+    for (let j = 0; j < wo; j++) {
+      const rows = Math.min(i * stride - pt + size, h) - Math.max(i * stride - pt, 0);
+      const cols = Math.min(j * stride - pl + size, w) - Math.max(j * stride - pl, 0);
+      scale[i * wo + j] = (size * size) / (rows * cols);
+    }
+  }
+  const pooled = tf.avgPool(tf.pad(x, [[0, 0], [pt, pb], [pl, pr], [0, 0]]), size, stride, 'valid');
+  return tf.mul(pooled, tf.tensor4d(scale, [1, ho, wo, 1]));
 }
 
 /** Mean softmax cross-entropy through tfjs's own ops. */

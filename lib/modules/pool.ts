@@ -1,11 +1,13 @@
 /**
  * 3×3 max and average pooling, stride 2, 'same' padding (28 → 14 → 7 → 4).
  *
- * Average pooling differentiates through tfjs (AvgPoolGrad is right on every
- * backend). Max pooling does not on wasm: tfjs-backend-wasm 4.22's MaxPoolGrad
- * disagrees with finite differences once batch or channels exceed 1 (off by up
- * to 6% in a directional derivative), so on wasm its backward is a plain loop
- * that routes each output gradient to the first maximum of its window (TF's rule).
+ * tfjs 4.22's pooling gradients cannot be trusted off the native backend:
+ * - wasm's MaxPoolGrad disagrees with finite differences once batch or channels
+ *   exceed 1 (the cpu backend's is right);
+ * - AvgPoolGrad (wasm and cpu) divides by the full window at the borders, while
+ *   the forward averages only the in-image pixels of a 'same'-padded window.
+ * So on wasm and cpu the backward is a plain loop over windows, written from the
+ * forward's definition; the native TensorFlow backend keeps its own kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Backward, BackwardOptions, Cache, Forward, Module } from './module';
@@ -36,8 +38,8 @@ export class Pool implements Module {
   backward(cache: Cache, dy: tf.Tensor, opts: BackwardOptions): Backward {
     if (!opts.dx) return { dx: null, grads: [] };
     const x = cache.x as tf.Tensor4D;
-    if (this.kind === 'max' && tf.getBackend() === 'wasm') return { dx: maxPoolGrad(x, dy as tf.Tensor4D, this.size, this.stride), grads: [] };
-    return { dx: tf.grad((t: tf.Tensor) => this.apply(t as tf.Tensor4D))(x, dy), grads: [] };
+    if (tf.getBackend() === 'tensorflow') return { dx: tf.grad((t: tf.Tensor) => this.apply(t as tf.Tensor4D))(x, dy), grads: [] };
+    return { dx: poolGrad(this.kind, x, dy as tf.Tensor4D, this.size, this.stride), grads: [] };
   }
   outputShape(inputShape: number[]): number[] {
     const [h, w, c] = inputShape;
@@ -45,8 +47,11 @@ export class Pool implements Module {
   }
 }
 
-/** Gradient of a 'same'-padded max pool: each dy goes to the first maximum of its window. */
-export function maxPoolGrad(x: tf.Tensor4D, dy: tf.Tensor4D, size: number, stride: number): tf.Tensor4D {
+/**
+ * Gradient of a 'same'-padded pool. Max: each dy goes to the first maximum of its
+ * window (TF's rule). Average: each dy is shared equally by the window's in-image pixels.
+ */
+export function poolGrad(kind: PoolKind, x: tf.Tensor4D, dy: tf.Tensor4D, size: number, stride: number): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
   const [, ho, wo] = dy.shape;
   // TF's 'same' padding: the odd pixel goes at the end.
@@ -61,6 +66,17 @@ export function maxPoolGrad(x: tf.Tensor4D, dy: tf.Tensor4D, size: number, strid
       for (let oj = 0; oj < wo; oj++) {
         const j0 = oj * stride - padLeft;
         const out = ((n * ho + oi) * wo + oj) * c;
+        if (kind === 'avg') {
+          const iLo = Math.max(i0, 0), iHi = Math.min(i0 + size, h), jLo = Math.max(j0, 0), jHi = Math.min(j0 + size, w);
+          const inv = 1 / ((iHi - iLo) * (jHi - jLo));
+          for (let i = iLo; i < iHi; i++) {
+            for (let j = jLo; j < jHi; j++) {
+              const base = ((n * h + i) * w + j) * c;
+              for (let ch = 0; ch < c; ch++) dx[base + ch] += dyv[out + ch] * inv;
+            }
+          }
+          continue;
+        }
         for (let ch = 0; ch < c; ch++) {
           let best = -Infinity;
           let at = -1;

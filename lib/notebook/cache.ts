@@ -8,7 +8,7 @@
  * JSON of the config and the library version (package.json version + a hash of the lib/ sources,
  * lib/notebook excepted), so a changed config or library recomputes. A corrupt or partial entry
  * is reported (naming the file) and recomputed, never used. DNI_CACHE=off disables reading
- * (results are still written).
+ * (results are still written); DNI_RESULTS_DIR moves the folder (tests use a temporary one).
  *
  * Results must be plain JSON: objects, arrays, strings, booleans, numbers. Non-finite numbers
  * become null, as in JSON; the value returned on a miss is the stored (round-tripped) one, so a
@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { projectRoot } from './root';
 
 export interface CacheOptions {
-  /** Folder for entries (default: <project root>/results). */
+  /** Folder for entries (default: $DNI_RESULTS_DIR, else <project root>/results). */
   dir?: string;
   /** Recompute even if a valid entry exists (the new result replaces it). */
   force?: boolean;
@@ -132,7 +132,7 @@ function safeName(name: string): string {
 
 /** The file an entry for (name, config) is stored in. */
 export function cachePath(name: string, config: object, opts: CacheOptions = {}): string {
-  const dir = opts.dir ?? path.join(projectRoot(), 'results');
+  const dir = opts.dir ?? (process.env.DNI_RESULTS_DIR || path.join(projectRoot(), 'results'));
   const key = sha256(canonicalJson({ config, libraryVersion: libraryVersion() })).slice(0, 16);
   return path.join(dir, `${safeName(name)}-${key}.json`);
 }

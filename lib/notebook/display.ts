@@ -18,14 +18,19 @@ type DisplayWriter = (
 
 const TSLAB_JUPYTER = /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/;
 
-/** The running tslab kernel's display writer, or null outside a tslab kernel. */
-function tslabWriter(): DisplayWriter | null {
+/** The running tslab kernel's `tslab/dist/jupyter.js` exports, or null outside a tslab kernel. */
+export function tslabJupyter(): Record<string, unknown> | null {
   for (const [file, mod] of Object.entries(require.cache)) {
     if (!TSLAB_JUPYTER.test(file)) continue;
-    const writer = (mod?.exports as { lastWriteDisplayData?: unknown } | undefined)?.lastWriteDisplayData;
-    if (typeof writer === 'function') return writer as DisplayWriter;
+    const exports = mod?.exports as Record<string, unknown> | undefined;
+    if (typeof exports?.lastWriteDisplayData === 'function') return exports;
   }
   return null;
+}
+
+/** The running tslab kernel's display writer, or null outside a tslab kernel. */
+function tslabWriter(): DisplayWriter | null {
+  return (tslabJupyter()?.lastWriteDisplayData as DisplayWriter | undefined) ?? null;
 }
 
 /** True when running inside a tslab kernel that is executing a cell. */

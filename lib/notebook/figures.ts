@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { displayBundle, inTslab, type MimeBundle } from './display';
+import { displayBundle, inTslab, tslabJupyter, type MimeBundle } from './display';
 
 /** One plotly trace (`{type, name, x, y, mode, ...}`); passed to plotly as is. */
 export type Trace = Record<string, unknown> & { name?: string; x?: ArrayLike<unknown>; y?: ArrayLike<unknown> };
@@ -139,6 +139,18 @@ function installExitHook(): void {
   // Make SIGTERM/SIGHUP exit as they would by default, so that the 'exit' handler runs.
   for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     if (process.listenerCount(signal) === 0) process.once(signal, () => process.exit(code));
+  }
+  // On a shutdown request tslab closes its sockets and waits for node's event loop to drain,
+  // which the browser's pipes prevent (Jupyter then kills the kernel after a few seconds).
+  // Close the browser when tslab closes its server.
+  const server = (tslabJupyter()?.ZmqServer as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+  const close = server?.close;
+  if (server && typeof close === 'function' && !server.dniClosesFigures) {
+    server.close = function (this: unknown, ...args: unknown[]) {
+      void closeFigures();
+      return (close as (...a: unknown[]) => unknown).apply(this, args);
+    };
+    server.dniClosesFigures = true;
   }
 }
 
@@ -329,7 +341,7 @@ export function lineFigure(spec: LineFigureSpec): Figure {
     layout: {
       title: { text: spec.title },
       xaxis: { title: { text: spec.xTitle } },
-      yaxis: { title: { text: spec.yTitle }, ...(spec.logY ? { type: 'log' } : {}) },
+      yaxis: { title: { text: spec.yTitle }, ...(spec.logY ? { type: 'log', exponentformat: 'power' } : {}) },
       width: spec.width ?? DEFAULT_WIDTH,
       height: spec.height ?? DEFAULT_HEIGHT,
       margin: { l: 70, r: 20, t: 50, b: 50 },
