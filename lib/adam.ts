@@ -36,8 +36,8 @@ export class Adam {
     readonly params: tf.Variable[],
     readonly spec: AdamSpec,
   ) {
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.v = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
   }
 
   /** One update; call inside tf.tidy (the gradients are not disposed here). */

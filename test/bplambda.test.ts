@@ -1,13 +1,14 @@
 /**
  * BP(λ) identities (paper A.1–A.2), each checked against tfjs autodiff of
- * reference forward passes (test/reference.ts) that share no backward code.
+ * reference forward passes (lib/reference.ts) that share no backward code.
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { Connection, NetworkSpec, trainerSpec, TrainerSpec } from '../lib/config';
 import { Rng } from '../lib/rng';
 import { BPLambdaTrainer, disposeCapture } from '../lib/trainer';
-import { assertClose, refLoss, refModule, vjp } from './reference';
+import { refLoss, refModule, vjp } from '../lib/reference';
+import { assertClose } from './assert';
 
 const FCN: NetworkSpec = { kind: 'fcn', input: 12, hidden: [10, 9, 8], classes: 5 };
 const CNN: NetworkSpec = { kind: 'cnn', input: [8, 8, 2], filters: [3, 4], pools: ['max', 'avg'], kernel: 5, classes: 4 };

@@ -14,7 +14,7 @@ import { BatchNorm } from '../lib/modules/batchnorm';
 import { Conv2d, conv2dFilterGrad } from '../lib/modules/conv2d';
 import { poolGrad, Pool } from '../lib/modules/pool';
 import { Rng } from '../lib/rng';
-import { assertClose } from './reference';
+import { assertClose } from './assert';
 
 function randn(rng: Rng, shape: number[], std = 1): tf.Tensor {
   return tf.tensor(rng.normals(shape.reduce((a, b) => a * b, 1), std), shape);
@@ -104,7 +104,7 @@ describe('modules: backward vs central finite differences', function () {
     const ours = tf.tidy(() => conv2dFilterGrad(tf.tensor4d(xv, [3, 7, 7, 4]), tf.tensor4d(dyv, [3, 7, 7, 5]), 5).dataSync());
     const before = tf.getBackend();
     await tf.setBackend('cpu');
-    let ref: Float32Array;
+    let ref: tf.TypedArray;
     try {
       // The filter gradient of a convolution does not depend on the filter's value.
       ref = tf.tidy(() => {
@@ -130,9 +130,9 @@ describe('modules: backward vs central finite differences', function () {
     const ours = tf.tidy(() => poolGrad('max', tf.tensor4d(xv, shape), tf.tensor4d(dyv, [3, 14, 14, 4]), 3, 2).dataSync());
     const before = tf.getBackend();
     await tf.setBackend('cpu');
-    let ref: Float32Array;
+    let ref: tf.TypedArray;
     try {
-      ref = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 3, 2, 'same'))(tf.tensor4d(xv, shape), tf.tensor4d(dyv, [3, 14, 14, 4])).dataSync() as Float32Array);
+      ref = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 3, 2, "same"))(tf.tensor4d(xv, shape), tf.tensor4d(dyv, [3, 14, 14, 4])).dataSync());
     } finally {
       await tf.setBackend(before);
     }

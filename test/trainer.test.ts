@@ -8,7 +8,7 @@ import { lambdasFor, Method, METHODS, NetworkSpec, trainerSpec, TrainerSpec } fr
 import { ConfigError } from '../lib/errors';
 import { Rng } from '../lib/rng';
 import { BPLambdaTrainer } from '../lib/trainer';
-import { assertClose } from './reference';
+import { assertClose } from './assert';
 
 function data(shape: number[], b: number, seed: number): { x: tf.Tensor; y: tf.Tensor1D } {
   const rng = new Rng(seed);
@@ -52,6 +52,17 @@ describe('trainer', function () {
       }
       tf.dispose([x, y]);
     }
+  });
+
+  it('building, training and disposing a trainer frees all its memory', () => {
+    const before = tf.memory();
+    const t = new BPLambdaTrainer(methodSpec('cdni', mnistFcn(3, 16)));
+    const { x, y } = data([784], 8, 2);
+    t.step(x, y);
+    tf.dispose([x, y]);
+    t.dispose();
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal(tf.memory().numBytes, before.numBytes);
   });
 
   it('the same seed gives the same run; another seed does not', () => {
@@ -105,7 +116,7 @@ describe('trainer', function () {
     const b = tf.train.adam(spec.lr, spec.beta1, spec.beta2, spec.eps);
     for (const g of grads) {
       tf.tidy(() => a.apply([tf.tensor(g, [3, 4])]));
-      b.applyGradients({ [theirs.name]: tf.tensor(g, [3, 4]) });
+      b.applyGradients([{ name: theirs.name, tensor: tf.tensor(g, [3, 4]) }]);
     }
     assertClose(ours, theirs, 1e-5, 'Adam parameters');
     assert.equal(learningRate(ADAM_DEFAULTS, 299999), 3e-5);

@@ -7,7 +7,7 @@
  * backward, because tfjs's autodiff of BN hits a slow Tile kernel on wasm.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Backward, BackwardOptions, Cache, Forward, Mode, Module } from './module';
+import { Backward, BackwardOptions, Cache, Forward, Mode, Module, makeVariable } from './module';
 
 let counter = 0;
 
@@ -23,10 +23,10 @@ export class BatchNorm implements Module {
     readonly opts: { eps?: number; momentum?: number; name?: string } = {},
   ) {
     this.name = opts.name ?? `bn${counter++}`;
-    this.gamma = tf.variable(tf.ones([features]), true, `${this.name}/gamma`);
-    this.beta = tf.variable(tf.zeros([features]), true, `${this.name}/beta`);
-    this.runningMean = tf.variable(tf.zeros([features]), false, `${this.name}/runningMean`);
-    this.runningVar = tf.variable(tf.ones([features]), false, `${this.name}/runningVar`);
+    this.gamma = makeVariable(() => tf.ones([features]), true, `${this.name}/gamma`);
+    this.beta = makeVariable(() => tf.zeros([features]), true, `${this.name}/beta`);
+    this.runningMean = makeVariable(() => tf.zeros([features]), false, `${this.name}/runningMean`);
+    this.runningVar = makeVariable(() => tf.ones([features]), false, `${this.name}/runningVar`);
   }
 
   get eps(): number {

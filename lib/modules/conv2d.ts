@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
-import { Backward, BackwardOptions, Cache, Forward, Module } from './module';
+import { Backward, BackwardOptions, Cache, Forward, Module, makeVariable } from './module';
 
 let counter = 0;
 
@@ -34,8 +34,8 @@ export class Conv2d implements Module {
       if (opts.init !== 'zero') for (let i = 0; i < n; i++) a[i] = (2 * rng.uniform() - 1) * bound;
       return a;
     };
-    this.W = tf.variable(tf.tensor4d(draw(kernel * kernel * inChannels * outChannels), [kernel, kernel, inChannels, outChannels]), true, `${this.name}/W`);
-    this.b = tf.variable(tf.tensor1d(draw(outChannels)), true, `${this.name}/b`);
+    this.W = makeVariable(() => tf.tensor4d(draw(kernel * kernel * inChannels * outChannels), [kernel, kernel, inChannels, outChannels]), true, `${this.name}/W`);
+    this.b = makeVariable(() => tf.tensor1d(draw(outChannels)), true, `${this.name}/b`);
   }
 
   params(): tf.Variable[] {

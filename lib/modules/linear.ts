@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
-import { Backward, BackwardOptions, Cache, Forward, Module } from './module';
+import { Backward, BackwardOptions, Cache, Forward, Module, makeVariable } from './module';
 
 export type LinearInit = 'default' | 'zero';
 
@@ -34,8 +34,8 @@ export class Linear implements Module {
       if (opts.init !== 'zero') for (let i = 0; i < n; i++) a[i] = (2 * rng.uniform() - 1) * bound;
       return a;
     };
-    this.W = tf.variable(tf.tensor2d(draw(inDim * outDim), [inDim, outDim]), true, `${this.name}/W`);
-    this.b = opts.bias === false ? null : tf.variable(tf.tensor1d(draw(outDim)), true, `${this.name}/b`);
+    this.W = makeVariable(() => tf.tensor2d(draw(inDim * outDim), [inDim, outDim]), true, `${this.name}/W`);
+    this.b = opts.bias === false ? null : makeVariable(() => tf.tensor1d(draw(outDim)), true, `${this.name}/b`);
   }
 
   params(): tf.Variable[] {

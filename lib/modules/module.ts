@@ -48,3 +48,19 @@ export const ALL: BackwardOptions = { dx: true, params: true };
 export function countParams(m: { params(): tf.Variable[] }): number {
   return m.params().reduce((s, p) => s + p.size, 0);
 }
+
+/**
+ * tfjs registers variables by name, process-wide: a second network built with
+ * the same layer names (a notebook comparing four runs) would collide. This
+ * returns `base`, or `base#2`, `base#3`, … for the first unused name.
+ */
+export function uniqueVariableName(base: string): string {
+  const taken = tf.engine().registeredVariables;
+  if (!(base in taken)) return base;
+  for (let i = 2; ; i++) if (!(`${base}#${i}` in taken)) return `${base}#${i}`;
+}
+
+/** A variable from an initial value that is freed at once (tf.variable alone keeps the initial tensor alive). */
+export function makeVariable(init: () => tf.Tensor, trainable: boolean, name: string): tf.Variable {
+  return tf.tidy(() => tf.variable(init(), trainable, uniqueVariableName(name)));
+}

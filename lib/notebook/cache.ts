@@ -36,9 +36,12 @@ export interface CacheEntry<R> {
   checksum: string;
 }
 
-/** JSON with object keys sorted at every level; throws on values JSON cannot hold. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(toPlain(value, '$'));
+/**
+ * JSON with object keys sorted at every level; throws on values JSON cannot hold, naming where
+ * (`where` names the root in that message).
+ */
+export function canonicalJson(value: unknown, where = '$'): string {
+  return JSON.stringify(toPlain(value, where));
 }
 
 function toPlain(value: unknown, where: string): unknown {
@@ -193,9 +196,9 @@ function rel(file: string): string {
 export async function cachedRun<R>(name: string, config: object, compute: () => Promise<R>, opts: CacheOptions = {}): Promise<R> {
   let configJson: string;
   try {
-    configJson = canonicalJson(config);
+    configJson = canonicalJson(config, 'config');
   } catch (e) {
-    throw new Error(`cachedRun(${name}): the config must be plain JSON: ${(e as Error).message}`);
+    throw new Error(`cachedRun(${name}): the config must be plain JSON (${(e as Error).message})`);
   }
   const version = libraryVersion();
   const file = cachePath(name, config, opts);
@@ -217,9 +220,9 @@ export async function cachedRun<R>(name: string, config: object, compute: () => 
   const raw = await compute();
   let result: R;
   try {
-    result = JSON.parse(canonicalJson(raw)) as R;
+    result = JSON.parse(canonicalJson(raw, 'result')) as R;
   } catch (e) {
-    throw new Error(`cachedRun(${name}): the result must be plain JSON: ${(e as Error).message}`);
+    throw new Error(`cachedRun(${name}): the result must be plain JSON (${(e as Error).message})`);
   }
   const body = { config: JSON.parse(configJson) as unknown, libraryVersion: version, result, createdAt: new Date().toISOString() };
   const entry: CacheEntry<R> = { ...body, checksum: checksumOf(body) };

@@ -48,9 +48,14 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
-/** Where chromium is looked for: $DNI_CHROMIUM, then Debian's and other usual paths. */
+/**
+ * The chromium used for PNGs: $DNI_CHROMIUM (a path; `none` disables PNGs), else Debian's
+ * /usr/bin/chromium or another usual path; null when none is found.
+ */
 export function chromiumPath(): string | null {
-  const candidates = [process.env.DNI_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const env = process.env.DNI_CHROMIUM;
+  if (env && ['none', 'off'].includes(env.toLowerCase())) return null;
+  const candidates = [env, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
   for (const c of candidates) if (c && fs.existsSync(c)) return c;
   return null;
 }
@@ -100,7 +105,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 async function launchRenderer(): Promise<Renderer | null> {
   const exe = chromiumPath();
   if (exe === null) {
-    warnOnce('no chromium found (set DNI_CHROMIUM or install /usr/bin/chromium)');
+    const off = ['none', 'off'].includes((process.env.DNI_CHROMIUM ?? '').toLowerCase());
+    warnOnce(off ? 'PNG rendering is off (DNI_CHROMIUM=none)' : 'no chromium found (set DNI_CHROMIUM or install /usr/bin/chromium)');
     return null;
   }
   let browser: Browser | undefined;
@@ -135,7 +141,7 @@ function installExitHook(): void {
   if (state.exitHookInstalled) return;
   state.exitHookInstalled = true;
   // playwright kills the browser in its own process 'exit' handler. Its signal handlers are off
-  // (launch options below): its SIGINT handler would exit the kernel on a Jupyter interrupt.
+  // (see chromium.launch above): its SIGINT handler would exit the kernel on a Jupyter interrupt.
   // Make SIGTERM/SIGHUP exit as they would by default, so that the 'exit' handler runs.
   for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     if (process.listenerCount(signal) === 0) process.once(signal, () => process.exit(code));
@@ -155,15 +161,15 @@ function installExitHook(): void {
 }
 
 /** The process's renderer (launched on first use), or null when chromium is unavailable. */
-async function renderer(): Promise<Renderer | null> {
+async function renderer(retry = true): Promise<Renderer | null> {
   if (state.renderer === null) state.renderer = withTimeout(launchRenderer(), RENDER_TIMEOUT_MS, 'chromium launch').catch((e) => {
     warnOnce((e as Error).message);
     return null;
   });
   const r = await state.renderer;
   if (r !== null && !r.browser.isConnected()) {
-    state.renderer = null; // crashed: relaunch next time
-    return null;
+    state.renderer = null; // the browser crashed or was closed: launch a new one (once)
+    return retry ? renderer(false) : null;
   }
   return r;
 }

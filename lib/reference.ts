@@ -1,16 +1,18 @@
 /**
  * Reference forward passes written with plain tfjs ops, differentiated by tfjs's
- * own autodiff: the trusted side of every gradient test. They read the same
- * variables as the library's modules but share none of its backward code.
+ * own autodiff: the trusted side of every gradient test and of notebook 01's
+ * "BP(1) is backprop" check. They read the same variables as the library's
+ * modules but share none of its backward code.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Flatten, ReLU } from '../lib/modules/activation';
-import { BatchNorm } from '../lib/modules/batchnorm';
-import { Conv2d } from '../lib/modules/conv2d';
-import { Linear } from '../lib/modules/linear';
-import { Module } from '../lib/modules/module';
-import { Pool } from '../lib/modules/pool';
-import { Sequential } from '../lib/modules/sequential';
+import { Flatten, ReLU } from './modules/activation';
+import { BatchNorm } from './modules/batchnorm';
+import { Conv2d } from './modules/conv2d';
+import { Linear } from './modules/linear';
+import { Module } from './modules/module';
+import { Pool } from './modules/pool';
+import { Sequential } from './modules/sequential';
+import { BPLambdaTrainer, disposeCapture } from './trainer';
 
 /** Training-mode forward of one module with autodiff-able ops. */
 export function refModule(m: Module, x: tf.Tensor): tf.Tensor {
@@ -68,21 +70,24 @@ export function vjp(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, v: tf.Tensor):
   return tf.grad(f)(x, v);
 }
 
-export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
-}
-
-export function maxAbs(a: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(a)).dataSync()[0]);
-}
-
 /**
- * Assert a ≈ b elementwise: |a − b| ≤ rtol·max|·| + atol. The absolute floor is
- * for gradients that are exactly zero in theory (a bias feeding BatchNorm).
+ * BP(1) against backprop: the largest absolute difference between the layer
+ * gradients a BP(λ = 1) step computes and tfjs autodiff of the full loss, on one
+ * batch (training-mode BatchNorm). The trainer takes the step.
  */
-export function assertClose(a: tf.Tensor, b: tf.Tensor, rtol: number, what: string, atol = 1e-5): void {
-  if (a.shape.join() !== b.shape.join()) throw new Error(`${what}: shapes differ [${a.shape}] vs [${b.shape}]`);
-  const scale = Math.max(maxAbs(a), maxAbs(b), 1e-12);
-  const d = maxAbsDiff(a, b);
-  if (d > rtol * scale + atol) throw new Error(`${what}: max |a − b| = ${d.toExponential(3)} exceeds ${rtol} × ${scale.toExponential(3)} + ${atol}`);
+export function bp1VersusAutodiff(trainer: BPLambdaTrainer, x: tf.Tensor, y: tf.Tensor1D): { maxAbsDiff: number; maxAbsGrad: number } {
+  if (trainer.spec.lambda.some((l) => l !== 1)) throw new Error(`bp1VersusAutodiff needs λ = 1 everywhere, got [${trainer.spec.lambda}]`);
+  const vars = trainer.layerParams().flat();
+  const ref = tf.variableGrads(() => refLoss(trainer.units.reduce((h, u) => refModule(u.layer, h), x), y), vars);
+  const cap = trainer.stepCapture(x, y);
+  const ours = cap.units.flatMap((u) => u.layerGrads);
+  let maxAbsDiff = 0;
+  let maxAbsGrad = 0;
+  vars.forEach((v, i) => {
+    maxAbsDiff = Math.max(maxAbsDiff, tf.tidy(() => tf.max(tf.abs(tf.sub(ours[i], ref.grads[v.name]))).dataSync()[0]));
+    maxAbsGrad = Math.max(maxAbsGrad, tf.tidy(() => tf.max(tf.abs(ref.grads[v.name])).dataSync()[0]));
+  });
+  disposeCapture(cap);
+  tf.dispose([ref.value, ...Object.values(ref.grads)]);
+  return { maxAbsDiff, maxAbsGrad };
 }

@@ -1,0 +1,330 @@
+/**
+ * The executed-notebook pipeline: notebook helpers (cache, scale, tables, figures, progress) and
+ * headless execution of every notebooks/*.ipynb at DNI_SCALE=smoke, on copies.
+ *
+ *   npx mocha --require tsx --timeout 600000 test/notebooks.test.ts
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { cachedRun, cachePath, canonicalJson } from '../lib/notebook/cache';
+import { chromiumPath, closeFigures, lineFigure, mimeBundle, PLOTLY_MIME } from '../lib/notebook/figures';
+import { Progress } from '../lib/notebook/progress';
+import { pick, scale } from '../lib/notebook/scale';
+import { budget, resultsTable, tableBundle } from '../lib/notebook/tables';
+
+const ROOT = path.resolve(__dirname, '..');
+const RUNNER = path.join(ROOT, 'scripts', 'run-notebooks.py');
+const SETUP = 'bash environment/setup-debian.sh';
+
+/** Runs `fn` with environment variables set (undefined deletes), then restores them. */
+async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T | Promise<T>): Promise<T> {
+  const saved: Record<string, string | undefined> = {};
+  for (const k of Object.keys(vars)) {
+    saved[k] = process.env[k];
+    if (vars[k] === undefined) delete process.env[k];
+    else process.env[k] = vars[k];
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** Captures console.warn during `fn`. */
+async function captureWarnings<T>(fn: () => Promise<T>): Promise<{ value: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  const orig = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
+  try {
+    return { value: await fn(), warnings };
+  } finally {
+    console.warn = orig;
+  }
+}
+
+function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+describe('notebook helpers', () => {
+  describe('cachedRun', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = tmpDir('dni-cache-');
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const config = { steps: 30, lr: 1e-3, layers: [256, 256], method: 'cdni' };
+
+    function counter() {
+      let calls = 0;
+      const compute = async () => {
+        calls++;
+        return { steps: [0, 10, 20], loss: [2.3, 1.1, 0.5], calls };
+      };
+      return { compute, calls: () => calls };
+    }
+
+    it('reuses a finished run (hit), whatever the key order of the config', async () => {
+      const c = counter();
+      const a = await cachedRun('unit', config, c.compute, { dir, quiet: true });
+      const reordered = { method: 'cdni', layers: [256, 256], lr: 1e-3, steps: 30 };
+      const b = await cachedRun('unit', reordered, c.compute, { dir, quiet: true });
+      assert.equal(c.calls(), 1);
+      assert.deepEqual(b, a);
+      const file = cachePath('unit', config, { dir });
+      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
+      for (const f of ['config', 'libraryVersion', 'result', 'createdAt', 'checksum']) assert.ok(f in entry, f);
+      assert.match(path.basename(file), /^unit-[0-9a-f]{16}\.json$/);
+      assert.deepEqual(fs.readdirSync(dir), [path.basename(file)], 'no temporary files left');
+    });
+
+    it('recomputes when the config changes (miss)', async () => {
+      const c = counter();
+      await cachedRun('unit', config, c.compute, { dir, quiet: true });
+      await cachedRun('unit', { ...config, lr: 3e-4 }, c.compute, { dir, quiet: true });
+      assert.equal(c.calls(), 2);
+      assert.equal(fs.readdirSync(dir).length, 2);
+    });
+
+    for (const [what, corrupt] of [
+      ['bad JSON', (text: string) => text.slice(0, text.length / 2)],
+      ['a checksum mismatch', (text: string) => text.replace('"loss":[2.3', '"loss":[9.9')],
+      ['a missing field', (text: string) => JSON.stringify({ ...JSON.parse(text), createdAt: undefined })],
+    ] as const) {
+      it(`detects a corrupt entry (${what}), warns naming the file, and recomputes`, async () => {
+        const c = counter();
+        await cachedRun('unit', config, c.compute, { dir, quiet: true });
+        const file = cachePath('unit', config, { dir });
+        fs.writeFileSync(file, corrupt(fs.readFileSync(file, 'utf8')));
+        const { value, warnings } = await captureWarnings(() => cachedRun('unit', config, c.compute, { dir, quiet: true }));
+        assert.equal(c.calls(), 2, 'recomputed');
+        assert.equal(value.calls, 2);
+        assert.equal(warnings.length, 1, warnings.join('\n'));
+        assert.ok(warnings[0].includes(path.basename(file)), warnings[0]);
+        // The rewritten entry is valid again.
+        await cachedRun('unit', config, c.compute, { dir, quiet: true });
+        assert.equal(c.calls(), 2);
+      });
+    }
+
+    it('DNI_CACHE=off recomputes (and still writes)', async () => {
+      const c = counter();
+      await cachedRun('unit', config, c.compute, { dir, quiet: true });
+      await withEnv({ DNI_CACHE: 'off' }, () => cachedRun('unit', config, c.compute, { dir, quiet: true }));
+      assert.equal(c.calls(), 2);
+    });
+
+    it('rejects results that are not plain JSON, naming where', async () => {
+      await assert.rejects(
+        cachedRun('unit', config, async () => ({ history: { loss: new Float32Array(3) } }), { dir, quiet: true }),
+        /result\.history\.loss is a Float32Array/,
+      );
+    });
+
+    it('canonical JSON sorts keys at every level', () => {
+      assert.equal(canonicalJson({ b: 1, a: { d: [1, { f: 1, e: 2 }], c: 2 } }), '{"a":{"c":2,"d":[1,{"e":2,"f":1}]},"b":1}');
+    });
+  });
+
+  describe('scale', () => {
+    it('defaults to cpu and picks the preset', async () => {
+      await withEnv({ DNI_SCALE: undefined }, () => {
+        assert.equal(scale(), 'cpu');
+        assert.equal(pick({ smoke: 1, cpu: 2, paper: 3 }), 2);
+      });
+      await withEnv({ DNI_SCALE: 'smoke' }, () => assert.equal(pick({ smoke: 1, cpu: 2, paper: 3 }), 1));
+    });
+
+    it('rejects an unknown value, naming DNI_SCALE and the choices', async () => {
+      await withEnv({ DNI_SCALE: 'huge' }, () => {
+        assert.throws(() => scale(), (e: Error) => /DNI_SCALE/.test(e.message) && /smoke, cpu, paper/.test(e.message));
+      });
+    });
+  });
+
+  describe('tables', () => {
+    const rows = [
+      { model: 'FCN 3 layers', method: 'cDNI', paper: '2.2%', ours: 0.02345678, budget: budget(500_000, 3_000) },
+      { model: 'FCN 3 layers', method: 'bprop', paper: '1.9%', ours: '2.0%', budget: budget(500_000, 3_000) },
+    ];
+
+    it('ends with the paper, ours and budget columns', () => {
+      const t = resultsTable(rows);
+      assert.deepEqual(t.columnNames(), ['model', 'method', 'paper', 'ours', 'budget']);
+      assert.equal(budget(500_000, 3_000), '500k vs 3k');
+    });
+
+    it('renders html (plain <table>, no script), markdown and text in one bundle', () => {
+      const b = tableBundle(resultsTable(rows), { title: 'MNIST test error' });
+      assert.deepEqual(Object.keys(b).sort(), ['text/html', 'text/markdown', 'text/plain']);
+      const html = b['text/html'] as string;
+      assert.match(html, /^<table>/);
+      assert.ok(!/<script/i.test(html));
+      for (const s of ['paper', 'ours', 'budget', '500k vs 3k', '0.02346']) {
+        for (const mime of ['text/html', 'text/markdown', 'text/plain']) assert.ok((b[mime] as string).includes(s), `${mime} has ${s}`);
+      }
+    });
+
+    it('rejects a row without ours', () => {
+      assert.throws(() => resultsTable([{ model: 'x', paper: 1, budget: '1k vs 1k' } as never]), /row 0 has no 'ours'/);
+    });
+  });
+
+  describe('figures', function () {
+    this.timeout(120_000);
+    after(() => closeFigures());
+
+    const fig = lineFigure({
+      title: 'Test error',
+      xTitle: 'step',
+      yTitle: 'error',
+      series: [
+        { name: 'bprop', x: [0, 100, 200], y: Float32Array.from([0.9, 0.1, 0.05]) },
+        { name: 'cDNI', x: [0, 100, 200], y: [0.9, 0.2, 0.06] },
+      ],
+      logY: true,
+    });
+
+    it('without chromium: plotly JSON + text, a warning, no failure', async () => {
+      await closeFigures();
+      const { value: b, warnings } = await captureWarnings(() => withEnv({ DNI_CHROMIUM: 'none' }, () => mimeBundle(fig)));
+      await closeFigures();
+      assert.deepEqual(Object.keys(b).sort(), [PLOTLY_MIME, 'text/plain'].sort());
+      assert.equal(warnings.length, 1);
+    });
+
+    it('has plotly JSON, text, a PNG when chromium exists, and no SVG', async () => {
+      const b = await mimeBundle(fig);
+      const json = b[PLOTLY_MIME] as { data: { name: string; y: number[] }[] };
+      assert.deepEqual(json.data.map((t) => t.name), ['bprop', 'cDNI']);
+      assert.ok(Array.isArray(json.data[0].y), 'typed arrays become plain arrays');
+      assert.equal(json.data[0].y[0], 0.9, 'float32 noise rounded away');
+      assert.match(b['text/plain'] as string, /Test error[\s\S]*bprop: 3 points/);
+      assert.ok(!('image/svg+xml' in b));
+      assert.ok(!Object.values(b).some((v) => typeof v === 'string' && /<script/i.test(v)));
+      if (chromiumPath() === null) {
+        console.log(`      (no chromium: PNG not checked; ${SETUP} installs it)`);
+        return;
+      }
+      assert.equal(typeof b['image/png'], 'string');
+      const png = Buffer.from(b['image/png'] as string, 'base64');
+      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      assert.ok(png.length > 5000, `PNG of ${png.length} bytes`);
+    });
+  });
+
+  describe('Progress', () => {
+    it('thins lines to tens, keeps the first and last, and reports speed', () => {
+      const lines: string[] = [];
+      const p = new Progress(1000, { label: 'cDNI', write: (l) => lines.push(l) });
+      for (let step = 0; step <= 1000; step += 1) p.log({ step, loss: 1 / (step + 1), error: 0.1 });
+      p.done();
+      assert.ok(lines.length <= 25, `${lines.length} lines`);
+      assert.match(lines[0], /^cDNI: step +0\/1000 \| loss 1\.0000 \| error 10\.00%/);
+      assert.match(lines[lines.length - 2], /step 1000\/1000/);
+      assert.match(lines[lines.length - 1], /^cDNI: done, 1000 steps/);
+    });
+  });
+});
+
+/** The python that has nbclient: python3 on PATH, else Debian's (as the runner does). */
+function pythonWithNbclient(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(py, ['-c', 'import nbclient, nbformat'], { encoding: 'utf8' });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+function requireNbclient(): string {
+  const py = pythonWithNbclient();
+  assert.ok(py, `jupyter/nbclient is missing: run \`${SETUP}\` (Debian, as root) or \`pip install nbclient\``);
+  return py;
+}
+
+function errorOutputs(nbFile: string): string[] {
+  const nb = JSON.parse(fs.readFileSync(nbFile, 'utf8')) as { cells: { cell_type: string; outputs?: { output_type: string; ename?: string }[] }[] };
+  const errors: string[] = [];
+  nb.cells.forEach((c, i) => {
+    for (const o of c.outputs ?? []) if (o.output_type === 'error') errors.push(`cell ${i}: ${o.ename ?? 'error'}`);
+  });
+  return errors;
+}
+
+describe('scripts/run-notebooks.py', function () {
+  this.timeout(30 * 60_000);
+
+  it('rejects an unknown DNI_SCALE, listing the choices', () => {
+    const r = spawnSync('python3', [RUNNER, '--no-build'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, DNI_SCALE: 'huge' } });
+    assert.notEqual(r.status, 0);
+    assert.match(`${r.stdout}${r.stderr}`, /smoke, cpu, paper|jupyter|nbclient/);
+  });
+
+  it('reports a failing cell with its source and the TypeScript error, and leaves the notebook untouched', () => {
+    requireNbclient();
+    // A project-like folder (tslab is found through node_modules) outside the repository.
+    const dir = tmpDir('dni-nbfail-');
+    try {
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+      const nbFile = path.join(dir, 'fail.ipynb');
+      const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
+      const nb = {
+        cells: [cell("console.log('fine')"), cell("// a type error\nconst n: number = 'not a number';")],
+        metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript (tslab)', language: 'typescript' } },
+        nbformat: 4,
+        nbformat_minor: 4,
+      };
+      fs.writeFileSync(nbFile, JSON.stringify(nb, null, 1));
+      const before = fs.readFileSync(nbFile);
+      const r = spawnSync('python3', [RUNNER, '--no-build', '--scale', 'smoke', nbFile], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(r.status, 1, `${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /cell 1 failed/);
+      assert.match(r.stderr, /const n: number = 'not a number';/);
+      assert.match(r.stderr, /Type 'string' is not assignable to type 'number'/);
+      assert.ok(fs.readFileSync(nbFile).equals(before), 'a failed notebook is not rewritten');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('executes every notebooks/*.ipynb at DNI_SCALE=smoke, on copies, without errors', () => {
+    // DNI_NOTEBOOKS_DIR: another folder of notebooks (a project-like folder), to test this test.
+    const dir = process.env.DNI_NOTEBOOKS_DIR ? path.resolve(process.env.DNI_NOTEBOOKS_DIR) : path.join(ROOT, 'notebooks');
+    const notebooks = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort() : [];
+    if (notebooks.length === 0) {
+      console.log(`      found no notebooks in ${path.relative(ROOT, dir) || dir}/: nothing to execute`);
+      return;
+    }
+    requireNbclient();
+    const committed = new Map(notebooks.map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+    const out = tmpDir('dni-nbrun-');
+    try {
+      const t0 = Date.now();
+      const r = spawnSync('python3', [RUNNER, '--scale', 'smoke', '--out', out, ...notebooks.map((f) => path.join(dir, f))], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        // A fresh results folder: every run is computed, and the repository's results/ is untouched.
+        env: { ...process.env, DNI_SCALE: 'smoke', DNI_RESULTS_DIR: path.join(out, 'results') },
+      });
+      console.log(r.stdout.replace(/^/gm, '      ').trimEnd());
+      console.log(`      ${notebooks.length} notebook(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      assert.equal(r.status, 0, `run-notebooks.py failed:\n${r.stdout}\n${r.stderr}`);
+      for (const f of notebooks) {
+        const executed = path.join(out, f);
+        assert.ok(fs.existsSync(executed), `${f} was not written to --out`);
+        assert.deepEqual(errorOutputs(executed), [], `${f} has error outputs`);
+        assert.ok(fs.readFileSync(path.join(dir, f)).equals(committed.get(f)!), `${f} (committed) was rewritten`);
+      }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
