@@ -38,7 +38,12 @@ else
     $SUDO apt-get update
   fi
   echo "setup-debian.sh: installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+  # Stale package lists on a fresh machine make downloads 404: update once and retry.
+  if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
+    echo "setup-debian.sh: install failed; apt-get update and retry"
+    $SUDO apt-get update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
 fi
 
 # Check what the pipeline uses.

@@ -99,8 +99,15 @@ export function methodSpec(
 
 export const SYNTH_DEFAULTS: SynthesizerSpec = { hiddenLayers: 2, width: 1024, conditioned: false, kernel: 5 };
 
+/** What trainerSpec needs: the network and λ; everything else has a default. */
+export type TrainerSpecInput = Pick<TrainerSpec, 'network' | 'lambda'> &
+  Partial<Omit<TrainerSpec, 'network' | 'lambda' | 'synthesizer' | 'optimizer'>> & {
+    synthesizer?: Partial<SynthesizerSpec>;
+    optimizer?: Partial<AdamSpec>;
+  };
+
 /** Fill defaults for everything but the network and λ, then validate. */
-export function trainerSpec(partial: Partial<TrainerSpec> & Pick<TrainerSpec, 'network' | 'lambda'>): TrainerSpec {
+export function trainerSpec(partial: TrainerSpecInput): TrainerSpec {
   checkKeys(partial, TRAINER_KEYS, '');
   const spec: TrainerSpec = {
     sgLossWeight: 1,

@@ -38,3 +38,4 @@ export { cachedRun, cachePath, canonicalJson, libraryVersion, type CacheOptions,
 export { rebuild, rebuildLibrary, staleSources, unloadDist, type RebuildResult, type RebuildOptions } from './rebuild';
 export { displayBundle, inTslab, type MimeBundle } from './display';
 export { projectRoot } from './root';
+export { runExperiment, errorCurves } from './experiment';
