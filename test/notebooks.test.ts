@@ -298,7 +298,16 @@ describe('scripts/run-notebooks.py', function () {
   it('executes every notebooks/*.ipynb at DNI_SCALE=smoke, on copies, without errors', () => {
     // DNI_NOTEBOOKS_DIR: another folder of notebooks (a project-like folder), to test this test.
     const dir = process.env.DNI_NOTEBOOKS_DIR ? path.resolve(process.env.DNI_NOTEBOOKS_DIR) : path.join(ROOT, 'notebooks');
-    const notebooks = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort() : [];
+    let notebooks = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort() : [];
+    // CIFAR-10 lives in DNI_DATA_DIR, else ../shared/data beside the project (dev and CI), else data/.
+    const shared = path.resolve(ROOT, '..', 'shared', 'data');
+    const dataDir = process.env.DNI_DATA_DIR ?? (fs.existsSync(shared) ? shared : path.join(ROOT, 'data'));
+    if (!fs.existsSync(path.join(dataDir, 'cifar-10-batches-bin', 'test_batch.bin'))) {
+      const usesCifar = (f: string) => /cifar(Fcn|Cnn|10)/.test(fs.readFileSync(path.join(dir, f), 'utf8'));
+      const skipped = notebooks.filter(usesCifar);
+      if (skipped.length) console.log(`      skipped (no CIFAR-10 in ${dataDir}; run \`npm run data\` and set DNI_DATA_DIR): ${skipped.join(', ')}`);
+      notebooks = notebooks.filter((f) => !usesCifar(f));
+    }
     if (notebooks.length === 0) {
       console.log(`      found no notebooks in ${path.relative(ROOT, dir) || dir}/: nothing to execute`);
       return;
@@ -312,7 +321,7 @@ describe('scripts/run-notebooks.py', function () {
         cwd: ROOT,
         encoding: 'utf8',
         // A fresh results folder: every run is computed, and the repository's results/ is untouched.
-        env: { ...process.env, DNI_SCALE: 'smoke', DNI_RESULTS_DIR: path.join(out, 'results') },
+        env: { ...process.env, DNI_SCALE: 'smoke', DNI_RESULTS_DIR: path.join(out, 'results'), DNI_DATA_DIR: dataDir },
       });
       console.log(r.stdout.replace(/^/gm, '      ').trimEnd());
       console.log(`      ${notebooks.length} notebook(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

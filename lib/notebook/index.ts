@@ -39,3 +39,4 @@ export { rebuild, rebuildLibrary, staleSources, unloadDist, type RebuildResult, 
 export { displayBundle, inTslab, type MimeBundle } from './display';
 export { projectRoot } from './root';
 export { runExperiment, errorCurves } from './experiment';
+export * from './table2';
