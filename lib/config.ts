@@ -63,6 +63,14 @@ export interface TrainerSpec {
    * is what reproduced the paper's cDNI numbers in an independent implementation.
    */
   sgLossReduction: 'sum' | 'mean';
+  /**
+   * Units of the synthesizer's output. 'batchMean': it predicts ∂L/∂h_k of the batch-mean loss
+   * (each example's entry is about 1/B of its own loss's gradient) and regresses onto z̄_k.
+   * 'perExample': it predicts each example's own-loss gradient, regresses onto B·z̄_k, and is
+   * divided by B when consumed. BP(λ) is the same either way; with Adam, whose steps have a fixed
+   * size, the target's scale sets how finely the synthesizer can fit (EXPERIMENTS.md).
+   */
+  sgTarget: 'batchMean' | 'perExample';
   /** Synthetic gradients are multiplied by this when consumed (feed-forward: 1). */
   sgScale: number;
   /** Analysis only: regress synthesizers onto the true backprop gradient instead of z̄. */
@@ -112,6 +120,7 @@ export function trainerSpec(partial: TrainerSpecInput): TrainerSpec {
   const spec: TrainerSpec = {
     sgLossWeight: 1,
     sgLossReduction: 'sum',
+    sgTarget: 'perExample',
     sgScale: 1,
     oracle: false,
     seed: 0,
@@ -123,7 +132,7 @@ export function trainerSpec(partial: TrainerSpecInput): TrainerSpec {
   return spec;
 }
 
-const TRAINER_KEYS = ['network', 'lambda', 'synthesizer', 'sgLossWeight', 'sgLossReduction', 'sgScale', 'oracle', 'optimizer', 'seed'];
+const TRAINER_KEYS = ['network', 'lambda', 'synthesizer', 'sgLossWeight', 'sgLossReduction', 'sgTarget', 'sgScale', 'oracle', 'optimizer', 'seed'];
 const FCN_KEYS = ['kind', 'input', 'hidden', 'classes'];
 const CNN_KEYS = ['kind', 'input', 'filters', 'pools', 'kernel', 'classes'];
 const SYNTH_KEYS = ['hiddenLayers', 'width', 'conditioned', 'kernel'];
@@ -201,6 +210,7 @@ export function validateTrainerSpec(spec: TrainerSpec): void {
   if (s.kernel % 2 !== 1) throw new ConfigError('synthesizer.kernel', `must be odd, got ${s.kernel}`);
   inRange(spec.sgLossWeight, 0, Infinity, 'sgLossWeight');
   oneOf(spec.sgLossReduction, ['sum', 'mean'], 'sgLossReduction');
+  oneOf(spec.sgTarget, ['batchMean', 'perExample'], 'sgTarget');
   if (typeof spec.sgScale !== 'number' || !Number.isFinite(spec.sgScale)) throw new ConfigError('sgScale', `must be a finite number, got ${JSON.stringify(spec.sgScale)}`);
   if (typeof spec.oracle !== 'boolean') throw new ConfigError('oracle', `must be true or false, got ${JSON.stringify(spec.oracle)}`);
   if (!Number.isInteger(spec.seed)) throw new ConfigError('seed', `must be an integer, got ${JSON.stringify(spec.seed)}`);

@@ -69,6 +69,7 @@ export class BPLambdaTrainer {
             synthesizer: spec.synthesizer,
             classes: spec.network.classes,
             sgScale: spec.sgScale,
+            sgTarget: spec.sgTarget,
             sgLossWeight: spec.sgLossWeight,
             sgLossReduction: spec.sgLossReduction,
             optimizer: spec.optimizer,

@@ -26,6 +26,7 @@ export interface UnitOptions {
   synthesizer: SynthesizerSpec;
   classes: number;
   sgScale: number;
+  sgTarget: 'batchMean' | 'perExample';
   sgLossWeight: number;
   sgLossReduction: 'sum' | 'mean';
   optimizer: AdamSpec;
@@ -37,7 +38,7 @@ export interface UnitUpdate {
   dx: tf.Tensor | null;
   /** ḡ_k, the gradient the layer was updated with (null for 'none'). */
   gbar: tf.Tensor | null;
-  /** The synthesizer's regression target (z̄_k, or the true gradient in oracle mode). */
+  /** The BP(λ) target z̄_k (or the true gradient in oracle mode), in gradient units; the synthesizer regresses onto B·target in 'perExample' units. */
   target: tf.Tensor | null;
   /** The synthetic gradient s·g_k used in the mixture (null without a synthesizer). */
   synthetic: tf.Tensor | null;
@@ -110,10 +111,13 @@ export class Unit {
 
     let synthGrads: tf.Tensor[] = [];
     if (sg && this.synthesizer) {
-      out.synthetic = tf.mul(sg.g, this.opts.sgScale);
+      // In 'perExample' units the synthesizer's output is B× a batch-mean gradient.
+      const b = this.opts.sgTarget === 'perExample' ? sg.g.shape[0] : 1;
+      out.synthetic = tf.mul(sg.g, this.opts.sgScale / b);
       out.target = target ?? incoming;
       if (out.target) {
-        const r = this.synthesizer.regress(sg.cache, sg.g, out.target, this.opts.sgLossWeight, this.opts.sgLossReduction);
+        const z = b === 1 ? out.target : tf.mul(out.target, b);
+        const r = this.synthesizer.regress(sg.cache, sg.g, z, this.opts.sgLossWeight, this.opts.sgLossReduction);
         out.sgLoss = r.loss;
         synthGrads = r.grads;
       } else {

@@ -39,12 +39,13 @@ function refActivations(t: BPLambdaTrainer, x: tf.Tensor): tf.Tensor[] {
   return hs;
 }
 
-/** Reference linear synthesizer output s·(h·W + b) (conditioned: [h, onehot]). */
+/** Reference synthetic gradient s·M(h) as consumed (conditioned: [h, onehot]; ÷B in 'perExample' units). */
 function refSynthetic(t: BPLambdaTrainer, k: number, h: tf.Tensor, y: tf.Tensor1D): tf.Tensor {
   const u = t.units[k - 1];
   const s = u.synthesizer!;
   const input = s.spec.conditioned ? tf.concat([h, tf.oneHot(y, s.classes).toFloat()], 1) : h;
-  return tf.mul(refModule(s.net, input), t.spec.sgScale);
+  const b = t.spec.sgTarget === 'perExample' ? h.shape[0] : 1;
+  return tf.mul(refModule(s.net, input), t.spec.sgScale / b);
 }
 
 describe('BP(λ)', function () {
@@ -84,10 +85,10 @@ describe('BP(λ)', function () {
     }
   });
 
-  it('for random λ ∈ (0,1)^K, ḡ_k is the mixture Σ_n c_k^n g_k^n of paper A.2', () => {
+  for (const sgTarget of ['perExample', 'batchMean'] as const) it(`for random λ ∈ (0,1)^K, ḡ_k is the mixture Σ_n c_k^n g_k^n of paper A.2 (${sgTarget} synthesizer units)`, () => {
     const rng = new Rng(7);
     const lambda = [0, 0, 0].map(() => 0.1 + 0.8 * rng.uniform());
-    const t = new BPLambdaTrainer(spec(FCN, lambda, { sgScale: 0.7 }));
+    const t = new BPLambdaTrainer(spec(FCN, lambda, { sgScale: 0.7, sgTarget }));
     randomiseSynthesizers(t, 11);
     const { x, y } = batch(FCN, 16, 3);
     const K = t.units.length;
@@ -212,6 +213,23 @@ describe('BP(λ)', function () {
       tf.dispose([...cap0, ...grads]);
       tf.disposeVariables();
     }
+  });
+
+  it("in 'perExample' units the synthesizer regresses onto B·z̄ (its first update matches autodiff of Σ(g − B·z̄)²)", () => {
+    const t = new BPLambdaTrainer(spec(FCN, [0, 1, 1], { sgTarget: 'perExample', optimizer: { lr: 0.01, beta1: 0, beta2: 0.999, eps: 1e-30, decaySteps: [], decayFactor: 0.1 } }));
+    randomiseSynthesizers(t, 12);
+    const { x, y } = batch(FCN, 16, 9);
+    const s = t.units[0].synthesizer!;
+    const hs = refActivations(t, x);
+    const z = tf.grad((h: tf.Tensor) => refLoss(t.units.slice(1).reduce((a, u) => refModule(u.layer, a), h), y))(hs[1]);
+    const ref = tf.variableGrads(() => tf.sum(tf.square(tf.sub(refModule(s.net, hs[1]), tf.mul(z, 16)))) as tf.Scalar, s.params());
+    const before = s.params().map((p) => tf.clone(p));
+    t.step(x, y);
+    // Adam's first step with β1 = 0 and ε ≈ 0 moves every weight by lr·sign(gradient).
+    s.params().forEach((p, i) => {
+      const moved = tf.tidy(() => tf.sub(before[i], p));
+      assertClose(moved, tf.mul(tf.sign(ref.grads[p.name]), 0.01), 1e-3, `synthesizer param ${p.name}`, 1e-6);
+    });
   });
 
   it('a CNN cDNI synthesizer sees 10 label channels (ones on the label channel) and outputs h’s shape', () => {

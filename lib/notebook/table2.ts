@@ -32,6 +32,8 @@ export interface GridConfig {
   /** Synthesizer of each synthetic-gradient method (conditioning is set by the method). */
   synthesizers: { dni: Partial<SynthesizerSpec>; cdni: Partial<SynthesizerSpec> };
   sgLossReduction: 'sum' | 'mean';
+  /** Units of the synthesizers' outputs and targets (see TrainerSpec.sgTarget). */
+  sgTarget: 'batchMean' | 'perExample';
   optimizer: AdamSpec;
   steps: number;
   batchSize: number;
@@ -79,6 +81,7 @@ export async function runGridCell(cfg: GridConfig, depth: number, method: Method
     lambda: lambdasFor(method, netDepth(network)),
     synthesizer: { ...(synth ?? (method === 'cdni' ? cfg.synthesizers.cdni : cfg.synthesizers.dni)), conditioned: method === 'cdni' },
     sgLossReduction: cfg.sgLossReduction,
+    sgTarget: cfg.sgTarget,
     optimizer: cfg.optimizer,
     seed: cfg.seed,
   });
