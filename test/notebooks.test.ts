@@ -193,6 +193,16 @@ describe('notebook helpers', () => {
       logY: true,
     });
 
+    it('a log axis is labelled 1-2-5 over the data range', () => {
+      const y = (fig.layout as { yaxis: { type: string; tickvals: number[]; ticktext: string[] } }).yaxis;
+      assert.equal(y.type, 'log');
+      assert.deepEqual(y.tickvals, [0.05, 0.1, 0.2, 0.5]);
+      assert.deepEqual(y.ticktext, ['0.05', '0.1', '0.2', '0.5']);
+      // A narrow range gets every 1–9 × 10^k, so it still has labels.
+      const narrow = lineFigure({ title: 't', xTitle: 'x', yTitle: 'y', logY: true, series: [{ name: 'a', x: [1, 2], y: [52, 69] }] });
+      assert.deepEqual((narrow.layout as { yaxis: { tickvals: number[] } }).yaxis.tickvals, [50, 60, 70]);
+    });
+
     it('without chromium: plotly JSON + text, a warning, no failure', async () => {
       await closeFigures();
       const { value: b, warnings } = await captureWarnings(() => withEnv({ DNI_CHROMIUM: 'none' }, () => mimeBundle(fig)));

@@ -328,6 +328,31 @@ export interface LineFigureSpec {
   height?: number;
 }
 
+/**
+ * A log axis labelled 1, 2, 5, 10, 20, 50 … (or every 1–9 × 10^k when the data span
+ * less than that gives three labels): plotly's own minor labels read "2" for 20.
+ */
+function logAxis(series: Series[]): Record<string, unknown> {
+  const ys = series.flatMap((s) => Array.from(s.y)).filter((v) => Number.isFinite(v) && v > 0);
+  if (ys.length === 0) return { type: 'log' };
+  const lo = Math.min(...ys);
+  const hi = Math.max(...ys);
+  const ticksWith = (mantissas: number[]) => {
+    const ticks: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of mantissas) {
+        const v = Number((m * 10 ** e).toPrecision(3));
+        if (v >= lo / 1.05 && v <= hi * 1.05) ticks.push(v);
+      }
+    }
+    return ticks;
+  };
+  let ticks = ticksWith([1, 2, 5]);
+  if (ticks.length < 3) ticks = ticksWith([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  if (ticks.length < 2) return { type: 'log' };
+  return { type: 'log', tickvals: ticks, ticktext: ticks.map(String) };
+}
+
 /** A line plot (one trace per series), e.g. test error against training step. */
 export function lineFigure(spec: LineFigureSpec): Figure {
   for (const s of spec.series) {
@@ -347,7 +372,7 @@ export function lineFigure(spec: LineFigureSpec): Figure {
     layout: {
       title: { text: spec.title },
       xaxis: { title: { text: spec.xTitle } },
-      yaxis: { title: { text: spec.yTitle }, ...(spec.logY ? { type: 'log', exponentformat: 'power' } : {}) },
+      yaxis: { title: { text: spec.yTitle }, ...(spec.logY ? logAxis(spec.series) : {}) },
       width: spec.width ?? DEFAULT_WIDTH,
       height: spec.height ?? DEFAULT_HEIGHT,
       margin: { l: 70, r: 20, t: 50, b: 50 },
