@@ -150,7 +150,6 @@ export function table2Claims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   const has = (m: Method) => cfg.methods.includes(m);
   const claims: Claim[] = [];
   const paper = TABLE2[cfg.family];
-  // "Close" means within the largest gap the paper itself reports for this family, rounded up to 0.5.
   const paperGap = (m: Method) => Math.ceil(2 * Math.max(...Object.values(paper).map((row) => Math.abs(row[m] - row.bprop)))) / 2;
 
   if (has('nobprop')) {
@@ -163,38 +162,33 @@ export function table2Claims(cfg: GridConfig, runs: GridRun[]): Claim[] {
       evidence: depths.map((d) => `${d}L: ${pct(err(d, 'nobprop') ?? NaN)}`).join(', '),
     });
   }
+  const vsBprop = (m: Method) => depths.map((d) => `${d}L: ${METHOD_NAMES[m]} ${pct(err(d, m) ?? NaN)} vs Bprop ${pct(err(d, 'bprop') ?? NaN)}`).join('; ');
+  // "Close" means within the largest gap the paper itself reports for this family (rounded up to 0.5).
+  const closeClaim = (m: Method, claim: string): Claim => {
+    const tol = paperGap(m);
+    const close = depths.every((d) => Math.abs((err(d, m) ?? Infinity) - (err(d, 'bprop') ?? 0)) <= tol);
+    return {
+      claim,
+      criterion: `|${METHOD_NAMES[m]} − Bprop| ≤ ${tol} points at every depth (the paper's largest gap here, rounded up to 0.5)`,
+      verdict: close ? 'shown' : 'not shown',
+      evidence: vsBprop(m),
+    };
+  };
   if (has('dni') && has('bprop')) {
-    const trails = depths.every((d) => (err(d, 'dni') ?? 0) > (err(d, 'bprop') ?? Infinity));
-    const degrades = (err(hi, 'dni') ?? 0) > (err(lo, 'dni') ?? Infinity);
-    const evidence = depths.map((d) => `${d}L: DNI ${pct(err(d, 'dni') ?? NaN)} vs Bprop ${pct(err(d, 'bprop') ?? NaN)}`).join('; ');
     if (cfg.family.endsWith('Fcn')) {
+      const trails = depths.every((d) => (err(d, 'dni') ?? 0) > (err(d, 'bprop') ?? Infinity));
+      const degrades = (err(hi, 'dni') ?? 0) > (err(lo, 'dni') ?? Infinity);
       claims.push({
         claim: 'DNI trails backprop and degrades with depth (FCNs)',
         criterion: depths.length > 1 ? `DNI error above Bprop at every depth, and higher at ${hi} than at ${lo} layers` : 'DNI error above Bprop (one depth: degradation not tested)',
         verdict: trails && (degrades || depths.length === 1) ? 'shown' : 'not shown',
-        evidence,
+        evidence: vsBprop('dni'),
       });
     } else {
-      const tol = paperGap('dni');
-      const close = depths.every((d) => Math.abs((err(d, 'dni') ?? Infinity) - (err(d, 'bprop') ?? 0)) <= tol);
-      claims.push({
-        claim: 'CNN DNI is close to backprop',
-        criterion: `|DNI − Bprop| ≤ ${tol} points at every depth (the paper's largest gap here, rounded up to 0.5)`,
-        verdict: close ? 'shown' : 'not shown',
-        evidence,
-      });
+      claims.push(closeClaim('dni', 'CNN DNI is close to backprop'));
     }
   }
-  if (has('cdni') && has('bprop')) {
-    const tol = paperGap('cdni');
-    const close = depths.every((d) => Math.abs((err(d, 'cdni') ?? Infinity) - (err(d, 'bprop') ?? 0)) <= tol);
-    claims.push({
-      claim: 'cDNI is close to backprop',
-      criterion: `|cDNI − Bprop| ≤ ${tol} points at every depth (the paper's largest gap here, rounded up to 0.5)`,
-      verdict: close ? 'shown' : 'not shown',
-      evidence: depths.map((d) => `${d}L: cDNI ${pct(err(d, 'cdni') ?? NaN)} vs Bprop ${pct(err(d, 'bprop') ?? NaN)}`).join('; '),
-    });
-  }
+  if (has('cdni') && has('bprop')) claims.push(closeClaim('cdni', 'cDNI is close to backprop'));
   return claims;
 }
 
