@@ -30,7 +30,7 @@ import {
   verifyFile,
   wordToCharFormat,
 } from '../lib/data';
-import { DataError } from '../lib/errors';
+import { ConfigError, DataError } from '../lib/errors';
 
 /** Where CIFAR-10/PTB live for tests: $DNI_DATA_DIR, else ../shared/data beside the project. */
 function testDataDir(): string | null {
@@ -96,6 +96,46 @@ function withDataDir<T>(dir: string, fn: () => T): T {
     if (old === undefined) delete process.env.DNI_DATA_DIR;
     else process.env.DNI_DATA_DIR = old;
   }
+}
+
+/** Asserts that `fn` throws ConfigError for `field` whose message contains every one of `parts`. */
+function assertConfigError(fn: () => unknown, field: string, parts: string[]): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+    assert.equal(e.field, field);
+    for (const p of parts) assert.ok(e.message.includes(p), `message lacks ${JSON.stringify(p)}: ${e.message}`);
+    return true;
+  });
+}
+
+/** Node's fs module object itself: the `import * as fs` namespace is read-only, so stubs go here. */
+const nodeFs = require('node:fs') as { openSync: typeof fs.openSync; statSync: typeof fs.statSync };
+
+/**
+ * Runs `fn` while fs.openSync (or statSync) fails with EACCES, as Node reports it, for the
+ * paths `match` picks. Tests run as root, where permission bits never stop a read.
+ */
+function withEacces<T>(name: 'openSync' | 'statSync', match: (p: string) => boolean, fn: () => T): T {
+  const orig = nodeFs[name];
+  const syscall = name === 'openSync' ? 'open' : 'stat';
+  nodeFs[name] = ((p: fs.PathLike, ...rest: unknown[]) => {
+    if (match(String(p))) {
+      const e = new Error(`EACCES: permission denied, ${syscall} '${String(p)}'`);
+      throw Object.assign(e, { code: 'EACCES', errno: -13, syscall, path: String(p) });
+    }
+    return (orig as (...a: unknown[]) => unknown)(p, ...rest);
+  }) as never;
+  try {
+    return fn();
+  } finally {
+    nodeFs[name] = orig as never;
+  }
+}
+
+/** A sparse file of `bytes` zero bytes: right size, no disk use, so checks get past the size test. */
+function sparseFile(file: string, bytes: number): void {
+  fs.writeFileSync(file, '');
+  fs.truncateSync(file, bytes);
 }
 
 describe('data: paths', () => {
@@ -223,6 +263,165 @@ describe('data: checksum', () => {
     assertDataError(() => verifyFile(file, { ...spec, bytes: 9 }, 'HINT'), [file, '9 bytes', 'found 5 bytes', 'truncated']);
     assertDataError(() => verifyFile(path.join(dir, 'nope'), spec, 'HINT'), ['nope', 'missing', spec.md5, 'HINT']);
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('data: unusable files and folders are reported as what they are, not as missing', () => {
+  const spec = { bytes: 5, md5: '5d41402abc4b2a76b9719d911017c592' };
+  let tmp: string;
+  beforeEach(() => {
+    tmp = tmpDir('fs');
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('a file that cannot be opened (EACCES) is "not readable", with the chmod fix', () => {
+    const file = path.join(tmp, 'x.bin');
+    fs.writeFileSync(file, 'hello');
+    const parts = [file, 'not readable', 'EACCES: permission denied', `chmod a+r ${file}`, 'the user running this'];
+    withEacces('openSync', (p) => p === file, () => assertDataError(() => verifyFile(file, spec, 'HINT'), parts));
+    assert.throws(() => withEacces('openSync', (p) => p === file, () => verifyFile(file, spec, 'HINT')), (e: Error) => !/missing/.test(e.message));
+    if (process.getuid?.() !== 0) {
+      // Without root the permission bits do stop the read: check the real thing too.
+      fs.chmodSync(file, 0o000);
+      assertDataError(() => verifyFile(file, spec, 'HINT'), parts);
+    }
+  });
+
+  it('a folder that cannot be searched (EACCES on stat) is named, with the chmod fix', () => {
+    const sub = path.join(tmp, 'sub');
+    fs.mkdirSync(sub);
+    const file = path.join(sub, 'x.bin');
+    fs.writeFileSync(file, 'hello');
+    withEacces('statSync', (p) => p.startsWith(sub + path.sep), () =>
+      assertDataError(() => verifyFile(file, spec, 'HINT'), [file, `folder ${sub} is not searchable`, 'EACCES', `chmod a+rx ${sub}`]),
+    );
+  });
+
+  it('a data folder that is a file says so and how to point at the right folder', () => {
+    const root = path.join(tmp, 'data');
+    fs.writeFileSync(root, 'not a folder');
+    const file = path.join(root, 'sub', 'x.bin');
+    assertDataError(() => verifyFile(file, spec, 'HINT', { dir: root, hint: 'ROOT-HINT' }), [
+      `the data folder ${root} is a file, not a folder; ROOT-HINT`,
+    ]);
+    // A file above the data folder, and one below it (where a dataset folder should be).
+    assertDataError(() => verifyFile(file, spec, 'HINT', { dir: path.join(root, 'sub'), hint: 'ROOT-HINT' }), [
+      path.join(root, 'sub'),
+      `${root} is a file, not a folder`,
+      'ROOT-HINT',
+    ]);
+    assertDataError(() => verifyFile(path.join(root, 'x.bin'), spec, 'HINT', { dir: tmp, hint: 'ROOT-HINT' }), [
+      path.join(root, 'x.bin'),
+      `${root} is a file, not a folder`,
+      'HINT',
+    ]);
+    // The data file itself a folder.
+    fs.mkdirSync(path.join(tmp, 'x.bin'));
+    assertDataError(() => verifyFile(path.join(tmp, 'x.bin'), spec, 'HINT'), [path.join(tmp, 'x.bin'), 'a folder', 'HINT']);
+  });
+
+  it('a symlink loop is reported as a loop (ELOOP), for the file or a folder on its path', () => {
+    const a = path.join(tmp, 'a');
+    const b = path.join(tmp, 'b');
+    fs.symlinkSync(b, a);
+    fs.symlinkSync(a, b);
+    assertDataError(() => verifyFile(a, spec, 'HINT'), [`${a} is a symlink loop (ELOOP)`, 'HINT']);
+    assertDataError(() => verifyFile(path.join(a, 'x.bin'), spec, 'HINT'), [`${a} is a symlink loop (ELOOP)`, path.join(a, 'x.bin')]);
+  });
+
+  it('a dangling symlink is missing, and says where it points', () => {
+    const link = path.join(tmp, 'x.bin');
+    fs.symlinkSync(path.join(tmp, 'gone.bin'), link);
+    assertDataError(() => verifyFile(link, spec, 'HINT'), [link, 'missing', `symlink to ${path.join(tmp, 'gone.bin')}`, spec.md5, 'HINT']);
+  });
+
+  /** Each loader, pointed at `dir`, with the first file it reads and where that file lives. */
+  const loaders = [
+    { name: 'MNIST', load: (dir: string) => loadMnist({ dir }), sub: '', first: 'train-images-idx3-ubyte', spec: MNIST_FILES },
+    { name: 'CIFAR-10', load: (dir: string) => loadCifar10({ dir }), sub: CIFAR10_FOLDER, first: 'data_batch_1.bin', spec: CIFAR10_FILES },
+    { name: 'PTB', load: (dir: string) => loadPtb('word', { dir }), sub: PTB_FOLDER, first: 'ptb.train.txt', spec: PTB_FILES },
+  ];
+
+  for (const l of loaders) {
+    it(`${l.name}: data folder is a file, unreadable file, symlink loop`, () => {
+      const root = path.join(tmp, 'root');
+      fs.writeFileSync(root, '');
+      assertDataError(() => l.load(root), [`the data folder ${root} is a file, not a folder`, 'pass as `dir` the folder that holds']);
+      fs.rmSync(root);
+      const folder = path.join(root, l.sub);
+      fs.mkdirSync(folder, { recursive: true });
+      const file = path.join(folder, l.first);
+      sparseFile(file, l.spec[l.first].bytes);
+      withEacces('openSync', (p) => p === file, () =>
+        assertDataError(() => l.load(root), [file, 'not readable', 'EACCES: permission denied', `chmod a+r ${file}`]),
+      );
+      fs.rmSync(file);
+      fs.symlinkSync(file, file);
+      assertDataError(() => l.load(root), [`${file} is a symlink loop (ELOOP)`]);
+    });
+  }
+
+  it('CIFAR-10 and PTB: DNI_DATA_DIR naming a file says to set DNI_DATA_DIR to the right folder', () => {
+    const root = path.join(tmp, 'data');
+    fs.writeFileSync(root, '');
+    withDataDir(root, () => {
+      const parts = [`the data folder ${root} is a file, not a folder`, 'set DNI_DATA_DIR to the folder that holds'];
+      assertDataError(() => loadCifar10({ trainBatches: [1] }), [...parts, `${CIFAR10_FOLDER}/`]);
+      assertDataError(() => loadPtb('char'), [...parts, `${PTB_FOLDER}/`]);
+    });
+  });
+
+  it('CIFAR-10: a dataset folder that is a file is named, with the fix', () => {
+    fs.writeFileSync(path.join(tmp, CIFAR10_FOLDER), '');
+    assertDataError(() => loadCifar10({ dir: tmp }), [`${path.join(tmp, CIFAR10_FOLDER)} is a file, not a folder`, 'npm run data -- cifar10']);
+  });
+});
+
+describe('data: loader options', () => {
+  let empty: string;
+  before(() => {
+    empty = tmpDir('opts');
+  });
+  after(() => fs.rmSync(empty, { recursive: true, force: true }));
+
+  it('loadCifar10 rejects an empty, repeated, out-of-range, non-integer or non-list trainBatches', () => {
+    const allowed = ['batch numbers 1-5', 'each at most once', 'at least one'];
+    const cases: [unknown, string][] = [
+      [[], '[]'],
+      [[1, 1], '[ 1, 1 ]'],
+      [[2, 3, 2], '[ 2, 3, 2 ]'],
+      [[0], '[ 0 ]'],
+      [[6], '[ 6 ]'],
+      [[1.5], '[ 1.5 ]'],
+      [[NaN], '[ NaN ]'],
+      [['1'], "[ '1' ]"],
+      ['12', "'12'"],
+      [3, '3'],
+      [null, 'null'],
+    ];
+    for (const [value, shown] of cases) {
+      assertConfigError(() => loadCifar10({ dir: empty, trainBatches: value as number[] }), 'trainBatches', [
+        'trainBatches',
+        `got ${shown}`,
+        ...allowed,
+      ]);
+    }
+  });
+
+  it('loaders reject a dir that is not a non-empty string, a bad PTB level, and unknown options', () => {
+    for (const dir of [42, '', null, ['a']]) {
+      const shown = dir === '' ? "''" : String(dir === null ? 'null' : dir);
+      assertConfigError(() => loadCifar10({ dir: dir as string }), 'dir', ['non-empty path', shown]);
+      assertConfigError(() => loadMnist({ dir: dir as string }), 'dir', ['non-empty path', shown]);
+      assertConfigError(() => loadPtb('word', { dir: dir as string }), 'dir', ['non-empty path', shown]);
+    }
+    assertConfigError(() => loadPtb('words' as 'word', { dir: empty }), 'level', ["'word' or 'char'", "got 'words'"]);
+    withDataDir(empty, () => {
+      assertConfigError(() => loadCifar10({ trainBatch: [1] } as never), 'trainBatch', ['unknown option', 'dir, trainBatches']);
+      assertConfigError(() => loadMnist({ dri: empty } as never), 'dri', ['unknown option', 'dir']);
+      assertConfigError(() => loadPtb('word', { dri: empty } as never), 'dri', ['unknown option', 'dir']);
+      assertConfigError(() => loadCifar10('data' as never), 'options', ['must be an object', "got 'data'"]);
+    });
   });
 });
 
@@ -393,7 +592,7 @@ describe('data: CIFAR-10', function () {
     assert.equal(part.train.n, 10000);
     assert.deepEqual(part.train.y, cifar.train.y.subarray(20000, 30000));
     assert.deepEqual(part.train.x.subarray(0, 3072), cifar.train.x.subarray(20000 * 3072, 20000 * 3072 + 3072));
-    assert.throws(() => loadCifar10({ dir, trainBatches: [6] }), RangeError);
+    assert.throws(() => loadCifar10({ dir, trainBatches: [6] }), ConfigError);
   });
 
   it('missing, truncated or corrupt files in DNI_DATA_DIR raise DataError with the fix', () => {

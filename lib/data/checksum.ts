@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { DataError } from '../errors';
+import { DataRoot, readDataFile, shellQuote, statDataFile } from './files';
 
 /** What a data file must be: its exact size and md5 (hex, lower case). */
 export interface FileSpec {
@@ -33,25 +34,19 @@ export function md5File(file: string): string {
 /**
  * Reads `file` and checks it against `spec`, returning its bytes. Throws DataError when
  * the file is missing, has the wrong size (a cut-off download) or the wrong md5 (a
- * corrupt or different file), so a loader never parses, or returns, bad or partial data.
- * `fetchHint` is the sentence telling how to get a good copy; it ends every message.
+ * corrupt or different file), so a loader never parses, or returns, bad or partial data;
+ * or when it cannot be read, saying why (see readDataFile). `fetchHint` is the sentence
+ * telling how to get a good copy; `root` is the data folder the caller was pointed at.
  */
-export function verifyFile(file: string, spec: FileSpec, fetchHint: string): Buffer {
+export function verifyFile(file: string, spec: FileSpec, fetchHint: string, root?: DataRoot): Buffer {
   const want = `expected ${spec.bytes} bytes with md5 ${spec.md5}`;
-  let size: number;
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw new DataError(`data file ${file} is not a regular file (${want}). ${fetchHint}`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(`data file ${file} is missing (${want}). ${fetchHint}`);
-  }
+  const hints = { fetch: fetchHint, expected: want, root };
+  const size = statDataFile(file, hints).size;
   if (size !== spec.bytes) {
     const what = size < spec.bytes ? 'truncated' : 'too large';
     throw new DataError(`data file ${file} is ${what}: ${want}, found ${size} bytes. ${fetchHint}`);
   }
-  const buf = fs.readFileSync(file);
+  const buf = readDataFile(file, hints);
   const md5 = md5Buffer(buf);
   if (md5 !== spec.md5) {
     throw new DataError(`data file ${file} is corrupt: ${want}, found md5 ${md5}. ${fetchHint}`);
@@ -71,6 +66,5 @@ export function fileMatches(file: string, spec: FileSpec): boolean {
 
 /** The shell command that fetches `dataset` into `dir` (the fix named by DataError messages). */
 export function fetchCommand(dataset: 'cifar10' | 'ptb', dir: string): string {
-  const quoted = /^[\w./:@%+,-]+$/.test(dir) ? dir : `'${dir.replace(/'/g, `'\\''`)}'`;
-  return `Fetch it with: DNI_DATA_DIR=${quoted} npm run data -- ${dataset}`;
+  return `Fetch it with: DNI_DATA_DIR=${shellQuote(dir)} npm run data -- ${dataset}`;
 }

