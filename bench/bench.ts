@@ -12,7 +12,7 @@ import { mnistFcn } from '../lib/builders';
 import { lambdasFor, trainerSpec } from '../lib/config';
 import { Batcher, batchTensors } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
-import { BPLambdaTrainer } from '../lib/trainer';
+import { BPLambdaTrainer } from '../lib/trainers/bplambda';
 
 const TARGETS: Record<string, Record<number, number>> = { bprop: { 3: 22, 6: 47 }, dni: { 3: 289, 6: 719 }, cdni: { 3: 31, 6: 69 } };
 const SYNTH = {
@@ -61,14 +61,14 @@ async function main(): Promise<void> {
   for (const variant of ['bprop', 'dni', 'cdni'] as const) {
     for (const depth of [3, 6]) {
       const t = new BPLambdaTrainer(
-        trainerSpec({ network: mnistFcn(depth), lambda: lambdasFor(variant === 'bprop' ? 'bprop' : 'dni', depth), synthesizer: SYNTH[variant], optimizer: { lr: 1e-4 } as never }),
+        bpLambdaSpec({ network: mnistFcn(depth), lambda: methodSpec(variant === 'bprop' ? 'bprop' : 'dni', depth).lambda, synthesizer: SYNTH[variant], optimizer: { lr: 1e-4 } as never }),
       );
       const batcher = new Batcher(train, 256, 0, { dropRemainder: true });
       const times: number[] = [];
       for (let i = 0; i < steps + 3; i++) {
         const { x, y } = batchTensors(batcher.next(), [784]);
         const t0 = performance.now();
-        t.step(x, y);
+        t.step({ x, y });
         if (i >= 3) times.push(performance.now() - t0); // the first steps warm up kernels
         tf.dispose([x, y]);
       }

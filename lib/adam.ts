@@ -8,6 +8,8 @@
  * 300k and 400k steps (section D.1).
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkKeys, inRange, posInt } from './config';
+import { ConfigError } from './errors';
 
 export interface AdamSpec {
   lr: number;
@@ -20,6 +22,19 @@ export interface AdamSpec {
 }
 
 export const ADAM_DEFAULTS: AdamSpec = { lr: 3e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, decaySteps: [300000, 400000], decayFactor: 0.1 };
+
+const ADAM_KEYS = ['lr', 'beta1', 'beta2', 'eps', 'decaySteps', 'decayFactor'];
+
+export function validateAdamSpec(o: AdamSpec, path = 'optimizer'): void {
+  checkKeys(o, ADAM_KEYS, path);
+  inRange(o.lr, 0, Infinity, `${path}.lr`, true);
+  inRange(o.beta1, 0, 1, `${path}.beta1`);
+  inRange(o.beta2, 0, 1, `${path}.beta2`);
+  inRange(o.eps, 0, Infinity, `${path}.eps`, true);
+  if (!Array.isArray(o.decaySteps)) throw new ConfigError(`${path}.decaySteps`, 'must be an array of step numbers');
+  o.decaySteps.forEach((s, i) => posInt(s, `${path}.decaySteps[${i}]`));
+  inRange(o.decayFactor, 0, 1, `${path}.decayFactor`, true);
+}
 
 /** The learning rate in force at (0-based) step t. */
 export function learningRate(spec: AdamSpec, t: number): number {

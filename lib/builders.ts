@@ -2,7 +2,7 @@
  * Networks from a typed config: one Sequential per layer k, mapping h_{k−1} → h_k.
  * The paper's architectures (section D.1) are `mnistFcn`, `cifarFcn`, `mnistCnn`, `cifarCnn`.
  */
-import { CnnSpec, FcnSpec, NetworkSpec, SynthesizerSpec, validateNetworkSpec } from './config';
+import { CnnSpec, depth, FcnSpec, inputShape, NetworkSpec } from './config';
 import { Flatten, ReLU } from './modules/activation';
 import { BatchNorm } from './modules/batchnorm';
 import { Conv2d } from './modules/conv2d';
@@ -11,40 +11,70 @@ import { Module } from './modules/module';
 import { Pool } from './modules/pool';
 import { Sequential } from './modules/sequential';
 import { Rng } from './rng';
+import type { SynthesizerSpec } from './synthesizers/spec';
 
-/** The layers of a network; layer K (the last) is the classifier and outputs logits. */
-export function buildNetwork(spec: NetworkSpec, rng: Rng): Sequential[] {
-  validateNetworkSpec(spec);
-  const layers: Sequential[] = [];
+/**
+ * Layer k (1-based) of a network, mapping h_{k−1} → h_k; layer K is the classifier and
+ * outputs logits. The spec is assumed validated.
+ */
+export function buildLayer(spec: NetworkSpec, k: number, rng: Rng): Sequential {
+  const K = depth(spec);
+  if (!Number.isInteger(k) || k < 1 || k > K) throw new RangeError(`layer ${k} of a ${K}-layer network`);
+  const inShape = activationShapes(spec)[k - 1];
+  const name = `layer${k}`;
   if (spec.kind === 'fcn') {
-    let width = spec.input;
-    spec.hidden.forEach((w, i) => {
-      layers.push(new Sequential(`layer${i + 1}`, [new Linear(width, w, rng, { name: `layer${i + 1}/linear` }), new BatchNorm(w, { name: `layer${i + 1}/bn` }), new ReLU()]));
-      width = w;
-    });
-    layers.push(new Sequential(`layer${spec.hidden.length + 1}`, [new Linear(width, spec.classes, rng, { name: 'classifier' })]));
-  } else {
-    let shape: number[] = spec.input;
-    spec.filters.forEach((f, i) => {
-      const layer = new Sequential(`layer${i + 1}`, [
-        new Conv2d(shape[2], f, spec.kernel, rng, { name: `layer${i + 1}/conv` }),
-        new BatchNorm(f, { name: `layer${i + 1}/bn` }),
-        new ReLU(),
-        new Pool(spec.pools[i]),
-      ]);
-      shape = layer.outputShape(shape);
-      layers.push(layer);
-    });
-    const flat = shape.reduce((a, b) => a * b, 1);
-    layers.push(new Sequential(`layer${spec.filters.length + 1}`, [new Flatten(), new Linear(flat, spec.classes, rng, { name: 'classifier' })]));
+    if (k === K) return new Sequential(name, [new Linear(inShape[0], spec.classes, rng, { name: 'classifier' })]);
+    const w = spec.hidden[k - 1];
+    return new Sequential(name, [new Linear(inShape[0], w, rng, { name: `${name}/linear` }), new BatchNorm(w, { name: `${name}/bn` }), new ReLU()]);
   }
-  return layers;
+  if (k === K) {
+    const flat = inShape.reduce((a, b) => a * b, 1);
+    return new Sequential(name, [new Flatten(), new Linear(flat, spec.classes, rng, { name: 'classifier' })]);
+  }
+  const f = spec.filters[k - 1];
+  return new Sequential(name, [
+    new Conv2d(inShape[2], f, spec.kernel, rng, { name: `${name}/conv` }),
+    new BatchNorm(f, { name: `${name}/bn` }),
+    new ReLU(),
+    new Pool(spec.pools[k - 1]),
+  ]);
 }
 
-/** Per-example shape of every h_k, k = 0..K (h_0 is the input). */
-export function activationShapes(spec: NetworkSpec, layers: Module[]): number[][] {
-  const shapes: number[][] = [spec.kind === 'fcn' ? [spec.input] : spec.input];
-  for (const l of layers) shapes.push(l.outputShape(shapes[shapes.length - 1]));
+/** The layers of a network, all drawn from one generator in order (layer k starts at drawOffsets[k − 1]). */
+export function buildNetwork(spec: NetworkSpec, rng: Rng): Sequential[] {
+  return Array.from({ length: depth(spec) }, (_, i) => buildLayer(spec, i + 1, rng));
+}
+
+/**
+ * Uniform draws layer k's initialisation takes: one per weight and bias of its Linear or Conv
+ * (BatchNorm starts at γ = 1, β = 0 and draws nothing). A test checks this against buildLayer.
+ */
+export function layerDraws(spec: NetworkSpec, k: number): number {
+  const shapes = activationShapes(spec);
+  const inShape = shapes[k - 1];
+  const outShape = shapes[k];
+  if (spec.kind === 'fcn' || k === depth(spec)) {
+    const fanIn = inShape.reduce((a, b) => a * b, 1);
+    return (fanIn + 1) * outShape[outShape.length - 1];
+  }
+  const f = spec.filters[k - 1];
+  return (inShape[2] * spec.kernel * spec.kernel + 1) * f;
+}
+
+/** Per-example shape of every h_k, k = 0..K (h_0 is the input), worked out from the spec. */
+export function activationShapes(spec: NetworkSpec): number[][] {
+  const shapes: number[][] = [inputShape(spec)];
+  if (spec.kind === 'fcn') {
+    for (const w of spec.hidden) shapes.push([w]);
+  } else {
+    let [h, w] = spec.input;
+    spec.filters.forEach((f, i) => {
+      const pool = new Pool(spec.pools[i]);
+      [h, w] = pool.outputShape([h, w, f]);
+      shapes.push([h, w, f]);
+    });
+  }
+  shapes.push([spec.classes]);
   return shapes;
 }
 

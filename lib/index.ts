@@ -1,17 +1,15 @@
-/** The library's public surface: notebooks import everything from here. */
+/** The library's public surface: notebooks import everything from here (experiments and display from './experiments' and './notebook'). */
 export * from './backend';
 export * from './rng';
 export * from './errors';
 export * from './config';
 export * from './adam';
-export * from './loss';
 export * from './modules';
 export * from './builders';
-export * from './synthesizer';
-export * from './unit';
-export * from './trainer';
+export * from './synthesizers';
+export * from './tasks';
+export * from './trainers';
 export * from './train';
 export * from './data';
 export * from './mixture';
 export * from './reference';
-export * from './paper';

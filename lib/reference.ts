@@ -12,7 +12,7 @@ import { Linear } from './modules/linear';
 import { Module } from './modules/module';
 import { Pool } from './modules/pool';
 import { Sequential } from './modules/sequential';
-import { BPLambdaTrainer, disposeCapture } from './trainer';
+import { BPLambdaTrainer, disposeCapture } from './trainers/bplambda';
 
 /** Training-mode forward of one module with autodiff-able ops. */
 export function refModule(m: Module, x: tf.Tensor): tf.Tensor {
@@ -79,7 +79,7 @@ export function bp1VersusAutodiff(trainer: BPLambdaTrainer, x: tf.Tensor, y: tf.
   if (trainer.spec.lambda.some((l) => l !== 1)) throw new Error(`bp1VersusAutodiff needs λ = 1 everywhere, got [${trainer.spec.lambda}]`);
   const vars = trainer.layerParams().flat();
   const ref = tf.variableGrads(() => refLoss(trainer.units.reduce((h, u) => refModule(u.layer, h), x), y), vars);
-  const cap = trainer.stepCapture(x, y);
+  const cap = trainer.stepCapture({ x, y });
   const ours = cap.units.flatMap((u) => u.layerGrads);
   let maxAbsDiff = 0;
   let maxAbsGrad = 0;

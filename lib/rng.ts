@@ -7,14 +7,29 @@
 export class Rng {
   private state: number;
   private spare: number | null = null;
+  /** Uniform draws made so far by this generator. */
+  draws = 0;
 
   constructor(seed: number) {
     if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
     this.state = seed >>> 0;
   }
 
+  /**
+   * The generator of `seed` after `offset` uniform draws, in O(1): mulberry32's state is a
+   * counter, so a unit built alone (in a worker, say) can start its draws exactly where they
+   * would start in the whole network's stream.
+   */
+  static at(seed: number, offset: number): Rng {
+    if (!Number.isInteger(offset) || offset < 0) throw new Error(`offset must be a non-negative integer, got ${offset}`);
+    const r = new Rng(seed);
+    r.state = (r.state + Math.imul(offset >>> 0, 0x6d2b79f5)) >>> 0; // offset·C mod 2³²
+    return r;
+  }
+
   /** Uniform float in [0, 1). */
   uniform(): number {
+    this.draws++;
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);

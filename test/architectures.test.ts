@@ -5,17 +5,20 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { cifarCnn, cifarFcn, mnistCnn, mnistFcn } from '../lib/builders';
-import { lambdasFor, METHODS, NetworkSpec, SynthesizerSpec, trainerSpec } from '../lib/config';
+import { NetworkSpec } from '../lib/config';
+import { methodSpec, TABLE2_METHODS } from '../lib/experiments/methods';
+import { SynthesizerSpec } from '../lib/synthesizers/spec';
+import { bpLambdaSpec } from '../lib/trainers/spec';
 import { countParams } from '../lib/modules/module';
 import { Rng } from '../lib/rng';
-import { BPLambdaTrainer } from '../lib/trainer';
+import { BPLambdaTrainer } from '../lib/trainers/bplambda';
 
 const lin = (i: number, o: number) => i * o + o; // weights + biases
 const bn = (c: number) => 2 * c; // γ and β
 const conv = (k: number, i: number, o: number) => k * k * i * o + o;
 
 function layerParams(net: NetworkSpec): number {
-  const t = new BPLambdaTrainer(trainerSpec({ network: net, lambda: lambdasFor('bprop', net.kind === 'fcn' ? net.hidden.length + 1 : net.filters.length + 1) }));
+  const t = new BPLambdaTrainer(bpLambdaSpec({ network: net, lambda: methodSpec('bprop', net.kind === 'fcn' ? net.hidden.length + 1 : net.filters.length + 1).lambda }));
   const n = t.units.reduce((s, u) => s + countParams(u.layer), 0);
   t.dispose();
   return n;
@@ -23,7 +26,7 @@ function layerParams(net: NetworkSpec): number {
 
 function synthParams(net: NetworkSpec, synth: Partial<SynthesizerSpec>): number[] {
   const K = net.kind === 'fcn' ? net.hidden.length + 1 : net.filters.length + 1;
-  const t = new BPLambdaTrainer(trainerSpec({ network: net, lambda: lambdasFor('dni', K), synthesizer: synth }));
+  const t = new BPLambdaTrainer(bpLambdaSpec({ network: net, lambda: methodSpec('dni', K).lambda, synthesizer: synth }));
   const n = t.units.slice(0, -1).map((u) => countParams(u.synthesizer!.net));
   t.dispose();
   return n;
@@ -73,11 +76,11 @@ describe('paper architectures (D.1)', function () {
       const n = shape.reduce((a, b) => a * b, 1);
       const x = tf.tensor(rng.normals(4 * n), [4, ...shape]);
       const y = tf.tensor1d([1, 2, 3, 4], 'int32');
-      for (const method of METHODS) {
+      for (const method of TABLE2_METHODS) {
         const t = new BPLambdaTrainer(
-          trainerSpec({ network: net, lambda: lambdasFor(method, 3), synthesizer: { hiddenLayers: 1, width: 4, conditioned: method === 'cdni' } }),
+          bpLambdaSpec({ network: net, lambda: methodSpec(method, 3).lambda, synthesizer: { hiddenLayers: 1, width: 4, conditioned: method === 'cdni' } }),
         );
-        const s = t.step(x, y, { stats: true })!;
+        const s = t.step({ x, y }, { stats: true })!;
         assert.ok(Number.isFinite(s.loss), `${net.kind} ${shape} ${method}: loss ${s.loss}`);
         t.dispose();
       }

@@ -4,9 +4,10 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { Connection, NetworkSpec, trainerSpec, TrainerSpec } from '../lib/config';
+import { Lambda, NetworkSpec } from '../lib/config';
+import { bpLambdaSpec, BPLambdaInput, BPLambdaSpec } from '../lib/trainers/spec';
 import { Rng } from '../lib/rng';
-import { BPLambdaTrainer, disposeCapture } from '../lib/trainer';
+import { BPLambdaTrainer, disposeCapture } from '../lib/trainers/bplambda';
 import { refLoss, refModule, vjp } from '../lib/reference';
 import { assertClose } from './assert';
 
@@ -22,8 +23,8 @@ function batch(net: NetworkSpec, b: number, seed: number): { x: tf.Tensor; y: tf
   return { x, y };
 }
 
-function spec(net: NetworkSpec, lambda: Connection[], extra: Partial<TrainerSpec> = {}): TrainerSpec {
-  return trainerSpec({ network: net, lambda, synthesizer: { hiddenLayers: 0, width: 1, conditioned: false, kernel: 5 }, seed: 3, ...extra });
+function spec(net: NetworkSpec, lambda: Lambda[], extra: Partial<BPLambdaInput> = {}): BPLambdaSpec {
+  return bpLambdaSpec({ network: net, lambda, seed: 3, ...extra, synthesizer: { hiddenLayers: 0, width: 1, conditioned: false, kernel: 5, ...extra.synthesizer } });
 }
 
 /** Give every synthesizer non-zero weights, so synthetic gradients are not trivially zero. */
@@ -44,8 +45,8 @@ function refSynthetic(t: BPLambdaTrainer, k: number, h: tf.Tensor, y: tf.Tensor1
   const u = t.units[k - 1];
   const s = u.synthesizer!;
   const input = s.spec.conditioned ? tf.concat([h, tf.oneHot(y, s.classes).toFloat()], 1) : h;
-  const b = t.spec.sgTarget === 'perExample' ? h.shape[0] : 1;
-  return tf.mul(refModule(s.net, input), t.spec.sgScale / b);
+  const b = s.spec.targetUnits === 'perExample' ? h.shape[0] : 1;
+  return tf.mul(refModule(s.net, input), s.spec.scale / b);
 }
 
 describe('BP(λ)', function () {
@@ -56,7 +57,7 @@ describe('BP(λ)', function () {
     const { x, y } = batch(FCN, 16, 1);
     const vars = t.layerParams().flat();
     const ref = tf.variableGrads(() => refLoss(refActivations(t, x).pop()!, y), vars);
-    const cap = t.stepCapture(x, y);
+    const cap = t.stepCapture({ x, y });
     const ours = cap.units.flatMap((u) => u.layerGrads);
     assert.equal(ours.length, vars.length);
     vars.forEach((v, i) => assertClose(ours[i], ref.grads[v.name], 1e-4, v.name));
@@ -75,7 +76,7 @@ describe('BP(λ)', function () {
       assertClose(logits, refActivations(t, x).pop()!, 1e-5, 'CNN logits');
       const vars = t.layerParams().flat();
       const ref = tf.variableGrads(() => refLoss(refActivations(t, x).pop()!, y), vars);
-      const cap = t.stepCapture(x, y);
+      const cap = t.stepCapture({ x, y });
       const ours = cap.units.flatMap((u) => u.layerGrads);
       vars.forEach((v, i) => assertClose(ours[i], ref.grads[v.name], 1e-4, v.name));
       disposeCapture(cap);
@@ -88,7 +89,7 @@ describe('BP(λ)', function () {
   for (const sgTarget of ['perExample', 'batchMean'] as const) it(`for random λ ∈ (0,1)^K, ḡ_k is the mixture Σ_n c_k^n g_k^n of paper A.2 (${sgTarget} synthesizer units)`, () => {
     const rng = new Rng(7);
     const lambda = [0, 0, 0].map(() => 0.1 + 0.8 * rng.uniform());
-    const t = new BPLambdaTrainer(spec(FCN, lambda, { sgScale: 0.7, sgTarget }));
+    const t = new BPLambdaTrainer(spec(FCN, lambda, { synthesizer: { scale: 0.7, targetUnits: sgTarget } }));
     randomiseSynthesizers(t, 11);
     const { x, y } = batch(FCN, 16, 3);
     const K = t.units.length;
@@ -109,7 +110,7 @@ describe('BP(λ)', function () {
       }
       expected.push(sum);
     }
-    const cap = t.stepCapture(x, y);
+    const cap = t.stepCapture({ x, y });
     for (let k = 1; k < K; k++) assertClose(cap.units[k - 1].gbar!, expected[k - 1], 2e-4, `ḡ_${k}`);
     disposeCapture(cap);
   });
@@ -131,7 +132,7 @@ describe('BP(λ)', function () {
       const r = tf.variableGrads(() => tf.sum(tf.mul(refModule(t.units[k - 1].layer, hs[k - 1]), g)) as tf.Scalar, vars);
       return vars.map((v) => r.grads[v.name]);
     });
-    const cap = t.stepCapture(x, y);
+    const cap = t.stepCapture({ x, y });
     for (let k = 1; k < K; k++) {
       assertClose(cap.units[k - 1].target!, targets[k - 1], 1e-4, `z̄_${k}`);
       layerGrads[k - 1].forEach((g, i) => assertClose(cap.units[k - 1].layerGrads[i], g, 1e-4, `layer ${k} grad ${i}`));
@@ -145,17 +146,17 @@ describe('BP(λ)', function () {
     const { x, y } = batch(FCN, 16, 5);
     const hs = refActivations(t, x);
     const trueGrads = [1, 2, 3].map((k) => tf.grad((h: tf.Tensor) => refLoss(t.units.slice(k).reduce((a, u) => refModule(u.layer, a), h), y))(hs[k]));
-    const cap = t.stepCapture(x, y);
+    const cap = t.stepCapture({ x, y });
     [1, 2, 3].forEach((k) => assertClose(cap.units[k - 1].target!, trueGrads[k - 1], 1e-4, `oracle target ${k}`));
     disposeCapture(cap);
   });
 
   it('at step 0 the layers below a DNI do not move: their synthetic gradient is exactly zero', () => {
-    for (const lambda of [[0, 0, 0], [1, 0, 1]] as Connection[][]) {
+    for (const lambda of [[0, 0, 0], [1, 0, 1]] as Lambda[][]) {
       const t = new BPLambdaTrainer(spec(FCN, lambda, { synthesizer: { hiddenLayers: 2, width: 16, conditioned: true, kernel: 5 } }));
       const before = t.layerParams().map((ps) => ps.map((p) => p.dataSync().slice()));
       const { x, y } = batch(FCN, 16, 6);
-      t.step(x, y);
+      t.step({ x, y });
       const lowest = lambda.lastIndexOf(0); // connections 0..lowest have a DNI at or above them
       t.layerParams().forEach((ps, i) => {
         const moved = ps.some((p, j) => p.dataSync().some((v, e) => v !== before[i][j][e]));
@@ -170,7 +171,7 @@ describe('BP(λ)', function () {
     const before = t.layerParams().map((ps) => ps.map((p) => p.dataSync().slice()));
     for (let s = 0; s < 3; s++) {
       const { x, y } = batch(FCN, 16, 10 + s);
-      t.step(x, y);
+      t.step({ x, y });
     }
     t.layerParams().forEach((ps, i) => {
       const moved = ps.some((p, j) => p.dataSync().some((v, e) => v !== before[i][j][e]));
@@ -181,7 +182,7 @@ describe('BP(λ)', function () {
   it('synthesizer regression gradients equal autodiff of the SG loss (2 hidden layers with BN, cDNI)', () => {
     for (const reduction of ['sum', 'mean'] as const) {
       const t = new BPLambdaTrainer(
-        spec(FCN, [0, 1, 1], { synthesizer: { hiddenLayers: 2, width: 7, conditioned: true, kernel: 5 }, sgLossReduction: reduction, sgLossWeight: 0.5 }),
+        spec(FCN, [0, 1, 1], { synthesizer: { hiddenLayers: 2, width: 7, conditioned: true, kernel: 5, lossReduction: reduction, lossWeight: 0.5 } }),
       );
       randomiseSynthesizers(t, 8);
       const { x, y } = batch(FCN, 16, 7);
@@ -203,9 +204,9 @@ describe('BP(λ)', function () {
         const out: tf.Tensor[] = [];
         const u = t.units[0];
         const f = u.layer.forward(x, 'train');
-        const sg = s.forward(f.y, tf.oneHot(y, 5).toFloat() as tf.Tensor2D, 'train');
+        const sg = s.forward(f.y, y, 'train');
         const z = tf.grad((h: tf.Tensor) => refLoss(t.units.slice(1).reduce((a, uu) => refModule(uu.layer, a), h), y))(f.y);
-        const r = s.regress(sg.cache, sg.g, z, 0.5, reduction);
+        const r = s.regress(sg, z);
         for (const g of r.grads) out.push(tf.keep(g));
         return out;
       });
@@ -216,7 +217,7 @@ describe('BP(λ)', function () {
   });
 
   it("in 'perExample' units the synthesizer regresses onto B·z̄ (its first update matches autodiff of Σ(g − B·z̄)²)", () => {
-    const t = new BPLambdaTrainer(spec(FCN, [0, 1, 1], { sgTarget: 'perExample', optimizer: { lr: 0.01, beta1: 0, beta2: 0.999, eps: 1e-30, decaySteps: [], decayFactor: 0.1 } }));
+    const t = new BPLambdaTrainer(spec(FCN, [0, 1, 1], { synthesizer: { targetUnits: 'perExample' }, optimizer: { lr: 0.01, beta1: 0, beta2: 0.999, eps: 1e-30, decaySteps: [], decayFactor: 0.1 } }));
     randomiseSynthesizers(t, 12);
     const { x, y } = batch(FCN, 16, 9);
     const s = t.units[0].synthesizer!;
@@ -224,7 +225,7 @@ describe('BP(λ)', function () {
     const z = tf.grad((h: tf.Tensor) => refLoss(t.units.slice(1).reduce((a, u) => refModule(u.layer, a), h), y))(hs[1]);
     const ref = tf.variableGrads(() => tf.sum(tf.square(tf.sub(refModule(s.net, hs[1]), tf.mul(z, 16)))) as tf.Scalar, s.params());
     const before = s.params().map((p) => tf.clone(p));
-    t.step(x, y);
+    t.step({ x, y });
     // Adam's first step with β1 = 0 and ε ≈ 0 moves every weight by lr·sign(gradient).
     s.params().forEach((p, i) => {
       const moved = tf.tidy(() => tf.sub(before[i], p));
@@ -244,7 +245,7 @@ describe('BP(λ)', function () {
       return tf.mul(tf.ones([b, h, w, 4]), oh);
     });
     const expected = refModule(s.net, tf.concat([hs[1], maps], 3));
-    const got = s.forward(hs[1], tf.oneHot(y, 4).toFloat() as tf.Tensor2D, 'train').g;
+    const got = s.forward(hs[1], y, 'train').out;
     assert.deepEqual(got.shape, hs[1].shape);
     assertClose(got, expected, 1e-5, 'conv cDNI synthesizer output');
   });

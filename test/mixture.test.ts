@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { mnistFcn } from '../lib/builders';
-import { trainerSpec } from '../lib/config';
+import { bpLambdaSpec } from '../lib/trainers/spec';
 import { mixtureWeights } from '../lib/mixture';
 import { bp1VersusAutodiff } from '../lib/reference';
 import { Rng } from '../lib/rng';
-import { BPLambdaTrainer } from '../lib/trainer';
+import { BPLambdaTrainer } from '../lib/trainers/bplambda';
 
 describe('mixture weights c_k^n (paper A.2)', () => {
   it('BP(0) keeps only the own synthetic gradient; BP(1) only the true gradient', () => {
@@ -33,13 +33,13 @@ describe('bp1VersusAutodiff', () => {
   afterEach(() => tf.disposeVariables());
   it('reports a float-rounding-sized difference for BP(1), and refuses other λ', () => {
     const rng = new Rng(2);
-    const t = new BPLambdaTrainer(trainerSpec({ network: mnistFcn(3, 32), lambda: [1, 1] }));
+    const t = new BPLambdaTrainer(bpLambdaSpec({ network: mnistFcn(3, 32), lambda: [1, 1] }));
     const x = tf.tensor2d(rng.normals(16 * 784), [16, 784]);
     const y = tf.tensor1d(Int32Array.from({ length: 16 }, () => rng.int(10)), 'int32');
     const r = bp1VersusAutodiff(t, x, y);
     assert.ok(r.maxAbsGrad > 1e-3, `gradients should not vanish, got ${r.maxAbsGrad}`);
     assert.ok(r.maxAbsDiff < 1e-5 * Math.max(1, r.maxAbsGrad), `difference ${r.maxAbsDiff}`);
-    const d = new BPLambdaTrainer(trainerSpec({ network: mnistFcn(3, 32), lambda: [0, 1] }));
+    const d = new BPLambdaTrainer(bpLambdaSpec({ network: mnistFcn(3, 32), lambda: [0, 1] }));
     assert.throws(() => bp1VersusAutodiff(d, x, y), /λ = 1 everywhere/);
     tf.dispose([x, y]);
   });

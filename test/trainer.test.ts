@@ -4,10 +4,12 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam, ADAM_DEFAULTS, learningRate } from '../lib/adam';
 import { initBackend } from '../lib/backend';
 import { mnistCnn, mnistFcn } from '../lib/builders';
-import { lambdasFor, Method, METHODS, NetworkSpec, trainerSpec, TrainerSpec } from '../lib/config';
+import { NetworkSpec } from '../lib/config';
+import { methodSpec, Table2Method, TABLE2_METHODS } from '../lib/experiments/methods';
+import { bpLambdaSpec, BPLambdaSpec, BPLambdaInput } from '../lib/trainers/spec';
 import { ConfigError } from '../lib/errors';
 import { Rng } from '../lib/rng';
-import { BPLambdaTrainer } from '../lib/trainer';
+import { BPLambdaTrainer } from '../lib/trainers/bplambda';
 import { assertClose } from './assert';
 
 function data(shape: number[], b: number, seed: number): { x: tf.Tensor; y: tf.Tensor1D } {
@@ -19,12 +21,13 @@ function data(shape: number[], b: number, seed: number): { x: tf.Tensor; y: tf.T
   };
 }
 
-function methodSpec(method: Method, net: NetworkSpec, extra: Partial<TrainerSpec> = {}): TrainerSpec {
+function spec(method: Table2Method, net: NetworkSpec, extra: Partial<BPLambdaInput> = {}): BPLambdaSpec {
   const K = net.kind === 'fcn' ? net.hidden.length + 1 : net.filters.length + 1;
-  return trainerSpec({
+  const m = methodSpec(method, K);
+  return bpLambdaSpec({
     network: net,
-    lambda: lambdasFor(method, K),
-    synthesizer: { hiddenLayers: 1, width: 8, conditioned: method === 'cdni', kernel: 3 },
+    lambda: m.lambda,
+    synthesizer: { hiddenLayers: 1, width: 8, kernel: 3, ...m.synthesizer },
     seed: 1,
     ...extra,
   });
@@ -38,14 +41,14 @@ describe('trainer', function () {
     for (const net of [mnistFcn(4, 16), smallCnn]) {
       const shape = net.kind === 'fcn' ? [net.input] : net.input;
       const { x, y } = data(shape, 8, 1);
-      for (const method of METHODS) {
+      for (const method of TABLE2_METHODS) {
         for (const oracle of method === 'dni' ? [false, true] : [false]) {
-          const t = new BPLambdaTrainer(methodSpec(method, net, { oracle }));
-          t.step(x, y); // creates optimizer slots lazily, if any
+          const t = new BPLambdaTrainer(spec(method, net, { oracle }));
+          t.step({ x, y }); // creates optimizer slots lazily, if any
           const before = tf.memory().numTensors;
-          t.step(x, y);
-          t.step(x, y, { stats: true });
-          t.evaluateBatch(x, y);
+          t.step({ x, y });
+          t.step({ x, y }, { stats: true });
+          t.evaluate({ x, y });
           assert.equal(tf.memory().numTensors, before, `${net.kind} ${method}${oracle ? ' (oracle)' : ''} leaked ${tf.memory().numTensors - before} tensors`);
           t.dispose();
         }
@@ -56,9 +59,9 @@ describe('trainer', function () {
 
   it('building, training and disposing a trainer frees all its memory', () => {
     const before = tf.memory();
-    const t = new BPLambdaTrainer(methodSpec('cdni', mnistFcn(3, 16)));
+    const t = new BPLambdaTrainer(spec('cdni', mnistFcn(3, 16)));
     const { x, y } = data([784], 8, 2);
-    t.step(x, y);
+    t.step({ x, y });
     tf.dispose([x, y]);
     t.dispose();
     assert.equal(tf.memory().numTensors, before.numTensors);
@@ -67,10 +70,10 @@ describe('trainer', function () {
 
   it('the same seed gives the same run; another seed does not', () => {
     const run = (seed: number) => {
-      const t = new BPLambdaTrainer(methodSpec('dni', mnistFcn(3, 16), { seed }));
+      const t = new BPLambdaTrainer(spec('dni', mnistFcn(3, 16), { seed }));
       for (let s = 0; s < 3; s++) {
         const { x, y } = data([784], 8, 100 + s);
-        t.step(x, y);
+        t.step({ x, y });
         tf.dispose([x, y]);
       }
       const out = t.params().map((p) => Array.from(p.dataSync()));
@@ -84,24 +87,24 @@ describe('trainer', function () {
   it('bad configs throw a ConfigError naming the field', () => {
     const base = { network: mnistFcn(3), lambda: [0, 0] };
     const cases: [() => unknown, string][] = [
-      [() => trainerSpec({ ...base, lambda: [0, 1.5] }), 'lambda[1]'],
-      [() => trainerSpec({ ...base, lambda: [-0.1, 0] }), 'lambda[0]'],
-      [() => trainerSpec({ ...base, lambda: [0] }), 'lambda'],
-      [() => trainerSpec({ ...base, sgScal: 1 } as any), 'sgScal'],
-      [() => trainerSpec({ ...base, synthesizer: { widht: 3 } } as any), 'synthesizer.widht'],
-      [() => trainerSpec({ ...base, network: { ...mnistFcn(3), hidden: [256, 0] } }), 'network.hidden[1]'],
-      [() => trainerSpec({ ...base, optimizer: { lr: -1 } } as any), 'optimizer.lr'],
-      [() => trainerSpec({ ...base, sgLossReduction: 'avg' } as any), 'sgLossReduction'],
-      [() => trainerSpec({ network: { ...mnistCnn(3), pools: ['max'] }, lambda: [0, 0] }), 'network.pools'],
-      [() => trainerSpec({ ...base, synthesizer: { conditioned: 'false' } } as any), 'synthesizer.conditioned'],
+      [() => bpLambdaSpec({ ...base, lambda: [0, 1.5] }), 'lambda[1]'],
+      [() => bpLambdaSpec({ ...base, lambda: [-0.1, 0] }), 'lambda[0]'],
+      [() => bpLambdaSpec({ ...base, lambda: [0] }), 'lambda'],
+      [() => bpLambdaSpec({ ...base, sgScal: 1 } as any), 'sgScal'],
+      [() => bpLambdaSpec({ ...base, synthesizer: { widht: 3 } } as any), 'synthesizer.widht'],
+      [() => bpLambdaSpec({ ...base, network: { ...mnistFcn(3), hidden: [256, 0] } }), 'network.hidden[1]'],
+      [() => bpLambdaSpec({ ...base, optimizer: { lr: -1 } } as any), 'optimizer.lr'],
+      [() => bpLambdaSpec({ ...base, sgLossReduction: 'avg' } as any), 'sgLossReduction'],
+      [() => bpLambdaSpec({ network: { ...mnistCnn(3), pools: ['max'] }, lambda: [0, 0] }), 'network.pools'],
+      [() => bpLambdaSpec({ ...base, synthesizer: { conditioned: 'false' } } as any), 'synthesizer.conditioned'],
     ];
     for (const [f, field] of cases) {
       assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field && e.message.includes(`'${field}'`), `expected a ConfigError on ${field}`);
     }
     // A width mismatch between the data and the network.
-    const t = new BPLambdaTrainer(trainerSpec(base));
+    const t = new BPLambdaTrainer(bpLambdaSpec(base));
     const { x, y } = data([700], 4, 1);
-    assert.throws(() => t.step(x, y), (e: unknown) => e instanceof ConfigError && e.field === 'network.input' && /\[784\]/.test(e.message));
+    assert.throws(() => t.step({ x, y }), (e: unknown) => e instanceof ConfigError && e.field === 'network.input' && /\[784\]/.test(e.message));
     tf.dispose([x, y]);
   });
 

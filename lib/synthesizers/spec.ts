@@ -1,0 +1,92 @@
+/**
+ * What a synthesizer is: its model (kind, depth, width, conditioning) and how its synthetic
+ * gradients are trained and consumed (target units, loss reduction and weight, scale).
+ * A trainer has one default spec and optional overrides per connection.
+ */
+import { bool, checkKeys, finite, inRange, join, oneOf, posInt } from '../config';
+import { ConfigError } from '../errors';
+
+export const SYNTHESIZER_KINDS = ['mlp'] as const;
+/** 'mlp': Linear → BN → ReLU hidden layers for vector activations, Conv → BN → ReLU for images. */
+export type SynthesizerKind = (typeof SYNTHESIZER_KINDS)[number];
+
+export const TARGET_UNITS = ['perExample', 'batchMean'] as const;
+/**
+ * Units of the synthesizer's output. 'batchMean': it predicts ∂L/∂h_k of the batch-mean loss
+ * (each example's entry is about 1/B of its own loss's gradient) and regresses onto z̄_k.
+ * 'perExample': it predicts each example's own-loss gradient, regresses onto B·z̄_k, and is
+ * divided by B when consumed. BP(λ) is the same either way; with Adam, whose steps have a fixed
+ * size, the target's scale sets how finely the synthesizer can fit (EXPERIMENTS.md).
+ */
+export type TargetUnits = (typeof TARGET_UNITS)[number];
+
+export const LOSS_REDUCTIONS = ['sum', 'mean'] as const;
+/**
+ * 'sum': Σ over batch and units of (g − z̄)²; 'mean': averaged over batch and units.
+ * The paper does not say; with Adam the choice matters (EXPERIMENTS.md), and 'sum'
+ * is what reproduced the paper's cDNI numbers in an independent implementation.
+ */
+export type LossReduction = (typeof LOSS_REDUCTIONS)[number];
+
+export interface SynthesizerSpec {
+  kind: SynthesizerKind;
+  /** 0 (linear), 1 or 2. */
+  hiddenLayers: number;
+  /** Units (FCN) or filters (CNN) of each hidden layer. */
+  width: number;
+  /** Kernel of the conv synthesizers. */
+  kernel: number;
+  /** cDNI: condition on the label (one-hot appended, or one label channel per class for CNNs). */
+  conditioned: boolean;
+  targetUnits: TargetUnits;
+  lossReduction: LossReduction;
+  /** Weight of the regression loss (the paper: 1). */
+  lossWeight: number;
+  /** Synthetic gradients are multiplied by this when consumed (feed-forward: 1; the paper's RNNs: 0.1). */
+  scale: number;
+}
+
+export const SYNTHESIZER_DEFAULTS: SynthesizerSpec = {
+  kind: 'mlp',
+  hiddenLayers: 2,
+  width: 1024,
+  kernel: 5,
+  conditioned: false,
+  targetUnits: 'perExample',
+  lossReduction: 'sum',
+  lossWeight: 1,
+  scale: 1,
+};
+
+export const SYNTHESIZER_KEYS = Object.keys(SYNTHESIZER_DEFAULTS);
+
+export const MAX_HIDDEN_LAYERS = 2;
+
+export function validateSynthesizerSpec(s: SynthesizerSpec, path = 'synthesizer'): void {
+  checkKeys(s, SYNTHESIZER_KEYS, path);
+  oneOf(s.kind, SYNTHESIZER_KINDS, join(path, 'kind'));
+  if (!Number.isInteger(s.hiddenLayers) || s.hiddenLayers < 0 || s.hiddenLayers > MAX_HIDDEN_LAYERS) {
+    throw new ConfigError(join(path, 'hiddenLayers'), `must be 0 (linear), 1 or 2, got ${JSON.stringify(s.hiddenLayers)}`);
+  }
+  if (s.hiddenLayers > 0) posInt(s.width, join(path, 'width'));
+  posInt(s.kernel, join(path, 'kernel'));
+  if (s.kernel % 2 !== 1) throw new ConfigError(join(path, 'kernel'), `must be odd, got ${s.kernel}`);
+  bool(s.conditioned, join(path, 'conditioned'));
+  oneOf(s.targetUnits, TARGET_UNITS, join(path, 'targetUnits'));
+  oneOf(s.lossReduction, LOSS_REDUCTIONS, join(path, 'lossReduction'));
+  inRange(s.lossWeight, 0, Infinity, join(path, 'lossWeight'));
+  finite(s.scale, join(path, 'scale'));
+}
+
+/** A full spec from defaults and partial overrides, later ones winning. Not validated. */
+export function mergeSynthesizer(...parts: (Partial<SynthesizerSpec> | undefined)[]): SynthesizerSpec {
+  return Object.assign({}, SYNTHESIZER_DEFAULTS, ...parts.filter(Boolean)) as SynthesizerSpec;
+}
+
+/**
+ * The ×B / ÷B conversion between gradient units (∂ of the batch-mean loss) and the
+ * synthesizer's own units, in one place.
+ */
+export function unitsFactor(spec: Pick<SynthesizerSpec, 'targetUnits'>, batch: number): number {
+  return spec.targetUnits === 'perExample' ? batch : 1;
+}

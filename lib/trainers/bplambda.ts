@@ -1,0 +1,196 @@
+/**
+ * BP(λ) training of a feed-forward network (paper A.1–A.2) as a chain of units that talk in
+ * messages, in one process.
+ *
+ * One step reads in the paper's order: activations go up through every unit (each also makes
+ * its synthetic gradient), the task's loss gives ḡ_K = ∂L/∂h_K, then top down each unit
+ * updates its layer with ḡ_k, regresses its synthesizer onto z̄_k and sends z̄_{k−1} below.
+ * All λ = 0 is every-layer DNI, all λ = 1 is backprop, 'none' passes no gradient ("No Bprop").
+ *
+ *   const trainer = new BPLambdaTrainer(bpLambdaSpec({ network: mnistFcn(4), lambda: [0, 0, 0] }));
+ *   const stats = trainer.step({ x, y }, { stats: true });
+ */
+import * as tf from '@tensorflow/tfjs';
+import { activationShapes } from '../builders';
+import { depth, inputShape } from '../config';
+import { ConfigError } from '../errors';
+import { classification } from '../tasks/classification';
+import { Task } from '../tasks/task';
+import { ActivationMessage, GradientMessage } from './messages';
+import { unitSeeds } from './seeds';
+import { BPLambdaSpec, synthesizerFor, validateBPLambdaSpec } from './spec';
+import { EvalSums, StepOptions, StepStats, Trainer } from './trainer';
+import { emptyRecord, Unit, UnitRecord, UnitSpec } from './unit';
+
+/** Inputs and class labels. */
+export interface LabelledBatch {
+  x: tf.Tensor;
+  y: tf.Tensor1D;
+}
+
+/** Tensors of one step, for tests and analysis; the caller disposes them (see disposeCapture). */
+export interface StepCapture {
+  loss: tf.Scalar;
+  /** ∂L/∂h_K. */
+  dlogits: tf.Tensor;
+  /** Per unit k = 1..K (index k − 1). */
+  units: UnitRecord[];
+  /** True backprop gradients ∂L/∂h_k for k = 1..K−1 (index k − 1), when requested. */
+  trueGrads: tf.Tensor[] | null;
+}
+
+/** The plain-data specs of the K units of a BP(λ) network. */
+export function unitSpecs(spec: BPLambdaSpec): UnitSpec[] {
+  const K = depth(spec.network);
+  const seeds = unitSeeds(spec.network, spec.seed);
+  return seeds.map((s, i) => {
+    const k = i + 1;
+    const lambda = k < K ? spec.lambda[k - 1] : 1;
+    // Only a connection that mixes in synthetic gradients (λ < 1) needs a synthesizer.
+    const synth = typeof lambda === 'number' && lambda < 1 ? synthesizerFor(spec, k) : null;
+    // The unit below wants z̄_{k−1} unless its connection is cut; a unit that gets no gradient has none to send.
+    const sendsDown = k > 1 && spec.lambda[k - 2] !== 'none' && lambda !== 'none';
+    return { index: k, network: spec.network, lambda, synthesizer: synth, sendsDown, optimizer: spec.optimizer, ...s };
+  });
+}
+
+export class BPLambdaTrainer implements Trainer<LabelledBatch> {
+  readonly units: Unit[];
+  /** Per-example shape of every h_k, k = 0..K. */
+  readonly shapes: number[][];
+  steps = 0;
+  private readonly needLabels: boolean;
+
+  constructor(
+    readonly spec: BPLambdaSpec,
+    readonly task: Task<tf.Tensor1D> = classification,
+  ) {
+    validateBPLambdaSpec(spec);
+    this.shapes = activationShapes(spec.network);
+    this.units = unitSpecs(spec).map((u) => new Unit(u));
+    this.needLabels = this.units.some((u) => u.synthesizer?.spec.conditioned);
+  }
+
+  /** All trainable variables: layers and synthesizers. */
+  params(): tf.Variable[] {
+    return this.units.flatMap((u) => u.params());
+  }
+
+  /** Layer parameters only (θ), unit by unit. */
+  layerParams(): tf.Variable[][] {
+    return this.units.map((u) => u.layer.params());
+  }
+
+  private checkBatch({ x, y }: LabelledBatch): void {
+    const want = inputShape(this.spec.network);
+    const got = x.shape.slice(1);
+    if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+      throw new ConfigError('network.input', `the network expects examples of shape [${want}], got [${got}] (batch shape [${x.shape}])`);
+    }
+    this.task.checkTargets(y, this.shapes[this.shapes.length - 1], x.shape[0]);
+  }
+
+  step(batch: LabelledBatch, opts: StepOptions = {}): StepStats | null {
+    this.checkBatch(batch);
+    const kept: { stats: StepStats | null } = { stats: null };
+    tf.tidy(() => {
+      const r = this.stepTensors(batch, this.spec.oracle, null);
+      if (opts.stats) {
+        kept.stats = {
+          loss: r.loss.dataSync()[0],
+          error: r.errors.dataSync()[0] / batch.x.shape[0],
+          series: { sgLoss: r.sgLoss.slice(0, -1).map((l) => (l ? l.dataSync()[0] : NaN)) },
+        };
+      }
+    });
+    this.steps++;
+    return kept.stats;
+  }
+
+  /** Like step, but returns the step's tensors (kept out of tidy; dispose with disposeCapture). */
+  stepCapture(batch: LabelledBatch, trueGrads = false): StepCapture {
+    this.checkBatch(batch);
+    let out: StepCapture | null = null;
+    tf.tidy(() => {
+      const records = this.units.map(() => emptyRecord());
+      const r = this.stepTensors(batch, trueGrads || this.spec.oracle, records);
+      const keep = <T extends tf.Tensor | null>(t: T): T => (t ? (tf.keep(t) as T) : t);
+      out = {
+        loss: keep(r.loss),
+        dlogits: keep(r.dlogits),
+        units: records.map((u) => ({
+          dx: keep(u.dx),
+          gbar: keep(u.gbar),
+          target: keep(u.target),
+          synthetic: keep(u.synthetic),
+          sgLoss: keep(u.sgLoss),
+          layerGrads: u.layerGrads.map((g) => keep(g)),
+        })),
+        trueGrads: r.trueGrads ? r.trueGrads.map((g) => keep(g)) : null,
+      };
+    });
+    this.steps++;
+    return out as unknown as StepCapture;
+  }
+
+  private stepTensors(
+    { x, y }: LabelledBatch,
+    wantTrue: boolean,
+    records: UnitRecord[] | null,
+  ): { loss: tf.Scalar; errors: tf.Scalar; dlogits: tf.Tensor; sgLoss: (tf.Scalar | null)[]; trueGrads: tf.Tensor[] | null } {
+    const K = this.units.length;
+    const step = this.steps;
+
+    // Up: h_k = f_k(h_{k−1}), and each unit's synthetic gradient g_k.
+    let msg: ActivationMessage = { kind: 'activation', step, from: 0, h: x, labels: this.needLabels ? y : null };
+    for (const u of this.units) msg = u.forward(msg);
+    const { loss, dOutputs, errors } = this.task.loss(msg.h, y);
+
+    // True gradients ∂L/∂h_k by plain backprop, before any parameter moves.
+    let trueGrads: tf.Tensor[] | null = null;
+    if (wantTrue) {
+      trueGrads = new Array(K - 1);
+      let d: tf.Tensor = dOutputs;
+      for (let k = K; k >= 2; k--) {
+        d = this.units[k - 1].inputGradient(d);
+        trueGrads[k - 2] = d;
+      }
+    }
+
+    // Down: ḡ_K = ∂L/∂h_K; each unit updates its layer, sends z̄_{k−1} below, and regresses its synthesizer.
+    const sgLoss: (tf.Scalar | null)[] = new Array(K).fill(null);
+    let incoming: GradientMessage | null = { kind: 'gradient', step, to: K, grad: dOutputs };
+    for (let k = K; k >= 1; k--) {
+      const u = this.units[k - 1];
+      const rec = records?.[k - 1];
+      const target: GradientMessage | null = this.spec.oracle && trueGrads && k < K ? { kind: 'gradient', step, to: k, grad: trueGrads[k - 1] } : incoming;
+      const down = u.layerStep(incoming, rec);
+      if (u.synthesizer && target) sgLoss[k - 1] = u.synthesizerStep(target, rec);
+      incoming = down;
+    }
+    return { loss, errors, dlogits: dOutputs, sgLoss, trueGrads };
+  }
+
+  evaluate(batch: LabelledBatch): EvalSums {
+    this.checkBatch(batch);
+    return tf.tidy(() => {
+      let msg: ActivationMessage = { kind: 'activation', step: this.steps, from: 0, h: batch.x, labels: null };
+      for (const u of this.units) msg = u.forward(msg, 'eval');
+      const r = this.task.loss(msg.h, batch.y);
+      const n = batch.x.shape[0];
+      return { n, loss: r.loss.dataSync()[0] * n, errors: r.errors.dataSync()[0] };
+    });
+  }
+
+  dispose(): void {
+    for (const u of this.units) u.dispose();
+  }
+}
+
+/** Dispose every tensor a stepCapture returned. */
+export function disposeCapture(c: StepCapture): void {
+  const all: (tf.Tensor | null)[] = [c.loss, c.dlogits, ...(c.trueGrads ?? [])];
+  for (const u of c.units) all.push(u.dx, u.gbar, u.target, u.synthetic, u.sgLoss, ...u.layerGrads);
+  // A tensor can appear twice (ḡ_K is dlogits; ḡ_k is g_k when λ = 0).
+  for (const t of new Set(all)) if (t && !t.isDisposed) t.dispose();
+}

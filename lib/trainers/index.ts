@@ -1,0 +1,6 @@
+export * from './trainer';
+export * from './messages';
+export * from './spec';
+export * from './seeds';
+export * from './unit';
+export * from './bplambda';

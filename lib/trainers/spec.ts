@@ -1,0 +1,99 @@
+/**
+ * The spec of a feed-forward BP(λ) trainer, filled with defaults and validated once.
+ *
+ *   const spec = bpLambdaSpec({ network: mnistFcn(4), lambda: [0, 0, 0], synthesizer: { hiddenLayers: 0, conditioned: true } });
+ */
+import { AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../adam';
+import { bool, checkKeys, depth, inRange, Lambda, NetworkSpec, validateNetworkSpec } from '../config';
+import { ConfigError } from '../errors';
+import { mergeSynthesizer, SynthesizerSpec, SYNTHESIZER_KEYS, validateSynthesizerSpec } from '../synthesizers/spec';
+
+export interface BPLambdaSpec {
+  network: NetworkSpec;
+  /** λ_k per connection k = 1..K−1 (index k − 1): K − 1 entries for K layers. */
+  lambda: Lambda[];
+  /** The synthesizer of every connection with λ < 1, unless overridden below. */
+  synthesizer: SynthesizerSpec;
+  /**
+   * Per-connection overrides, keyed by the connection k = 1..K−1 (as a string: JSON keys):
+   * e.g. { '2': { hiddenLayers: 0 } }. Resolved with synthesizerFor.
+   */
+  synthesizers: Record<string, Partial<SynthesizerSpec>>;
+  /** Analysis only: regress synthesizers onto the true backprop gradient instead of z̄. */
+  oracle: boolean;
+  optimizer: AdamSpec;
+  seed: number;
+}
+
+/** What bpLambdaSpec needs: the network and λ; everything else has a default. */
+export type BPLambdaInput = Pick<BPLambdaSpec, 'network' | 'lambda'> &
+  Partial<Omit<BPLambdaSpec, 'network' | 'lambda' | 'synthesizer' | 'optimizer'>> & {
+    synthesizer?: Partial<SynthesizerSpec>;
+    optimizer?: Partial<AdamSpec>;
+  };
+
+export const BPLAMBDA_KEYS = ['network', 'lambda', 'synthesizer', 'synthesizers', 'oracle', 'optimizer', 'seed'];
+
+// Specs that passed validation, so a spec handed from runSpec to the trainer is checked once.
+const validated = new WeakSet<object>();
+
+/** Fill defaults for everything but the network and λ, then validate. */
+export function bpLambdaSpec(partial: BPLambdaInput, path = ''): BPLambdaSpec {
+  if (validated.has(partial)) return partial as BPLambdaSpec;
+  checkKeys(partial, BPLAMBDA_KEYS, path);
+  if (partial.synthesizer !== undefined) checkKeys(partial.synthesizer, SYNTHESIZER_KEYS, at(path, 'synthesizer'));
+  const spec: BPLambdaSpec = {
+    oracle: false,
+    seed: 0,
+    synthesizers: {},
+    ...partial,
+    synthesizer: mergeSynthesizer(partial.synthesizer),
+    optimizer: { ...ADAM_DEFAULTS, ...partial.optimizer },
+  };
+  validateBPLambdaSpec(spec, path);
+  return spec;
+}
+
+function at(path: string, k: string): string {
+  return path ? `${path}.${k}` : k;
+}
+
+/** The resolved synthesizer of connection k (1-based): the default with its override applied. */
+export function synthesizerFor(spec: BPLambdaSpec, k: number): SynthesizerSpec {
+  return mergeSynthesizer(spec.synthesizer, spec.synthesizers[String(k)]);
+}
+
+/** Does unit k + 1 send z̄_k down? (It does unless it gets no gradient itself.) k = 1..K−1. */
+export function targetArrives(spec: Pick<BPLambdaSpec, 'lambda'>, k: number): boolean {
+  const above = k + 1;
+  const K = spec.lambda.length + 1;
+  return above === K || spec.lambda[above - 1] !== 'none';
+}
+
+export function validateBPLambdaSpec(spec: BPLambdaSpec, path = ''): void {
+  if (validated.has(spec)) return;
+  checkKeys(spec, BPLAMBDA_KEYS, path);
+  validateNetworkSpec(spec.network, at(path, 'network'));
+  const K = depth(spec.network);
+  const lp = at(path, 'lambda');
+  if (!Array.isArray(spec.lambda)) throw new ConfigError(lp, 'must be an array with one λ per connection');
+  if (spec.lambda.length !== K - 1) throw new ConfigError(lp, `has ${spec.lambda.length} entries but a ${K}-layer network has ${K - 1} connections`);
+  spec.lambda.forEach((l, i) => {
+    if (l !== 'none') inRange(l, 0, 1, `${lp}[${i}]`);
+    // λ > 0 mixes in z̄_k, which only arrives if the connection above passes a gradient.
+    if (l !== 'none' && l > 0 && !targetArrives(spec, i + 1)) {
+      throw new ConfigError(`${lp}[${i}]`, `λ = ${l} needs the gradient from above, but connection ${i + 2} (lambda[${i + 1}]) is 'none' and passes none; use 0 (DNI) or 'none' here`);
+    }
+  });
+  validateSynthesizerSpec(spec.synthesizer, at(path, 'synthesizer'));
+  const sp = at(path, 'synthesizers');
+  checkKeys(spec.synthesizers, Array.from({ length: K - 1 }, (_, i) => String(i + 1)), sp);
+  for (const [k, o] of Object.entries(spec.synthesizers)) {
+    checkKeys(o, SYNTHESIZER_KEYS, `${sp}.${k}`);
+    validateSynthesizerSpec(synthesizerFor(spec, Number(k)), `${sp}.${k}`);
+  }
+  bool(spec.oracle, at(path, 'oracle'));
+  if (!Number.isInteger(spec.seed)) throw new ConfigError(at(path, 'seed'), `must be an integer, got ${JSON.stringify(spec.seed)}`);
+  validateAdamSpec(spec.optimizer, at(path, 'optimizer'));
+  validated.add(spec);
+}

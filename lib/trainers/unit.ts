@@ -1,0 +1,181 @@
+/**
+ * A unit: layer k with its synthesizer M_k for h_k, each with its own optimizer state, driven
+ * only by messages (paper Figure 9). Built from a plain-data UnitSpec and its own seeds, so the
+ * same unit can be built in another worker.
+ *
+ * BP(λ) at connection k (paper A.2), with z̄_k = ḡ_{k+1}·∂h_{k+1}/∂h_k arriving from above:
+ *   ḡ_k = λ_k·z̄_k + (1 − λ_k)·g_k,       g_k = M_k(h_k, c) in gradient units
+ *   θ_k ← Adam(ḡ_k·∂h_k/∂θ_k)                      layerStep: sends z̄_{k−1} = ḡ_k·∂h_k/∂h_{k−1} down
+ *   φ_k ← Adam(∂(M_k − z̄_k)²/∂φ_k)                 synthesizerStep, when z̄_k arrives
+ * With λ_k = 0 the layer step needs nothing from above: the unit can update its layer and
+ * send z̄_{k−1} down as soon as its forward pass is done (update unlocking).
+ *
+ * Tensors a unit makes belong to the caller's tf.tidy scope: a driver wraps one step (the
+ * forward to the last update) in one scope. The unit keeps this step's caches between its
+ * calls and drops them when the step is done.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Adam, AdamSpec } from '../adam';
+import { activationShapes, buildLayer } from '../builders';
+import { Lambda, NetworkSpec } from '../config';
+import { Cache, Mode } from '../modules/module';
+import { Sequential } from '../modules/sequential';
+import { Rng } from '../rng';
+import { SynthesizerSpec } from '../synthesizers/spec';
+import { Synthesizer, SynthesizerForward } from '../synthesizers/synthesizer';
+import { ActivationMessage, GradientMessage } from './messages';
+
+/** Everything needed to build unit k, as plain data. */
+export interface UnitSpec {
+  /** k, 1-based; unit K holds the classifier. */
+  index: number;
+  /** The whole network: the unit builds its layer k and knows h_k's shape from it. */
+  network: NetworkSpec;
+  /** λ_k of the connection above (1 for the top unit, which gets ∂L/∂h_K). */
+  lambda: Lambda;
+  /** The synthesizer of h_k; null unless 0 ≤ λ_k < 1. */
+  synthesizer: SynthesizerSpec | null;
+  /** Whether this unit sends z̄_{k−1} to the unit below (it wants it, and this unit gets a gradient). */
+  sendsDown: boolean;
+  optimizer: AdamSpec;
+  /** Seeds: the layer draws from the run's stream at `layerOffset`; the synthesizer from its own seed. */
+  seed: number;
+  layerOffset: number;
+  synthesizerSeed: number;
+}
+
+/** What one unit's step computed (for tests and analysis; tensors in the caller's scope). */
+export interface UnitRecord {
+  /** z̄_{k−1} sent down (null when none). */
+  dx: tf.Tensor | null;
+  /** ḡ_k, the gradient the layer was updated with (null for 'none'). */
+  gbar: tf.Tensor | null;
+  /** The regression target z̄_k (or the true gradient in oracle mode), in gradient units. */
+  target: tf.Tensor | null;
+  /** The synthetic gradient g_k as consumed, in gradient units (null without a synthesizer). */
+  synthetic: tf.Tensor | null;
+  /** Scalar regression loss of the synthesizer (null when it did not train). */
+  sgLoss: tf.Scalar | null;
+  /** Gradients applied to the layer's parameters, aligned with layer.params(). */
+  layerGrads: tf.Tensor[];
+}
+
+export function emptyRecord(): UnitRecord {
+  return { dx: null, gbar: null, target: null, synthetic: null, sgLoss: null, layerGrads: [] };
+}
+
+interface Pending {
+  step: number;
+  cache: Cache;
+  sg: SynthesizerForward | null;
+  /** The synthetic gradient in gradient units. */
+  synthetic: tf.Tensor | null;
+  layerDone: boolean;
+}
+
+export class Unit {
+  readonly index: number;
+  readonly layer: Sequential;
+  readonly synthesizer: Synthesizer | null;
+  readonly layerOptimizer: Adam;
+  readonly synthesizerOptimizer: Adam | null;
+  private pending: Pending | null = null;
+
+  constructor(readonly spec: UnitSpec) {
+    this.index = spec.index;
+    this.layer = buildLayer(spec.network, spec.index, Rng.at(spec.seed, spec.layerOffset));
+    // h_k's shape from the spec alone: the unit below may live elsewhere.
+    const hShape = activationShapes(spec.network)[spec.index];
+    const s = spec.synthesizer;
+    this.synthesizer = s ? new Synthesizer(hShape, s, spec.network.classes, new Rng(spec.synthesizerSeed), `synthesizer${spec.index}`) : null;
+    this.layerOptimizer = new Adam(this.layer.params(), spec.optimizer);
+    this.synthesizerOptimizer = this.synthesizer ? new Adam(this.synthesizer.params(), spec.optimizer) : null;
+  }
+
+  get lambda(): Lambda {
+    return this.spec.lambda;
+  }
+
+  params(): tf.Variable[] {
+    return [...this.layer.params(), ...(this.synthesizer?.params() ?? [])];
+  }
+
+  buffers(): tf.Variable[] {
+    return [...this.layer.buffers(), ...(this.synthesizer?.buffers() ?? [])];
+  }
+
+  /** h_k = f_k(h_{k−1}); in training mode also g_k = M_k(h_k, c), kept for this step. */
+  forward(msg: ActivationMessage, mode: Mode = 'train'): ActivationMessage {
+    const f = this.layer.forward(msg.h, mode);
+    if (mode === 'train') {
+      const sg = this.synthesizer ? this.synthesizer.forward(f.y, msg.labels, mode) : null;
+      const synthetic = sg && this.synthesizer ? this.synthesizer.syntheticGradient(sg.out) : null;
+      this.pending = { step: msg.step, cache: f.cache, sg, synthetic, layerDone: false };
+    }
+    return { kind: 'activation', step: msg.step, from: this.index, h: f.y, labels: msg.labels };
+  }
+
+  /** Does the layer step need z̄_k from above? (No for λ = 0: it runs on the synthetic gradient alone.) */
+  get layerNeedsGradient(): boolean {
+    return this.spec.lambda !== 'none' && this.spec.lambda > 0;
+  }
+
+  /**
+   * Update the layer with ḡ_k and return z̄_{k−1} for the unit below (null when it gets none).
+   * `incoming` is z̄_k (∂L/∂h_K at the top); with λ = 0 it is not needed and may be null.
+   */
+  layerStep(incoming: GradientMessage | null, rec?: UnitRecord): GradientMessage | null {
+    const p = this.current('layerStep');
+    p.layerDone = true;
+    const lambda = this.spec.lambda;
+    if (lambda === 'none') {
+      this.release();
+      return null; // No Bprop: no gradient reaches this layer.
+    }
+    if (lambda > 0 && !incoming) throw new Error(`unit ${this.index}: λ = ${lambda} needs the gradient from above`);
+    let gbar: tf.Tensor;
+    if (lambda === 1) gbar = incoming!.grad;
+    else if (lambda === 0) gbar = p.synthetic!;
+    else gbar = tf.add(tf.mul(incoming!.grad, lambda), tf.mul(p.synthetic!, 1 - lambda));
+    const b = this.layer.backward(p.cache, gbar, { dx: this.spec.sendsDown, params: true });
+    this.layerOptimizer.apply(b.grads);
+    if (rec) Object.assign(rec, { dx: b.dx, gbar, synthetic: p.synthetic, layerGrads: b.grads });
+    if (!this.synthesizer) this.release();
+    return b.dx ? { kind: 'gradient', step: p.step, to: this.index - 1, grad: b.dx } : null;
+  }
+
+  /** Regress the synthesizer onto `target` (z̄_k, or the true gradient in oracle mode). */
+  synthesizerStep(target: GradientMessage, rec?: UnitRecord): tf.Scalar {
+    const p = this.current('synthesizerStep');
+    if (!this.synthesizer || !p.sg) throw new Error(`unit ${this.index} has no synthesizer`);
+    const r = this.synthesizer.regress(p.sg, target.grad);
+    this.synthesizerOptimizer!.apply(r.grads);
+    if (rec) Object.assign(rec, { target: target.grad, sgLoss: r.loss, synthetic: p.synthetic });
+    p.sg = null;
+    if (p.layerDone) this.release();
+    return r.loss;
+  }
+
+  /** ∂L/∂h_{k−1} from ∂L/∂h_k through this layer, touching no parameter (oracle and analysis). */
+  inputGradient(dy: tf.Tensor): tf.Tensor {
+    const p = this.current('inputGradient');
+    return this.layer.backward(p.cache, dy, { dx: true, params: false }).dx as tf.Tensor;
+  }
+
+  /** Forget this step's caches (a step whose target never came). */
+  release(): void {
+    this.pending = null;
+  }
+
+  private current(what: string): Pending {
+    if (!this.pending) throw new Error(`unit ${this.index}: ${what} before forward (or after the step was done)`);
+    return this.pending;
+  }
+
+  dispose(): void {
+    this.pending = null;
+    for (const v of [...this.params(), ...this.buffers()]) v.dispose();
+    this.layerOptimizer.dispose();
+    this.synthesizerOptimizer?.dispose();
+  }
+}
