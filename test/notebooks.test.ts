@@ -9,10 +9,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cachedRun, cachePath, canonicalJson } from '../lib/notebook/cache';
-import { chromiumPath, closeFigures, lineFigure, mimeBundle, PLOTLY_MIME } from '../lib/notebook/figures';
+import { cachedRun, cachePath, canonicalJson } from '../lib/experiments/cache';
+import { Fingerprint } from '../lib/experiments/fingerprint';
+import { lineFigure, mimeBundle, PLOTLY_MIME } from '../lib/notebook/figures';
+import { chromiumPath, closeFigures } from '../lib/notebook/render';
 import { Progress } from '../lib/notebook/progress';
-import { pick, scale } from '../lib/notebook/scale';
+import { pick, scale } from '../lib/experiments/scale';
 import { budget, resultsTable, tableBundle } from '../lib/notebook/tables';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -81,7 +83,7 @@ describe('notebook helpers', () => {
       assert.deepEqual(b, a);
       const file = cachePath('unit', config, { dir });
       const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
-      for (const f of ['config', 'libraryVersion', 'result', 'createdAt', 'checksum']) assert.ok(f in entry, f);
+      for (const f of ['config', 'fingerprint', 'result', 'createdAt', 'checksum']) assert.ok(f in entry, f);
       assert.match(path.basename(file), /^unit-[0-9a-f]{16}\.json$/);
       assert.deepEqual(fs.readdirSync(dir), [path.basename(file)], 'no temporary files left');
     });
@@ -104,7 +106,7 @@ describe('notebook helpers', () => {
         await cachedRun('unit', config, c.compute, { dir, quiet: true });
         const file = cachePath('unit', config, { dir });
         fs.writeFileSync(file, corrupt(fs.readFileSync(file, 'utf8')));
-        const { value, warnings } = await captureWarnings(() => cachedRun('unit', config, c.compute, { dir, quiet: true }));
+        const { value, warnings } = await captureWarnings(() => cachedRun<{ calls: number }>('unit', config, c.compute, { dir, quiet: true }));
         assert.equal(c.calls(), 2, 'recomputed');
         assert.equal(value.calls, 2);
         assert.equal(warnings.length, 1, warnings.join('\n'));
@@ -120,6 +122,32 @@ describe('notebook helpers', () => {
       await cachedRun('unit', config, c.compute, { dir, quiet: true });
       await withEnv({ DNI_CACHE: 'off' }, () => cachedRun('unit', config, c.compute, { dir, quiet: true }));
       assert.equal(c.calls(), 2);
+    });
+
+    it('reuses an entry while its numerics fingerprint matches within the tolerance, and recomputes when it does not', async () => {
+      const c = counter();
+      const fp = (probe: number[], data = 'abc'): (() => Promise<Fingerprint>) => async () => ({ probe, data });
+      await cachedRun('unit', config, c.compute, { dir, quiet: true, fingerprint: fp([1.5, 0.25]) });
+      // Float-level noise (a backend or BLAS path) is within the tolerance.
+      await cachedRun('unit', config, c.compute, { dir, quiet: true, fingerprint: fp([1.5000001, 0.25000002]) });
+      assert.equal(c.calls(), 1);
+      const changed = await captureWarnings(() => cachedRun('unit', config, c.compute, { dir, quiet: true, fingerprint: fp([1.52, 0.25]) }));
+      assert.equal(c.calls(), 2);
+      assert.match(changed.warnings[0], /numerics changed \(probe number 0/);
+      const data = await captureWarnings(() => cachedRun('unit', config, c.compute, { dir, quiet: true, fingerprint: fp([1.52, 0.25], 'xyz') }));
+      assert.equal(c.calls(), 3);
+      assert.match(data.warnings[0], /dataset's contents changed/);
+    });
+
+    it('fails before computing when the entry path is a folder (so no result is lost)', async () => {
+      const c = counter();
+      fs.mkdirSync(cachePath('unit', config, { dir }));
+      await assert.rejects(cachedRun('unit', config, c.compute, { dir, quiet: true }), /is a folder.*rm -r/);
+      assert.equal(c.calls(), 0);
+      const file = path.join(dir, 'afile');
+      fs.writeFileSync(file, '');
+      await assert.rejects(cachedRun('unit', config, c.compute, { dir: file, quiet: true }), /results folder/);
+      assert.equal(c.calls(), 0);
     });
 
     it('rejects results that are not plain JSON, naming where', async () => {

@@ -1,14 +1,15 @@
 /**
  * Reuse finished runs across notebook executions.
  *
- *   const history = await cachedRun('mnist-fcn-cdni', config, () => train(config));
+ *   const result = await cachedRun('mnist-fcn-cdni', config, () => train(config), { fingerprint: () => fingerprint(…) });
  *
- * Stores `{config, libraryVersion, result, createdAt, checksum}` as JSON in
- * `results/<name>-<hash>.json` at the project root. The hash covers the canonical (key-sorted)
- * JSON of the config and the library version (package.json version + a hash of the lib/ sources,
- * lib/notebook excepted), so a changed config or library recomputes. A corrupt or partial entry
- * is reported (naming the file) and recomputed, never used. DNI_CACHE=off disables reading
- * (results are still written); DNI_RESULTS_DIR moves the folder (tests use a temporary one).
+ * Stores `{config, fingerprint, result, createdAt, checksum}` as JSON in `results/<name>-<key>.json`
+ * at the project root, where the key hashes the canonical (key-sorted) JSON of the config. An entry
+ * is reused only if its config is the requested one and its numerics fingerprint still matches
+ * what the code computes now (see fingerprint.ts): a comment or a refactor keeps committed runs,
+ * a changed formula or dataset recomputes them. A corrupt or partial entry is reported (naming the
+ * file) and recomputed, never used. DNI_CACHE=off recomputes every run (and overwrites its entry);
+ * DNI_RESULTS_DIR moves the folder (tests use a temporary one).
  *
  * Results must be plain JSON: objects, arrays, strings, booleans, numbers. Non-finite numbers
  * become null, as in JSON; the value returned on a miss is the stored (round-tripped) one, so a
@@ -17,9 +18,12 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { projectRoot } from './root';
+import { projectRoot } from '../notebook/root';
+import { Fingerprint, fingerprintMismatch } from './fingerprint';
 
 export interface CacheOptions {
+  /** The numerics fingerprint of the run (stored with it; a stored entry must still match). */
+  fingerprint?: () => Promise<Fingerprint>;
   /** Folder for entries (default: $DNI_RESULTS_DIR, else <project root>/results). */
   dir?: string;
   /** Recompute even if a valid entry exists (the new result replaces it). */
@@ -30,7 +34,7 @@ export interface CacheOptions {
 
 export interface CacheEntry<R> {
   config: unknown;
-  libraryVersion: string;
+  fingerprint: Fingerprint | null;
   result: R;
   createdAt: string;
   checksum: string;
@@ -75,56 +79,8 @@ function sha256(s: string): string {
   return crypto.createHash('sha256').update(s).digest('hex');
 }
 
-function listSources(dir: string, rel: string, out: string[]): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) {
-      if (r === 'notebook') continue; // presentation code does not change results
-      listSources(path.join(dir, e.name), r, out);
-    } else if (e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
-      out.push(r);
-    }
-  }
-}
-
-const VERSION_KEY = Symbol.for('dni.notebook.cache.libraryVersion');
-
-/**
- * package.json version + the first 12 hex digits of a sha256 over lib/**\/*.ts (lib/notebook
- * excepted), e.g. "0.1.0+3f2a9c01b7de". Computed once per process.
- */
-export function libraryVersion(): string {
-  const g = globalThis as Record<symbol, unknown>;
-  if (typeof g[VERSION_KEY] === 'string') return g[VERSION_KEY] as string;
-  const root = projectRoot();
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string };
-  const files: string[] = [];
-  listSources(path.join(root, 'lib'), '', files);
-  files.sort();
-  const h = crypto.createHash('sha256');
-  for (const f of files) {
-    h.update(`${f}\0`);
-    h.update(fs.readFileSync(path.join(root, 'lib', f)));
-    h.update('\0');
-  }
-  const version = `${pkg.version ?? '0.0.0'}+${files.length ? h.digest('hex').slice(0, 12) : 'nosources'}`;
-  g[VERSION_KEY] = version;
-  return version;
-}
-
-/** Forgets the computed library version (after rebuild(), lib/ may have changed). */
-export function resetLibraryVersion(): void {
-  delete (globalThis as Record<symbol, unknown>)[VERSION_KEY];
-}
-
 function checksumOf(e: Omit<CacheEntry<unknown>, 'checksum'>): string {
-  return sha256(canonicalJson({ config: e.config, libraryVersion: e.libraryVersion, result: e.result, createdAt: e.createdAt }));
+  return sha256(canonicalJson({ config: e.config, fingerprint: e.fingerprint, result: e.result, createdAt: e.createdAt }));
 }
 
 function safeName(name: string): string {
@@ -136,12 +92,12 @@ function safeName(name: string): string {
 /** The file an entry for (name, config) is stored in. */
 export function cachePath(name: string, config: object, opts: CacheOptions = {}): string {
   const dir = opts.dir ?? (process.env.DNI_RESULTS_DIR || path.join(projectRoot(), 'results'));
-  const key = sha256(canonicalJson({ config, libraryVersion: libraryVersion() })).slice(0, 16);
+  const key = sha256(canonicalJson(config)).slice(0, 16);
   return path.join(dir, `${safeName(name)}-${key}.json`);
 }
 
 /** Reads and verifies an entry: the result, or a reason why it cannot be used. */
-function readEntry<R>(file: string, configJson: string, version: string): { result: R; createdAt: string } | { problem: string } {
+function readEntry<R>(file: string, configJson: string, now: Fingerprint | null): { result: R; createdAt: string } | { problem: string } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -156,7 +112,7 @@ function readEntry<R>(file: string, configJson: string, version: string): { resu
     return { problem: `not valid JSON (${(e as Error).message})` };
   }
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return { problem: 'not a JSON object' };
-  for (const f of ['config', 'libraryVersion', 'result', 'createdAt', 'checksum'] as const) {
+  for (const f of ['config', 'fingerprint', 'result', 'createdAt', 'checksum'] as const) {
     if (!(f in entry)) return { problem: `missing field '${f}'` };
   }
   const e = entry as CacheEntry<R>;
@@ -167,8 +123,12 @@ function readEntry<R>(file: string, configJson: string, version: string): { resu
     return { problem: (err as Error).message };
   }
   if (sum !== e.checksum) return { problem: 'checksum mismatch (edited or truncated)' };
-  if (e.libraryVersion !== version) return { problem: `library version ${e.libraryVersion} is not ${version}` };
   if (canonicalJson(e.config) !== configJson) return { problem: 'stored config differs from the requested one' };
+  if (now) {
+    if (!e.fingerprint) return { problem: 'stored without a numerics fingerprint' };
+    const why = fingerprintMismatch(e.fingerprint, now);
+    if (why) return { problem: why };
+  }
   return { result: e.result, createdAt: e.createdAt };
 }
 
@@ -190,6 +150,27 @@ function rel(file: string): string {
 }
 
 /**
+ * Fails before a run is computed, not after, when its entry could not be written: the entry's
+ * path is a folder, or the results folder is a file or cannot be made.
+ */
+function checkWritable(name: string, file: string): void {
+  const dir = path.dirname(file);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(`cachedRun(${name}): cannot use ${dir} as the results folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set DNI_RESULTS_DIR to a writable folder`);
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new Error(`cachedRun(${name}): the results folder ${dir} is a file; remove it or set DNI_RESULTS_DIR to a folder`);
+  let st: fs.Stats | null = null;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return; // no entry yet: the usual case
+  }
+  if (!st.isFile()) throw new Error(`cachedRun(${name}): the entry path ${file} is a ${st.isDirectory() ? 'folder' : 'special file'}, so the result could not be stored; remove it (rm -r '${file}') and run again`);
+}
+
+/**
  * Returns the stored result of the run (name, config) if a valid one exists, else computes it,
  * stores it and returns it.
  */
@@ -200,14 +181,15 @@ export async function cachedRun<R>(name: string, config: object, compute: () => 
   } catch (e) {
     throw new Error(`cachedRun(${name}): the config must be plain JSON (${(e as Error).message})`);
   }
-  const version = libraryVersion();
   const file = cachePath(name, config, opts);
+  checkWritable(name, file);
+  const fp = opts.fingerprint ? await opts.fingerprint() : null;
   const say = (msg: string) => {
     if (!opts.quiet) console.log(msg);
   };
   const readingOff = (process.env.DNI_CACHE ?? '').toLowerCase() === 'off';
   if (!readingOff && !opts.force) {
-    const got = readEntry<R>(file, configJson, version);
+    const got = readEntry<R>(file, configJson, fp);
     if ('result' in got) {
       say(`cachedRun(${name}): reusing ${rel(file)} (computed ${got.createdAt})`);
       return got.result;
@@ -224,9 +206,14 @@ export async function cachedRun<R>(name: string, config: object, compute: () => 
   } catch (e) {
     throw new Error(`cachedRun(${name}): the result must be plain JSON (${(e as Error).message})`);
   }
-  const body = { config: JSON.parse(configJson) as unknown, libraryVersion: version, result, createdAt: new Date().toISOString() };
-  const entry: CacheEntry<R> = { ...body, checksum: checksumOf(body) };
-  writeAtomic(file, `${JSON.stringify(entry)}\n`);
+  storeEntry(file, config, fp, result);
   say(`cachedRun(${name}): stored ${rel(file)}`);
   return result;
+}
+
+/** Writes an entry (atomically), with its checksum. `createdAt` defaults to now. */
+export function storeEntry(file: string, config: object, fingerprint: Fingerprint | null, result: unknown, createdAt = new Date().toISOString()): void {
+  const body = { config: JSON.parse(canonicalJson(config, 'config')) as unknown, fingerprint, result: JSON.parse(canonicalJson(result, 'result')) as unknown, createdAt };
+  const entry: CacheEntry<unknown> = { ...body, checksum: checksumOf(body) };
+  writeAtomic(file, `${JSON.stringify(entry)}\n`);
 }

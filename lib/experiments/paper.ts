@@ -2,11 +2,11 @@
  * The paper's numbers (supplementary material; restated in shared/paper/EXPERIMENTS.md),
  * one place for every notebook's "paper" column.
  */
-import { AdamSpec } from './adam';
-import { Method } from './config';
+import { AdamSpec } from '../adam';
+import { Table2Method } from './methods';
 
 /** Table 2: final test error (%) after 500k iterations, every-layer DNI. */
-export const TABLE2: Record<'mnistFcn' | 'cifarFcn' | 'mnistCnn' | 'cifarCnn', Record<number, Record<Method, number>>> = {
+export const TABLE2: Record<'mnistFcn' | 'cifarFcn' | 'mnistCnn' | 'cifarCnn', Record<number, Record<Table2Method, number>>> = {
   mnistFcn: {
     3: { nobprop: 9.3, bprop: 2.0, dni: 1.9, cdni: 2.2 },
     4: { nobprop: 12.6, bprop: 1.8, dni: 2.2, cdni: 1.9 },

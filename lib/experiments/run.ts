@@ -1,47 +1,75 @@
 /**
- * One call per training run in a notebook: cached, with progress lines.
+ * One training run of an experiment: cached, fingerprinted, with progress lines.
  *
- *   const run = await runExperiment('01-dni', { trainer, steps: 3000, evalEvery: 250 }, () => loadMnist());
+ *   const run = await runExperiment('01-dni', { dataset: 'mnist', run: { trainer, steps: 3000, evalEvery: 250 } });
  */
-import { Dataset } from '../data/dataset';
-import { RunResult, RunSpec, runSpec, train } from '../train';
+import { checkKeys } from '../config';
+import { synthesizerFor } from '../trainers/spec';
+import { ConfigError } from '../errors';
+import { Progress } from '../notebook/progress';
+import { checkDataFits, RunInput, RunResult, RunSpec, runSpec, train } from '../train';
 import { cachedRun } from './cache';
-import { lineFigure, Figure } from './figures';
-import { Progress } from './progress';
+import { checkDatasetName, DatasetName, loadDataset } from './datasets';
+import { fingerprint } from './fingerprint';
 
-/**
- * Train (or reuse the cached result of) one run. `data` is called only on a cache
- * miss, so re-executing a notebook does not even load the dataset.
- */
-export async function runExperiment(
-  name: string,
-  partial: Partial<RunSpec> & Pick<RunSpec, 'trainer' | 'steps'>,
-  data: () => { train: Dataset; test: Dataset },
-  opts: { label?: string } = {},
-): Promise<RunResult> {
-  const spec = runSpec(partial);
-  return cachedRun(name, spec, async () => {
-    const progress = new Progress(spec.steps, { label: opts.label ?? name });
-    const result = await train(spec, data(), {
-      onEval: (r) => {
-        const extra: Record<string, string> = {};
-        if (Number.isFinite(r.trainError)) extra.trainErr = `${(100 * r.trainError).toFixed(2)}%`;
-        progress.log({ step: r.step, loss: r.trainLoss, error: r.testError, ...extra });
-      },
-    });
-    progress.done();
-    return result;
-  });
+/** What the cache keys a run on: the dataset it reads and its resolved run spec. */
+export interface ExperimentSpec {
+  dataset: DatasetName;
+  run: RunSpec;
 }
 
-/** Error (%) curves of several runs against the training step. */
-export function errorCurves(runs: { name: string; run: RunResult }[], opts: { metric?: 'testError' | 'trainError'; title: string; logY?: boolean }): Figure {
-  const metric = opts.metric ?? 'testError';
-  return lineFigure({
-    title: opts.title,
-    xTitle: 'training step',
-    yTitle: `${metric === 'testError' ? 'test' : 'training'} error (%)`,
-    logY: opts.logY,
-    series: runs.map(({ name, run }) => ({ name, x: run.history.map((r) => r.step), y: run.history.map((r) => 100 * (r[metric] as number)) })),
+export type ExperimentInput = { dataset: DatasetName; run: RunInput };
+
+/** Fill defaults and validate once; `path` prefixes field names in errors. */
+export function experimentSpec(input: ExperimentInput, path = ''): ExperimentSpec {
+  checkKeys(input, ['dataset', 'run'], path);
+  const p = (k: string) => (path ? `${path}.${k}` : k);
+  checkDatasetName(input.dataset, p('dataset'));
+  if (input.run === undefined) throw new ConfigError(p('run'), 'missing');
+  return { dataset: input.dataset, run: runSpec(input.run, p('run')) };
+}
+
+/**
+ * The config a run is cached under: the resolved spec with what cannot change its numbers left
+ * out, so e.g. a new DNI synthesizer width does not invalidate the backprop runs beside it.
+ * Synthesizers are listed per connection that has one, without `width` when they are linear and
+ * without `kernel` for vector activations.
+ */
+export function cacheConfig(spec: ExperimentSpec): object {
+  const { synthesizer: _default, synthesizers: _overrides, ...trainer } = spec.run.trainer;
+  const fcn = spec.run.trainer.network.kind === 'fcn';
+  const used: Record<string, object> = {};
+  spec.run.trainer.lambda.forEach((l, i) => {
+    if (l === 'none' || l >= 1) return;
+    const { width, kernel, ...s } = synthesizerFor(spec.run.trainer, i + 1);
+    used[String(i + 1)] = { ...s, ...(s.hiddenLayers > 0 ? { width } : {}), ...(fcn ? {} : { kernel }) };
   });
+  return { dataset: spec.dataset, run: { ...spec.run, trainer: { ...trainer, synthesizers: used } } };
+}
+
+/**
+ * Train (or reuse the cached result of) one run. The dataset is loaded only to fingerprint the
+ * run and on a cache miss.
+ */
+export async function runExperiment(name: string, input: ExperimentInput | ExperimentSpec, opts: { label?: string; quiet?: boolean } = {}): Promise<RunResult> {
+  const spec = experimentSpec(input);
+  return cachedRun(
+    name,
+    cacheConfig(spec),
+    async () => {
+      const data = loadDataset(spec.dataset);
+      checkDataFits(spec.run.trainer, data, 'run.trainer');
+      const progress = new Progress(spec.run.steps, { label: opts.label ?? name });
+      const result = await train(spec.run, data, {
+        onEval: (r) => {
+          const extra: Record<string, string> = {};
+          if (Number.isFinite(r.trainError)) extra.trainErr = `${(100 * r.trainError).toFixed(2)}%`;
+          progress.log({ step: r.step, loss: r.trainLoss, error: r.testError, ...extra });
+        },
+      });
+      progress.done();
+      return result;
+    },
+    { fingerprint: () => fingerprint(spec.dataset, spec.run), quiet: opts.quiet },
+  );
 }

@@ -19,7 +19,6 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resetLibraryVersion } from './cache';
 import { projectRoot } from './root';
 
 export interface RebuildResult {
@@ -115,7 +114,6 @@ export function rebuildLibrary(opts: RebuildOptions = {}): RebuildResult {
     compiled = true;
   }
   const reloaded = unloadDist(root);
-  resetLibraryVersion();
   const seconds = (Date.now() - t0) / 1000;
   if (!opts.quiet) {
     const what = compiled ? `compiled lib/ (${stale.length} changed file${stale.length === 1 ? '' : 's'})` : 'dist/ is up to date';

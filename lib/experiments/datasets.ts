@@ -1,0 +1,51 @@
+/**
+ * The datasets experiments name in their configs, loaded once per process, and a digest of
+ * their contents that the results cache checks (a loader that changes its output invalidates
+ * the runs made with it).
+ */
+import * as crypto from 'node:crypto';
+import { loadCifar10 } from '../data/cifar10';
+import { Dataset } from '../data/dataset';
+import { loadMnist } from '../data/mnist';
+import { oneOf } from '../config';
+
+export const DATASETS = ['mnist', 'cifar10'] as const;
+export type DatasetName = (typeof DATASETS)[number];
+
+export interface Splits {
+  train: Dataset;
+  test: Dataset;
+}
+
+const LOADED_KEY = Symbol.for('dni.experiments.datasets');
+// Kept on globalThis so a notebook's rebuild() (which reloads lib/) does not load them again.
+const loaded: Partial<Record<DatasetName, Splits>> = ((globalThis as Record<symbol, unknown>)[LOADED_KEY] ??= {}) as Partial<Record<DatasetName, Splits>>;
+const digests = new Map<DatasetName, string>();
+
+export function checkDatasetName(name: unknown, field = 'dataset'): asserts name is DatasetName {
+  oneOf(name, DATASETS, field);
+}
+
+/** The train and test splits of a dataset (loaded on first use). */
+export function loadDataset(name: DatasetName): Splits {
+  checkDatasetName(name);
+  return (loaded[name] ??= name === 'mnist' ? loadMnist() : loadCifar10());
+}
+
+/** sha256 (16 hex digits) over sizes, shapes, every label and every 97th input value of both splits. */
+export function datasetDigest(name: DatasetName): string {
+  const known = digests.get(name);
+  if (known) return known;
+  const h = crypto.createHash('sha256');
+  const { train, test } = loadDataset(name);
+  for (const ds of [train, test]) {
+    h.update(`${ds.n}:${ds.shape.join('x')}:${ds.numClasses}\0`);
+    h.update(Buffer.from(ds.y.buffer, ds.y.byteOffset, ds.y.byteLength));
+    const sample = new Float32Array(Math.ceil(ds.x.length / 97));
+    for (let i = 0, j = 0; i < ds.x.length; i += 97, j++) sample[j] = ds.x[i];
+    h.update(Buffer.from(sample.buffer));
+  }
+  const d = h.digest('hex').slice(0, 16);
+  digests.set(name, d);
+  return d;
+}

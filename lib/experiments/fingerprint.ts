@@ -1,0 +1,111 @@
+/**
+ * A numerics fingerprint of a run: what the code computes, not what its source says. The
+ * results cache keeps it beside each run and reuses the run only while it still matches, so a
+ * comment or a rename leaves committed results valid and a changed formula does not.
+ *
+ * The probe is a miniature of the run: the same network kind, depth, pooling, λ per connection,
+ * synthesizer settings, optimizer and seeds, with every width shrunk, trained for a few steps by
+ * the real run loop on a fixed synthetic dataset (batching, evaluation and training error
+ * included). Its numbers are compared with a tolerance, so float-level differences between
+ * backends or matmul paths do not count. The data the run would read is covered by a digest of
+ * the loaded dataset.
+ */
+import { depth, NetworkSpec } from '../config';
+import { Dataset } from '../data/dataset';
+import { Rng } from '../rng';
+import { SynthesizerSpec } from '../synthesizers/spec';
+import { RunResult, RunSpec, train } from '../train';
+import { BPLambdaSpec } from '../trainers/spec';
+import { datasetDigest, DatasetName } from './datasets';
+
+export interface Fingerprint {
+  /** The probe's numbers (losses, errors, parameter sums), compared with a tolerance. */
+  probe: number[];
+  /** Digest of the dataset's contents, compared exactly. */
+  data: string;
+}
+
+/** Relative tolerance of a probe number (float32 rounding differs far less; a formula change far more). */
+export const PROBE_RTOL = 2e-3;
+const PROBE_ATOL = 1e-6;
+
+function miniNetwork(net: NetworkSpec): NetworkSpec {
+  if (net.kind === 'fcn') return { ...net, input: 12, hidden: net.hidden.map(() => 6) };
+  return { ...net, input: [8, 8, net.input[2]], filters: net.filters.map(() => 3) };
+}
+
+function miniSynth<T extends Partial<SynthesizerSpec>>(s: T): T {
+  return s.width === undefined ? s : { ...s, width: Math.min(s.width, 5) };
+}
+
+function miniTrainer(spec: BPLambdaSpec): BPLambdaSpec {
+  return {
+    ...spec,
+    network: miniNetwork(spec.network),
+    synthesizer: miniSynth(spec.synthesizer),
+    synthesizers: Object.fromEntries(Object.entries(spec.synthesizers).map(([k, s]) => [k, miniSynth(s)])),
+  };
+}
+
+/** A fixed synthetic dataset of the mini network's input shape. */
+function probeData(net: NetworkSpec, n: number, seed: number): Dataset {
+  const shape = net.kind === 'fcn' ? [net.input] : [...net.input];
+  const d = shape.reduce((a, b) => a * b, 1);
+  const rng = new Rng(seed);
+  const x = Float32Array.from({ length: n * d }, () => rng.uniform());
+  const y = Int32Array.from({ length: n }, () => rng.int(net.classes));
+  return { name: `probe${seed}`, x, y, n, shape, numClasses: net.classes };
+}
+
+/** The probe's numbers for a run spec (a few milliseconds to a second). */
+export async function probe(run: RunSpec): Promise<number[]> {
+  const trainer = miniTrainer(run.trainer);
+  const data = { train: probeData(trainer.network, 40, 1), test: probeData(trainer.network, 9, 2) };
+  let sums: number[] = [];
+  const r: RunResult = await train(
+    { ...run, trainer, steps: 4, batchSize: 6, evalEvery: 2, evalExamples: 5, trainEvalExamples: 7 },
+    data,
+    {
+      keep: (t) => {
+        sums = t.params().flatMap((p) => {
+          const v = p.dataSync();
+          // Σ|v| and Σv²: positive, so no cancellation makes float noise look large.
+          let a = 0;
+          let q = 0;
+          for (let i = 0; i < v.length; i++) {
+            a += Math.abs(v[i]);
+            q += v[i] * v[i];
+          }
+          return [a, q];
+        });
+        t.dispose();
+      },
+    },
+  );
+  const out: number[] = [];
+  for (const rec of r.history) {
+    // Losses, not error rates: an argmax that float noise flips would change an error rate by a whole example.
+    out.push(rec.trainLoss, rec.testLoss);
+    for (const v of Object.values(rec.series)) out.push(...v);
+  }
+  out.push(...sums, depth(run.trainer.network));
+  return out.map((v) => (Number.isFinite(v) ? v : -1));
+}
+
+/** The fingerprint of an experiment: its probe and its data. */
+export async function fingerprint(dataset: DatasetName, run: RunSpec): Promise<Fingerprint> {
+  return { probe: await probe(run), data: datasetDigest(dataset) };
+}
+
+/** Why two fingerprints differ, or null when they match within the tolerance. */
+export function fingerprintMismatch(stored: Fingerprint, now: Fingerprint): string | null {
+  if (stored.data !== now.data) return `the dataset's contents changed (digest ${stored.data} → ${now.data})`;
+  if (stored.probe.length !== now.probe.length) return `the numerics probe has ${now.probe.length} numbers, the stored one ${stored.probe.length}`;
+  for (let i = 0; i < now.probe.length; i++) {
+    const [a, b] = [stored.probe[i], now.probe[i]];
+    if (Math.abs(a - b) > PROBE_ATOL + PROBE_RTOL * Math.max(Math.abs(a), Math.abs(b))) {
+      return `numerics changed (probe number ${i}: ${a} stored, ${b} now)`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,110 @@
+/**
+ * A grid of methods × depths for one model family (paper section C, Table 2): its config, built
+ * from the trainer and run spec types and validated once, and the runs.
+ *
+ *   const config = gridConfig({ ...TABLE2_PRESETS.mnistFcn.cpu, steps: 2000 });   // an ablation
+ *   const runs = await runGrid(config, 'table2-cpu');
+ */
+import { cifarCnn, cifarFcn, mnistCnn, mnistFcn } from '../builders';
+import { checkKeys, NetworkSpec, oneOf, posInt } from '../config';
+import { ConfigError } from '../errors';
+import { SynthesizerSpec, SYNTHESIZER_KEYS } from '../synthesizers/spec';
+import { RunInput, RunResult } from '../train';
+import { BPLambdaInput } from '../trainers/spec';
+import { DatasetName } from './datasets';
+import { MethodName, methodLabel, methodSpec, parseMethod } from './methods';
+import { TABLE2 } from './paper';
+import { experimentSpec, ExperimentSpec, runExperiment } from './run';
+
+export type Family = keyof typeof TABLE2;
+export const FAMILIES = Object.keys(TABLE2) as Family[];
+export const FAMILY_NAMES: Record<Family, string> = { mnistFcn: 'MNIST FCN', cifarFcn: 'CIFAR-10 FCN', mnistCnn: 'MNIST CNN', cifarCnn: 'CIFAR-10 CNN' };
+export const FAMILY_DATASETS: Record<Family, DatasetName> = { mnistFcn: 'mnist', cifarFcn: 'cifar10', mnistCnn: 'mnist', cifarCnn: 'cifar10' };
+
+export interface GridConfig {
+  family: Family;
+  /** Layers, counting the classifier (the paper: FCNs 3–6, CNNs 3–4). */
+  depths: number[];
+  methods: MethodName[];
+  /** Hidden units per layer (FCN) or filters per conv layer (CNN). */
+  width: number;
+  /** The trainer of every cell, less the network and λ (set by family, depth and method). */
+  trainer: Omit<BPLambdaInput, 'network' | 'lambda'>;
+  /** Synthesizer overrides per method, e.g. { cdni: { hiddenLayers: 0 } }; the method sets the conditioning. */
+  methodSynthesizers: Partial<Record<string, Partial<SynthesizerSpec>>>;
+  /** The run of every cell, less the trainer. */
+  run: Omit<RunInput, 'trainer'>;
+}
+
+const GRID_KEYS = ['family', 'depths', 'methods', 'width', 'trainer', 'methodSynthesizers', 'run'];
+const validated = new WeakSet<object>();
+
+/** The network of a family at a depth and width. */
+export function networkFor(family: Family, depth: number, width: number): NetworkSpec {
+  const build = { mnistFcn, cifarFcn, mnistCnn, cifarCnn }[family];
+  return build(depth, width);
+}
+
+/** The experiment of one cell (depth × method), with an optional synthesizer override on top. */
+export function cellSpec(cfg: GridConfig, depth: number, method: MethodName, synth?: Partial<SynthesizerSpec>, path = ''): ExperimentSpec {
+  const network = networkFor(cfg.family, depth, cfg.width);
+  const m = methodSpec(method, depth, path ? `${path}.methods` : 'methods');
+  const trainer: BPLambdaInput = {
+    ...cfg.trainer,
+    network,
+    lambda: m.lambda,
+    synthesizer: { ...cfg.trainer.synthesizer, ...cfg.methodSynthesizers[parseMethod(method).base], ...synth, ...m.synthesizer },
+  };
+  return experimentSpec({ dataset: FAMILY_DATASETS[cfg.family], run: { ...cfg.run, trainer } }, path);
+}
+
+/**
+ * Validate a grid config once, naming the field on error: its own fields, and every cell's
+ * trainer and run spec (errors read e.g. `run.trainer.synthesizer.width`).
+ */
+export function gridConfig(cfg: GridConfig): GridConfig {
+  if (validated.has(cfg)) return cfg;
+  checkKeys(cfg, GRID_KEYS, '');
+  oneOf(cfg.family, Object.keys(TABLE2), 'family');
+  if (!Array.isArray(cfg.depths) || cfg.depths.length === 0) throw new ConfigError('depths', 'must be a non-empty array of layer counts');
+  cfg.depths.forEach((d, i) => {
+    posInt(d, `depths[${i}]`);
+    if (d < 2) throw new ConfigError(`depths[${i}]`, `a network needs at least 2 layers (one connection), got ${d}`);
+  });
+  if (!Array.isArray(cfg.methods) || cfg.methods.length === 0) throw new ConfigError('methods', 'must be a non-empty array of method names');
+  cfg.methods.forEach((m, i) => parseMethod(m, `methods[${i}]`));
+  posInt(cfg.width, 'width');
+  checkKeys(cfg.methodSynthesizers, ['nobprop', 'bprop', 'dni', 'cdni', 'lambda'], 'methodSynthesizers');
+  for (const [k, s] of Object.entries(cfg.methodSynthesizers)) checkKeys(s, SYNTHESIZER_KEYS, `methodSynthesizers.${k}`);
+  for (const d of cfg.depths) for (const m of cfg.methods) cellSpec(cfg, d, m);
+  validated.add(cfg);
+  return cfg;
+}
+
+export interface GridRun {
+  depth: number;
+  method: MethodName;
+  /** A label for legends and tables, e.g. "DNI" (or the variant's name). */
+  name: string;
+  run: RunResult;
+}
+
+/** Train (or reuse) one cell of the grid. */
+export async function runGridCell(cfg: GridConfig, depth: number, method: MethodName, cacheName: string, synth?: Partial<SynthesizerSpec>, label?: string): Promise<RunResult> {
+  gridConfig(cfg);
+  const name = label ?? methodLabel(method);
+  return runExperiment(cacheName, cellSpec(cfg, depth, method, synth), { label: `${FAMILY_NAMES[cfg.family]} ${depth}L ${name}` });
+}
+
+/** Every depth × method of the grid, in order. `prefix` names the cache files. */
+export async function runGrid(cfg: GridConfig, prefix: string): Promise<GridRun[]> {
+  gridConfig(cfg);
+  const out: GridRun[] = [];
+  for (const depth of cfg.depths) {
+    for (const method of cfg.methods) {
+      const run = await runGridCell(cfg, depth, method, `${prefix}-${cfg.family}-${depth}-${method}`);
+      out.push({ depth, method, name: methodLabel(method), run });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,234 @@
+/**
+ * The paper's settings (section D.1) and our `cpu` and `smoke` scales of them, as library values:
+ * a notebook picks one and overrides a field for an ablation. Every field where `cpu` differs from
+ * `paper` carries its reason in `why`; `deviations` lists them for the notebook's config cell.
+ *
+ *   const config = gridConfig({ ...pick(TABLE2_PRESETS.mnistFcn), steps: 2000 });
+ */
+import { RunInput } from '../train';
+import { BPLambdaInput } from '../trainers/spec';
+import { Family, GridConfig } from './grid';
+import { PAPER_ADAM, PAPER_BATCH, PAPER_STEPS } from './paper';
+import { Scale } from './scale';
+
+export interface Preset<C> {
+  paper: C;
+  cpu: C;
+  smoke: C;
+  /** Why `cpu` differs from `paper`, by dotted field path (e.g. 'run.steps'). */
+  why: Record<string, string>;
+}
+
+/** Section D.1: what every feed-forward experiment shares. */
+export const PAPER_TRAINER: Omit<BPLambdaInput, 'network' | 'lambda'> = {
+  synthesizer: {
+    // Not stated in the paper: synthesizers predict per-example gradients (÷B when used); on a
+    // validation split (last 10k training images) this fit far better with Adam than batch-mean
+    // units (cDNI, 3 layers, 1k steps: 2.5% vs 5.1% error).
+    targetUnits: 'perExample',
+    // Not stated in the paper: Σ over batch and units (EXPERIMENTS.md).
+    lossReduction: 'sum',
+    lossWeight: 1,
+    scale: 1,
+  },
+  optimizer: PAPER_ADAM, // Adam, lr 3e-5, ÷10 at 300k and 400k steps
+  seed: 1,
+};
+
+export const PAPER_RUN: Omit<RunInput, 'trainer'> = {
+  steps: PAPER_STEPS,
+  batchSize: PAPER_BATCH,
+  evalEvery: 10_000,
+  evalExamples: 0, // the whole test set at every evaluation
+  trainEvalExamples: 10_000, // training error on 10k training images, evaluation mode
+  dataSeed: 1,
+};
+
+/** The cpu scale's optimizer: 3e-5 barely moves a network in the ~1k steps we can afford. */
+export const CPU_ADAM = { ...PAPER_ADAM, lr: 3e-4, decaySteps: [] };
+const CPU_LR_WHY = 'lr 3e-5 barely moves a network in ~1k steps; 3e-4 trained stably on a validation split (last 10k training images); no decay within the budget';
+
+function grid(family: Family, depths: number[], width: number, synthesizer: GridConfig['trainer']['synthesizer'], methodSynthesizers: GridConfig['methodSynthesizers']): GridConfig {
+  return {
+    family,
+    depths,
+    methods: ['nobprop', 'bprop', 'dni', 'cdni'],
+    width,
+    trainer: { ...PAPER_TRAINER, synthesizer: { ...PAPER_TRAINER.synthesizer, ...synthesizer } },
+    methodSynthesizers,
+    run: PAPER_RUN,
+  };
+}
+
+function scaled(base: GridConfig, o: { run?: Partial<GridConfig['run']>; synthesizer?: GridConfig['trainer']['synthesizer']; methodSynthesizers?: GridConfig['methodSynthesizers']; width?: number; depths?: number[]; optimizer?: typeof CPU_ADAM }): GridConfig {
+  return {
+    ...base,
+    depths: o.depths ?? base.depths,
+    width: o.width ?? base.width,
+    trainer: { ...base.trainer, synthesizer: { ...base.trainer.synthesizer, ...o.synthesizer }, optimizer: o.optimizer ?? base.trainer.optimizer },
+    methodSynthesizers: o.methodSynthesizers ?? base.methodSynthesizers,
+    run: { ...base.run, ...o.run },
+  };
+}
+
+const SMOKE_RUN = { steps: 20, batchSize: 32, evalEvery: 10, evalExamples: 500, trainEvalExamples: 500 };
+
+const mnistFcnPaper = grid('mnistFcn', [3, 4, 5, 6], 256, { hiddenLayers: 2, width: 1024 }, { cdni: { hiddenLayers: 0 } });
+const cifarFcnPaper = grid('cifarFcn', [3, 4, 5, 6], 1000, { hiddenLayers: 1, width: 4000 }, {});
+const mnistCnnPaper = grid('mnistCnn', [3, 4], 64, { hiddenLayers: 2, width: 64, kernel: 5 }, {});
+const cifarCnnPaper = grid('cifarCnn', [3, 4], 128, { hiddenLayers: 2, width: 128, kernel: 5 }, {});
+
+const CNN_CPU = {
+  run: { steps: 300, batchSize: 64, evalEvery: 100, evalExamples: 2_000, trainEvalExamples: 2_000 },
+  width: 16,
+  synthesizer: { hiddenLayers: 2, width: 16, kernel: 5 },
+  optimizer: CPU_ADAM,
+};
+const CNN_WHY = {
+  'run.steps': '500k → 300: the 16 CNN runs take ~30 min on 2 cores',
+  'run.batchSize': '256 → 64: a CNN step at 256 is ~4× slower',
+  width: '64/128 → 16 filters, and synthesizers as wide: for time',
+  'trainer.synthesizer.width': 'as wide as the layer (the paper does the same at 64/128)',
+  'trainer.optimizer.lr': CPU_LR_WHY,
+  'trainer.optimizer.decaySteps': CPU_LR_WHY,
+  'run.evalEvery': 'a point every 100 steps, so the short curves have enough points',
+  'run.evalExamples': 'curves on 2k test images (the final point on all 10k), for time',
+  'run.trainEvalExamples': 'training error on 2k training images, for time',
+};
+const CNN_SMOKE = { depths: [3], width: 4, synthesizer: { hiddenLayers: 1, width: 4, kernel: 3 }, run: { steps: 4, batchSize: 8, evalEvery: 2, evalExamples: 100, trainEvalExamples: 100 } };
+
+/** Table 2 (every-layer DNI) for each model family. */
+export const TABLE2_PRESETS: Record<Family, Preset<GridConfig>> = {
+  mnistFcn: {
+    paper: mnistFcnPaper,
+    cpu: scaled(mnistFcnPaper, { run: { steps: 1_000, evalEvery: 100 }, synthesizer: { hiddenLayers: 2, width: 256 }, optimizer: CPU_ADAM }),
+    smoke: scaled(mnistFcnPaper, { depths: [3, 4], width: 32, synthesizer: { hiddenLayers: 2, width: 32 }, run: SMOKE_RUN, optimizer: CPU_ADAM }),
+    why: {
+      'run.steps': '500k → 1k: the 16 runs take ~25 min on 2 cores',
+      'run.evalEvery': 'a point every 100 steps, so the short curves have enough points',
+      'trainer.synthesizer.width': 'DNI synthesizer 2×1024 → 2×256: a 1024-wide synthesizer step costs ~4× more on 2 cores',
+      'trainer.optimizer.lr': CPU_LR_WHY,
+      'trainer.optimizer.decaySteps': CPU_LR_WHY,
+    },
+  },
+  cifarFcn: {
+    paper: cifarFcnPaper,
+    cpu: scaled(cifarFcnPaper, { run: { steps: 700, evalEvery: 100 }, width: 256, synthesizer: { hiddenLayers: 1, width: 512 }, optimizer: CPU_ADAM }),
+    smoke: scaled(cifarFcnPaper, { depths: [3, 4], width: 32, synthesizer: { hiddenLayers: 1, width: 32 }, run: SMOKE_RUN, optimizer: CPU_ADAM }),
+    why: {
+      'run.steps': '500k → 700: the 16 runs take ~25 min on 2 cores',
+      'run.evalEvery': 'a point every 100 steps, so the short curves have enough points',
+      width: '1000 → 256 units: a 1000-wide step is ~5× slower here',
+      'trainer.synthesizer.width': '4000 → 512 (2× the layer, where the paper has 4×): for time',
+      'trainer.optimizer.lr': CPU_LR_WHY,
+      'trainer.optimizer.decaySteps': CPU_LR_WHY,
+    },
+  },
+  mnistCnn: { paper: mnistCnnPaper, cpu: scaled(mnistCnnPaper, CNN_CPU), smoke: scaled(mnistCnnPaper, { ...CNN_SMOKE, optimizer: CPU_ADAM }), why: CNN_WHY },
+  cifarCnn: { paper: cifarCnnPaper, cpu: scaled(cifarCnnPaper, CNN_CPU), smoke: scaled(cifarCnnPaper, { ...CNN_SMOKE, optimizer: CPU_ADAM }), why: CNN_WHY },
+};
+
+/** The preset's config at a scale. */
+export function atScale<C>(preset: Preset<C>, s: Scale): C {
+  return preset[s];
+}
+
+/** Dotted paths and values of a config's leaves (arrays are leaves). */
+export function flatten(value: unknown, prefix = ''): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { [prefix]: value };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) Object.assign(out, flatten(v, prefix ? `${prefix}.${k}` : k));
+  return out;
+}
+
+export interface Deviation {
+  field: string;
+  paper: string;
+  cpu: string;
+  why: string;
+}
+
+/** Every field where `cpu` differs from `paper`, with its reason (a missing reason is an error). */
+export function deviations<C>(preset: Preset<C>): Deviation[] {
+  const p = flatten(preset.paper);
+  const c = flatten(preset.cpu);
+  const out: Deviation[] = [];
+  for (const field of Object.keys({ ...p, ...c })) {
+    const [a, b] = [JSON.stringify(p[field]), JSON.stringify(c[field])];
+    if (a === b) continue;
+    const why = preset.why[field];
+    if (!why) throw new Error(`preset: cpu differs from paper in '${field}' (${a} → ${b}) with no reason given in 'why'`);
+    out.push({ field, paper: a ?? '—', cpu: b ?? '—', why });
+  }
+  return out;
+}
+
+/** Notebook 01: one 4-layer MNIST FCN trained with DNI (λ = 0), λ = 0.5, backprop (λ = 1) and No Bprop. */
+const lambdaPaper: GridConfig = { ...mnistFcnPaper, depths: [4], methods: ['lambda=0', 'lambda=0.5', 'lambda=1', 'nobprop'], methodSynthesizers: {} };
+export const LAMBDA_PRESET: Preset<GridConfig> = {
+  paper: lambdaPaper,
+  cpu: scaled(lambdaPaper, { run: { steps: 2_000, evalEvery: 250 }, synthesizer: { hiddenLayers: 2, width: 256 }, optimizer: CPU_ADAM }),
+  smoke: scaled(lambdaPaper, { width: 32, synthesizer: { hiddenLayers: 2, width: 32 }, run: { steps: 40, batchSize: 64, evalEvery: 20, evalExamples: 1000, trainEvalExamples: 1000 }, optimizer: CPU_ADAM }),
+  why: {
+    'run.steps': '500k steps would take days here; 2k take ~12 min for the 4 runs',
+    'run.evalEvery': 'a point every 250 steps, so the short curves have enough points',
+    'trainer.synthesizer.width': '2×1024 → 2×256: a 1024-wide synthesizer step costs ~4× more on 2 cores',
+    'trainer.optimizer.lr': CPU_LR_WHY,
+    'trainer.optimizer.decaySteps': CPU_LR_WHY,
+  },
+};
+
+export interface SynthDepthConfig {
+  /** The 6-layer MNIST FCN runs: Bprop, and DNI and cDNI at each synthesizer depth. */
+  grid: GridConfig;
+  /** Hidden layers of the synthesizers compared (D.1 searched 0–2). */
+  synthDepths: number[];
+  /** Width of their hidden layers (D.1: 1024). */
+  synthWidth: number;
+  /** The deepest cDNI FCN of section C. */
+  deepLayers: number;
+  deepSteps: number;
+}
+
+/** Notebook 05: synthesizer depth (Figure 14) and a 21-layer FCN trained with linear cDNI. */
+const synthPaper: SynthDepthConfig = { grid: { ...mnistFcnPaper, depths: [6], methods: ['bprop', 'dni', 'cdni'] }, synthDepths: [0, 1, 2], synthWidth: 1024, deepLayers: 21, deepSteps: PAPER_STEPS };
+export const SYNTH_DEPTH_PRESET: Preset<SynthDepthConfig> = {
+  paper: synthPaper,
+  cpu: { ...synthPaper, grid: scaled(synthPaper.grid, { run: { steps: 800, evalEvery: 100 }, optimizer: CPU_ADAM }), synthWidth: 256, deepSteps: 600 },
+  smoke: {
+    ...synthPaper,
+    grid: scaled(synthPaper.grid, { depths: [3], width: 32, run: { steps: 10, batchSize: 32, evalEvery: 5, evalExamples: 500, trainEvalExamples: 500 }, optimizer: CPU_ADAM }),
+    synthWidth: 16,
+    deepLayers: 5,
+    deepSteps: 10,
+  },
+  why: {
+    'grid.run.steps': '500k → 800 steps, for time',
+    'grid.run.evalEvery': 'a point every 100 steps, so the short curves have enough points',
+    'grid.trainer.optimizer.lr': CPU_LR_WHY,
+    'grid.trainer.optimizer.decaySteps': CPU_LR_WHY,
+    synthWidth: '1024 → 256 for time',
+    deepSteps: '21 layers at 600 steps: ~10 min for the two runs',
+  },
+};
+
+/**
+ * A config with fields replaced by dotted path, for ablations:
+ *   override(pick(TABLE2_PRESETS.mnistFcn), { 'run.steps': 3000, 'trainer.synthesizer.targetUnits': 'batchMean' })
+ * A path through a field that is not an object is an error naming it; unknown fields are caught
+ * by the config's own validation.
+ */
+export function override<C>(config: C, changes: Record<string, unknown>): C {
+  const out = structuredClone(config) as Record<string, unknown>;
+  for (const [path, value] of Object.entries(changes)) {
+    const keys = path.split('.');
+    let obj = out;
+    keys.slice(0, -1).forEach((k, i) => {
+      const next = obj[k] ?? (obj[k] = {});
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) throw new Error(`override: '${keys.slice(0, i + 1).join('.')}' is not an object, so '${path}' cannot be set`);
+      obj = next as Record<string, unknown>;
+    });
+    obj[keys[keys.length - 1]] = value;
+  }
+  return out as C;
+}
