@@ -182,14 +182,14 @@ describe('BP(λ)', function () {
   it('synthesizer regression gradients equal autodiff of the SG loss (2 hidden layers with BN, cDNI)', () => {
     for (const reduction of ['sum', 'mean'] as const) {
       const t = new BPLambdaTrainer(
-        spec(FCN, [0, 1, 1], { synthesizer: { hiddenLayers: 2, width: 7, conditioned: true, kernel: 5, lossReduction: reduction, lossWeight: 0.5 } }),
+        spec(FCN, [0, 1, 1], { synthesizer: { hiddenLayers: 2, width: 7, conditioned: true, kernel: 5, lossReduction: reduction, lossWeight: 0.5, targetUnits: 'batchMean' } }),
       );
       randomiseSynthesizers(t, 8);
       const { x, y } = batch(FCN, 16, 7);
       const s = t.units[0].synthesizer!;
       const hs = refActivations(t, x);
       const cap0 = tf.tidy(() => {
-        // z̄_1 under BP(1) above is the true gradient ∂L/∂h_1.
+        // z̄_1 under BP(1) above is the true gradient ∂L/∂h_1 (batch-mean units: regressed onto as it is).
         const z = tf.grad((h: tf.Tensor) => refLoss(t.units.slice(1).reduce((a, u) => refModule(u.layer, a), h), y))(hs[1]);
         const input = tf.concat([hs[1], tf.oneHot(y, 5).toFloat()], 1);
         const r = tf.variableGrads(() => {

@@ -94,7 +94,8 @@ describe('trainer', function () {
       [() => bpLambdaSpec({ ...base, synthesizer: { widht: 3 } } as any), 'synthesizer.widht'],
       [() => bpLambdaSpec({ ...base, network: { ...mnistFcn(3), hidden: [256, 0] } }), 'network.hidden[1]'],
       [() => bpLambdaSpec({ ...base, optimizer: { lr: -1 } } as any), 'optimizer.lr'],
-      [() => bpLambdaSpec({ ...base, sgLossReduction: 'avg' } as any), 'sgLossReduction'],
+      [() => bpLambdaSpec({ ...base, synthesizer: { lossReduction: 'avg' } } as any), 'synthesizer.lossReduction'],
+      [() => bpLambdaSpec({ ...base, synthesizer: { targetUnits: 'perBatch' } } as any), 'synthesizer.targetUnits'],
       [() => bpLambdaSpec({ network: { ...mnistCnn(3), pools: ['max'] }, lambda: [0, 0] }), 'network.pools'],
       [() => bpLambdaSpec({ ...base, synthesizer: { conditioned: 'false' } } as any), 'synthesizer.conditioned'],
     ];

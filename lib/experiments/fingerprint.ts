@@ -4,7 +4,8 @@
  * comment or a rename leaves committed results valid and a changed formula does not.
  *
  * The probe is a miniature of the run: the same network kind, depth, pooling, λ per connection,
- * synthesizer settings, optimizer and seeds, with every width shrunk, trained for a few steps by
+ * synthesizer settings, optimizer and seeds, with every width shrunk and a large learning rate
+ * (so synthetic gradients, zero at the start, matter within the probe), trained for a few steps by
  * the real run loop on a fixed synthetic dataset (batching, evaluation and training error
  * included). Its numbers are compared with a tolerance, so float-level differences between
  * backends or matmul paths do not count. The data the run would read is covered by a digest of
@@ -38,9 +39,15 @@ function miniSynth<T extends Partial<SynthesizerSpec>>(s: T): T {
   return s.width === undefined ? s : { ...s, width: Math.min(s.width, 5) };
 }
 
+/** The probe's learning rate: large, so synthesizers (zero at the start) matter within a few steps. */
+const PROBE_LR = 0.01;
+
 function miniTrainer(spec: BPLambdaSpec): BPLambdaSpec {
+  const decay = spec.optimizer.decaySteps;
   return {
     ...spec,
+    // Decay steps moved inside the probe, so the schedule's code runs too.
+    optimizer: { ...spec.optimizer, lr: PROBE_LR, decaySteps: decay.map((_, i) => 3 + i) },
     network: miniNetwork(spec.network),
     synthesizer: miniSynth(spec.synthesizer),
     synthesizers: Object.fromEntries(Object.entries(spec.synthesizers).map(([k, s]) => [k, miniSynth(s)])),
@@ -63,7 +70,7 @@ export async function probe(run: RunSpec): Promise<number[]> {
   const data = { train: probeData(trainer.network, 40, 1), test: probeData(trainer.network, 9, 2) };
   let sums: number[] = [];
   const r: RunResult = await train(
-    { ...run, trainer, steps: 4, batchSize: 6, evalEvery: 2, evalExamples: 5, trainEvalExamples: 7 },
+    { ...run, trainer, steps: 6, batchSize: 6, evalEvery: 2, evalExamples: 5, trainEvalExamples: 7 },
     data,
     {
       keep: (t) => {

@@ -1,0 +1,128 @@
+/**
+ * The experiments layer: the method → spec map, grid configs validated once with named fields,
+ * presets whose every cpu deviation has a reason, ablation overrides, and bad input a new user
+ * would hit (class counts, input widths, λ below a cut, synthesizer depth, per-connection overrides).
+ */
+import { strict as assert } from 'node:assert';
+import * as tf from '@tensorflow/tfjs';
+import { mnistFcn } from '../lib/builders';
+import { Dataset } from '../lib/data/dataset';
+import { ConfigError } from '../lib/errors';
+import { cacheConfig } from '../lib/experiments/run';
+import { cellSpec, gridConfig, GridConfig } from '../lib/experiments/grid';
+import { methodLabel, methodSpec, table2Method } from '../lib/experiments/methods';
+import { deviations, LAMBDA_PRESET, override, SYNTH_DEPTH_PRESET, TABLE2_PRESETS } from '../lib/experiments/presets';
+import { SCALES } from '../lib/experiments/scale';
+import { Rng } from '../lib/rng';
+import { train } from '../lib/train';
+import { BPLambdaTrainer } from '../lib/trainers/bplambda';
+import { bpLambdaSpec } from '../lib/trainers/spec';
+
+function throwsField(f: () => unknown, field: string, message?: RegExp): void {
+  assert.throws(
+    f,
+    (e: unknown) => e instanceof ConfigError && e.field === field && (!message || message.test(e.message)),
+    `expected a ConfigError on '${field}'`,
+  );
+}
+
+function toyData(n: number, shape: number[], classes: number, labelMax = classes - 1): Dataset {
+  const rng = new Rng(1);
+  const d = shape.reduce((a, b) => a * b, 1);
+  return { name: 'toy', x: Float32Array.from({ length: n * d }, () => rng.uniform()), y: Int32Array.from({ length: n }, () => rng.int(labelMax + 1)), n, shape, numClasses: classes };
+}
+
+describe('experiments', function () {
+  afterEach(() => tf.disposeVariables());
+
+  it('one map from method names to λ and conditioning', () => {
+    assert.deepEqual(methodSpec('nobprop', 4), { lambda: ['none', 'none', 'none'], synthesizer: { conditioned: false } });
+    assert.deepEqual(methodSpec('bprop', 4).lambda, [1, 1, 1]);
+    assert.deepEqual(methodSpec('dni', 4), { lambda: [0, 0, 0], synthesizer: { conditioned: false } });
+    assert.deepEqual(methodSpec('cdni', 4), { lambda: [0, 0, 0], synthesizer: { conditioned: true } });
+    assert.deepEqual(methodSpec('dni@2', 6).lambda, [1, 0, 1, 1, 1]);
+    assert.deepEqual(methodSpec('cdni@1', 3), { lambda: [0, 1], synthesizer: { conditioned: true } });
+    assert.deepEqual(methodSpec('nobprop@2', 6).lambda, ['none', 'none', 1, 1, 1]);
+    assert.deepEqual(methodSpec('lambda=0.5', 3).lambda, [0.5, 0.5]);
+    assert.equal(methodLabel('dni@3'), 'DNI after layer 3');
+    assert.equal(methodLabel('lambda=0'), 'DNI (λ = 0)');
+    assert.equal(table2Method('lambda=1'), 'bprop');
+    assert.equal(table2Method('dni@2'), null);
+    throwsField(() => methodSpec('dnii', 4), 'method', /not a method/);
+    throwsField(() => methodSpec('dni@4', 4), 'method', /connections 1..3/);
+    throwsField(() => methodSpec('lambda=2', 4), 'method', /\[0, 1\]/);
+    // Every mapped spec is a valid trainer spec (a cut leaves no λ > 0 below it).
+    for (const m of ['nobprop', 'bprop', 'dni', 'cdni', 'dni@1', 'cdni@3', 'nobprop@1', 'nobprop@3', 'lambda=0.3']) {
+      bpLambdaSpec({ network: mnistFcn(5, 8), ...methodSpec(m, 5) });
+    }
+  });
+
+  it('grid configs are validated once, naming the field, including each cell’s trainer and run', () => {
+    const base = TABLE2_PRESETS.mnistFcn.smoke;
+    assert.equal(gridConfig(base), base);
+    throwsField(() => gridConfig({ ...base, famliy: 'x' } as unknown as GridConfig), 'famliy', /unknown field/);
+    throwsField(() => gridConfig({ ...base, family: 'svhnFcn' } as unknown as GridConfig), 'family');
+    throwsField(() => gridConfig({ ...base, depths: [3, 1] }), 'depths[1]');
+    throwsField(() => gridConfig({ ...base, methods: ['dni', 'sgd'] } as unknown as GridConfig), 'methods[1]');
+    throwsField(() => gridConfig(override(base, { 'run.stesp': 5 })), 'run.stesp');
+    throwsField(() => gridConfig(override(base, { 'run.steps': 0 })), 'run.steps');
+    throwsField(() => gridConfig(override(base, { 'trainer.synthesizer.width': -2 })), 'run.trainer.synthesizer.width');
+    throwsField(() => gridConfig(override(base, { 'trainer.synthesizer.lossWeight': -1 })), 'run.trainer.synthesizer.lossWeight');
+    throwsField(() => gridConfig(override(base, { 'trainer.synthesizer.scale': NaN })), 'run.trainer.synthesizer.scale');
+    throwsField(() => gridConfig(override(base, { 'trainer.optimizer.lr': 0 })), 'run.trainer.optimizer.lr');
+    throwsField(() => gridConfig(override(base, { 'methodSynthesizers.cdni.widht': 3 })), 'methodSynthesizers.cdni.widht');
+    // Every synthesizer setting is reachable from a grid config (sgScale and the loss weight were not).
+    const cell = cellSpec(gridConfig(override(base, { 'trainer.synthesizer.scale': 0.1, 'trainer.synthesizer.lossWeight': 0.5 })), 3, 'dni');
+    assert.equal(cell.run.trainer.synthesizer.scale, 0.1);
+    assert.equal(cell.run.trainer.synthesizer.lossWeight, 0.5);
+    assert.throws(() => override(base, { 'family.x': 1 }), /'family' is not an object/);
+  });
+
+  it('every preset is valid at every scale, and every cpu deviation from the paper has a reason', () => {
+    for (const preset of [...Object.values(TABLE2_PRESETS), LAMBDA_PRESET]) {
+      for (const s of SCALES) gridConfig(preset[s]);
+      assert.ok(deviations(preset).length > 0);
+    }
+    for (const s of SCALES) gridConfig(SYNTH_DEPTH_PRESET[s].grid);
+    deviations(SYNTH_DEPTH_PRESET);
+    const silent = { ...TABLE2_PRESETS.mnistFcn, why: {} };
+    assert.throws(() => deviations(silent), /no reason given/);
+  });
+
+  it('the cache key ignores settings that cannot change a run (unused synthesizers, a linear one’s width)', () => {
+    const base = TABLE2_PRESETS.mnistFcn.smoke;
+    const key = (cfg: GridConfig, m: string) => JSON.stringify(cacheConfig(cellSpec(gridConfig(cfg), 3, m)));
+    const wider = override(base, { 'trainer.synthesizer.width': 64 });
+    assert.equal(key(wider, 'bprop'), key(base, 'bprop'));
+    assert.equal(key(wider, 'cdni'), key(base, 'cdni')); // cDNI's synthesizer is linear here
+    assert.notEqual(key(wider, 'dni'), key(base, 'dni'));
+  });
+
+  it('bad input a new user would hit is reported naming the field, before training', async () => {
+    const spec = { trainer: { network: mnistFcn(3, 8), lambda: [0, 0] }, steps: 2, batchSize: 4, trainEvalExamples: 0 };
+    // A network with fewer classes than the data: labels past the count would be all-zero targets.
+    await assert.rejects(train({ ...spec, trainer: { ...spec.trainer, network: { ...mnistFcn(3, 8), classes: 5 } } }, { train: toyData(20, [784], 10), test: toyData(8, [784], 10) }), (e: unknown) => e instanceof ConfigError && e.field === 'trainer.network.classes' && /10 classes/.test(e.message));
+    // Labels outside the declared classes.
+    await assert.rejects(train(spec, { train: toyData(20, [784], 10, 12), test: toyData(8, [784], 10) }), (e: unknown) => e instanceof ConfigError && e.field === 'trainer.network.classes' && /labels in \[0, 1[0-2]\]/.test(e.message));
+    // An input width that differs from the data: named as network.input, not reported by the batcher.
+    await assert.rejects(train(spec, { train: toyData(20, [700], 10), test: toyData(8, [700], 10) }), (e: unknown) => e instanceof ConfigError && e.field === 'trainer.network.input' && /700/.test(e.message));
+    // Three hidden layers in a synthesizer.
+    throwsField(() => bpLambdaSpec({ ...spec.trainer, synthesizer: { hiddenLayers: 3 } }), 'synthesizer.hiddenLayers', /0 \(linear\), 1 or 2/);
+    // λ > 0 right below a cut connection, which passes no gradient for it to mix in.
+    throwsField(() => bpLambdaSpec({ network: mnistFcn(4, 8), lambda: [0.5, 'none', 1] }), 'lambda[0]', /connection 2 .* is 'none'/);
+    bpLambdaSpec({ network: mnistFcn(4, 8), lambda: [0, 'none', 1] }); // DNI below a cut is allowed
+    // Per-connection overrides: connection numbers and fields are checked.
+    throwsField(() => bpLambdaSpec({ network: mnistFcn(3, 8), lambda: [0, 0], synthesizers: { '3': {} } }), 'synthesizers.3');
+    throwsField(() => bpLambdaSpec({ network: mnistFcn(3, 8), lambda: [0, 0], synthesizers: { '1': { widht: 2 } as never } }), 'synthesizers.1.widht');
+    throwsField(() => bpLambdaSpec({ network: mnistFcn(3, 8), lambda: [0, 0], synthesizers: { '2': { hiddenLayers: 5 } } }), 'synthesizers.2.hiddenLayers');
+  });
+
+  it('per-connection synthesizer overrides build different synthesizers per connection', () => {
+    const t = new BPLambdaTrainer(bpLambdaSpec({ network: mnistFcn(4, 8), lambda: [0, 0, 0], synthesizer: { hiddenLayers: 2, width: 6 }, synthesizers: { '2': { hiddenLayers: 0, conditioned: true } } }));
+    assert.deepEqual(t.units.slice(0, 3).map((u) => u.synthesizer!.spec.hiddenLayers), [2, 0, 2]);
+    assert.deepEqual(t.units.slice(0, 3).map((u) => u.synthesizer!.spec.conditioned), [false, true, false]);
+    // Unit 2's linear synthesizer sees [h, onehot]: 8 + 10 inputs.
+    assert.deepEqual(t.units[1].synthesizer!.params()[0].shape, [18, 8]);
+    t.dispose();
+  });
+});
