@@ -9,19 +9,12 @@ import { bpLambdaSpec, BPLambdaInput, BPLambdaSpec } from '../lib/trainers/spec'
 import { Rng } from '../lib/rng';
 import { BPLambdaTrainer, disposeCapture } from '../lib/trainers/bplambda';
 import { refLoss, refModule, vjp } from '../lib/reference';
-import { assertClose } from './assert';
+import { assertClose, randomBatch } from './assert';
 
 const FCN: NetworkSpec = { kind: 'fcn', input: 12, hidden: [10, 9, 8], classes: 5 };
 const CNN: NetworkSpec = { kind: 'cnn', input: [8, 8, 2], filters: [3, 4], pools: ['max', 'avg'], kernel: 5, classes: 4 };
 
-function batch(net: NetworkSpec, b: number, seed: number): { x: tf.Tensor; y: tf.Tensor1D } {
-  const rng = new Rng(seed);
-  const shape = net.kind === 'fcn' ? [net.input] : net.input;
-  const n = shape.reduce((a, c) => a * c, 1);
-  const x = tf.tensor(Float32Array.from({ length: b * n }, () => rng.uniform()), [b, ...shape]);
-  const y = tf.tensor1d(Int32Array.from({ length: b }, () => rng.int(net.classes)), 'int32');
-  return { x, y };
-}
+const batch = randomBatch;
 
 function spec(net: NetworkSpec, lambda: Lambda[], extra: Partial<BPLambdaInput> = {}): BPLambdaSpec {
   return bpLambdaSpec({ network: net, lambda, seed: 3, ...extra, synthesizer: { hiddenLayers: 0, width: 1, conditioned: false, kernel: 5, ...extra.synthesizer } });
@@ -86,10 +79,10 @@ describe('BP(λ)', function () {
     }
   });
 
-  for (const sgTarget of ['perExample', 'batchMean'] as const) it(`for random λ ∈ (0,1)^K, ḡ_k is the mixture Σ_n c_k^n g_k^n of paper A.2 (${sgTarget} synthesizer units)`, () => {
+  for (const targetUnits of ['perExample', 'batchMean'] as const) it(`for random λ ∈ (0,1)^K, ḡ_k is the mixture Σ_n c_k^n g_k^n of paper A.2 (${targetUnits} synthesizer units)`, () => {
     const rng = new Rng(7);
     const lambda = [0, 0, 0].map(() => 0.1 + 0.8 * rng.uniform());
-    const t = new BPLambdaTrainer(spec(FCN, lambda, { synthesizer: { scale: 0.7, targetUnits: sgTarget } }));
+    const t = new BPLambdaTrainer(spec(FCN, lambda, { synthesizer: { scale: 0.7, targetUnits } }));
     randomiseSynthesizers(t, 11);
     const { x, y } = batch(FCN, 16, 3);
     const K = t.units.length;

@@ -10,7 +10,7 @@ import { Dataset } from '../lib/data/dataset';
 import { ConfigError } from '../lib/errors';
 import { cacheConfig } from '../lib/experiments/run';
 import { cellSpec, gridConfig, GridConfig } from '../lib/experiments/grid';
-import { methodLabel, methodSpec, table2Method } from '../lib/experiments/methods';
+import { MethodName, methodLabel, methodSpec, table2Method } from '../lib/experiments/methods';
 import { deviations, LAMBDA_PRESET, override, SYNTH_DEPTH_PRESET, TABLE2_PRESETS } from '../lib/experiments/presets';
 import { SCALES } from '../lib/experiments/scale';
 import { Rng } from '../lib/rng';
@@ -91,7 +91,7 @@ describe('experiments', function () {
 
   it('the cache key ignores settings that cannot change a run (unused synthesizers, a linear one’s width)', () => {
     const base = TABLE2_PRESETS.mnistFcn.smoke;
-    const key = (cfg: GridConfig, m: string) => JSON.stringify(cacheConfig(cellSpec(gridConfig(cfg), 3, m)));
+    const key = (cfg: GridConfig, m: MethodName) => JSON.stringify(cacheConfig(cellSpec(gridConfig(cfg), 3, m)));
     const wider = override(base, { 'trainer.synthesizer.width': 64 });
     assert.equal(key(wider, 'bprop'), key(base, 'bprop'));
     assert.equal(key(wider, 'cdni'), key(base, 'cdni')); // cDNI's synthesizer is linear here

@@ -14,19 +14,12 @@ import { BPLambdaTrainer, unitSpecs } from '../lib/trainers/bplambda';
 import { deserialize, GradientMessage, Message, serialize, SerializedMessage } from '../lib/trainers/messages';
 import { bpLambdaSpec, BPLambdaSpec } from '../lib/trainers/spec';
 import { Unit, UnitSpec } from '../lib/trainers/unit';
+import { randomBatch } from './assert';
 
 const FCN: NetworkSpec = { kind: 'fcn', input: 20, hidden: [16, 12, 10], classes: 5 };
 const CNN: NetworkSpec = { kind: 'cnn', input: [8, 8, 2], filters: [3, 4], pools: ['max', 'avg'], kernel: 3, classes: 4 };
 
-function batch(net: NetworkSpec, b: number, seed: number): { x: tf.Tensor; y: tf.Tensor1D } {
-  const rng = new Rng(seed);
-  const shape = net.kind === 'fcn' ? [net.input] : net.input;
-  const n = shape.reduce((a, c) => a * c, 1);
-  return {
-    x: tf.tensor(Float32Array.from({ length: b * n }, () => rng.uniform()), [b, ...shape]),
-    y: tf.tensor1d(Int32Array.from({ length: b }, () => rng.int(net.classes)), 'int32'),
-  };
-}
+const batch = randomBatch;
 
 /** A message as a worker receives it: typed arrays, copied (structuredClone is what postMessage does). */
 function wire(m: Message): Message {

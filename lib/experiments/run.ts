@@ -35,7 +35,7 @@ export function experimentSpec(input: ExperimentInput, path = ''): ExperimentSpe
  * Synthesizers are listed per connection that has one, without `width` when they are linear and
  * without `kernel` for vector activations.
  */
-export function cacheConfig(spec: ExperimentSpec): object {
+export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: object } {
   const { synthesizer: _default, synthesizers: _overrides, ...trainer } = spec.run.trainer;
   const fcn = spec.run.trainer.network.kind === 'fcn';
   const used: Record<string, object> = {};
@@ -45,6 +45,12 @@ export function cacheConfig(spec: ExperimentSpec): object {
     used[String(i + 1)] = { ...s, ...(s.hiddenLayers > 0 ? { width } : {}), ...(fcn ? {} : { kernel }) };
   });
   return { dataset: spec.dataset, run: { ...spec.run, trainer: { ...trainer, synthesizers: used } } };
+}
+
+/** An experiment input that resolves to the cache config `cfg` again (the inverse of cacheConfig). */
+export function inputFromCacheConfig(cfg: ReturnType<typeof cacheConfig>): ExperimentInput {
+  const c = cfg as { dataset: DatasetName; run: RunSpec & { trainer: RunSpec['trainer'] } };
+  return { dataset: c.dataset, run: { ...c.run, trainer: { ...c.run.trainer, synthesizer: {} } } };
 }
 
 /**
