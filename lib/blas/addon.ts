@@ -39,8 +39,8 @@ export type AddonLoad =
 export const ADDON_FILE = path.join('native', 'build', 'Release', 'dni_blas.node');
 
 export const HOW_TO_BUILD =
-  'for the fast path run `bash environment/install.sh` as root on Debian (installs libopenblas-dev, builds native/), ' +
-  'or elsewhere install OpenBLAS and a C++ compiler and run `npx node-gyp rebuild -C native`';
+  'for the fast path run `bash environment/install.sh` (as root on Debian: it installs libopenblas-dev and builds native/; ' +
+  'elsewhere install OpenBLAS with cblas.h, a C++ compiler, make and python3 first)';
 
 /** Where the built addon may be: beside lib/ (tsx) or beside dist/lib/ (compiled). */
 export function addonCandidates(): string[] {
