@@ -209,6 +209,28 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// reduceRows(heap, xOff, rows, cols, outOff, scale): out[c] = scale·Σ_r x[r·cols + c], the sum or
+// mean over a tensor's leading axes (wasm's Sum and Mean transpose first for those).
+Napi::Value ReduceRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6) throw Napi::TypeError::New(env, "dni_blas.reduceRows: expected 6 arguments");
+  View h = viewOf(info[0]);
+  int64_t xOff = intArg(info, 1), rows = intArg(info, 2), cols = intArg(info, 3), outOff = intArg(info, 4);
+  float scale = info[5].As<Napi::Number>().FloatValue();
+  if (rows < 0 || cols < 0) throw Napi::RangeError::New(env, "dni_blas.reduceRows: negative size");
+  need(env, h, xOff, rows * cols, "x");
+  need(env, h, outOff, cols, "out");
+  float* out = h.p + outOff;
+  const float* x = h.p + xOff;
+  std::fill(out, out + cols, 0.0f);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* row = x + r * cols;
+    for (int64_t c = 0; c < cols; c++) out[c] += row[c];
+  }
+  if (scale != 1.0f) for (int64_t c = 0; c < cols; c++) out[c] *= scale;
+  return env.Undefined();
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   int n = static_cast<int>(info[0].As<Napi::Number>().Int32Value());
   if (n < 1) throw Napi::RangeError::New(info.Env(), "dni_blas.setThreads: the thread count must be at least 1");
@@ -235,6 +257,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("conv2d", Napi::Function::New(env, Conv2d));
+  exports.Set("reduceRows", Napi::Function::New(env, ReduceRows));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("info", Napi::Function::New(env, Info));

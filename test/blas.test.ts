@@ -9,7 +9,9 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend } from '../lib/backend';
-import { NATIVE_KERNELS, blasInfo, nativeBlasAvailable, planMatMul, setNativeBlas } from '../lib/blas';
+import { NATIVE_KERNELS, blasInfo, leadingReduction, nativeBlasAvailable, planMatMul, setNativeBlas } from '../lib/blas';
+import { Linear } from '../lib/modules/linear';
+import { Rng } from '../lib/rng';
 import { conv2dFilterGrad } from '../lib/modules/conv2d';
 import { assertClose } from './assert';
 
@@ -222,6 +224,42 @@ describe('native BLAS kernels (wasm + OpenBLAS)', function () {
     }
   });
 
+  it('Sum and Mean over leading axes (bias gradients, batch-norm statistics) match the stock kernels; others stay stock', () => {
+    assert.deepEqual(leadingReduction([256, 1024], 0), { rows: 256, cols: 1024, k: 1 });
+    assert.deepEqual(leadingReduction([8, 5, 5, 16], [2, 0, 1]), { rows: 200, cols: 16, k: 3 });
+    assert.equal(leadingReduction([8, 5], 1), null);
+    assert.equal(leadingReduction([8, 5], [0, 1]), null);
+    const x2 = randn([257, 33]);
+    const x4 = randn([8, 5, 7, 16]);
+    for (const keepDims of [false, true]) {
+      compare(() => tf.sum(x2, 0, keepDims), `sum axis 0 keepDims=${keepDims}`);
+      compare(() => tf.mean(x2, 0, keepDims), `mean axis 0 keepDims=${keepDims}`);
+      compare(() => tf.sum(x4, [0, 1, 2], keepDims), `sum axes 0,1,2 keepDims=${keepDims}`);
+      compare(() => tf.mean(x4, [0, 1], keepDims), `mean axes 0,1 keepDims=${keepDims}`);
+      compare(() => tf.sum(x4, -1, keepDims), `sum last axis (stock) keepDims=${keepDims}`);
+      compare(() => tf.mean(x4, undefined, keepDims), `mean of all (stock) keepDims=${keepDims}`);
+    }
+    const xi = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32');
+    const { native, stock } = bothPaths(() => tf.sum(xi, 0));
+    assert.deepEqual([native.dtype, Array.from(native.dataSync())], ['int32', Array.from(stock.dataSync())]);
+    tf.dispose([x2, x4, xi, native, stock]);
+  });
+
+  it('Linear passes transpose flags on the native path, with the same gradients as the stock path', () => {
+    const lin = new Linear(33, 7, new Rng(3));
+    const x = randn([5, 33]);
+    const dy = randn([5, 7]);
+    const run = () => {
+      const fw = lin.forward(x);
+      const b = lin.backward(fw.cache, dy, { dx: true, params: true });
+      tf.dispose(fw.y);
+      return [b.dx!, ...b.grads];
+    };
+    const { native, stock } = bothPaths(run);
+    native.forEach((t, i) => assertClose(t, stock[i], 1e-5, `Linear backward output ${i}`));
+    tf.dispose([x, dy, ...native, ...stock, ...lin.params()]);
+  });
+
   it('writes into a heap that grew during the call (views made after allocating the output)', () => {
     setNativeBlas(true);
     const backend = tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } };
@@ -247,6 +285,7 @@ describe('native BLAS kernels (wasm + OpenBLAS)', function () {
     const run = () => {
       tf.dispose(tf.matMul(a, b, false, false));
       tf.dispose(tf.matMul(a, a, true, false));
+      tf.dispose([tf.sum(a, 0), tf.mean(a, 0, true)]);
       tf.dispose(tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: tf.zeros([8]), activation: 'relu' }));
       tf.dispose(tf.grads((u: tf.Tensor, v: tf.Tensor) => tf.sum(tf.conv2d(u as tf.Tensor4D, v as tf.Tensor4D, 1, 'same')))([x, f]));
     };

@@ -27,6 +27,8 @@ export interface BlasAddon {
     B: number, H: number, W: number, Cin: number, kh: number, kw: number, Cout: number,
     Ho: number, Wo: number, strideH: number, strideW: number, padTop: number, padLeft: number,
   ): void;
+  /** out[c] = scale·Σ_r x[r·cols + c]: a sum or mean over leading axes. */
+  reduceRows(heap: Float32Array, xOff: number, rows: number, cols: number, outOff: number, scale: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   info(): { config: string; corename: string; parallel: 'serial' | 'pthreads' | 'openmp'; procs: number };

@@ -14,6 +14,7 @@ import { installNativeKernels, kernelsOn, switchKernels } from './register';
 import { blasThreadsFromEnv, exportThreadEnv } from './threads';
 
 export { planMatMul } from './matmul';
+export { leadingReduction } from './reduce';
 export { NATIVE_KERNELS } from './register';
 export { blasThreadsFromEnv } from './threads';
 export type { BlasAddon } from './addon';
@@ -87,6 +88,14 @@ export function setNativeBlas(on: boolean): void {
   switchKernels(true);
 }
 
+/**
+ * Whether transposed matmuls are as fast as untransposed ones now (the native kernels are
+ * on): modules then pass transpose flags instead of transposing explicitly.
+ */
+export function fastTransposedMatMul(): boolean {
+  return kernelsOn();
+}
+
 /** Whether the addon loads (loading it on first call); the reason when not. */
 export function nativeBlasAvailable(): { ok: boolean; reason: string | null; fix: string | null } {
   const load = ensureAddon();
@@ -115,8 +124,8 @@ export function blasInfo(): BlasInfo {
     enabled: kernelsOn(),
     library: `OpenBLAS ${version} (${i.parallel}, ${i.corename})`,
     threads: a.getThreads(),
-    reason: kernelsOn() ? null : offInfo?.reason ?? 'switched off (setNativeBlas(false))',
-    fix: kernelsOn() ? null : offInfo?.fix ?? 'setNativeBlas(true)',
+    reason: kernelsOn() ? null : offInfo?.reason ?? 'switched off by setNativeBlas(false)',
+    fix: kernelsOn() ? null : offInfo?.fix ?? 'setNativeBlas(true) switches it on',
   };
 }
 

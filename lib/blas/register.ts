@@ -8,8 +8,9 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
 import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from './conv';
 import { nativeBatchMatMul, nativeFusedMatMul } from './matmul';
+import { nativeMean, nativeSum } from './reduce';
 
-export const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] as const;
+export const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Sum', 'Mean'] as const;
 
 let stock: Map<string, KernelConfig | undefined> | null = null;
 let native: KernelConfig[] | null = null;
@@ -36,6 +37,8 @@ export function installNativeKernels(addon: BlasAddon): void {
     wrap('Conv2D', nativeConv2D(addon, fallback('Conv2D'))),
     wrap('Conv2DBackpropInput', nativeConv2DBackpropInput(addon, fallback('Conv2DBackpropInput'))),
     wrap('Conv2DBackpropFilter', nativeConv2DBackpropFilter(addon)),
+    wrap('Sum', nativeSum(addon, fallback('Sum'))),
+    wrap('Mean', nativeMean(addon, fallback('Mean'))),
   ];
 }
 
