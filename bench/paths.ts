@@ -35,9 +35,11 @@ export function currentPath(): KernelPath {
   return blasInfo().enabled ? 'wasm+blas' : 'wasm';
 }
 
-/** e.g. 'wasm + OpenBLAS sgemm (2 threads)'. */
+/** 'wasm (stock kernels)', 'wasm + OpenBLAS sgemm (2 threads)', or the backend's name. */
 export function describePath(): string {
-  return tf.getBackend() === 'wasm' ? describeWasmPath(blasInfo()) : tf.getBackend();
+  const path = currentPath();
+  if (path === 'wasm') return 'wasm (stock kernels)';
+  return path === 'wasm+blas' ? describeWasmPath(blasInfo()) : path;
 }
 
 /**
