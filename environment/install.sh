@@ -2,7 +2,9 @@
 # Installs what a fresh clone lacks, quickly when nothing does; `npm test` and
 # `npm run notebooks` call it first, so each works as the first command on a new machine.
 #   - npm packages (npm ci) when node_modules is missing or older than package-lock.json;
-#   - on Debian, Jupyter's client side, nbclient and chromium (environment/setup-debian.sh).
+#   - on Debian, Jupyter's client side, nbclient, chromium and OpenBLAS (environment/setup-debian.sh);
+#   - the native BLAS addon (native/), when its .node is missing or older than its sources.
+#     Where it cannot be built, one line says why; everything then runs on plain wasm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,5 +18,44 @@ if [ -f /etc/debian_version ]; then
     bash environment/setup-debian.sh >/dev/null || bash environment/setup-debian.sh
   elif ! /usr/bin/python3 -c 'import nbclient' 2>/dev/null; then
     echo "install.sh: Jupyter's nbclient is missing; run as root: bash environment/setup-debian.sh" >&2
+  fi
+fi
+
+# Native BLAS addon (lib/blas/ loads it): after the apt packages, which bring OpenBLAS.
+addon=native/build/Release/dni_blas.node
+stale=0
+if [ ! -f "$addon" ]; then stale=1; else
+  for f in native/dni_blas.cc native/binding.gyp; do if [ "$f" -nt "$addon" ]; then stale=1; fi; done
+fi
+if [ $stale -eq 1 ]; then
+  if [ -f /etc/debian_version ]; then
+    how="run as root: bash environment/setup-debian.sh (installs libopenblas-dev, g++, make), then bash environment/install.sh"
+  else
+    how="install OpenBLAS (cblas.h, libopenblas), a C++ compiler, make and python3, then bash environment/install.sh"
+  fi
+  why=
+  cxx=$(command -v g++ || command -v c++ || true)
+  npm_dir=$(dirname "$(readlink -f "$(command -v npm)")")/..
+  gyp=${npm_config_node_gyp:-$npm_dir/node_modules/node-gyp/bin/node-gyp.js}
+  if [ -z "$cxx" ]; then why="no C++ compiler"
+  elif ! command -v make >/dev/null 2>&1; then why="no make"
+  elif ! command -v python3 >/dev/null 2>&1; then why="no python3 (node-gyp needs it)"
+  elif [ ! -f "$gyp" ]; then why="node-gyp not found (npm normally bundles it)"
+  elif ! printf '#include <cblas.h>\nint main(){return openblas_get_num_threads();}\n' | "$cxx" -x c++ - -lopenblas -o /dev/null 2>/dev/null; then
+    why="OpenBLAS (cblas.h + libopenblas) not found"
+  fi
+  if [ -z "$why" ]; then
+    # Node's own headers when they are installed beside it; otherwise node-gyp downloads them.
+    node_prefix=$(node -p "require('path').resolve(process.execPath, '..', '..')")
+    nodedir=()
+    if [ -f "$node_prefix/include/node/node_api.h" ]; then nodedir=(--nodedir="$node_prefix"); fi
+    if (cd native && node "$gyp" rebuild "${nodedir[@]}") >native/build.log 2>&1; then
+      echo "install.sh: built $addon (OpenBLAS sgemm for the wasm backend)"
+    else
+      why="the build failed (log: native/build.log)"
+    fi
+  fi
+  if [ -n "$why" ]; then
+    echo "install.sh: native BLAS not built: $why; everything runs on plain wasm. For the fast path, $how"
   fi
 fi

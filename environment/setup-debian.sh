@@ -2,13 +2,14 @@
 # Installs what the executed-notebook pipeline needs on Debian 12 (bookworm), as root:
 #   - Jupyter's client side and nbclient (runs notebooks headless: scripts/run-notebooks.py),
 #   - nbconvert (optional exports),
-#   - chromium (renders plotly figures to PNG for readers without the plotly extension).
+#   - chromium (renders plotly figures to PNG for readers without the plotly extension),
+#   - OpenBLAS and a C++ toolchain, for the native BLAS addon (native/, built by install.sh).
 # Idempotent: installs only what is missing, and runs `apt-get update` only when a package
 # is unknown to apt's current lists.
 # These run on Debian's /usr/bin/python3, not on a pyenv/conda python3 that may be first on PATH.
 set -euo pipefail
 
-packages=(jupyter-nbconvert jupyter-client python3-nbclient chromium)
+packages=(jupyter-nbconvert jupyter-client python3-nbclient chromium libopenblas-dev g++ make)
 
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else

@@ -6,8 +6,13 @@
  * `DNI_BACKEND` forces one. Neither tfjs-node package installs on machines
  * without internet (their install script downloads libtensorflow), so they are
  * optional dependencies and everything works on wasm.
+ *
+ * On wasm, the matmul and convolution kernels go to OpenBLAS through the project's
+ * addon when it is built (lib/blas/; DNI_BLAS=off keeps the stock wasm kernels).
+ * With native TensorFlow nothing is replaced: it is faster still.
  */
 import * as tf from '@tensorflow/tfjs';
+import { BlasInfo, blasInfo, describeWasmPath, initNativeBlas } from './blas';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -20,6 +25,8 @@ export interface BackendInfo {
   versions: Record<string, string>;
   /** Native packages tried and not found (or failed to load). */
   missing: string[];
+  /** The native BLAS path on wasm at initialisation (null on other backends). */
+  blas: BlasInfo | null;
 }
 
 let chosen: BackendInfo | null = null;
@@ -111,13 +118,19 @@ async function select(): Promise<BackendInfo> {
 
 async function finish(backend: BackendName, reason: string, versions: Record<string, string>, missing: string[]): Promise<BackendInfo> {
   await tf.ready();
-  return { backend, reason, versions, missing };
+  const blas = backend === 'wasm' ? initNativeBlas() : null;
+  if (blas?.library) versions.blas = blas.library;
+  return { backend, reason, versions, missing, blas };
 }
 
-/** One line for notebooks and logs: backend, why, and versions. */
+/**
+ * One line for notebooks and logs: backend (on wasm, the kernel path in use now, which
+ * setNativeBlas may have switched since), why, and versions.
+ */
 export function describeBackend(info: BackendInfo): string {
   const v = Object.entries(info.versions)
     .map(([k, x]) => `${k} ${x}`)
     .join(', ');
-  return `backend: ${info.backend} (${info.reason}); ${v}`;
+  const path = info.blas ? describeWasmPath(blasInfo()) : info.backend;
+  return `backend: ${path} (${info.reason}); ${v}`;
 }

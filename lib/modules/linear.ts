@@ -2,9 +2,12 @@
  * Linear: y = x·W + b.
  *
  * Backward transposes explicitly and then multiplies untransposed: on wasm the
- * transposed matmul falls back to a scalar loop that is 10–70× slower.
+ * transposed matmul falls back to a scalar loop that is 10–70× slower. With the
+ * native BLAS kernels (lib/blas/) a transposed matmul is one sgemm, and the explicit
+ * transposes would cost more than the matmuls; then it passes transpose flags.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fastTransposedMatMul } from '../blas';
 import { Rng } from '../rng';
 import { Backward, BackwardOptions, Cache, Forward, Module, makeVariable } from './module';
 
@@ -57,7 +60,7 @@ export class Linear implements Module {
     const d = dy as tf.Tensor2D;
     const grads: tf.Tensor[] = [];
     if (opts.params) {
-      grads.push(tf.matMul(tf.transpose(x), d));
+      grads.push(fastTransposedMatMul() ? tf.matMul(x, d, true, false) : tf.matMul(tf.transpose(x), d));
       if (this.b) grads.push(tf.sum(d, 0));
     }
     return { dx: opts.dx ? matMulTransposeB(d, this.W as tf.Variable<tf.Rank.R2>) : null, grads };
@@ -76,6 +79,7 @@ export class Linear implements Module {
  * (a·bᵀ = (b·aᵀ)ᵀ, so for a large square b it pays to transpose a and the result.)
  */
 export function matMulTransposeB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (fastTransposedMatMul()) return tf.matMul(a, b, false, true);
   const costB = b.size;
   const costA = a.size + a.shape[0] * b.shape[0];
   if (costB <= costA) return tf.matMul(a, tf.transpose(b));

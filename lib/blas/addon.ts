@@ -1,0 +1,71 @@
+/**
+ * The native addon (native/dni_blas.cc): OpenBLAS sgemm and im2col convolutions on
+ * Float32Array views. Loading it never throws: when it is absent the answer says why
+ * and how to get it, and everything runs on plain wasm.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export interface BlasAddon {
+  /**
+   * Row-major C[i] = alpha·op(A[i])·op(B[i]) + beta·C[i], i < batch, all offsets in elements of
+   * `heap`; a batch stride of 0 broadcasts that operand. biasOff ≥ 0 adds a length-N bias to
+   * every row (dense C, beta 0), then `act` is applied (0 linear, 1 relu, 2 relu6, 3 leakyrelu
+   * with actAlpha, 4 sigmoid, 5 elu).
+   */
+  sgemm(
+    heap: Float32Array, transA: boolean, transB: boolean, M: number, N: number, K: number,
+    alpha: number, aOff: number, lda: number, bOff: number, ldb: number, beta: number, cOff: number, ldc: number,
+    batch?: number, strideA?: number, strideB?: number, strideC?: number, biasOff?: number, act?: number, actAlpha?: number,
+  ): void;
+  /**
+   * NHWC convolution, filter [kh, kw, Cin, Cout], through im2col + sgemm. mode 0 writes y
+   * (forward), 1 writes x from y = dy (input gradient), 2 writes the filter from y = dy.
+   */
+  conv2d(
+    heap: Float32Array, mode: 0 | 1 | 2, xOff: number, fOff: number, yOff: number,
+    B: number, H: number, W: number, Cin: number, kh: number, kw: number, Cout: number,
+    Ho: number, Wo: number, strideH: number, strideW: number, padTop: number, padLeft: number,
+  ): void;
+  /** out[c] = scale·Σ_r x[r·cols + c]: a sum or mean over leading axes. */
+  reduceRows(heap: Float32Array, xOff: number, rows: number, cols: number, outOff: number, scale: number): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+  info(): { config: string; corename: string; parallel: 'serial' | 'pthreads' | 'openmp'; procs: number };
+}
+
+export type AddonLoad =
+  | { ok: true; addon: BlasAddon; file: string }
+  | { ok: false; reason: string; fix: string };
+
+export const ADDON_FILE = path.join('native', 'build', 'Release', 'dni_blas.node');
+
+export const HOW_TO_BUILD =
+  'for the fast path run `bash environment/install.sh` (as root on Debian: it installs libopenblas-dev and builds native/; ' +
+  'elsewhere install OpenBLAS with cblas.h, a C++ compiler, make and python3 first)';
+
+/** Where the built addon may be: beside lib/ (tsx) or beside dist/lib/ (compiled). */
+export function addonCandidates(): string[] {
+  return [path.resolve(__dirname, '..', '..', ADDON_FILE), path.resolve(__dirname, '..', '..', '..', ADDON_FILE)];
+}
+
+let loaded: AddonLoad | null = null;
+
+/** Load once per process. OpenBLAS reads its thread variables when this first runs. */
+export function loadAddon(): AddonLoad {
+  if (loaded) return loaded;
+  const file = addonCandidates().find((f) => fs.existsSync(f));
+  if (!file) {
+    loaded = { ok: false, reason: `the addon ${ADDON_FILE} is not built`, fix: HOW_TO_BUILD };
+    return loaded;
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const addon = require(file) as BlasAddon;
+    loaded = { ok: true, addon, file };
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0];
+    loaded = { ok: false, reason: `the addon ${ADDON_FILE} does not load (${why})`, fix: HOW_TO_BUILD };
+  }
+  return loaded;
+}
