@@ -1,45 +1,86 @@
 /**
- * npm run bench [-- --json] [-- --steps N]
+ * npm run bench [-- --json] [-- --steps N] [-- --pytorch] [-- --no-cnn]
  *
- * Milliseconds per training step of the MNIST FCN (batch 256, Adam) for bprop,
- * every-layer DNI (2×1024 synthesizers) and every-layer cDNI (linear synthesizers),
- * at 3 and 6 layers, in one process on the backend the library picks.
- * The targets are a prototype's figures on a 2-core machine, wasm backend.
+ * Milliseconds per training step, in one process, on every kernel path this machine has
+ * (plain wasm, and wasm + OpenBLAS where the addon is built):
+ *   - the MNIST FCN (batch 256, Adam): backprop, every-layer DNI (2×1024 synthesizers) and cDNI
+ *     (linear synthesizers), at 3 and 6 layers;
+ *   - the MNIST and CIFAR-10 CNNs at 3 layers with the paper's filters (64, 128), backprop and
+ *     DNI (two hidden 5×5 conv layers as wide as the layer), batch 64 and 256.
+ * Each path's calibration matmul (1024³) is printed beside it. `--pytorch` also times the six
+ * FCN configs in PyTorch (bench/pytorch.py; Debian's python3-torch with libopenblas0-openmp) on
+ * 1 and 2 threads in the same run, and prints the ratios. The methods come from the library's
+ * one method → spec map, so the bench times what the notebooks run.
  */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, describeBackend } from '../lib/backend';
-import { mnistFcn } from '../lib/builders';
-import { methodSpec } from '../lib/experiments/methods';
-import { bpLambdaSpec } from '../lib/trainers/spec';
-import { Batcher, batchTensors } from '../lib/data/dataset';
+import { describeBackend, initBackend } from '../lib/backend';
+import { mnistCnn, cifarCnn, mnistFcn } from '../lib/builders';
+import { NetworkSpec } from '../lib/config';
+import { Batcher, batchTensors, Dataset } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
+import { methodSpec, Table2Method } from '../lib/experiments/methods';
+import { Rng } from '../lib/rng';
+import { SynthesizerSpec } from '../lib/synthesizers/spec';
 import { BPLambdaTrainer } from '../lib/trainers/bplambda';
+import { bpLambdaSpec } from '../lib/trainers/spec';
+import { availablePaths, calibrationGflops, describePath, usePath } from './paths';
 
-const TARGETS: Record<string, Record<number, number>> = { bprop: { 3: 22, 6: 47 }, dni: { 3: 289, 6: 719 }, cdni: { 3: 31, 6: 69 } };
-// The paper's synthesizers for MNIST FCNs (D.1); the method sets the conditioning.
-const SYNTH = { bprop: {}, dni: { hiddenLayers: 2, width: 1024 }, cdni: { hiddenLayers: 0 } };
+interface Config {
+  name: string;
+  network: NetworkSpec;
+  method: Table2Method;
+  synthesizer: Partial<SynthesizerSpec>;
+  batch: number;
+  fcn: boolean;
+}
 
-/** This machine's matmul throughput, so the table can be read against the targets' machine. */
-function matmulGflops(): number {
-  const a = tf.randomNormal([1024, 1024]);
-  const b = tf.randomNormal([1024, 1024]);
-  // Plain calls, not tf.tidy: the same matmul timed inside tidy ran ~10× slower here.
-  const once = () => {
-    const c = tf.matMul(a, b);
-    c.dataSync();
-    c.dispose();
-  };
-  once();
-  once();
-  const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const t0 = performance.now();
-    once();
-    times.push(performance.now() - t0);
+// The paper's synthesizers (D.1); the method sets λ and the conditioning.
+const FCN_SYNTH: Record<string, Partial<SynthesizerSpec>> = { bprop: {}, dni: { hiddenLayers: 2, width: 1024 }, cdni: { hiddenLayers: 0 } };
+
+function configs(cnn: boolean): Config[] {
+  const out: Config[] = [];
+  for (const method of ['bprop', 'dni', 'cdni'] as const) {
+    for (const depth of [3, 6]) out.push({ name: `${method}-${depth}`, network: mnistFcn(depth), method, synthesizer: FCN_SYNTH[method], batch: 256, fcn: true });
   }
-  tf.dispose([a, b]);
-  times.sort((x, y) => x - y);
-  return (2 * 1024 ** 3) / (times[3] * 1e6);
+  if (cnn) {
+    for (const [family, network, filters] of [['mnistCnn', mnistCnn(3), 64], ['cifarCnn', cifarCnn(3), 128]] as const) {
+      for (const method of ['bprop', 'dni'] as const) {
+        for (const batch of [64, 256]) {
+          out.push({ name: `${family}-3 ${method} b${batch}`, network, method, synthesizer: { hiddenLayers: 2, width: filters, kernel: 5 }, batch, fcn: false });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Random images of the network's input shape: a step's time does not depend on the pixels. */
+function randomData(net: NetworkSpec, n: number): Dataset {
+  const shape = net.kind === 'fcn' ? [net.input] : [...net.input];
+  const d = shape.reduce((a, b) => a * b, 1);
+  const rng = new Rng(0);
+  return { name: 'random', x: Float32Array.from({ length: n * d }, () => rng.uniform()), y: Int32Array.from({ length: n }, () => rng.int(10)), n, shape, numClasses: 10 };
+}
+
+/** Median ms per step after 3 warm-up steps. */
+function timeSteps(c: Config, data: Dataset, steps: number): number {
+  const m = methodSpec(c.method, c.network.kind === 'fcn' ? c.network.hidden.length + 1 : c.network.filters.length + 1);
+  const t = new BPLambdaTrainer(bpLambdaSpec({ network: c.network, lambda: m.lambda, synthesizer: { ...c.synthesizer, ...m.synthesizer }, optimizer: { lr: 1e-4 } }));
+  const shape = c.network.kind === 'fcn' ? [c.network.input] : c.network.input;
+  const batcher = new Batcher(data, c.batch, 0, { dropRemainder: true });
+  const times: number[] = [];
+  for (let i = 0; i < steps + 3; i++) {
+    const { x, y } = batchTensors(batcher.next(), shape);
+    const t0 = performance.now();
+    t.step({ x, y });
+    if (i >= 3) times.push(performance.now() - t0); // the first steps warm up kernels
+    tf.dispose([x, y]);
+  }
+  t.dispose();
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
 }
 
 function arg(name: string): string | undefined {
@@ -47,44 +88,65 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** PyTorch's ms per step by config name and thread count, or null (with the reason printed). */
+function pytorch(steps: number): Map<string, number> | null {
+  const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch.py'), '--steps', String(steps), '--threads', '1,2'], { encoding: 'utf8', timeout: 900_000 });
+  if (r.status !== 0) {
+    console.log(`PyTorch reference skipped: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()} (apt-get install -y python3-torch libopenblas0-openmp)`);
+    return null;
+  }
+  const out = new Map<string, number>();
+  for (const line of r.stdout.split('\n').filter((l) => l.startsWith('{'))) {
+    const j = JSON.parse(line) as { variant: string; depth: number; threads: number; msPerStep: number };
+    out.set(`${j.variant}-${j.depth}@${j.threads}`, j.msPerStep);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const steps = Number(arg('--steps') ?? 15);
   const info = await initBackend();
   if (!json) console.log(describeBackend(info));
-  const gflops = matmulGflops();
-  if (!json) console.log(`calibration: 1024×1024×1024 matmul at ${gflops.toFixed(1)} GFLOP/s here (TOOLCHAIN.md measured ≈ 29 on the machine the targets come from)`);
-  const { train } = loadMnist();
-  const rows: { variant: string; depth: number; backend: string; msPerStep: number }[] = [];
-  for (const variant of ['bprop', 'dni', 'cdni'] as const) {
-    for (const depth of [3, 6]) {
-      const t = new BPLambdaTrainer(
-        bpLambdaSpec({ network: mnistFcn(depth), ...methodSpec(variant, depth), synthesizer: { ...SYNTH[variant], ...methodSpec(variant, depth).synthesizer }, optimizer: { lr: 1e-4 } }),
-      );
-      const batcher = new Batcher(train, 256, 0, { dropRemainder: true });
-      const times: number[] = [];
-      for (let i = 0; i < steps + 3; i++) {
-        const { x, y } = batchTensors(batcher.next(), [784]);
-        const t0 = performance.now();
-        t.step({ x, y });
-        if (i >= 3) times.push(performance.now() - t0); // the first steps warm up kernels
-        tf.dispose([x, y]);
-      }
-      t.dispose();
-      times.sort((a, b) => a - b);
-      const row = { variant, depth, backend: info.backend, msPerStep: Number(times[Math.floor(times.length / 2)].toFixed(1)) };
+  const list = configs(!process.argv.includes('--no-cnn'));
+  const mnist = loadMnist().train;
+  const rows: Record<string, number | string>[] = [];
+  const paths = availablePaths();
+  for (const p of paths) {
+    usePath(p);
+    const gflops = calibrationGflops();
+    if (!json) console.log(`path ${describePath()}: calibration 1024³ matmul ${gflops.toFixed(1)} GFLOP/s`);
+    for (const c of list) {
+      // CNN steps are slow on plain wasm: fewer of them.
+      const n = c.fcn ? steps : Math.max(3, Math.floor(steps / 3));
+      const ms = timeSteps(c, c.fcn ? mnist : randomData(c.network, 2 * c.batch), n);
+      const row = { config: c.name, path: p, msPerStep: Number(ms.toFixed(1)), matmulGflops: Number(gflops.toFixed(1)) };
       rows.push(row);
-      if (json) console.log(JSON.stringify({ ...row, matmulGflops: Number(gflops.toFixed(1)) }));
+      if (json) console.log(JSON.stringify(row));
     }
   }
-  if (!json) {
-    console.log(`\nmedian of ${steps} steps after 3 warm-up steps; MNIST FCN, batch 256, Adam\n`);
-    console.log('| variant | layers | backend | ms/step | target (wasm, 2 cores) | ratio |');
-    console.log('|---|---|---|---|---|---|');
-    for (const r of rows) {
-      const target = TARGETS[r.variant][r.depth];
-      console.log(`| ${r.variant} | ${r.depth} | ${r.backend} | ${r.msPerStep} | ${target} | ${(r.msPerStep / target).toFixed(2)}× |`);
+  usePath(paths[paths.length - 1]);
+  const torch = process.argv.includes('--pytorch') ? pytorch(steps) : null;
+  if (json) {
+    if (torch) for (const [k, v] of torch) console.log(JSON.stringify({ config: k.split('@')[0], path: `pytorch, ${k.split('@')[1]} thread(s)`, msPerStep: v }));
+    return;
+  }
+  console.log(`\nms per step: median of ${steps} steps (CNNs: ${Math.max(3, Math.floor(steps / 3))}) after 3 warm-up steps; Adam; FCNs on MNIST batches, CNNs on random images\n`);
+  const header = ['config', ...paths.map((p) => `${p} (ms)`), ...(paths.length > 1 ? ['speed-up'] : []), ...(torch ? ['PyTorch 1 thr (ms)', 'ratio', 'PyTorch 2 thr (ms)', 'ratio'] : [])];
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const c of list) {
+    const ms = paths.map((p) => rows.find((r) => r.config === c.name && r.path === p)!.msPerStep as number);
+    const best = ms[ms.length - 1];
+    const cells = [c.name, ...ms.map(String)];
+    if (paths.length > 1) cells.push(`${(ms[0] / best).toFixed(2)}×`);
+    if (torch) {
+      for (const th of [1, 2]) {
+        const t = torch.get(`${c.name}@${th}`);
+        cells.push(t === undefined ? '—' : t.toFixed(1), t === undefined ? '—' : `${(best / t).toFixed(2)}×`);
+      }
     }
+    console.log(`| ${cells.join(' | ')} |`);
   }
 }
 

@@ -7,7 +7,11 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Fingerprint, fingerprintMismatch } from '../lib/experiments/fingerprint';
+import * as tf from '@tensorflow/tfjs';
+import { nativeBlasAvailable, setNativeBlas } from '../lib/blas';
+import { Fingerprint, fingerprintMismatch, probe } from '../lib/experiments/fingerprint';
+import { cellSpec, gridConfig } from '../lib/experiments/grid';
+import { TABLE2_PRESETS } from '../lib/experiments/presets';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -67,6 +71,35 @@ describe('numerics fingerprint of the results cache', function () {
     assert.notEqual(fingerprintMismatch(base.dni.fp, base['lambda=0.5'].fp), null);
   });
 
+  it('does not depend on which path computed it: wasm with and without OpenBLAS, and the cpu backend', async () => {
+    const native = nativeBlasAvailable().ok;
+    const wasm = tf.getBackend() === 'wasm';
+    // The 21-layer one: deep stacks of tiny layers amplified rounding until the probe shortened them.
+    for (const [family, depth, method] of [['mnistFcn', 4, 'dni'], ['mnistFcn', 3, 'lambda=0.5'], ['cifarCnn', 3, 'cdni'], ['mnistFcn', 21, 'cdni']] as const) {
+      const spec = cellSpec(gridConfig({ ...TABLE2_PRESETS[family].cpu, depths: [depth], methods: [method] }), depth, method).run;
+      const runs: number[][] = [await probe(spec)];
+      if (wasm && native) {
+        setNativeBlas(false);
+        try {
+          runs.push(await probe(spec));
+        } finally {
+          setNativeBlas(true);
+        }
+      }
+      const before = tf.getBackend();
+      await tf.setBackend('cpu');
+      try {
+        runs.push(await probe(spec));
+      } finally {
+        await tf.setBackend(before);
+      }
+      for (const r of runs.slice(1)) {
+        const why = fingerprintMismatch({ probe: runs[0], data: '' }, { probe: r, data: '' });
+        assert.equal(why, null, `${family} ${depth}L ${method}: ${why}`);
+      }
+    }
+  });
+
   it('a comment, a renamed variable and a renamed function leave it unchanged', () => {
     const out = measure([
       ['trainers/unit.ts', /^/, '// A comment added by a refactor.\n'],
@@ -74,6 +107,7 @@ describe('numerics fingerprint of the results cache', function () {
       ['trainers/spec.ts', /\bsynthesizerFor\b/g, 'resolvedSynthesizer'],
       ['trainers/bplambda.ts', /\bsynthesizerFor\b/g, 'resolvedSynthesizer'],
       ['experiments/run.ts', /\bsynthesizerFor\b/g, 'resolvedSynthesizer'],
+      ['experiments/fingerprint.ts', /\bsynthesizerFor\b/g, 'resolvedSynthesizer'],
     ]);
     for (const m of Object.keys(base)) assert.ok(same(out, m), `${m}: ${fingerprintMismatch(base[m].fp, out[m].fp)}`);
   });

@@ -4,7 +4,8 @@
  * comment or a rename leaves committed results valid and a changed formula does not.
  *
  * The probe is a miniature of the run: the same network kind, depth, pooling, λ per connection,
- * synthesizer settings, optimizer and seeds, with every width shrunk and a large learning rate
+ * synthesizer settings, optimizer and seeds, with every width shrunk, long runs of identical
+ * layers shortened, and a large learning rate
  * (so synthetic gradients, zero at the start, matter within the probe), trained for a few steps by
  * the real run loop on a fixed synthetic dataset (batching, evaluation and training error
  * included). Its numbers are compared with a tolerance, so float-level differences between
@@ -16,7 +17,7 @@ import { Dataset } from '../data/dataset';
 import { Rng } from '../rng';
 import { SynthesizerSpec } from '../synthesizers/spec';
 import { RunResult, RunSpec, train } from '../train';
-import { BPLambdaSpec } from '../trainers/spec';
+import { BPLambdaSpec, synthesizerFor } from '../trainers/spec';
 import { datasetDigest, DatasetName } from './datasets';
 
 export interface Fingerprint {
@@ -30,27 +31,48 @@ export interface Fingerprint {
 export const PROBE_RTOL = 2e-3;
 const PROBE_ATOL = 1e-6;
 
-function miniNetwork(net: NetworkSpec): NetworkSpec {
-  if (net.kind === 'fcn') return { ...net, input: 12, hidden: net.hidden.map(() => 6) };
-  return { ...net, input: [8, 8, net.input[2]], filters: net.filters.map(() => 3) };
-}
-
 function miniSynth<T extends Partial<SynthesizerSpec>>(s: T): T {
   return s.width === undefined ? s : { ...s, width: Math.min(s.width, 5) };
 }
 
 /** The probe's learning rate: large, so synthesizers (zero at the start) matter within a few steps. */
 const PROBE_LR = 0.01;
+const PROBE_EPS = 1e-3;
+
+/**
+ * The connections the probe keeps: runs of more than two identical connections (same λ, same
+ * synthesizer) shortened to two, so a 21-layer backprop net is probed as a 3-layer one. Deep
+ * stacks of tiny layers amplify rounding until backends disagree; the code paths are the same.
+ */
+function keptConnections(spec: BPLambdaSpec): number[] {
+  const id = (k: number) => JSON.stringify([spec.lambda[k - 1], synthesizerFor(spec, k)]);
+  const kept: number[] = [];
+  for (let k = 1; k <= spec.lambda.length; k++) {
+    const n = kept.length;
+    if (n >= 2 && id(kept[n - 1]) === id(k) && id(kept[n - 2]) === id(k)) continue;
+    kept.push(k);
+  }
+  return kept;
+}
 
 function miniTrainer(spec: BPLambdaSpec): BPLambdaSpec {
   const decay = spec.optimizer.decaySteps;
+  const kept = keptConnections(spec);
+  const net = spec.network;
+  const network: NetworkSpec =
+    net.kind === 'fcn'
+      ? { ...net, input: 12, hidden: kept.map(() => 6) }
+      : { ...net, input: [8, 8, net.input[2]], filters: kept.map(() => 3), pools: kept.map((k) => net.pools[k - 1]) };
   return {
     ...spec,
-    // Decay steps moved inside the probe, so the schedule's code runs too.
-    optimizer: { ...spec.optimizer, lr: PROBE_LR, decaySteps: decay.map((_, i) => 3 + i) },
-    network: miniNetwork(spec.network),
+    network,
+    lambda: kept.map((k) => spec.lambda[k - 1]),
     synthesizer: miniSynth(spec.synthesizer),
-    synthesizers: Object.fromEntries(Object.entries(spec.synthesizers).map(([k, s]) => [k, miniSynth(s)])),
+    synthesizers: Object.fromEntries(kept.map((k, i) => [String(i + 1), miniSynth(synthesizerFor(spec, k))])),
+    // Decay steps moved inside the probe, so the schedule's code runs too. A large ε keeps Adam
+    // from turning float noise (e.g. the gradient of a bias that BatchNorm cancels, zero but for
+    // rounding) into full-size steps that differ from backend to backend.
+    optimizer: { ...spec.optimizer, lr: PROBE_LR, eps: PROBE_EPS, decaySteps: decay.map((_, i) => 3 + i) },
   };
 }
 
@@ -67,10 +89,10 @@ function probeData(net: NetworkSpec, n: number, seed: number): Dataset {
 /** The probe's numbers for a run spec (a few milliseconds to a second). */
 export async function probe(run: RunSpec): Promise<number[]> {
   const trainer = miniTrainer(run.trainer);
-  const data = { train: probeData(trainer.network, 40, 1), test: probeData(trainer.network, 9, 2) };
+  const data = { train: probeData(trainer.network, 64, 1), test: probeData(trainer.network, 30, 2) };
   let sums: number[] = [];
   const r: RunResult = await train(
-    { ...run, trainer, steps: 6, batchSize: 6, evalEvery: 2, evalExamples: 5, trainEvalExamples: 7 },
+    { ...run, trainer, steps: 6, batchSize: 16, evalEvery: 2, evalExamples: 20, trainEvalExamples: 7 },
     data,
     {
       keep: (t) => {
