@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [-- --steps N] [-- --pytorch] [-- --no-cnn]
+ * npm run bench [-- --json] [-- --steps N] [-- --pytorch] [-- --no-cnn] [-- --only <name part>]
  *
  * Milliseconds per training step, in one process, on every kernel path this machine has
  * (plain wasm, and wasm + OpenBLAS where the addon is built):
@@ -25,7 +25,7 @@ import { Rng } from '../lib/rng';
 import { SynthesizerSpec } from '../lib/synthesizers/spec';
 import { BPLambdaTrainer } from '../lib/trainers/bplambda';
 import { bpLambdaSpec } from '../lib/trainers/spec';
-import { availablePaths, calibrationGflops, describePath, usePath } from './paths';
+import { availablePaths, calibrationGflops, describePath, KernelPath, usePath } from './paths';
 
 interface Config {
   name: string;
@@ -103,47 +103,69 @@ function pytorch(steps: number): Map<string, number> | null {
   return out;
 }
 
+/** One row, measured in a child process so that one config running out of wasm memory cannot take the rest down. */
+function measureRow(p: KernelPath, name: string, steps: number): { ms: number } | { error: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--row', p, name, '--steps', String(steps)], { encoding: 'utf8', timeout: 1_800_000 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('ROW '));
+  if (line) return { ms: Number(line.slice(4)) };
+  const err = `${r.stderr}`.split('\n').find((l) => /Error|error/.test(l)) ?? `exit ${r.status}`;
+  return { error: /memory access out of bounds|Out of memory|Cannot allocate/i.test(err) ? 'out of wasm memory' : err.trim().slice(0, 80) };
+}
+
+/** Child: one config on one path, printed as "ROW <ms>". */
+async function row(p: KernelPath, name: string, steps: number): Promise<void> {
+  await initBackend();
+  usePath(p);
+  const c = configs(true).find((x) => x.name === name);
+  if (!c) throw new Error(`no bench config '${name}'`);
+  // CNN steps are slow on plain wasm: fewer of them.
+  const n = c.fcn ? steps : Math.max(3, Math.floor(steps / 3));
+  console.log(`ROW ${timeSteps(c, c.fcn ? loadMnist().train : randomData(c.network, 2 * c.batch), n)}`);
+}
+
 async function main(): Promise<void> {
-  const json = process.argv.includes('--json');
   const steps = Number(arg('--steps') ?? 15);
+  const rowAt = process.argv.indexOf('--row');
+  if (rowAt >= 0) return row(process.argv[rowAt + 1] as KernelPath, process.argv[rowAt + 2], steps);
+  const json = process.argv.includes('--json');
+  const only = arg('--only');
   const info = await initBackend();
   if (!json) console.log(describeBackend(info));
-  const list = configs(!process.argv.includes('--no-cnn'));
-  const mnist = loadMnist().train;
-  const rows: Record<string, number | string>[] = [];
+  const list = configs(!process.argv.includes('--no-cnn')).filter((c) => !only || c.name.includes(only));
+  const rows: { config: string; path: KernelPath; msPerStep: number | null; error?: string; matmulGflops: number }[] = [];
   const paths = availablePaths();
   for (const p of paths) {
     usePath(p);
-    const gflops = calibrationGflops();
-    if (!json) console.log(`path ${describePath()}: calibration 1024³ matmul ${gflops.toFixed(1)} GFLOP/s`);
+    const gflops = Number(calibrationGflops().toFixed(1));
+    if (!json) console.log(`path ${describePath()}: calibration 1024³ matmul ${gflops} GFLOP/s`);
+    // The parent's OpenBLAS threads would keep spinning beside the children: back to plain wasm while they run.
+    usePath(paths[0]);
     for (const c of list) {
-      // CNN steps are slow on plain wasm: fewer of them.
-      const n = c.fcn ? steps : Math.max(3, Math.floor(steps / 3));
-      const ms = timeSteps(c, c.fcn ? mnist : randomData(c.network, 2 * c.batch), n);
-      const row = { config: c.name, path: p, msPerStep: Number(ms.toFixed(1)), matmulGflops: Number(gflops.toFixed(1)) };
-      rows.push(row);
-      if (json) console.log(JSON.stringify(row));
+      const m = measureRow(p, c.name, steps);
+      const r = { config: c.name, path: p, msPerStep: 'ms' in m ? Number(m.ms.toFixed(1)) : null, ...('error' in m ? { error: m.error } : {}), matmulGflops: gflops };
+      rows.push(r);
+      if (json) console.log(JSON.stringify(r));
+      else if ('error' in m) console.log(`  ${p} ${c.name}: ${m.error}`);
     }
   }
-  usePath(paths[paths.length - 1]);
   const torch = process.argv.includes('--pytorch') ? pytorch(steps) : null;
   if (json) {
     if (torch) for (const [k, v] of torch) console.log(JSON.stringify({ config: k.split('@')[0], path: `pytorch, ${k.split('@')[1]} thread(s)`, msPerStep: v }));
     return;
   }
-  console.log(`\nms per step: median of ${steps} steps (CNNs: ${Math.max(3, Math.floor(steps / 3))}) after 3 warm-up steps; Adam; FCNs on MNIST batches, CNNs on random images\n`);
+  console.log(`\nms per step: median of ${steps} steps (CNNs: ${Math.max(3, Math.floor(steps / 3))}) after 3 warm-up steps, each config in its own process; Adam; FCNs on MNIST batches, CNNs on random images\n`);
   const header = ['config', ...paths.map((p) => `${p} (ms)`), ...(paths.length > 1 ? ['speed-up'] : []), ...(torch ? ['PyTorch 1 thr (ms)', 'ratio', 'PyTorch 2 thr (ms)', 'ratio'] : [])];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const c of list) {
-    const ms = paths.map((p) => rows.find((r) => r.config === c.name && r.path === p)!.msPerStep as number);
-    const best = ms[ms.length - 1];
-    const cells = [c.name, ...ms.map(String)];
-    if (paths.length > 1) cells.push(`${(ms[0] / best).toFixed(2)}×`);
+    const ms = paths.map((p) => rows.find((r) => r.config === c.name && r.path === p)!);
+    const best = ms[ms.length - 1].msPerStep;
+    const cells = [c.name, ...ms.map((r) => (r.msPerStep === null ? (r.error ?? 'failed') : String(r.msPerStep)))];
+    if (paths.length > 1) cells.push(ms[0].msPerStep !== null && best !== null ? `${(ms[0].msPerStep / best).toFixed(2)}×` : '—');
     if (torch) {
       for (const th of [1, 2]) {
         const t = torch.get(`${c.name}@${th}`);
-        cells.push(t === undefined ? '—' : t.toFixed(1), t === undefined ? '—' : `${(best / t).toFixed(2)}×`);
+        cells.push(t === undefined ? '—' : t.toFixed(1), t === undefined || best === null ? '—' : `${(best / t).toFixed(2)}×`);
       }
     }
     console.log(`| ${cells.join(' | ')} |`);

@@ -16,6 +16,8 @@ export type KernelPath = 'wasm' | 'wasm+blas' | 'tensorflow' | 'cpu';
 export function availablePaths(): KernelPath[] {
   const backend = tf.getBackend();
   if (backend !== 'wasm') return [backend as KernelPath];
+  // DNI_BLAS=off means plain wasm everywhere, the bench included.
+  if ((process.env.DNI_BLAS ?? '').trim().toLowerCase() === 'off') return ['wasm'];
   return nativeBlasAvailable().ok ? ['wasm', 'wasm+blas'] : ['wasm'];
 }
 
