@@ -64,18 +64,19 @@ function randomData(net: NetworkSpec, n: number): Dataset {
   return { name: 'random', x: Float32Array.from({ length: n * d }, () => rng.uniform()), y: Int32Array.from({ length: n }, () => rng.int(10)), n, shape, numClasses: 10 };
 }
 
-/** Median ms per step after 3 warm-up steps. */
+/** Median ms per step after the warm-up steps (a fresh process takes tens of FCN steps to reach the speed of a long run). */
 function timeSteps(c: Config, data: Dataset, steps: number): number {
+  const warmup = c.fcn ? 40 : 2;
   const m = methodSpec(c.method, c.network.kind === 'fcn' ? c.network.hidden.length + 1 : c.network.filters.length + 1);
   const t = new BPLambdaTrainer(bpLambdaSpec({ network: c.network, lambda: m.lambda, synthesizer: { ...c.synthesizer, ...m.synthesizer }, optimizer: { lr: 1e-4 } }));
   const shape = c.network.kind === 'fcn' ? [c.network.input] : c.network.input;
   const batcher = new Batcher(data, c.batch, 0, { dropRemainder: true });
   const times: number[] = [];
-  for (let i = 0; i < steps + 3; i++) {
+  for (let i = 0; i < steps + warmup; i++) {
     const { x, y } = batchTensors(batcher.next(), shape);
     const t0 = performance.now();
     t.step({ x, y });
-    if (i >= 3) times.push(performance.now() - t0); // the first steps warm up kernels
+    if (i >= warmup) times.push(performance.now() - t0);
     tf.dispose([x, y]);
   }
   t.dispose();
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
     if (torch) for (const [k, v] of torch) console.log(JSON.stringify({ config: k.split('@')[0], path: `pytorch, ${k.split('@')[1]} thread(s)`, msPerStep: v }));
     return;
   }
-  console.log(`\nms per step: median of ${steps} steps (CNNs: ${Math.max(3, Math.floor(steps / 3))}) after 3 warm-up steps, each config in its own process; Adam; FCNs on MNIST batches, CNNs on random images\n`);
+  console.log(`\nms per step: median of ${steps} steps after 40 warm-up steps (CNNs: ${Math.max(3, Math.floor(steps / 3))} after 2), each config in its own process; Adam; FCNs on MNIST batches, CNNs on random images\n`);
   const header = ['config', ...paths.map((p) => `${p} (ms)`), ...(paths.length > 1 ? ['speed-up'] : []), ...(torch ? ['PyTorch 1 thr (ms)', 'ratio', 'PyTorch 2 thr (ms)', 'ratio'] : [])];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);

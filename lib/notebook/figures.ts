@@ -91,6 +91,8 @@ export interface Series {
   y: ArrayLike<number>;
   /** Optional plotly line style, e.g. `{ dash: 'dot' }`. */
   line?: Record<string, unknown>;
+  /** Line colour (see colors.ts: one per method across notebooks). */
+  color?: string;
 }
 
 export interface LineFigureSpec {
@@ -143,7 +145,7 @@ export function lineFigure(spec: LineFigureSpec): Figure {
       name: s.name,
       x: Array.from(s.x),
       y: Array.from(s.y),
-      ...(s.line ? { line: s.line } : {}),
+      ...(s.line || s.color ? { line: { ...(s.color ? { color: s.color } : {}), ...s.line } } : {}),
     })),
     layout: {
       title: { text: spec.title },

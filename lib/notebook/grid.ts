@@ -4,24 +4,40 @@
  */
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import type { Claim } from '../experiments/claims';
+import { budgetText, gapClosed, lastMean, type Claim } from '../experiments/claims';
 import { FAMILY_NAMES, GridConfig, GridRun } from '../experiments/grid';
 import { table2Method } from '../experiments/methods';
-import { PAPER_STEPS, TABLE2 } from '../experiments/paper';
+import { TABLE2 } from '../experiments/paper';
 import { deviations, Preset } from '../experiments/presets';
 import { RunResult } from '../train';
+import { DASHES, methodColor } from './colors';
 import { Figure, lineFigure } from './figures';
-import { budget, ResultRow } from './tables';
+import { ResultRow } from './tables';
 
-/** Error (%) curves of several runs against the training step. */
-export function errorCurves(runs: { name: string; run: RunResult }[], opts: { metric?: 'testError' | 'trainError'; title: string; logY?: boolean }): Figure {
+/**
+ * Error (%) curves of several runs against the training step, coloured by method; variants of
+ * one method (e.g. synthesizer depths) are told apart by dash.
+ */
+export function errorCurves(runs: { name: string; run: RunResult; method?: string }[], opts: { metric?: 'testError' | 'trainError'; title: string; logY?: boolean }): Figure {
   const metric = opts.metric ?? 'testError';
+  const seen = new Map<string, number>();
   return lineFigure({
     title: opts.title,
     xTitle: 'training step',
     yTitle: `${metric === 'testError' ? 'test' : 'training'} error (%)`,
     logY: opts.logY,
-    series: runs.map(({ name, run }) => ({ name, x: run.history.map((r) => r.step), y: run.history.map((r) => 100 * (r[metric] as number)) })),
+    series: runs.map(({ name, run, method }) => {
+      const color = method ? methodColor(method) : undefined;
+      const variant = color ? (seen.get(color) ?? 0) : 0;
+      if (color) seen.set(color, variant + 1);
+      return {
+        name,
+        x: run.history.map((r) => r.step),
+        y: run.history.map((r) => 100 * (r[metric] as number)),
+        color,
+        ...(variant > 0 ? { line: { dash: DASHES[variant % DASHES.length] } } : {}),
+      };
+    }),
   });
 }
 
@@ -29,23 +45,36 @@ export function errorCurves(runs: { name: string; run: RunResult }[], opts: { me
 export function depthCurves(cfg: GridConfig, runs: GridRun[], depth: number, metric: 'testError' | 'trainError' = 'testError'): Figure {
   const what = metric === 'testError' ? 'test' : 'training';
   return errorCurves(
-    runs.filter((r) => r.depth === depth).map((r) => ({ name: r.name, run: r.run })),
+    runs.filter((r) => r.depth === depth).map((r) => ({ name: r.name, run: r.run, method: r.method })),
     { metric, title: `${FAMILY_NAMES[cfg.family]}, ${depth} layers: ${what} error`, logY: true },
   );
 }
 
-/** Table 2 rows: model | layers | method | paper | ours | train err | budget (test error, %). */
+/**
+ * Table 2 rows: model | layers | method | gap closed (ours, paper) | train err | paper | ours | budget.
+ * Errors are the mean of the last few evaluations; "gap closed" is the share of the
+ * No Bprop → Bprop gap a method closes (100% = backprop's error).
+ */
 export function table2Rows(cfg: GridConfig, runs: GridRun[]): ResultRow[] {
+  const b = budgetText(cfg);
+  const at = (d: number, m: string) => runs.find((r) => r.depth === d && r.method === m);
   return runs.map((r) => {
     const m = table2Method(r.method);
+    const paperRow = TABLE2[cfg.family][r.depth];
+    const [nb, bp] = [at(r.depth, 'nobprop'), at(r.depth, 'bprop')];
+    const ours = lastMean(r.run);
+    const closed = nb && bp && m && m !== 'nobprop' && m !== 'bprop' ? gapClosed(lastMean(nb.run), lastMean(bp.run), ours) : null;
+    const paperClosed = paperRow && m && m !== 'nobprop' && m !== 'bprop' ? gapClosed(paperRow.nobprop, paperRow.bprop, paperRow[m]) : null;
     return {
       model: FAMILY_NAMES[cfg.family],
       layers: r.depth,
       method: r.name,
-      paper: (m && TABLE2[cfg.family][r.depth]?.[m]) ?? '—',
-      ours: Number((100 * r.run.final.testError).toFixed(2)),
-      'train err': Number((100 * r.run.final.trainError).toFixed(2)),
-      budget: budget(PAPER_STEPS, cfg.run.steps),
+      'gap closed': closed === null ? '—' : `${closed.toFixed(0)}%`,
+      'paper gap closed': paperClosed === null ? '—' : `${paperClosed.toFixed(0)}%`,
+      'train err': Number(lastMean(r.run, 'trainError').toFixed(2)),
+      paper: (m && paperRow?.[m]) ?? '—',
+      ours: Number(ours.toFixed(2)),
+      budget: `${b.ours} (paper: ${b.paper})`,
     };
   });
 }

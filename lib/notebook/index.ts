@@ -35,3 +35,4 @@ export { displayBundle, inTslab, type MimeBundle } from './display';
 export { projectRoot } from './root';
 export { renderPng, closeFigures, rendererTimings, chromiumPath } from './render';
 export * from './grid';
+export * from './colors';

@@ -1,0 +1,24 @@
+/**
+ * One colour per method in every notebook's figures, so a reader learns them once:
+ * Bprop blue, DNI red, cDNI green, No Bprop grey, and BP(λ) for 0 < λ < 1 in purples
+ * (darker for larger λ). Variants of a method (single DNI at p, synthesizer depths) keep
+ * its colour and differ by dash.
+ */
+import { parseMethod } from '../experiments/methods';
+
+export const METHOD_COLORS = { bprop: '#1f77b4', dni: '#d62728', cdni: '#2ca02c', nobprop: '#7f7f7f' } as const;
+
+/** The colour of a method name ('dni', 'cdni@2', 'lambda=0.5', …). */
+export function methodColor(method: string): string {
+  const m = parseMethod(method);
+  if (m.base !== 'lambda') return METHOD_COLORS[m.base];
+  const l = m.lambda as number;
+  if (l === 0) return METHOD_COLORS.dni;
+  if (l === 1) return METHOD_COLORS.bprop;
+  // Purple from light (λ → 0) to dark (λ → 1).
+  const mix = (a: number, b: number) => Math.round(a + (b - a) * l);
+  return `rgb(${mix(197, 84)}, ${mix(176, 39)}, ${mix(213, 143)})`;
+}
+
+/** Dash styles for the variants of one method, in order. */
+export const DASHES = ['solid', 'dash', 'dot', 'dashdot', 'longdash'] as const;
