@@ -9,7 +9,10 @@ import { mnistFcn } from '../lib/builders';
 import { Dataset } from '../lib/data/dataset';
 import { ConfigError } from '../lib/errors';
 import { cacheConfig } from '../lib/experiments/run';
-import { cellSpec, gridConfig, GridConfig } from '../lib/experiments/grid';
+import { budgetText, gapClosed, lastMean, table2Claims, underfittingClaims } from '../lib/experiments/claims';
+import { methodColor, METHOD_COLORS } from '../lib/notebook/colors';
+import { EvalRecord, RunResult } from '../lib/train';
+import { cellSpec, gridConfig, GridConfig, GridRun } from '../lib/experiments/grid';
 import { MethodName, methodLabel, methodSpec, table2Method } from '../lib/experiments/methods';
 import { deviations, LAMBDA_PRESET, override, SYNTH_DEPTH_PRESET, TABLE2_PRESETS } from '../lib/experiments/presets';
 import { SCALES } from '../lib/experiments/scale';
@@ -124,5 +127,49 @@ describe('experiments', function () {
     // Unit 2's linear synthesizer sees [h, onehot]: 8 + 10 inputs.
     assert.deepEqual(t.units[1].synthesizer!.params()[0].shape, [18, 8]);
     t.dispose();
+  });
+
+  describe('claims', () => {
+    /** A run whose test and training errors (%) at its evaluations are given. */
+    const run = (test: number[], train: number[] = test): RunResult => {
+      const history: EvalRecord[] = test.map((t, i) => ({ step: 100 * (i + 1), trainLoss: 1, trainBatchError: 0, trainError: train[i] / 100, testLoss: 1, testError: t / 100, series: {}, seconds: i }));
+      return { history, final: history[history.length - 1], msPerStep: 1 };
+    };
+    const grid = (runs: Record<string, [number[], number[]?]>): GridRun[] =>
+      Object.entries(runs).map(([method, [test, train]]) => ({ depth: 3, method: method as MethodName, name: methodLabel(method), run: run(test, train) }));
+    const cfg = gridConfig({ ...TABLE2_PRESETS.mnistFcn.smoke, depths: [3] });
+
+    it('judge on the mean of the last evaluations, not on one final point', () => {
+      assert.equal(lastMean(run([50, 10, 12, 14])), 12);
+      // DNI's last point dips below No Bprop's, but its last three evaluations do not.
+      const claims = table2Claims(cfg, grid({ nobprop: [[20, 20, 20, 20]], bprop: [[2, 2, 2, 2]], dni: [[25, 25, 25, 19]], cdni: [[3, 3, 3, 3]] }));
+      assert.equal(claims.find((c) => c.claim === 'DNI beats No Bprop')!.verdict, 'not shown');
+      assert.equal(claims.find((c) => c.claim === 'cDNI beats DNI')!.verdict, 'shown');
+    });
+
+    it('underfitting is not testable before backprop generalises worse than it fits, and judged after', () => {
+      const early = underfittingClaims(grid({ bprop: [[10, 10, 10], [9.8, 9.8, 9.8]], dni: [[20, 20, 20], [19.9, 19.9, 19.9]], cdni: [[15, 15, 15], [15, 15, 15]] }), [3]);
+      assert.deepEqual(early.map((c) => c.verdict), ['not testable at this budget', 'not testable at this budget']);
+      const late = underfittingClaims(grid({ bprop: [[10, 10, 10], [2, 2, 2]], dni: [[20, 20, 20], [15, 15, 15]], cdni: [[15, 15, 15], [8, 8, 8]] }), [3]);
+      assert.deepEqual(late.map((c) => c.verdict), ['shown', 'shown']);
+      const overfits = underfittingClaims(grid({ bprop: [[10, 10, 10], [2, 2, 2]], dni: [[20, 20, 20], [3, 3, 3]], cdni: [[15, 15, 15], [4, 4, 4]] }), [3]);
+      assert.deepEqual(overfits.map((c) => c.verdict), ['not shown', 'not shown']);
+    });
+
+    it('gap closed and budgets in epochs', () => {
+      assert.equal(gapClosed(20, 2, 2), 100);
+      assert.equal(gapClosed(20, 2, 20), 0);
+      assert.equal(gapClosed(21.4, 1.8, 4.3).toFixed(0), '87');
+      assert.deepEqual(budgetText(gridConfig(TABLE2_PRESETS.mnistFcn.cpu)), { ours: '1000 steps, 4.27 epochs', paper: '500k steps, 2133 epochs' });
+    });
+
+    it('one colour per method, whatever the variant', () => {
+      assert.equal(methodColor('dni'), METHOD_COLORS.dni);
+      assert.equal(methodColor('dni@3'), METHOD_COLORS.dni);
+      assert.equal(methodColor('lambda=0'), METHOD_COLORS.dni);
+      assert.equal(methodColor('lambda=1'), METHOD_COLORS.bprop);
+      assert.notEqual(methodColor('lambda=0.25'), methodColor('lambda=0.75'));
+      assert.equal(new Set(Object.values(METHOD_COLORS)).size, 4);
+    });
   });
 });
