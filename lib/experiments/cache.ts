@@ -30,6 +30,8 @@ export interface CacheOptions {
   force?: boolean;
   /** No "reusing …"/"computing …" line. */
   quiet?: boolean;
+  /** Called with a reused result and when it was computed (e.g. to print a summary). */
+  onHit?: (result: any, createdAt: string) => void;
 }
 
 export interface CacheEntry<R> {
@@ -192,6 +194,7 @@ export async function cachedRun<R>(name: string, config: object, compute: () => 
     const got = readEntry<R>(file, configJson, fp);
     if ('result' in got) {
       say(`cachedRun(${name}): reusing ${rel(file)} (computed ${got.createdAt})`);
+      opts.onHit?.(got.result, got.createdAt);
       return got.result;
     }
     if (got.problem !== 'missing') {

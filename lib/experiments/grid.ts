@@ -6,7 +6,7 @@
  *   const runs = await runGrid(config, 'table2-cpu');
  */
 import { cifarCnn, cifarFcn, mnistCnn, mnistFcn } from '../builders';
-import { checkKeys, NetworkSpec, oneOf, posInt } from '../config';
+import { bool, checkKeys, NetworkSpec, oneOf, posInt } from '../config';
 import { ConfigError } from '../errors';
 import { SynthesizerSpec, SYNTHESIZER_KEYS } from '../synthesizers/spec';
 import { RunInput, RunResult } from '../train';
@@ -19,7 +19,7 @@ import { experimentSpec, ExperimentSpec, runExperiment } from './run';
 export type Family = keyof typeof TABLE2;
 export const FAMILIES = Object.keys(TABLE2) as Family[];
 export const FAMILY_NAMES: Record<Family, string> = { mnistFcn: 'MNIST FCN', cifarFcn: 'CIFAR-10 FCN', mnistCnn: 'MNIST CNN', cifarCnn: 'CIFAR-10 CNN' };
-export const FAMILY_DATASETS: Record<Family, DatasetName> = { mnistFcn: 'mnist', cifarFcn: 'cifar10', mnistCnn: 'mnist', cifarCnn: 'cifar10' };
+export const FAMILY_DATASETS: Record<Family, 'mnist' | 'cifar10'> = { mnistFcn: 'mnist', cifarFcn: 'cifar10', mnistCnn: 'mnist', cifarCnn: 'cifar10' };
 
 export interface GridConfig {
   family: Family;
@@ -34,9 +34,11 @@ export interface GridConfig {
   methodSynthesizers: Partial<Record<string, Partial<SynthesizerSpec>>>;
   /** The run of every cell, less the trainer. */
   run: Omit<RunInput, 'trainer'>;
+  /** Train on the training set less a held-out part and evaluate on that part (datasets.ts), to choose settings. */
+  validation?: boolean;
 }
 
-const GRID_KEYS = ['family', 'depths', 'methods', 'width', 'trainer', 'methodSynthesizers', 'run'];
+const GRID_KEYS = ['family', 'depths', 'methods', 'width', 'trainer', 'methodSynthesizers', 'run', 'validation'];
 const validated = new WeakSet<object>();
 
 /** The network of a family at a depth and width. */
@@ -55,7 +57,8 @@ export function cellSpec(cfg: GridConfig, depth: number, method: MethodName, syn
     lambda: m.lambda,
     synthesizer: { ...cfg.trainer.synthesizer, ...cfg.methodSynthesizers[parseMethod(method).base], ...synth, ...m.synthesizer },
   };
-  return experimentSpec({ dataset: FAMILY_DATASETS[cfg.family], run: { ...cfg.run, trainer } }, path);
+  const dataset = cfg.validation ? (`${FAMILY_DATASETS[cfg.family]}-validation` as DatasetName) : FAMILY_DATASETS[cfg.family];
+  return experimentSpec({ dataset, run: { ...cfg.run, trainer } }, path);
 }
 
 /**
@@ -74,6 +77,7 @@ export function gridConfig(cfg: GridConfig): GridConfig {
   if (!Array.isArray(cfg.methods) || cfg.methods.length === 0) throw new ConfigError('methods', 'must be a non-empty array of method names');
   cfg.methods.forEach((m, i) => parseMethod(m, `methods[${i}]`));
   posInt(cfg.width, 'width');
+  if (cfg.validation !== undefined) bool(cfg.validation, 'validation');
   checkKeys(cfg.methodSynthesizers, ['nobprop', 'bprop', 'dni', 'cdni', 'lambda'], 'methodSynthesizers');
   for (const [k, s] of Object.entries(cfg.methodSynthesizers)) checkKeys(s, SYNTHESIZER_KEYS, `methodSynthesizers.${k}`);
   for (const d of cfg.depths) for (const m of cfg.methods) cellSpec(cfg, d, m);

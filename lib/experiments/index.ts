@@ -14,3 +14,4 @@ export * from './cache';
 export * from './run';
 export * from './grid';
 export * from './claims';
+export * from './variants';

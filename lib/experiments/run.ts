@@ -76,6 +76,16 @@ export async function runExperiment(name: string, input: ExperimentInput | Exper
       progress.done();
       return result;
     },
-    { fingerprint: () => fingerprint(spec.dataset, spec.run), quiet: opts.quiet },
+    {
+      fingerprint: () => fingerprint(spec.dataset, spec.run),
+      quiet: true,
+      // A cached run reads like the original: one summary line instead of its progress lines.
+      onHit: (r: RunResult, createdAt: string) => {
+        if (opts.quiet) return;
+        const f = r.final;
+        const train = Number.isFinite(f.trainError) ? `, training error ${(100 * f.trainError).toFixed(2)}%` : '';
+        console.log(`${opts.label ?? name}: cached run of ${createdAt.slice(0, 10)}: ${f.step} steps at ${r.msPerStep.toFixed(0)} ms/step, test error ${(100 * f.testError).toFixed(2)}%${train}`);
+      },
+    },
   );
 }

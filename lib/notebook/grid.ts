@@ -18,13 +18,13 @@ import { ResultRow } from './tables';
  * Error (%) curves of several runs against the training step, coloured by method; variants of
  * one method (e.g. synthesizer depths) are told apart by dash.
  */
-export function errorCurves(runs: { name: string; run: RunResult; method?: string }[], opts: { metric?: 'testError' | 'trainError'; title: string; logY?: boolean }): Figure {
+export function errorCurves(runs: { name: string; run: RunResult; method?: string }[], opts: { metric?: 'testError' | 'trainError'; title: string; logY?: boolean; yTitle?: string }): Figure {
   const metric = opts.metric ?? 'testError';
   const seen = new Map<string, number>();
   return lineFigure({
     title: opts.title,
     xTitle: 'training step',
-    yTitle: `${metric === 'testError' ? 'test' : 'training'} error (%)`,
+    yTitle: opts.yTitle ?? `${metric === 'testError' ? 'test' : 'training'} error (%)`,
     logY: opts.logY,
     series: runs.map(({ name, run, method }) => {
       const color = method ? methodColor(method) : undefined;

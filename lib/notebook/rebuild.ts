@@ -115,9 +115,9 @@ export function rebuildLibrary(opts: RebuildOptions = {}): RebuildResult {
   }
   const reloaded = unloadDist(root);
   const seconds = (Date.now() - t0) / 1000;
-  if (!opts.quiet) {
-    const what = compiled ? `compiled lib/ (${stale.length} changed file${stale.length === 1 ? '' : 's'})` : 'dist/ is up to date';
-    console.log(`rebuild: ${what} in ${seconds.toFixed(1)} s; the next import loads it fresh`);
+  // Silent when nothing changed: a re-executed notebook should not open with noise.
+  if (!opts.quiet && compiled) {
+    console.log(`rebuild: compiled lib/ (${stale.length} changed file${stale.length === 1 ? '' : 's'}) in ${seconds.toFixed(1)} s; the next import loads it fresh`);
   }
   return { compiled, stale, reloaded, seconds };
 }

@@ -1,0 +1,28 @@
+/**
+ * A study of variants: one cell of a grid (a depth and a method) run with settings changed by
+ * path, for ablations and for choosing what the paper leaves open on a validation split.
+ *
+ *   const runs = await runVariants({ ...config, validation: true }, 4, 'dni', [
+ *     { name: 'lr 1e-4', changes: { 'trainer.optimizer.lr': 1e-4 } }, …], 'study-cpu');
+ */
+import { gridConfig, GridConfig, GridRun, runGridCell } from './grid';
+import { MethodName } from './methods';
+import { override } from './presets';
+
+export interface Variant {
+  name: string;
+  /** Dotted config paths and their values (see override). */
+  changes: Record<string, unknown>;
+}
+
+/** Every variant of one cell, in order; `prefix` names the cache files (one per variant). */
+export async function runVariants(cfg: GridConfig, depth: number, method: MethodName, variants: Variant[], prefix: string): Promise<(GridRun & { variant: Variant })[]> {
+  const out: (GridRun & { variant: Variant })[] = [];
+  for (const v of variants) {
+    const c = gridConfig(override(cfg, v.changes));
+    const slug = v.name.replace(/[^A-Za-z0-9.]+/g, '-');
+    const run = await runGridCell(c, depth, method, `${prefix}-${c.family}-${depth}-${method}-${slug}`, undefined, v.name);
+    out.push({ depth, method, name: v.name, run, variant: v });
+  }
+  return out;
+}
