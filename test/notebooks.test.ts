@@ -226,9 +226,11 @@ describe('notebook helpers', () => {
       assert.equal(y.type, 'log');
       assert.deepEqual(y.tickvals, [0.05, 0.1, 0.2, 0.5]);
       assert.deepEqual(y.ticktext, ['0.05', '0.1', '0.2', '0.5']);
-      // A narrow range gets every 1–9 × 10^k, so it still has labels.
+      // A range under a factor of 4 gets a linear axis; between 4 and ~10, every 1–9 × 10^k, so at least four labels.
       const narrow = lineFigure({ title: 't', xTitle: 'x', yTitle: 'y', logY: true, series: [{ name: 'a', x: [1, 2], y: [52, 69] }] });
-      assert.deepEqual((narrow.layout as { yaxis: { tickvals: number[] } }).yaxis.tickvals, [50, 60, 70]);
+      assert.equal((narrow.layout as { yaxis: { type: string } }).yaxis.type, 'linear');
+      const middling = lineFigure({ title: 't', xTitle: 'x', yTitle: 'y', logY: true, series: [{ name: 'a', x: [1, 2], y: [11, 60] }] });
+      assert.deepEqual((middling.layout as { yaxis: { tickvals: number[] } }).yaxis.tickvals, [20, 30, 40, 50, 60]);
     });
 
     it('without chromium: plotly JSON + text, a warning, no failure', async () => {

@@ -107,8 +107,9 @@ export interface LineFigureSpec {
 }
 
 /**
- * A log axis labelled 1, 2, 5, 10, 20, 50 … (or every 1–9 × 10^k when the data span
- * less than that gives three labels): plotly's own minor labels read "2" for 20.
+ * A log axis labelled 1, 2, 5, 10, 20, 50 … (or every 1–9 × 10^k when that gives fewer than
+ * four labels): plotly's own minor labels read "2" for 20. Data spanning less than a factor of
+ * LOG_MIN_RATIO get a linear axis instead.
  */
 function logAxis(series: Series[]): Record<string, unknown> {
   const ys = series.flatMap((s) => Array.from(s.y)).filter((v) => Number.isFinite(v) && v > 0);
@@ -125,11 +126,16 @@ function logAxis(series: Series[]): Record<string, unknown> {
     }
     return ticks;
   };
+  // A narrow range reads better on a linear axis (and gets plotly's usual 5–8 labels).
+  if (hi / lo < LOG_MIN_RATIO) return { type: 'linear', nticks: 8 };
   let ticks = ticksWith([1, 2, 5]);
-  if (ticks.length < 3) ticks = ticksWith([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  if (ticks.length < 4) ticks = ticksWith([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   if (ticks.length < 2) return { type: 'log' };
   return { type: 'log', tickvals: ticks, ticktext: ticks.map(String) };
 }
+
+/** A log y axis is used only when the data span at least this ratio. */
+const LOG_MIN_RATIO = 4;
 
 /** A line plot (one trace per series), e.g. test error against training step. */
 export function lineFigure(spec: LineFigureSpec): Figure {
