@@ -4,6 +4,7 @@
     npm run notebooks                                   # every notebooks/*.ipynb, in place
     npm run notebooks -- notebooks/01-x.ipynb           # only these
     DNI_SCALE=smoke npm run notebooks -- --out /tmp/nb  # executed copies go to /tmp/nb
+    npm run notebooks -- --jobs 2                       # two notebooks at a time, one per core
 
 Runs on Debian's /usr/bin/python3 (nbclient from `bash environment/setup-debian.sh`), or on any
 python with `pip install nbclient`. Steps:
@@ -17,6 +18,7 @@ python with `pip install nbclient`. Steps:
 """
 
 import argparse
+import concurrent.futures
 import glob
 import json
 import os
@@ -67,6 +69,9 @@ def parse_args():
                    help="kernel start timeout (default 120)")
     p.add_argument("--no-build", action="store_true", help="skip `npx tsc -p tsconfig.json`")
     p.add_argument("-v", "--verbose", action="store_true", help="print each cell's wall time")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="notebooks run at once, one kernel each (default 1; 2 uses both cores of a 2-core "
+                        "machine, with OpenBLAS set to 1 thread per kernel unless DNI_BLAS_THREADS is set)")
     return p.parse_args()
 
 
@@ -221,8 +226,19 @@ def main():
     limit = "none" if timeout is None else f"{timeout:g} s"
     print(f"scale: {scale} (DNI_SCALE), per-cell timeout: {limit}, {len(paths)} notebook(s)", flush=True)
 
+    if args.jobs < 1:
+        die(f"--jobs must be at least 1, got {args.jobs}")
+    if args.jobs > 1 and not os.environ.get("DNI_BLAS_THREADS"):
+        # Each kernel gets one core: two OpenBLAS threads per kernel would oversubscribe them.
+        os.environ["DNI_BLAS_THREADS"] = "1"
     t0 = time.time()
-    failed = [p for p in paths if not run_one(p, args.out, timeout, args.startup_timeout, args.verbose)]
+    run = lambda p: run_one(p, args.out, timeout, args.startup_timeout, args.verbose)
+    if args.jobs == 1:
+        ok = [run(p) for p in paths]
+    else:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            ok = list(pool.map(run, paths))
+    failed = [p for p, good in zip(paths, ok) if not good]
     print(f"{len(paths) - len(failed)} of {len(paths)} notebook(s) ok in {time.time() - t0:.1f} s", flush=True)
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)
