@@ -17,11 +17,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend } from '../lib/backend';
 import { mnistCnn, cifarCnn, mnistFcn } from '../lib/builders';
-import { NetworkSpec } from '../lib/config';
-import { Batcher, batchTensors, Dataset } from '../lib/data/dataset';
+import { depth, inputShape, NetworkSpec } from '../lib/config';
+import { Batcher, batchTensors, Dataset, randomDataset } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
 import { methodSpec, Table2Method } from '../lib/experiments/methods';
-import { Rng } from '../lib/rng';
 import { SynthesizerSpec } from '../lib/synthesizers/spec';
 import { BPLambdaTrainer } from '../lib/trainers/bplambda';
 import { bpLambdaSpec } from '../lib/trainers/spec';
@@ -56,18 +55,10 @@ function configs(cnn: boolean): Config[] {
   return out;
 }
 
-/** Random images of the network's input shape: a step's time does not depend on the pixels. */
-function randomData(net: NetworkSpec, n: number): Dataset {
-  const shape = net.kind === 'fcn' ? [net.input] : [...net.input];
-  const d = shape.reduce((a, b) => a * b, 1);
-  const rng = new Rng(0);
-  return { name: 'random', x: Float32Array.from({ length: n * d }, () => rng.uniform()), y: Int32Array.from({ length: n }, () => rng.int(10)), n, shape, numClasses: 10 };
-}
-
 /** Median ms per step after the warm-up steps (a fresh process takes tens of FCN steps to reach the speed of a long run). */
 function timeSteps(c: Config, data: Dataset, steps: number): number {
   const warmup = c.fcn ? 40 : 2;
-  const m = methodSpec(c.method, c.network.kind === 'fcn' ? c.network.hidden.length + 1 : c.network.filters.length + 1);
+  const m = methodSpec(c.method, depth(c.network));
   const t = new BPLambdaTrainer(bpLambdaSpec({ network: c.network, lambda: m.lambda, synthesizer: { ...c.synthesizer, ...m.synthesizer }, optimizer: { lr: 1e-4 } }));
   const shape = c.network.kind === 'fcn' ? [c.network.input] : c.network.input;
   const batcher = new Batcher(data, c.batch, 0, { dropRemainder: true });
@@ -121,7 +112,7 @@ async function row(p: KernelPath, name: string, steps: number): Promise<void> {
   if (!c) throw new Error(`no bench config '${name}'`);
   // CNN steps are slow on plain wasm: fewer of them.
   const n = c.fcn ? steps : Math.max(3, Math.floor(steps / 3));
-  console.log(`ROW ${timeSteps(c, c.fcn ? loadMnist().train : randomData(c.network, 2 * c.batch), n)}`);
+  console.log(`ROW ${timeSteps(c, c.fcn ? loadMnist().train : randomDataset(inputShape(c.network), c.network.classes, 2 * c.batch, 0), n)}`);
 }
 
 async function main(): Promise<void> {

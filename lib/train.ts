@@ -7,7 +7,7 @@
  *   const run = await train(runSpec({ trainer: spec, steps: 3000, evalEvery: 500 }), loadMnist());
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkKeys, inputShape, nonNegInt, posInt } from './config';
+import { checkKeys, inputShape, join, nonNegInt, posInt } from './config';
 import { Batcher, batchTensors, Dataset, subset } from './data/dataset';
 import { ConfigError } from './errors';
 import { BPLambdaTrainer, LabelledBatch } from './trainers/bplambda';
@@ -34,7 +34,7 @@ export type RunInput = Partial<Omit<RunSpec, 'trainer'>> & Pick<RunSpec, 'steps'
 
 export const RUN_DEFAULTS: Omit<RunSpec, 'trainer' | 'steps'> = { batchSize: 256, evalEvery: 1000, evalExamples: 0, trainEvalExamples: 10000, dataSeed: 0 };
 
-export const RUN_KEYS = ['trainer', 'steps', 'batchSize', 'evalEvery', 'evalExamples', 'trainEvalExamples', 'dataSeed'];
+export const RUN_KEYS = ['trainer', 'steps', ...Object.keys(RUN_DEFAULTS)];
 
 const validated = new WeakSet<object>();
 
@@ -42,11 +42,10 @@ const validated = new WeakSet<object>();
 export function runSpec(partial: RunInput, path = ''): RunSpec {
   if (validated.has(partial)) return partial as RunSpec;
   checkKeys(partial, RUN_KEYS, path);
-  const p = (k: string) => (path ? `${path}.${k}` : k);
-  if (partial.trainer === undefined) throw new ConfigError(p('trainer'), 'missing');
-  const spec: RunSpec = { ...RUN_DEFAULTS, ...partial, trainer: bpLambdaSpec(partial.trainer, p('trainer')) };
-  for (const k of ['steps', 'batchSize', 'evalEvery'] as const) posInt(spec[k], p(k));
-  for (const k of ['evalExamples', 'trainEvalExamples', 'dataSeed'] as const) nonNegInt(spec[k], p(k));
+  if (partial.trainer === undefined) throw new ConfigError(join(path, 'trainer'), 'missing');
+  const spec: RunSpec = { ...RUN_DEFAULTS, ...partial, trainer: bpLambdaSpec(partial.trainer, join(path, 'trainer')) };
+  for (const k of ['steps', 'batchSize', 'evalEvery'] as const) posInt(spec[k], join(path, k));
+  for (const k of ['evalExamples', 'trainEvalExamples', 'dataSeed'] as const) nonNegInt(spec[k], join(path, k));
   validated.add(spec);
   return spec;
 }
@@ -193,10 +192,10 @@ export function checkDataFits(spec: BPLambdaSpec, data: { train: Dataset; test: 
 export async function train(
   partial: RunInput,
   data: { train: Dataset; test: Dataset },
-  opts: { onEval?: (r: EvalRecord, spec: RunSpec) => void; keep?: (t: BPLambdaTrainer) => void } = {},
+  opts: { onEval?: (r: EvalRecord, spec: RunSpec) => void; keep?: (t: BPLambdaTrainer) => void; trainerPath?: string } = {},
 ): Promise<RunResult> {
   const spec = runSpec(partial);
-  checkDataFits(spec.trainer, data);
+  checkDataFits(spec.trainer, data, opts.trainerPath);
   const trainer = new BPLambdaTrainer(spec.trainer);
   const shape = inputShape(spec.trainer.network);
   const batcher = new Batcher(data.train, spec.batchSize, spec.dataSeed, { dropRemainder: true });

@@ -17,6 +17,15 @@ export interface Dataset {
   numClasses: number;
 }
 
+/** A dataset of uniform random inputs and labels (benchmarks and probes, where the values do not matter). */
+export function randomDataset(shape: number[], classes: number, n: number, seed: number, name = `random${seed}`): Dataset {
+  const d = shape.reduce((a, b) => a * b, 1);
+  const rng = new Rng(seed);
+  const x = Float32Array.from({ length: n * d }, () => rng.uniform());
+  const y = Int32Array.from({ length: n }, () => rng.int(classes));
+  return { name, x, y, n, shape: shape.slice(), numClasses: classes };
+}
+
 /** Byte value -> byte/255 as float32: a lookup is faster than dividing 180M pixels. */
 export const UNIT: Float32Array = (() => {
   const t = new Float32Array(256);

@@ -12,9 +12,8 @@
  * backends or matmul paths do not count. The data the run would read is covered by a digest of
  * the loaded dataset.
  */
-import { depth, NetworkSpec } from '../config';
-import { Dataset } from '../data/dataset';
-import { Rng } from '../rng';
+import { depth, inputShape, NetworkSpec } from '../config';
+import { randomDataset } from '../data/dataset';
 import { SynthesizerSpec } from '../synthesizers/spec';
 import { RunResult, RunSpec, train } from '../train';
 import { BPLambdaSpec, synthesizerFor } from '../trainers/spec';
@@ -76,20 +75,12 @@ function miniTrainer(spec: BPLambdaSpec): BPLambdaSpec {
   };
 }
 
-/** A fixed synthetic dataset of the mini network's input shape. */
-function probeData(net: NetworkSpec, n: number, seed: number): Dataset {
-  const shape = net.kind === 'fcn' ? [net.input] : [...net.input];
-  const d = shape.reduce((a, b) => a * b, 1);
-  const rng = new Rng(seed);
-  const x = Float32Array.from({ length: n * d }, () => rng.uniform());
-  const y = Int32Array.from({ length: n }, () => rng.int(net.classes));
-  return { name: `probe${seed}`, x, y, n, shape, numClasses: net.classes };
-}
-
 /** The probe's numbers for a run spec (a few milliseconds to a second). */
 export async function probe(run: RunSpec): Promise<number[]> {
   const trainer = miniTrainer(run.trainer);
-  const data = { train: probeData(trainer.network, 64, 1), test: probeData(trainer.network, 30, 2) };
+  // A fixed synthetic dataset of the mini network's input shape.
+  const shape = inputShape(trainer.network);
+  const data = { train: randomDataset(shape, trainer.network.classes, 64, 1, 'probe1'), test: randomDataset(shape, trainer.network.classes, 30, 2, 'probe2') };
   let sums: number[] = [];
   const r: RunResult = await train(
     { ...run, trainer, steps: 6, batchSize: 16, evalEvery: 2, evalExamples: 20, trainEvalExamples: 7 },

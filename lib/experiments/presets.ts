@@ -9,7 +9,6 @@ import { RunInput } from '../train';
 import { BPLambdaInput } from '../trainers/spec';
 import { Family, GridConfig } from './grid';
 import { PAPER_ADAM, PAPER_BATCH, PAPER_STEPS } from './paper';
-import { Scale } from './scale';
 
 export interface Preset<C> {
   paper: C;
@@ -127,11 +126,6 @@ export const TABLE2_PRESETS: Record<Family, Preset<GridConfig>> = {
   mnistCnn: { paper: mnistCnnPaper, cpu: scaled(mnistCnnPaper, CNN_CPU), smoke: scaled(mnistCnnPaper, { ...CNN_SMOKE, optimizer: CPU_ADAM }), why: CNN_WHY },
   cifarCnn: { paper: cifarCnnPaper, cpu: scaled(cifarCnnPaper, CNN_CPU), smoke: scaled(cifarCnnPaper, { ...CNN_SMOKE, optimizer: CPU_ADAM }), why: CNN_WHY },
 };
-
-/** The preset's config at a scale. */
-export function atScale<C>(preset: Preset<C>, s: Scale): C {
-  return preset[s];
-}
 
 /** Dotted paths and values of a config's leaves (arrays are leaves). */
 export function flatten(value: unknown, prefix = ''): Record<string, unknown> {

@@ -3,11 +3,11 @@
  *
  *   const run = await runExperiment('01-dni', { dataset: 'mnist', run: { trainer, steps: 3000, evalEvery: 250 } });
  */
-import { checkKeys } from '../config';
+import { checkKeys, join } from '../config';
 import { synthesizerFor } from '../trainers/spec';
 import { ConfigError } from '../errors';
 import { Progress } from '../notebook/progress';
-import { checkDataFits, RunInput, RunResult, RunSpec, runSpec, train } from '../train';
+import { RunInput, RunResult, RunSpec, runSpec, train } from '../train';
 import { cachedRun } from './cache';
 import { checkDatasetName, DatasetName, loadDataset } from './datasets';
 import { fingerprint } from './fingerprint';
@@ -23,10 +23,9 @@ export type ExperimentInput = { dataset: DatasetName; run: RunInput };
 /** Fill defaults and validate once; `path` prefixes field names in errors. */
 export function experimentSpec(input: ExperimentInput, path = ''): ExperimentSpec {
   checkKeys(input, ['dataset', 'run'], path);
-  const p = (k: string) => (path ? `${path}.${k}` : k);
-  checkDatasetName(input.dataset, p('dataset'));
-  if (input.run === undefined) throw new ConfigError(p('run'), 'missing');
-  return { dataset: input.dataset, run: runSpec(input.run, p('run')) };
+  checkDatasetName(input.dataset, join(path, 'dataset'));
+  if (input.run === undefined) throw new ConfigError(join(path, 'run'), 'missing');
+  return { dataset: input.dataset, run: runSpec(input.run, join(path, 'run')) };
 }
 
 /**
@@ -64,9 +63,9 @@ export async function runExperiment(name: string, input: ExperimentInput | Exper
     cacheConfig(spec),
     async () => {
       const data = loadDataset(spec.dataset);
-      checkDataFits(spec.run.trainer, data, 'run.trainer');
       const progress = new Progress(spec.run.steps, { label: opts.label ?? name });
       const result = await train(spec.run, data, {
+        trainerPath: 'run.trainer',
         onEval: (r) => {
           const extra: Record<string, string> = {};
           if (Number.isFinite(r.trainError)) extra.trainErr = `${(100 * r.trainError).toFixed(2)}%`;

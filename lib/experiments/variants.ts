@@ -20,8 +20,8 @@ export async function runVariants(cfg: GridConfig, depth: number, method: Method
   const out: (GridRun & { variant: Variant })[] = [];
   for (const v of variants) {
     const c = gridConfig(override(cfg, v.changes));
-    const slug = v.name.replace(/[^A-Za-z0-9.]+/g, '-');
-    const run = await runGridCell(c, depth, method, `${prefix}-${c.family}-${depth}-${method}-${slug}`, undefined, v.name);
+    // The cache turns the name into a safe file name.
+    const run = await runGridCell(c, depth, method, `${prefix}-${c.family}-${depth}-${method}-${v.name}`, undefined, v.name);
     out.push({ depth, method, name: v.name, run, variant: v });
   }
   return out;

@@ -18,7 +18,7 @@ import { classification } from '../tasks/classification';
 import { Task } from '../tasks/task';
 import { ActivationMessage, GradientMessage } from './messages';
 import { unitSeeds } from './seeds';
-import { BPLambdaSpec, synthesizerFor, validateBPLambdaSpec } from './spec';
+import { BPLambdaSpec, synthesizerFor, targetArrives, validateBPLambdaSpec } from './spec';
 import { EvalSums, StepOptions, StepStats, Trainer } from './trainer';
 import { emptyRecord, Unit, UnitRecord, UnitSpec } from './unit';
 
@@ -48,8 +48,8 @@ export function unitSpecs(spec: BPLambdaSpec): UnitSpec[] {
     const lambda = k < K ? spec.lambda[k - 1] : 1;
     // Only a connection that mixes in synthetic gradients (λ < 1) needs a synthesizer.
     const synth = typeof lambda === 'number' && lambda < 1 ? synthesizerFor(spec, k) : null;
-    // The unit below wants z̄_{k−1} unless its connection is cut; a unit that gets no gradient has none to send.
-    const sendsDown = k > 1 && spec.lambda[k - 2] !== 'none' && lambda !== 'none';
+    // The unit below wants z̄_{k−1} unless its connection is cut, and it arrives unless this unit gets no gradient.
+    const sendsDown = k > 1 && spec.lambda[k - 2] !== 'none' && targetArrives(spec, k - 1);
     return { index: k, network: spec.network, lambda, synthesizer: synth, sendsDown, optimizer: spec.optimizer, ...s };
   });
 }

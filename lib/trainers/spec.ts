@@ -4,7 +4,7 @@
  *   const spec = bpLambdaSpec({ network: mnistFcn(4), lambda: [0, 0, 0], synthesizer: { hiddenLayers: 0, conditioned: true } });
  */
 import { AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../adam';
-import { bool, checkKeys, depth, inRange, Lambda, NetworkSpec, validateNetworkSpec } from '../config';
+import { bool, checkKeys, depth, inRange, join, Lambda, NetworkSpec, validateNetworkSpec } from '../config';
 import { ConfigError } from '../errors';
 import { mergeSynthesizer, SynthesizerSpec, SYNTHESIZER_KEYS, validateSynthesizerSpec } from '../synthesizers/spec';
 
@@ -41,7 +41,7 @@ const validated = new WeakSet<object>();
 export function bpLambdaSpec(partial: BPLambdaInput, path = ''): BPLambdaSpec {
   if (validated.has(partial)) return partial as BPLambdaSpec;
   checkKeys(partial, BPLAMBDA_KEYS, path);
-  if (partial.synthesizer !== undefined) checkKeys(partial.synthesizer, SYNTHESIZER_KEYS, at(path, 'synthesizer'));
+  if (partial.synthesizer !== undefined) checkKeys(partial.synthesizer, SYNTHESIZER_KEYS, join(path, 'synthesizer'));
   const spec: BPLambdaSpec = {
     oracle: false,
     seed: 0,
@@ -52,10 +52,6 @@ export function bpLambdaSpec(partial: BPLambdaInput, path = ''): BPLambdaSpec {
   };
   validateBPLambdaSpec(spec, path);
   return spec;
-}
-
-function at(path: string, k: string): string {
-  return path ? `${path}.${k}` : k;
 }
 
 /** The resolved synthesizer of connection k (1-based): the default with its override applied. */
@@ -73,9 +69,9 @@ export function targetArrives(spec: Pick<BPLambdaSpec, 'lambda'>, k: number): bo
 export function validateBPLambdaSpec(spec: BPLambdaSpec, path = ''): void {
   if (validated.has(spec)) return;
   checkKeys(spec, BPLAMBDA_KEYS, path);
-  validateNetworkSpec(spec.network, at(path, 'network'));
+  validateNetworkSpec(spec.network, join(path, 'network'));
   const K = depth(spec.network);
-  const lp = at(path, 'lambda');
+  const lp = join(path, 'lambda');
   if (!Array.isArray(spec.lambda)) throw new ConfigError(lp, 'must be an array with one λ per connection');
   if (spec.lambda.length !== K - 1) throw new ConfigError(lp, `has ${spec.lambda.length} entries but a ${K}-layer network has ${K - 1} connections`);
   spec.lambda.forEach((l, i) => {
@@ -85,15 +81,15 @@ export function validateBPLambdaSpec(spec: BPLambdaSpec, path = ''): void {
       throw new ConfigError(`${lp}[${i}]`, `λ = ${l} needs the gradient from above, but connection ${i + 2} (lambda[${i + 1}]) is 'none' and passes none; use 0 (DNI) or 'none' here`);
     }
   });
-  validateSynthesizerSpec(spec.synthesizer, at(path, 'synthesizer'));
-  const sp = at(path, 'synthesizers');
+  validateSynthesizerSpec(spec.synthesizer, join(path, 'synthesizer'));
+  const sp = join(path, 'synthesizers');
   checkKeys(spec.synthesizers, Array.from({ length: K - 1 }, (_, i) => String(i + 1)), sp);
   for (const [k, o] of Object.entries(spec.synthesizers)) {
     checkKeys(o, SYNTHESIZER_KEYS, `${sp}.${k}`);
     validateSynthesizerSpec(synthesizerFor(spec, Number(k)), `${sp}.${k}`);
   }
-  bool(spec.oracle, at(path, 'oracle'));
-  if (!Number.isInteger(spec.seed)) throw new ConfigError(at(path, 'seed'), `must be an integer, got ${JSON.stringify(spec.seed)}`);
-  validateAdamSpec(spec.optimizer, at(path, 'optimizer'));
+  bool(spec.oracle, join(path, 'oracle'));
+  if (!Number.isInteger(spec.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(spec.seed)}`);
+  validateAdamSpec(spec.optimizer, join(path, 'optimizer'));
   validated.add(spec);
 }

@@ -115,11 +115,6 @@ export class Unit {
     return { kind: 'activation', step: msg.step, from: this.index, h: f.y, labels: msg.labels };
   }
 
-  /** Does the layer step need z̄_k from above? (No for λ = 0: it runs on the synthetic gradient alone.) */
-  get layerNeedsGradient(): boolean {
-    return this.spec.lambda !== 'none' && this.spec.lambda > 0;
-  }
-
   /**
    * Update the layer with ḡ_k and return z̄_{k−1} for the unit below (null when it gets none).
    * `incoming` is z̄_k (∂L/∂h_K at the top); with λ = 0 it is not needed and may be null.
