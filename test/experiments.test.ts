@@ -9,7 +9,7 @@ import { mnistFcn } from '../lib/builders';
 import { Dataset } from '../lib/data/dataset';
 import { ConfigError } from '../lib/errors';
 import { cacheConfig } from '../lib/experiments/run';
-import { budgetText, gapClosed, lastMean, table2Claims, underfittingClaims } from '../lib/experiments/claims';
+import { budgetText, cellError, closeCells, gapClosed, lastMean, table2Claims, underfittingClaims } from '../lib/experiments/claims';
 import { methodColor, METHOD_COLORS } from '../lib/notebook/colors';
 import { EvalRecord, RunResult } from '../lib/train';
 import { cellSpec, gridConfig, GridConfig, GridRun } from '../lib/experiments/grid';
@@ -154,6 +154,23 @@ describe('experiments', function () {
       assert.deepEqual(late.map((c) => c.verdict), ['shown', 'shown']);
       const overfits = underfittingClaims(grid({ bprop: [[10, 10, 10], [2, 2, 2]], dni: [[20, 20, 20], [3, 3, 3]], cdni: [[15, 15, 15], [4, 4, 4]] }), [3]);
       assert.deepEqual(overfits.map((c) => c.verdict), ['not shown', 'not shown']);
+    });
+
+    it('close calls get more seeds, and a cell is judged on the mean of its seeds', () => {
+      // cDNI 0.3 points from Bprop against a 0.5 tolerance: a close call; DNI vs No Bprop (5 points) is not.
+      const runs = grid({ nobprop: [[20, 20, 20]], bprop: [[2, 2, 2]], dni: [[15, 15, 15]], cdni: [[2.3, 2.3, 2.3]] });
+      const first = table2Claims(cfg, runs);
+      assert.equal(first.find((c) => c.claim === 'cDNI is close to backprop')!.verdict, 'shown');
+      const close = closeCells(first);
+      assert.deepEqual(close.map((c) => `${c.depth}/${c.method}`).sort(), ['3/bprop', '3/cdni']);
+      assert.ok(!close.some((c) => c.method === 'nobprop' || c.method === 'dni'));
+      // Two more cDNI seeds at 3.5%: the mean (3.1%) is 1.1 points from Bprop, past the tolerance.
+      const more: GridRun[] = [2, 3].map((seed) => ({ depth: 3, method: 'cdni', name: 'cDNI', run: run([3.5, 3.5, 3.5]), seed }));
+      assert.equal(cellError([...runs, ...more], 3, 'cdni').toFixed(2), '3.10');
+      const after = table2Claims(cfg, [...runs, ...more]);
+      const c = after.find((x) => x.claim === 'cDNI is close to backprop')!;
+      assert.equal(c.verdict, 'not shown');
+      assert.match(c.evidence, /cDNI 3\.10% \(2\.30–3\.50, 3 seeds\)/);
     });
 
     it('gap closed and budgets in epochs', () => {

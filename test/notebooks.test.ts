@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cachedRun, cachePath, canonicalJson } from '../lib/experiments/cache';
 import { Fingerprint } from '../lib/experiments/fingerprint';
-import { lineFigure, mimeBundle, PLOTLY_MIME } from '../lib/notebook/figures';
+import { lineFigure, mimeBundle, panelFigure, PLOTLY_MIME } from '../lib/notebook/figures';
 import { chromiumPath, closeFigures } from '../lib/notebook/render';
 import { Progress } from '../lib/notebook/progress';
 import { pick, scale } from '../lib/experiments/scale';
@@ -231,6 +231,21 @@ describe('notebook helpers', () => {
       assert.equal((narrow.layout as { yaxis: { type: string } }).yaxis.type, 'linear');
       const middling = lineFigure({ title: 't', xTitle: 'x', yTitle: 'y', logY: true, series: [{ name: 'a', x: [1, 2], y: [11, 60] }] });
       assert.deepEqual((middling.layout as { yaxis: { tickvals: number[] } }).yaxis.tickvals, [20, 30, 40, 50, 60]);
+    });
+
+    it('panels share their axes, title the outer ones, and list each method once in the legend', () => {
+      const panel = (t: string, bp: number[]) => ({ title: t, series: [{ name: 'Bprop', x: [1, 2, 3], y: bp, color: '#1f77b4' }, { name: 'DNI', x: [1, 2, 3], y: [30, 20, 10], color: '#d62728' }] });
+      const f = panelFigure({ title: 'grid', xTitle: 'training step', yTitle: 'test error (%)', logY: true, panels: [panel('3 layers', [9, 5, 2]), panel('4 layers', [8, 4, 2]), panel('5 layers', [7, 3, 2])] });
+      const l = f.layout as Record<string, { matches?: string; title?: { text: string }; tickvals?: number[] } & Record<string, unknown>>;
+      assert.deepEqual(f.data.map((t) => [t.xaxis, t.yaxis, t.showlegend]), [['x', 'y', true], ['x', 'y', true], ['x2', 'y2', false], ['x2', 'y2', false], ['x3', 'y3', false], ['x3', 'y3', false]]);
+      assert.equal(l.yaxis2.matches, 'y');
+      assert.equal(l.xaxis3.matches, 'x');
+      // 2 columns: y titles on the left column (panels 1, 3), x titles under the bottom of each column (panels 2, 3) and on the first.
+      assert.deepEqual([l.yaxis, l.yaxis2, l.yaxis3].map((a) => a.title?.text ?? null), ['test error (%)', null, 'test error (%)']);
+      assert.deepEqual([l.xaxis, l.xaxis2, l.xaxis3].map((a) => a.title?.text ?? null), ['training step', 'training step', 'training step']);
+      // One log scale over every panel's data (2 … 30).
+      assert.deepEqual(l.yaxis.tickvals, [2, 5, 10, 20]);
+      assert.throws(() => panelFigure({ title: 't', xTitle: 'x', yTitle: 'y', panels: [{ title: 'p', series: [{ name: 'a', x: [1, 2], y: [1] }] }] }), /series 'a' in panel 'p' has 2 x values but 1 y values/);
     });
 
     it('without chromium: plotly JSON + text, a warning, no failure', async () => {

@@ -6,7 +6,7 @@
  */
 import { RunResult } from '../train';
 import { FAMILY_DATASETS, FAMILY_NAMES, GridConfig, GridRun } from './grid';
-import { methodLabel, Table2Method } from './methods';
+import { MethodName, methodLabel, Table2Method } from './methods';
 import { PAPER_BATCH, PAPER_STEPS, TABLE2 } from './paper';
 
 export type Verdict = 'shown' | 'not shown' | 'not testable at this budget';
@@ -16,7 +16,22 @@ export interface Claim {
   criterion: string;
   verdict: Verdict;
   evidence: string;
+  /**
+   * The comparisons the verdict rests on: the cells compared and how far (points) the measured
+   * difference is from the criterion's threshold. closeCells picks the cells of the close ones
+   * for more seeds.
+   */
+  tests?: { cells: Cell[]; margin: number }[];
 }
+
+/** One cell of a grid: a depth and a method. */
+export interface Cell {
+  depth: number;
+  method: MethodName;
+}
+
+/** A call this close to its threshold (points) is re-run with more seeds (close to one point, the standard we hold). */
+export const CLOSE_CALL = 1;
 
 /** Evaluations a verdict averages over. */
 export const LAST_EVALS = 3;
@@ -25,6 +40,34 @@ export const LAST_EVALS = 3;
 export function lastMean(run: RunResult, metric: 'testError' | 'trainError' = 'testError', k = LAST_EVALS): number {
   const tail = run.history.slice(-k);
   return (100 * tail.reduce((s, r) => s + r[metric], 0)) / tail.length;
+}
+
+/** Every run of a cell (one per seed). */
+export function cellRuns(runs: GridRun[], depth: number, method: string): GridRun[] {
+  return runs.filter((r) => r.depth === depth && r.method === method);
+}
+
+/** A cell's error (%): lastMean, averaged over its seeds; NaN when the grid lacks it. */
+export function cellError(runs: GridRun[], depth: number, method: string, metric: 'testError' | 'trainError' = 'testError'): number {
+  const rs = cellRuns(runs, depth, method);
+  return rs.length ? rs.reduce((s, r) => s + lastMean(r.run, metric), 0) / rs.length : NaN;
+}
+
+/** "2.57%", or "2.57% (2.50–2.63, 3 seeds)" for a cell run with several seeds. */
+export function cellText(runs: GridRun[], depth: number, method: string, metric: 'testError' | 'trainError' = 'testError'): string {
+  const rs = cellRuns(runs, depth, method);
+  const mean = `${cellError(runs, depth, method, metric).toFixed(2)}%`;
+  if (rs.length < 2) return mean;
+  const each = rs.map((r) => lastMean(r.run, metric));
+  return `${mean} (${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)}, ${rs.length} seeds)`;
+}
+
+/** The cells of every comparison within `within` points of its threshold, once each, for more seeds. */
+export function closeCells(claims: Claim[], within = CLOSE_CALL): Cell[] {
+  const out = new Map<string, Cell>();
+  // A claim the budget cannot test is not decided by its comparisons: no seeds for it.
+  for (const c of claims) for (const t of c.verdict === 'not testable at this budget' ? [] : c.tests ?? []) if (Math.abs(t.margin) < within) for (const cell of t.cells) out.set(`${cell.depth}/${cell.method}`, cell);
+  return [...out.values()];
 }
 
 /** Training examples of a family's dataset (epochs = steps × batch / this). */
@@ -50,34 +93,38 @@ const pct = (x: number) => `${x.toFixed(2)}%`;
 
 /** The paper's qualitative claims about a Table 2 family, each judged by the criterion beside it. */
 export function table2Claims(cfg: GridConfig, runs: GridRun[]): Claim[] {
-  const err = (depth: number, m: string, metric: 'testError' | 'trainError' = 'testError'): number => {
-    const r = runs.find((x) => x.depth === depth && x.method === m);
-    return r ? lastMean(r.run, metric) : NaN;
-  };
+  const err = (depth: number, m: string, metric: 'testError' | 'trainError' = 'testError') => cellError(runs, depth, m, metric);
   const depths = [...cfg.depths].sort((a, b) => a - b);
   const [lo, hi] = [depths[0], depths[depths.length - 1]];
   const has = (m: Table2Method) => cfg.methods.includes(m);
   const claims: Claim[] = [];
   const paper = TABLE2[cfg.family];
   const paperGap = (m: Table2Method) => Math.ceil(2 * Math.max(...Object.values(paper).map((row) => Math.abs(row[m] - row.bprop)))) / 2;
-  const means = `mean of the last ${LAST_EVALS} evaluations`;
-  const vs = (a: Table2Method, b: Table2Method, metric: 'testError' | 'trainError' = 'testError') =>
-    depths.map((d) => `${d}L: ${methodLabel(a)} ${pct(err(d, a, metric))} vs ${methodLabel(b)} ${pct(err(d, b, metric))}`).join('; ');
-  const beats = (a: Table2Method, b: Table2Method, claim: string): Claim => ({
-    claim,
-    criterion: `${methodLabel(a)} test error below ${methodLabel(b)}'s at every depth (${means})`,
-    verdict: depths.every((d) => err(d, a) < err(d, b)) ? 'shown' : 'not shown',
-    evidence: vs(a, b),
-  });
+  const seeded = runs.some((r) => cellRuns(runs, r.depth, r.method).length > 1);
+  const means = `mean of the last ${LAST_EVALS} evaluations${seeded ? '; cells within a point of the call averaged over seeds' : ''}`;
+  const vs = (a: Table2Method, b: Table2Method) => depths.map((d) => `${d}L: ${methodLabel(a)} ${cellText(runs, d, a)} vs ${methodLabel(b)} ${cellText(runs, d, b)}`).join('; ');
+  // a below b: margin = how far a is below b.
+  const below = (da: number, a: Table2Method, db: number, b: Table2Method) => ({ cells: [{ depth: da, method: a }, { depth: db, method: b }], margin: err(db, b) - err(da, a) });
+  const beats = (a: Table2Method, b: Table2Method, claim: string): Claim => {
+    const tests = depths.map((d) => below(d, a, d, b));
+    return {
+      claim,
+      criterion: `${methodLabel(a)} test error below ${methodLabel(b)}'s at every depth (${means})`,
+      verdict: tests.every((t) => t.margin > 0) ? 'shown' : 'not shown',
+      evidence: vs(a, b),
+      tests,
+    };
+  };
 
   if (has('nobprop')) {
-    const worst = depths.every((d) => cfg.methods.every((m) => m === 'nobprop' || err(d, 'nobprop') > err(d, m)));
-    const degrades = depths.length > 1 && err(hi, 'nobprop') > err(lo, 'nobprop');
+    const tests = depths.flatMap((d) => cfg.methods.filter((m) => m !== 'nobprop').map((m) => below(d, m as Table2Method, d, 'nobprop')));
+    if (depths.length > 1) tests.push(below(lo, 'nobprop', hi, 'nobprop'));
     claims.push({
       claim: 'No Bprop is worst and degrades with depth',
       criterion: depths.length > 1 ? `highest error at every depth, and higher at ${hi} than at ${lo} layers (${means})` : `highest error (one depth: degradation not tested; ${means})`,
-      verdict: worst && (degrades || depths.length === 1) ? 'shown' : 'not shown',
-      evidence: depths.map((d) => `${d}L: ${pct(err(d, 'nobprop'))}`).join(', '),
+      verdict: tests.every((t) => t.margin > 0) ? 'shown' : 'not shown',
+      evidence: depths.map((d) => `${d}L: ${cellText(runs, d, 'nobprop')}`).join(', '),
+      tests,
     });
   }
   if (has('dni') && has('nobprop')) claims.push(beats('dni', 'nobprop', 'DNI beats No Bprop'));
@@ -85,22 +132,25 @@ export function table2Claims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   // "Close" means within the largest gap the paper itself reports for this family (rounded up to 0.5).
   const closeClaim = (m: Table2Method, claim: string): Claim => {
     const tol = paperGap(m);
+    const tests = depths.map((d) => ({ cells: [{ depth: d, method: m }, { depth: d, method: 'bprop' as MethodName }], margin: tol - Math.abs(err(d, m) - err(d, 'bprop')) }));
     return {
       claim,
       criterion: `|${methodLabel(m)} − Bprop| ≤ ${tol} points at every depth (the paper's largest gap here, rounded up to 0.5; ${means})`,
-      verdict: depths.every((d) => Math.abs(err(d, m) - err(d, 'bprop')) <= tol) ? 'shown' : 'not shown',
+      verdict: tests.every((t) => t.margin >= 0) ? 'shown' : 'not shown',
       evidence: vs(m, 'bprop'),
+      tests,
     };
   };
   if (has('dni') && has('bprop')) {
     if (cfg.family.endsWith('Fcn')) {
-      const trails = depths.every((d) => err(d, 'dni') > err(d, 'bprop'));
-      const degrades = err(hi, 'dni') > err(lo, 'dni');
+      const tests = depths.map((d) => below(d, 'bprop', d, 'dni'));
+      if (depths.length > 1) tests.push(below(lo, 'dni', hi, 'dni'));
       claims.push({
         claim: 'DNI trails backprop and degrades with depth (FCNs)',
         criterion: depths.length > 1 ? `DNI error above Bprop at every depth, and higher at ${hi} than at ${lo} layers (${means})` : `DNI error above Bprop (one depth: degradation not tested; ${means})`,
-        verdict: trails && (degrades || depths.length === 1) ? 'shown' : 'not shown',
+        verdict: tests.every((t) => t.margin > 0) ? 'shown' : 'not shown',
         evidence: vs('dni', 'bprop'),
+        tests,
       });
     } else {
       claims.push(closeClaim('dni', 'CNN DNI is close to backprop'));
@@ -120,11 +170,7 @@ export const MIN_GENERALISATION_GAP = 1;
  * separated: "not testable at this budget".
  */
 export function underfittingClaims(runs: GridRun[], depths: number[]): Claim[] {
-  const get = (d: number, m: Table2Method) => runs.find((x) => x.depth === d && x.method === m)?.run;
-  const e = (d: number, m: Table2Method, metric: 'testError' | 'trainError') => {
-    const r = get(d, m);
-    return r ? lastMean(r, metric) : NaN;
-  };
+  const e = (d: number, m: Table2Method, metric: 'testError' | 'trainError') => cellError(runs, d, m, metric);
   const bpGaps = depths.map((d) => e(d, 'bprop', 'testError') - e(d, 'bprop', 'trainError'));
   const testable = bpGaps.every((g) => g >= MIN_GENERALISATION_GAP);
   const why = `Bprop's test − training error is ${bpGaps.map((g) => g.toFixed(2)).join(' / ')} points at ${depths.join(' / ')} layers`;
@@ -149,14 +195,15 @@ export function underfittingClaims(runs: GridRun[], depths: number[]): Claim[] {
       claim: 'cDNI fits the training set better than DNI',
       criterion: `cDNI training error below DNI's at every depth (mean of the last ${LAST_EVALS} evaluations); ${gate}`,
       verdict: verdict(depths.every((d) => e(d, 'cdni', 'trainError') < e(d, 'dni', 'trainError'))),
-      evidence: depths.map((d) => `${d}L: cDNI ${pct(e(d, 'cdni', 'trainError'))} vs DNI ${pct(e(d, 'dni', 'trainError'))} training error`).join('; '),
+      evidence: depths.map((d) => `${d}L: cDNI ${cellText(runs, d, 'cdni', 'trainError')} vs DNI ${cellText(runs, d, 'dni', 'trainError')} training error`).join('; '),
+      tests: depths.map((d) => ({ cells: [{ depth: d, method: 'cdni' as MethodName }, { depth: d, method: 'dni' as MethodName }], margin: e(d, 'dni', 'trainError') - e(d, 'cdni', 'trainError') })),
     },
   ];
 }
 
 /** What a grid measured, in one sentence, printed from the results. */
 export function gridSentence(cfg: GridConfig, runs: GridRun[], claims: Claim[]): string {
-  const errs = (m: string) => runs.filter((r) => r.method === m).map((r) => lastMean(r.run));
+  const errs = (m: string) => cfg.depths.map((d) => cellError(runs, d, m));
   const range = (m: string) => `${methodLabel(m)} ${Math.min(...errs(m)).toFixed(2)}–${Math.max(...errs(m)).toFixed(2)}%`;
   const b = budgetText(cfg);
   return (

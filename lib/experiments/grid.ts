@@ -91,6 +91,8 @@ export interface GridRun {
   /** A label for legends and tables, e.g. "DNI" (or the variant's name). */
   name: string;
   run: RunResult;
+  /** The seed of a cell re-run with other seeds (runSeeds); absent for the grid's own run. */
+  seed?: number;
 }
 
 /** Train (or reuse) one cell of the grid. */
@@ -108,6 +110,24 @@ export async function runGrid(cfg: GridConfig, prefix: string): Promise<GridRun[
     for (const method of cfg.methods) {
       const run = await runGridCell(cfg, depth, method, `${prefix}-${cfg.family}-${depth}-${method}`);
       out.push({ depth, method, name: methodLabel(method), run });
+    }
+  }
+  return out;
+}
+
+/**
+ * More seeds for some cells (e.g. closeCells of the claims): each seed sets the trainer's seed
+ * (initial weights, synthesizers) and the data order. Claims and tables average a cell's seeds.
+ */
+export async function runSeeds(cfg: GridConfig, cells: { depth: number; method: MethodName }[], seeds: number[], prefix: string): Promise<GridRun[]> {
+  gridConfig(cfg);
+  const out: GridRun[] = [];
+  for (const seed of seeds) {
+    if (seed === cfg.trainer.seed && seed === cfg.run.dataSeed) throw new ConfigError('seeds', `seed ${seed} is the grid's own run; choose others`);
+    const c = gridConfig({ ...cfg, trainer: { ...cfg.trainer, seed }, run: { ...cfg.run, dataSeed: seed } });
+    for (const { depth, method } of cells) {
+      const run = await runGridCell(c, depth, method, `${prefix}-${cfg.family}-${depth}-${method}-seed${seed}`, undefined, `${methodLabel(method)} (seed ${seed})`);
+      out.push({ depth, method, name: methodLabel(method), run, seed });
     }
   }
   return out;

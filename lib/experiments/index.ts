@@ -15,3 +15,4 @@ export * from './run';
 export * from './grid';
 export * from './claims';
 export * from './variants';
+export * from './seeded';

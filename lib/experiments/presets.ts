@@ -112,13 +112,14 @@ export const TABLE2_PRESETS: Record<Family, Preset<GridConfig>> = {
   },
   cifarFcn: {
     paper: cifarFcnPaper,
-    cpu: scaled(cifarFcnPaper, { run: { steps: 700, evalEvery: 70 }, width: 256, synthesizer: { hiddenLayers: 1, width: 512 }, optimizer: CPU_ADAM }),
+    // Synthesizers 4× as wide as the layer, as the paper's (4000 for 1000); kept after notebook 03's validation study.
+    cpu: scaled(cifarFcnPaper, { run: { steps: 2_000, evalEvery: 200 }, width: 256, synthesizer: { hiddenLayers: 1, width: 1024 }, optimizer: CPU_ADAM }),
     smoke: scaled(cifarFcnPaper, { depths: [3, 4], width: 32, synthesizer: { hiddenLayers: 1, width: 32 }, run: SMOKE_RUN, optimizer: CPU_ADAM }),
     why: {
-      'run.steps': '500k → 700: the 16 runs took ~25 min on 2 cores before OpenBLAS',
-      'run.evalEvery': 'a point every 70 steps: 10 points per curve',
-      width: '1000 → 256 units: a 1000-wide step is ~5× slower here',
-      'trainer.synthesizer.width': '4000 → 512 (2× the layer, where the paper has 4×): for time',
+      'run.steps': '500k → 2k steps (10 epochs): the 16 runs take ~10 min on 2 cores with OpenBLAS',
+      'run.evalEvery': 'a point every 200 steps: 10 points per curve',
+      width: '1000 → 256 units: a 1000-wide network with 4000-wide synthesizers is ~15× slower per step',
+      'trainer.synthesizer.width': '4000 → 1024: 4× the layer, as in the paper',
       'trainer.optimizer.lr': CPU_LR_WHY,
       'trainer.optimizer.decaySteps': CPU_LR_WHY,
     },
@@ -161,12 +162,12 @@ export function deviations<C>(preset: Preset<C>): Deviation[] {
 const lambdaPaper: GridConfig = { ...mnistFcnPaper, depths: [4], methods: ['lambda=0', 'lambda=0.5', 'lambda=1', 'nobprop'], methodSynthesizers: {} };
 export const LAMBDA_PRESET: Preset<GridConfig> = {
   paper: lambdaPaper,
-  cpu: scaled(lambdaPaper, { run: { steps: 2_000, evalEvery: 250 }, synthesizer: { hiddenLayers: 2, width: 256 }, optimizer: CPU_ADAM }),
+  // The paper's 2×1024 DNI synthesizer, as notebook 02 keeps after its validation study.
+  cpu: scaled(lambdaPaper, { run: { steps: 2_000, evalEvery: 200 }, optimizer: CPU_ADAM }),
   smoke: scaled(lambdaPaper, { width: 32, synthesizer: { hiddenLayers: 2, width: 32 }, run: { steps: 40, batchSize: 64, evalEvery: 20, evalExamples: 1000, trainEvalExamples: 1000 }, optimizer: CPU_ADAM }),
   why: {
-    'run.steps': '500k steps would take days here; 2k take ~12 min for the 4 runs',
-    'run.evalEvery': 'a point every 250 steps, so the short curves have enough points',
-    'trainer.synthesizer.width': '2×1024 → 2×256: a 1024-wide synthesizer step costs ~4× more on 2 cores',
+    'run.steps': '500k steps would take days here; 2k (8.5 epochs) take ~6 min for the 4 runs with OpenBLAS',
+    'run.evalEvery': 'a point every 200 steps: 10 points per curve',
     'trainer.optimizer.lr': CPU_LR_WHY,
     'trainer.optimizer.decaySteps': CPU_LR_WHY,
   },
@@ -188,7 +189,7 @@ export interface SynthDepthConfig {
 const synthPaper: SynthDepthConfig = { grid: { ...mnistFcnPaper, depths: [6], methods: ['bprop', 'dni', 'cdni'] }, synthDepths: [0, 1, 2], synthWidth: 1024, deepLayers: 21, deepSteps: PAPER_STEPS };
 export const SYNTH_DEPTH_PRESET: Preset<SynthDepthConfig> = {
   paper: synthPaper,
-  cpu: { ...synthPaper, grid: scaled(synthPaper.grid, { run: { steps: 800, evalEvery: 100 }, optimizer: CPU_ADAM }), synthWidth: 256, deepSteps: 600 },
+  cpu: { ...synthPaper, grid: scaled(synthPaper.grid, { run: { steps: 1_000, evalEvery: 100 }, optimizer: CPU_ADAM }), deepSteps: 2_000 },
   smoke: {
     ...synthPaper,
     grid: scaled(synthPaper.grid, { depths: [3], width: 32, run: { steps: 10, batchSize: 32, evalEvery: 5, evalExamples: 500, trainEvalExamples: 500 }, optimizer: CPU_ADAM }),
@@ -197,12 +198,11 @@ export const SYNTH_DEPTH_PRESET: Preset<SynthDepthConfig> = {
     deepSteps: 10,
   },
   why: {
-    'grid.run.steps': '500k → 800 steps, for time',
+    'grid.run.steps': '500k → 1k steps, as notebook 02: the 7 runs take ~8 min on 2 cores with OpenBLAS',
     'grid.run.evalEvery': 'a point every 100 steps, so the short curves have enough points',
     'grid.trainer.optimizer.lr': CPU_LR_WHY,
     'grid.trainer.optimizer.decaySteps': CPU_LR_WHY,
-    synthWidth: '1024 → 256 for time',
-    deepSteps: '21 layers at 600 steps: ~10 min for the two runs',
+    deepSteps: '500k → 2k steps (8.5 epochs) for the 21-layer runs: ~3 min for the two',
   },
 };
 

@@ -163,3 +163,70 @@ export function lineFigure(spec: LineFigureSpec): Figure {
     },
   };
 }
+
+export interface Panel {
+  title: string;
+  series: Series[];
+}
+
+export interface PanelFigureSpec {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  panels: Panel[];
+  /** Panels per row (default 2). */
+  columns?: number;
+  logY?: boolean;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Panels of line plots in a grid with shared axes (as the paper's Figure 13: one panel per
+ * depth), so panels compare at a glance. A series name shows once in the legend, and keeps
+ * its colour in every panel.
+ */
+export function panelFigure(spec: PanelFigureSpec): Figure {
+  const n = spec.panels.length;
+  if (n === 0) throw new Error('panelFigure: no panels');
+  const columns = Math.min(spec.columns ?? 2, n);
+  const rows = Math.ceil(n / columns);
+  const all = spec.panels.flatMap((p) => p.series);
+  const yShared = spec.logY ? logAxis(all) : {};
+  const data: Trace[] = [];
+  const layout: Record<string, unknown> = {
+    title: { text: spec.title },
+    grid: { rows, columns, pattern: 'independent', xgap: 0.08, ygap: 0.3 },
+    width: spec.width ?? 450 * columns + 100,
+    height: spec.height ?? 360 * rows + 90,
+    margin: { l: 70, r: 20, t: 70, b: 50 },
+    annotations: [] as unknown[],
+  };
+  const named = new Set<string>();
+  spec.panels.forEach((p, i) => {
+    const ax = i === 0 ? '' : String(i + 1);
+    for (const s of p.series) {
+      if (s.x.length !== s.y.length) throw new Error(`panelFigure: series '${s.name}' in panel '${p.title}' has ${s.x.length} x values but ${s.y.length} y values`);
+      data.push({
+        type: 'scatter',
+        mode: 'lines',
+        name: s.name,
+        x: Array.from(s.x),
+        y: Array.from(s.y),
+        xaxis: `x${ax}`,
+        yaxis: `y${ax}`,
+        legendgroup: s.name,
+        showlegend: !named.has(s.name),
+        ...(s.line || s.color ? { line: { ...(s.color ? { color: s.color } : {}), ...s.line } } : {}),
+      });
+      named.add(s.name);
+    }
+    const [row, col] = [Math.floor(i / columns), i % columns];
+    // Titles on the outer axes only; every axis shares the first panel's range.
+    const bottom = row === rows - 1 || i + columns >= n;
+    layout[`xaxis${ax}`] = { ...(i > 0 ? { matches: 'x' } : {}), ...(bottom || i === 0 ? { title: { text: spec.xTitle } } : {}) };
+    layout[`yaxis${ax}`] = { ...yShared, ...(i > 0 ? { matches: 'y' } : {}), ...(col === 0 ? { title: { text: spec.yTitle } } : {}) };
+    (layout.annotations as unknown[]).push({ text: `<b>${p.title}</b>`, xref: `x${ax} domain`, yref: `y${ax} domain`, x: 0.5, y: 1.02, xanchor: 'center', yanchor: 'bottom', showarrow: false });
+  });
+  return { data, layout };
+}

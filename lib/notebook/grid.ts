@@ -4,14 +4,14 @@
  */
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { budgetText, gapClosed, lastMean, type Claim } from '../experiments/claims';
+import { budgetText, cellError, cellRuns, gapClosed, lastMean, type Claim } from '../experiments/claims';
 import { FAMILY_NAMES, GridConfig, GridRun } from '../experiments/grid';
 import { table2Method } from '../experiments/methods';
 import { TABLE2 } from '../experiments/paper';
 import { deviations, Preset } from '../experiments/presets';
 import { RunResult } from '../train';
 import { DASHES, methodColor } from './colors';
-import { Figure, lineFigure } from './figures';
+import { Figure, lineFigure, panelFigure, Series } from './figures';
 import { ResultRow } from './tables';
 
 /**
@@ -45,31 +45,51 @@ export function errorCurves(runs: { name: string; run: RunResult; method?: strin
 export function depthCurves(cfg: GridConfig, runs: GridRun[], depth: number, metric: 'testError' | 'trainError' = 'testError'): Figure {
   const what = metric === 'testError' ? 'test' : 'training';
   return errorCurves(
-    runs.filter((r) => r.depth === depth).map((r) => ({ name: r.name, run: r.run, method: r.method })),
+    runs.filter((r) => r.depth === depth && r.seed === undefined).map((r) => ({ name: r.name, run: r.run, method: r.method })),
     { metric, title: `${FAMILY_NAMES[cfg.family]}, ${depth} layers: ${what} error`, logY: true },
   );
+}
+
+/**
+ * Figure 13 as a grid: one panel per depth with shared axes, every method's error curve in its
+ * colour (the grid's own seed; runSeeds' extra seeds are in the tables).
+ */
+export function gridCurves(cfg: GridConfig, runs: GridRun[], metric: 'testError' | 'trainError' = 'testError', title?: string): Figure {
+  const what = metric === 'testError' ? 'test' : 'training';
+  const depths = [...cfg.depths].sort((a, b) => a - b);
+  return panelFigure({
+    title: title ?? `${FAMILY_NAMES[cfg.family]}: ${what} error by depth`,
+    xTitle: 'training step',
+    yTitle: `${what} error (%)`,
+    logY: true,
+    panels: depths.map((d) => ({
+      title: `${d} layers`,
+      series: runs
+        .filter((r) => r.depth === d && r.seed === undefined)
+        .map((r): Series => ({ name: r.name, x: r.run.history.map((h) => h.step), y: r.run.history.map((h) => 100 * h[metric]), color: methodColor(r.method) })),
+    })),
+  });
 }
 
 /** The smallest No Bprop → Bprop gap (points) whose closed share is reported. */
 export const MIN_GAP = 0.5;
 
 /**
- * Table 2 rows: model | layers | method | gap closed (ours, paper) | train err | paper | ours | budget.
- * Errors are the mean of the last few evaluations; "gap closed" is the share of the
- * No Bprop → Bprop gap a method closes (100% = backprop's error; '—' where the gap is under
- * MIN_GAP points).
+ * Table 2 rows: model | layers | method | gap closed (ours, paper) | train err | paper | ours | seeds | budget.
+ * Errors are the mean of the last few evaluations, averaged over a cell's seeds where it has
+ * more than one (runSeeds); "gap closed" is the share of the No Bprop → Bprop gap a method
+ * closes (100% = backprop's error; '—' where the gap is under MIN_GAP points).
  */
 export function table2Rows(cfg: GridConfig, runs: GridRun[]): ResultRow[] {
   const b = budgetText(cfg);
-  const at = (d: number, m: string) => runs.find((r) => r.depth === d && r.method === m);
-  return runs.map((r) => {
+  return runs.filter((r) => r.seed === undefined).map((r) => {
     const m = table2Method(r.method);
     const paperRow = TABLE2[cfg.family][r.depth];
-    const [nb, bp] = [at(r.depth, 'nobprop'), at(r.depth, 'bprop')];
-    const ours = lastMean(r.run);
+    const err = (method: string) => cellError(runs, r.depth, method);
+    const ours = err(r.method);
     // A share of a gap under half a point says nothing (the paper's 3-layer MNIST CNN: 0.9% vs 0.8%).
-    const share = (nobprop: number, bprop: number, x: number) => (nobprop - bprop >= MIN_GAP ? gapClosed(nobprop, bprop, x) : null);
-    const closed = nb && bp && m && m !== 'nobprop' && m !== 'bprop' ? share(lastMean(nb.run), lastMean(bp.run), ours) : null;
+    const share = (nobprop: number, bprop: number, x: number) => (Number.isFinite(nobprop - bprop) && nobprop - bprop >= MIN_GAP ? gapClosed(nobprop, bprop, x) : null);
+    const closed = m && m !== 'nobprop' && m !== 'bprop' ? share(err('nobprop'), err('bprop'), ours) : null;
     const paperClosed = paperRow && m && m !== 'nobprop' && m !== 'bprop' ? share(paperRow.nobprop, paperRow.bprop, paperRow[m]) : null;
     return {
       model: FAMILY_NAMES[cfg.family],
@@ -77,11 +97,28 @@ export function table2Rows(cfg: GridConfig, runs: GridRun[]): ResultRow[] {
       method: r.name,
       'gap closed': closed === null ? '—' : `${closed.toFixed(0)}%`,
       'paper gap closed': paperClosed === null ? '—' : `${paperClosed.toFixed(0)}%`,
-      'train err': Number(lastMean(r.run, 'trainError').toFixed(2)),
+      'train err': Number(cellError(runs, r.depth, r.method, 'trainError').toFixed(2)),
       paper: (m && paperRow?.[m]) ?? '—',
       ours: Number(ours.toFixed(2)),
+      seeds: cellRuns(runs, r.depth, r.method).length,
       budget: `${b.ours} (paper: ${b.paper})`,
     };
+  });
+}
+
+/**
+ * Rows of a study of variants (runVariants): variant | named synthesizer losses | train err |
+ * paper | ours | budget, where `sgLoss` maps a column title to a connection index (0-based).
+ */
+export function studyRows(runs: GridRun[], budget: string, sgLoss: Record<string, number> = {}): ResultRow[] {
+  return runs.map((r) => {
+    const sg: Record<string, number | string> = {};
+    for (const [title, k] of Object.entries(sgLoss)) {
+      // Cached histories store NaN (no synthesizer) as null.
+      const v = r.run.final.series.sgLoss?.[k];
+      sg[title] = typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(3)) : '—';
+    }
+    return { variant: r.name, ...sg, 'train err': Number(lastMean(r.run, 'trainError').toFixed(2)), paper: '—', ours: Number(lastMean(r.run).toFixed(2)), budget };
   });
 }
 
