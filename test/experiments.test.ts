@@ -9,12 +9,12 @@ import { mnistFcn } from '../lib/builders';
 import { Dataset } from '../lib/data/dataset';
 import { ConfigError } from '../lib/errors';
 import { cacheConfig } from '../lib/experiments/run';
-import { budgetText, cellError, closeCells, gapClosed, lastMean, table2Claims, underfittingClaims } from '../lib/experiments/claims';
+import { budgetText, cellError, closeCells, gapClosed, lastMean, sgQualityClaims, singleDniClaims, table2Claims, underfittingClaims } from '../lib/experiments/claims';
 import { methodColor, METHOD_COLORS } from '../lib/notebook/colors';
 import { EvalRecord, RunResult } from '../lib/train';
 import { cellSpec, gridConfig, GridConfig, GridRun } from '../lib/experiments/grid';
 import { MethodName, methodLabel, methodSpec, table2Method } from '../lib/experiments/methods';
-import { deviations, LAMBDA_PRESET, override, SYNTH_DEPTH_PRESET, TABLE2_PRESETS } from '../lib/experiments/presets';
+import { deviations, LAMBDA_PRESET, override, SINGLE_DNI_PRESET, SYNTH_DEPTH_PRESET, TABLE2_PRESETS } from '../lib/experiments/presets';
 import { SCALES } from '../lib/experiments/scale';
 import { Rng } from '../lib/rng';
 import { train } from '../lib/train';
@@ -47,15 +47,21 @@ describe('experiments', function () {
     assert.deepEqual(methodSpec('cdni@1', 3), { lambda: [0, 1], synthesizer: { conditioned: true } });
     assert.deepEqual(methodSpec('nobprop@2', 6).lambda, ['none', 'none', 1, 1, 1]);
     assert.deepEqual(methodSpec('lambda=0.5', 3).lambda, [0.5, 0.5]);
+    assert.deepEqual(methodSpec('dni@1-3', 6).lambda, [0, 0, 0, 1, 1]);
+    assert.deepEqual(methodSpec('cdni@2-2', 4), { lambda: [1, 0, 1], synthesizer: { conditioned: true } });
+    assert.equal(methodLabel('dni@1-3'), 'DNI on connections 1–3');
     assert.equal(methodLabel('dni@3'), 'DNI after layer 3');
     assert.equal(methodLabel('lambda=0'), 'DNI (λ = 0)');
     assert.equal(table2Method('lambda=1'), 'bprop');
     assert.equal(table2Method('dni@2'), null);
     throwsField(() => methodSpec('dnii', 4), 'method', /not a method/);
     throwsField(() => methodSpec('dni@4', 4), 'method', /connections 1..3/);
+    throwsField(() => methodSpec('dni@1-4', 4), 'method', /connections 1..3/);
+    throwsField(() => methodSpec('dni@3-1', 4), 'method', /lower to the higher/);
+    throwsField(() => methodSpec('nobprop@1-2', 4), 'method', /not a method/);
     throwsField(() => methodSpec('lambda=2', 4), 'method', /\[0, 1\]/);
     // Every mapped spec is a valid trainer spec (a cut leaves no λ > 0 below it).
-    for (const m of ['nobprop', 'bprop', 'dni', 'cdni', 'dni@1', 'cdni@3', 'nobprop@1', 'nobprop@3', 'lambda=0.3']) {
+    for (const m of ['nobprop', 'bprop', 'dni', 'cdni', 'dni@1', 'cdni@3', 'dni@1-4', 'nobprop@1', 'nobprop@3', 'lambda=0.3']) {
       bpLambdaSpec({ network: mnistFcn(5, 8), ...methodSpec(m, 5) });
     }
   });
@@ -171,6 +177,41 @@ describe('experiments', function () {
       const c = after.find((x) => x.claim === 'cDNI is close to backprop')!;
       assert.equal(c.verdict, 'not shown');
       assert.match(c.evidence, /cDNI 3\.10% \(2\.30–3\.50, 3 seeds\)/);
+    });
+
+    it('Figure 11 and 12 claims: a single DNI against the cut, by position, and the synthetic gradient against the true one', () => {
+      const cfg6 = gridConfig(SINGLE_DNI_PRESET.smoke);
+      // Errors (%) per method; DNI after p: 2 + p/2, the cut: 3 + 4p; DNI on 1..p: 2 + p; cDNI on 1..p: 2 + p/10.
+      const e = (m: string): number => {
+        const x = /@(\d+)(?:-(\d+))?$/.exec(m);
+        const p = x ? Number(x[2] ?? x[1]) : 0;
+        return m === 'bprop' ? 1.8 : m.startsWith('dni@1-') ? 2 + p : m.startsWith('cdni@') ? 2 + p / 10 : m.startsWith('dni@') ? 2 + p / 2 : 3 + 4 * p;
+      };
+      const withSeries = (r: RunResult, p: number, cos: number[]): RunResult => {
+        const series = (i: number) => ({ sgDistance: [1, 2, 3, 4, 5].map((k) => (k === p ? [1, 5, 4, 3, 2][i] : NaN)), sgCosine: [1, 2, 3, 4, 5].map((k) => (k === p ? cos[i] : NaN)), sgSignError: [0.4, 0.4, 0.4, 0.4, 0.4] });
+        const history = r.history.map((h, i) => ({ ...h, series: series(i) }));
+        return { ...r, history, final: history[history.length - 1] };
+      };
+      const runs: GridRun[] = cfg6.methods.map((m) => {
+        const p = Number(/^dni@(\d+)$/.exec(m)?.[1] ?? 0);
+        const base = run([e(m), e(m), e(m), e(m), e(m)]);
+        return { depth: 6, method: m, name: methodLabel(m), run: p ? withSeries(base, p, [0, 0.1, 0.2, 0.15, 0.1]) : base };
+      });
+      const claims = singleDniClaims(cfg6, runs);
+      assert.deepEqual(claims.map((c) => c.verdict), ['shown', 'shown', 'not shown', 'shown', 'shown']);
+      // The cut at p = 1 (7%) now beats the DNI there (9%): claim 1 fails, and it is no close call.
+      const worse = runs.map((r) => (r.method === 'dni@1' ? { ...r, run: withSeries(run([9, 9, 9, 9, 9]), 1, [0, 0.1, 0.2, 0.15, 0.1]) } : r));
+      const c2 = singleDniClaims(cfg6, worse);
+      assert.equal(c2[0].verdict, 'not shown');
+      assert.ok(!closeCells([c2[0]]).some((c) => c.method === 'dni@1'));
+      // DNI after layer 1 at 2.5% against Bprop 1.8%: 0.2 points past the 0.5 tolerance, a close call.
+      assert.deepEqual(closeCells([claims[2]]).map((c) => c.method).sort(), ['bprop', 'dni@1']);
+      const q = sgQualityClaims(cfg6, runs);
+      assert.deepEqual(q.map((c) => c.verdict), ['shown', 'shown', 'shown']);
+      assert.match(q[0].evidence, /p = 1: peak at evaluation 2 of 5, 5\.00 → 2\.00/);
+      // Without measurements the claims cannot be judged.
+      const bare = runs.map((r) => ({ ...r, run: run([e(r.method), e(r.method), e(r.method)]) }));
+      assert.equal(sgQualityClaims(cfg6, bare)[0].verdict, 'not testable at this budget');
     });
 
     it('gap closed and budgets in epochs', () => {

@@ -5,6 +5,7 @@
  *   methodSpec('cdni', 4)      // { lambda: [0, 0, 0], synthesizer: { conditioned: true } }
  *   methodSpec('dni@2', 6)     // single DNI after layer 2: [1, 0, 1, 1, 1]
  *   methodSpec('nobprop@2', 6) // the same cut passing no gradient: ['none', 'none', 1, 1, 1]
+ *   methodSpec('dni@1-3', 6)   // DNI on connections 1..3: [0, 0, 0, 1, 1]
  *   methodSpec('lambda=0.5', 4)
  */
 import { Lambda } from '../config';
@@ -17,15 +18,18 @@ export const TABLE2_METHODS: readonly Table2Method[] = ['nobprop', 'bprop', 'dni
 
 /**
  * 'nobprop' | 'bprop' | 'dni' | 'cdni' (every connection), 'dni@p' | 'cdni@p' (one DNI after
- * layer p, backprop elsewhere), 'nobprop@p' (no gradient below layer p + 1), 'lambda=x' (BP(λ)
- * with λ = x at every connection).
+ * layer p, backprop elsewhere), 'dni@1-p' | 'cdni@1-p' (DNI on connections 1..p, backprop
+ * above: Figure 11b), 'nobprop@p' (no gradient below layer p + 1), 'lambda=x' (BP(λ) with
+ * λ = x at every connection).
  */
-export type MethodName = Table2Method | `${'dni' | 'cdni' | 'nobprop'}@${number}` | `lambda=${number}`;
+export type MethodName = Table2Method | `${'dni' | 'cdni' | 'nobprop'}@${number}` | `${'dni' | 'cdni'}@${number}-${number}` | `lambda=${number}`;
 
 export interface ParsedMethod {
   base: Table2Method | 'lambda';
-  /** Connection of a single DNI or cut (1-based), or null for every connection. */
+  /** Connection of a single DNI or cut (1-based), or the first of a range; null for every connection. */
   at: number | null;
+  /** The last connection of a range ('dni@1-3': 3), else null. */
+  to: number | null;
   /** λ of 'lambda=x'. */
   lambda: number | null;
 }
@@ -35,27 +39,29 @@ export function parseMethod(name: string, field = 'method'): ParsedMethod {
   if (lam) {
     const x = Number(lam[1]);
     if (!(x >= 0 && x <= 1)) throw new ConfigError(field, `'${name}': λ must be a number in [0, 1]`);
-    return { base: 'lambda', at: null, lambda: x };
+    return { base: 'lambda', at: null, to: null, lambda: x };
   }
-  const m = /^(nobprop|bprop|dni|cdni)(?:@(\d+))?$/.exec(name);
-  if (!m || (m[1] === 'bprop' && m[2])) {
-    throw new ConfigError(field, `'${name}' is not a method; expected nobprop, bprop, dni, cdni, dni@p, cdni@p, nobprop@p (p = 1..K−1) or lambda=x`);
+  const m = /^(nobprop|bprop|dni|cdni)(?:@(\d+)(?:-(\d+))?)?$/.exec(name);
+  if (!m || (m[1] === 'bprop' && m[2]) || (m[1] === 'nobprop' && m[3])) {
+    throw new ConfigError(field, `'${name}' is not a method; expected nobprop, bprop, dni, cdni, dni@p, cdni@p, dni@1-p, cdni@1-p, nobprop@p (p = 1..K−1) or lambda=x`);
   }
-  return { base: m[1] as Table2Method, at: m[2] ? Number(m[2]) : null, lambda: null };
+  const [at, to] = [m[2] ? Number(m[2]) : null, m[3] ? Number(m[3]) : null];
+  if (at !== null && to !== null && to < at) throw new ConfigError(field, `'${name}': a range of connections runs from the lower to the higher, e.g. ${m[1]}@${to}-${at}`);
+  return { base: m[1] as Table2Method, at, to, lambda: null };
 }
 
 /** λ per connection and the synthesizer conditioning of a method on a K-layer network. */
 export function methodSpec(name: MethodName | string, layers: number, field = 'method'): { lambda: Lambda[]; synthesizer: Partial<SynthesizerSpec> } {
   const m = parseMethod(name, field);
   const n = layers - 1;
-  if (m.at !== null && (m.at < 1 || m.at > n)) throw new ConfigError(field, `'${name}': a ${layers}-layer network has connections 1..${n}`);
+  if ((m.at !== null && (m.at < 1 || m.at > n)) || (m.to !== null && m.to > n)) throw new ConfigError(field, `'${name}': a ${layers}-layer network has connections 1..${n}`);
   const conditioned = m.base === 'cdni';
   let lambda: Lambda[];
   if (m.base === 'lambda') lambda = Array(n).fill(m.lambda);
   else if (m.at === null) lambda = Array(n).fill(m.base === 'bprop' ? 1 : m.base === 'nobprop' ? 'none' : 0);
   // A cut at p leaves every layer up to p without gradient.
   else if (m.base === 'nobprop') lambda = Array.from({ length: n }, (_, i) => (i + 1 <= m.at! ? 'none' : 1));
-  else lambda = Array.from({ length: n }, (_, i) => (i + 1 === m.at ? 0 : 1));
+  else lambda = Array.from({ length: n }, (_, i) => (i + 1 >= m.at! && i + 1 <= (m.to ?? m.at!) ? 0 : 1));
   return { lambda, synthesizer: { conditioned } };
 }
 
@@ -65,6 +71,7 @@ export function methodLabel(name: MethodName | string): string {
   if (m.base === 'lambda') return m.lambda === 0 ? 'DNI (λ = 0)' : m.lambda === 1 ? 'Bprop (λ = 1)' : `BP(λ = ${m.lambda})`;
   const base = { nobprop: 'No Bprop', bprop: 'Bprop', dni: 'DNI', cdni: 'cDNI' }[m.base];
   if (m.at === null) return base;
+  if (m.to !== null) return `${base} on connections ${m.at}–${m.to}`;
   return m.base === 'nobprop' ? `No Bprop below layer ${m.at + 1}` : `${base} after layer ${m.at}`;
 }
 

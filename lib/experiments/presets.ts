@@ -8,6 +8,7 @@
 import { RunInput } from '../train';
 import { BPLambdaInput } from '../trainers/spec';
 import { Family, GridConfig } from './grid';
+import { MethodName } from './methods';
 import { PAPER_ADAM, PAPER_BATCH, PAPER_STEPS } from './paper';
 
 export interface Preset<C> {
@@ -171,6 +172,27 @@ export const LAMBDA_PRESET: Preset<GridConfig> = {
     'trainer.optimizer.lr': CPU_LR_WHY,
     'trainer.optimizer.decaySteps': CPU_LR_WHY,
   },
+};
+
+/** Figure 11's runs on a K-layer FCN: Bprop; at each connection p a single DNI and the same cut passing no gradient (a); DNI and cDNI on connections 1..p (b). */
+export function singleDniMethods(layers: number): MethodName[] {
+  const ps = Array.from({ length: layers - 1 }, (_, i) => i + 1);
+  return [
+    'bprop',
+    ...ps.map((p) => `dni@${p}` as MethodName),
+    ...ps.map((p) => `nobprop@${p}` as MethodName),
+    ...ps.map((p) => `dni@1-${p}` as MethodName),
+    ...ps.map((p) => `cdni@1-${p}` as MethodName),
+  ];
+}
+
+/** Notebook 06: single DNI placement (Figure 11) on the 6-layer MNIST FCN, with Table 2's settings. */
+const singlePaper: GridConfig = { ...mnistFcnPaper, depths: [6], methods: singleDniMethods(6) };
+export const SINGLE_DNI_PRESET: Preset<GridConfig> = {
+  paper: singlePaper,
+  cpu: { ...TABLE2_PRESETS.mnistFcn.cpu, depths: [6], methods: singleDniMethods(6) },
+  smoke: { ...TABLE2_PRESETS.mnistFcn.smoke, depths: [6], methods: singleDniMethods(6) },
+  why: TABLE2_PRESETS.mnistFcn.why,
 };
 
 export interface SynthDepthConfig {

@@ -102,6 +102,8 @@ export interface LineFigureSpec {
   series: Series[];
   /** Logarithmic y axis. */
   logY?: boolean;
+  /** Mark every point (for a few points, e.g. error against position). */
+  markers?: boolean;
   width?: number;
   height?: number;
 }
@@ -147,15 +149,16 @@ export function lineFigure(spec: LineFigureSpec): Figure {
   return {
     data: spec.series.map((s) => ({
       type: 'scatter',
-      mode: 'lines',
+      mode: spec.markers ? 'lines+markers' : 'lines',
       name: s.name,
       x: Array.from(s.x),
       y: Array.from(s.y),
       ...(s.line || s.color ? { line: { ...(s.color ? { color: s.color } : {}), ...s.line } } : {}),
+      ...(spec.markers && s.color ? { marker: { color: s.color } } : {}),
     })),
     layout: {
       title: { text: spec.title },
-      xaxis: { title: { text: spec.xTitle } },
+      xaxis: { title: { text: spec.xTitle }, ...(spec.markers ? { dtick: 1 } : {}) },
       yaxis: { title: { text: spec.yTitle }, ...(spec.logY ? logAxis(spec.series) : {}) },
       width: spec.width ?? DEFAULT_WIDTH,
       height: spec.height ?? DEFAULT_HEIGHT,
@@ -167,6 +170,9 @@ export function lineFigure(spec: LineFigureSpec): Figure {
 export interface Panel {
   title: string;
   series: Series[];
+  /** With shareY false: this panel's y title and scale (different quantities per panel). */
+  yTitle?: string;
+  logY?: boolean;
 }
 
 export interface PanelFigureSpec {
@@ -177,6 +183,8 @@ export interface PanelFigureSpec {
   /** Panels per row (default 2). */
   columns?: number;
   logY?: boolean;
+  /** Share one y axis across panels (default); false gives each panel its own (title, scale). */
+  shareY?: boolean;
   width?: number;
   height?: number;
 }
@@ -225,7 +233,10 @@ export function panelFigure(spec: PanelFigureSpec): Figure {
     // Titles on the outer axes only; every axis shares the first panel's range.
     const bottom = row === rows - 1 || i + columns >= n;
     layout[`xaxis${ax}`] = { ...(i > 0 ? { matches: 'x' } : {}), ...(bottom || i === 0 ? { title: { text: spec.xTitle } } : {}) };
-    layout[`yaxis${ax}`] = { ...yShared, ...(i > 0 ? { matches: 'y' } : {}), ...(col === 0 ? { title: { text: spec.yTitle } } : {}) };
+    layout[`yaxis${ax}`] =
+      spec.shareY === false
+        ? { ...(p.logY ? logAxis(p.series) : {}), title: { text: p.yTitle ?? spec.yTitle } }
+        : { ...yShared, ...(i > 0 ? { matches: 'y' } : {}), ...(col === 0 ? { title: { text: spec.yTitle } } : {}) };
     (layout.annotations as unknown[]).push({ text: `<b>${p.title}</b>`, xref: `x${ax} domain`, yref: `y${ax} domain`, x: 0.5, y: 1.02, xanchor: 'center', yanchor: 'bottom', showarrow: false });
   });
   return { data, layout };

@@ -4,12 +4,12 @@
  */
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { budgetText, cellError, cellRuns, gapClosed, lastMean, type Claim } from '../experiments/claims';
+import { budgetText, cellError, cellRuns, gapClosed, LAST_EVALS, lastMean, sgQualityAt, type Claim } from '../experiments/claims';
 import { FAMILY_NAMES, GridConfig, GridRun } from '../experiments/grid';
-import { table2Method } from '../experiments/methods';
+import { methodLabel, parseMethod, table2Method } from '../experiments/methods';
 import { TABLE2 } from '../experiments/paper';
 import { deviations, Preset } from '../experiments/presets';
-import { RunResult } from '../train';
+import type { RunResult } from '../train';
 import { DASHES, methodColor } from './colors';
 import { Figure, lineFigure, panelFigure, Series } from './figures';
 import { ResultRow } from './tables';
@@ -68,6 +68,79 @@ export function gridCurves(cfg: GridConfig, runs: GridRun[], metric: 'testError'
         .filter((r) => r.depth === d && r.seed === undefined)
         .map((r): Series => ({ name: r.name, x: r.run.history.map((h) => h.step), y: r.run.history.map((h) => 100 * h[metric]), color: methodColor(r.method) })),
     })),
+  });
+}
+
+/**
+ * Error curves in panels, one per group of methods at one depth; each series is named by its
+ * method's base ('DNI', 'No Bprop', …) so the legend lists each method once.
+ */
+export function methodPanels(runs: GridRun[], depth: number, groups: { title: string; methods: string[] }[], title: string, metric: 'testError' | 'trainError' = 'testError'): Figure {
+  const what = metric === 'testError' ? 'test' : 'training';
+  return panelFigure({
+    title,
+    xTitle: 'training step',
+    yTitle: `${what} error (%)`,
+    logY: true,
+    columns: groups.length > 4 ? 3 : 2,
+    panels: groups.map((g) => ({
+      title: g.title,
+      series: g.methods.map((m): Series => {
+        const r = runs.find((x) => x.depth === depth && x.method === m && x.seed === undefined);
+        if (!r) throw new Error(`methodPanels: no run of '${m}' at ${depth} layers`);
+        return { name: methodLabel(parseMethod(m).base), x: r.run.history.map((h) => h.step), y: r.run.history.map((h) => 100 * h[metric]), color: methodColor(m) };
+      }),
+    })),
+  });
+}
+
+/**
+ * Figure 11: final test error (mean of the last evaluations, over seeds) against the position p,
+ * for (a) a single DNI after layer p and the same cut passing no gradient, or (b) DNI and cDNI on
+ * connections 1..p; Bprop as a flat reference.
+ */
+export function placementFigure(cfg: GridConfig, runs: GridRun[], panel: 'a' | 'b'): Figure {
+  const K = cfg.depths[0];
+  const ps = Array.from({ length: K - 1 }, (_, i) => i + 1);
+  const line = (name: string, method: (p: number) => string, color: string): Series => ({ name, x: ps, y: ps.map((p) => cellError(runs, K, method(p))), color });
+  const series =
+    panel === 'a'
+      ? [line('DNI', (p) => `dni@${p}`, methodColor('dni')), line('No Bprop', (p) => `nobprop@${p}`, methodColor('nobprop'))]
+      : [line('DNI', (p) => `dni@1-${p}`, methodColor('dni')), line('cDNI', (p) => `cdni@1-${p}`, methodColor('cdni'))];
+  series.push({ ...line('Bprop', () => 'bprop', methodColor('bprop')), line: { dash: 'dash' } });
+  return lineFigure({
+    title: panel === 'a' ? `${FAMILY_NAMES[cfg.family]}, ${K} layers: one DNI (or no gradient) after layer p (Figure 11a)` : `${FAMILY_NAMES[cfg.family]}, ${K} layers: DNI on connections 1..p (Figure 11b)`,
+    xTitle: panel === 'a' ? 'p: the layer after which the DNI or the cut sits' : 'p: DNI on every connection up to layer p',
+    yTitle: `test error (%, mean of the last ${LAST_EVALS} evaluations)`,
+    logY: true,
+    markers: true,
+    series,
+  });
+}
+
+/** Figure 12's measures of a synthetic gradient against the true one (RunSpec.measureSG). */
+export const SG_QUALITY = [
+  { key: 'sgDistance', title: 'L2 distance', yTitle: 'L2 distance to the true gradient', logY: true },
+  { key: 'sgCosine', title: 'cosine similarity', yTitle: 'cosine similarity', logY: false },
+  { key: 'sgSignError', title: 'sign error', yTitle: 'sign error (fraction of dimensions)', logY: false },
+] as const;
+
+/** Figure 12: the three measures over training, one panel each, for the given runs and connections. */
+export function sgQualityFigure(lines: { name: string; run: RunResult; connection: number | 'mean'; color: string; dash?: string }[], title: string): Figure {
+  return panelFigure({
+    title,
+    xTitle: 'training step',
+    yTitle: '',
+    shareY: false,
+    columns: 3,
+    panels: SG_QUALITY.map((m) => ({
+      title: m.title,
+      yTitle: m.yTitle,
+      logY: m.logY,
+      series: lines.map((l): Series => ({ name: l.name, x: l.run.history.map((h) => h.step), y: sgQualityAt(l.run, m.key, l.connection), color: l.color, ...(l.dash ? { line: { dash: l.dash } } : {}) })),
+    })),
+    width: 1250,
+    height: 420,
   });
 }
 
