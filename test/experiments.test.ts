@@ -101,6 +101,15 @@ describe('experiments', function () {
     assert.notEqual(key(wider, 'dni'), key(base, 'dni'));
   });
 
+  it('options added later are left out of the cache key when off, so committed results keep their keys', () => {
+    const base = TABLE2_PRESETS.mnistFcn.smoke;
+    const cfg = (changes: Record<string, unknown>, m: MethodName = 'dni') => cacheConfig(cellSpec(gridConfig(override(base, changes)), 3, m)) as { run: Record<string, unknown> & { trainer: Record<string, unknown> } };
+    const key = (changes: Record<string, unknown>, m: MethodName = 'dni') => JSON.stringify(cfg(changes, m));
+    assert.ok(!('measureSG' in cfg({}).run));
+    assert.equal(key({ 'run.measureSG': false }), key({}));
+    assert.equal(cfg({ 'run.measureSG': true }).run.measureSG, true);
+  });
+
   it('bad input a new user would hit is reported naming the field, before training', async () => {
     const spec = { trainer: { network: mnistFcn(3, 8), lambda: [0, 0] }, steps: 2, batchSize: 4, trainEvalExamples: 0 };
     // A network with fewer classes than the data: labels past the count would be all-zero targets.

@@ -43,7 +43,9 @@ export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: 
     const { width, kernel, ...s } = synthesizerFor(spec.run.trainer, i + 1);
     used[String(i + 1)] = { ...s, ...(s.hiddenLayers > 0 ? { width } : {}), ...(fcn ? {} : { kernel }) };
   });
-  return { dataset: spec.dataset, run: { ...spec.run, trainer: { ...trainer, synthesizers: used } } };
+  // Options added after results were committed are left out at their off value, so those results keep their keys.
+  const { measureSG, ...run } = spec.run;
+  return { dataset: spec.dataset, run: { ...run, ...(measureSG ? { measureSG } : {}), trainer: { ...trainer, synthesizers: used } } };
 }
 
 /** An experiment input that resolves to the cache config `cfg` again (the inverse of cacheConfig). */
