@@ -12,6 +12,7 @@ import { methodSpec } from '../lib/experiments/methods';
 import { refLoss, refModule } from '../lib/reference';
 import { Rng } from '../lib/rng';
 import { train } from '../lib/train';
+import { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { BPLambdaTrainer } from '../lib/trainers/bplambda';
 import { sgCosine, sgDistance, sgQuality, sgSignError } from '../lib/trainers/sgquality';
 import { bpLambdaSpec, BPLambdaInput } from '../lib/trainers/spec';
@@ -105,7 +106,7 @@ describe('synthetic-gradient quality during training', function () {
     for (const u of t.units) hs.push(refModule(u.layer, hs[hs.length - 1]));
     const want: Record<string, number[]> = { sgDistance: [], sgCosine: [], sgSignError: [] };
     for (let k = 1; k < K; k++) {
-      const s = t.units[k - 1].synthesizer;
+      const s = t.units[k - 1].synthesizer as Synthesizer | null;
       if (!s) {
         for (const v of Object.values(want)) v.push(NaN);
         continue;

@@ -22,7 +22,8 @@ import { Cache, Mode } from '../modules/module';
 import { Sequential } from '../modules/sequential';
 import { Rng } from '../rng';
 import { SynthesizerSpec } from '../synthesizers/spec';
-import { Synthesizer, SynthesizerForward } from '../synthesizers/synthesizer';
+import { buildSynthesizer } from '../synthesizers/build';
+import { SynthesizerForward, SynthesizerModel } from '../synthesizers/synthesizer';
 import { ActivationMessage, GradientMessage } from './messages';
 
 /** Everything needed to build unit k, as plain data. */
@@ -76,7 +77,7 @@ interface Pending {
 export class Unit {
   readonly index: number;
   readonly layer: Sequential;
-  readonly synthesizer: Synthesizer | null;
+  readonly synthesizer: SynthesizerModel | null;
   readonly layerOptimizer: Adam;
   readonly synthesizerOptimizer: Adam | null;
   private pending: Pending | null = null;
@@ -87,7 +88,7 @@ export class Unit {
     // h_k's shape from the spec alone: the unit below may live elsewhere.
     const hShape = activationShapes(spec.network)[spec.index];
     const s = spec.synthesizer;
-    this.synthesizer = s ? new Synthesizer(hShape, s, spec.network.classes, new Rng(spec.synthesizerSeed), `synthesizer${spec.index}`) : null;
+    this.synthesizer = s ? buildSynthesizer(hShape, s, spec.network.classes, new Rng(spec.synthesizerSeed), `synthesizer${spec.index}`) : null;
     this.layerOptimizer = new Adam(this.layer.params(), spec.optimizer);
     this.synthesizerOptimizer = this.synthesizer ? new Adam(this.synthesizer.params(), spec.optimizer) : null;
   }
