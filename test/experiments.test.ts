@@ -119,6 +119,10 @@ describe('experiments', function () {
     assert.deepEqual(Object.keys(synth({}, 'stale')).sort(), ['conditioned', 'decay', 'kind', 'lossReduction', 'lossWeight', 'scale', 'targetUnits']);
     assert.notEqual(key({ 'trainer.synthesizer.decay': 0.5 }, 'stale'), key({}, 'stale'));
     assert.equal(key({ 'trainer.synthesizer.width': 3, 'trainer.synthesizer.hiddenLayers': 0 }, 'stale'), key({}, 'stale'));
+    // p_update: absent at 1, present otherwise.
+    assert.ok(!('updateProbability' in cfg({}).run.trainer));
+    assert.equal(key({ 'trainer.updateProbability': 1 }), key({}));
+    assert.equal(cfg({ 'trainer.updateProbability': 0.2 }).run.trainer.updateProbability, 0.2);
   });
 
   it('bad input a new user would hit is reported naming the field, before training', async () => {

@@ -52,7 +52,7 @@ export function unitSpecs(spec: BPLambdaSpec): UnitSpec[] {
     const synth = typeof lambda === 'number' && lambda < 1 ? synthesizerFor(spec, k) : null;
     // The unit below wants z̄_{k−1} unless its connection is cut, and it arrives unless this unit gets no gradient.
     const sendsDown = k > 1 && spec.lambda[k - 2] !== 'none' && targetArrives(spec, k - 1);
-    return { index: k, network: spec.network, lambda, synthesizer: synth, sendsDown, optimizer: spec.optimizer, ...s };
+    return { index: k, network: spec.network, lambda, synthesizer: synth, sendsDown, updateProbability: spec.updateProbability, optimizer: spec.optimizer, ...s };
   });
 }
 
@@ -178,6 +178,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     }
 
     // Down: ḡ_K = ∂L/∂h_K; each unit updates its layer, sends z̄_{k−1} below, and regresses its synthesizer.
+    // Null where a connection has no synthesizer, or its unit skipped this step (updateProbability).
     const sgLoss: (tf.Scalar | null)[] = new Array(K).fill(null);
     let incoming: GradientMessage | null = { kind: 'gradient', step, to: K, grad: dOutputs };
     for (let k = K; k >= 1; k--) {
