@@ -7,7 +7,7 @@
  *   const run = await train(runSpec({ trainer: spec, steps: 3000, evalEvery: 500 }), loadMnist());
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkKeys, inputShape, join, nonNegInt, posInt } from './config';
+import { bool, checkKeys, inputShape, join, nonNegInt, posInt } from './config';
 import { Batcher, batchTensors, Dataset, subset } from './data/dataset';
 import { ConfigError } from './errors';
 import { BPLambdaTrainer, LabelledBatch } from './trainers/bplambda';
@@ -28,11 +28,19 @@ export interface RunSpec {
   trainEvalExamples: number;
   /** Seed of the minibatch order. */
   dataSeed: number;
+  /**
+   * Measure synthetic-gradient quality (paper Figure 12): on the steps whose statistics are read
+   * (every evalEvery/20-th), compare each synthetic gradient with the true backprop gradient.
+   * Each EvalRecord then has series.sgDistance, sgCosine and sgSignError per connection (see
+   * trainers/sgquality.ts), the mean over those steps since the previous evaluation, NaN (null
+   * in JSON) where a connection has no synthesizer. It never changes an update.
+   */
+  measureSG: boolean;
 }
 
 export type RunInput = Partial<Omit<RunSpec, 'trainer'>> & Pick<RunSpec, 'steps'> & { trainer: BPLambdaInput };
 
-export const RUN_DEFAULTS: Omit<RunSpec, 'trainer' | 'steps'> = { batchSize: 256, evalEvery: 1000, evalExamples: 0, trainEvalExamples: 10000, dataSeed: 0 };
+export const RUN_DEFAULTS: Omit<RunSpec, 'trainer' | 'steps'> = { batchSize: 256, evalEvery: 1000, evalExamples: 0, trainEvalExamples: 10000, dataSeed: 0, measureSG: false };
 
 export const RUN_KEYS = ['trainer', 'steps', ...Object.keys(RUN_DEFAULTS)];
 
@@ -46,6 +54,7 @@ export function runSpec(partial: RunInput, path = ''): RunSpec {
   const spec: RunSpec = { ...RUN_DEFAULTS, ...partial, trainer: bpLambdaSpec(partial.trainer, join(path, 'trainer')) };
   for (const k of ['steps', 'batchSize', 'evalEvery'] as const) posInt(spec[k], join(path, k));
   for (const k of ['evalExamples', 'trainEvalExamples', 'dataSeed'] as const) nonNegInt(spec[k], join(path, k));
+  bool(spec.measureSG, join(path, 'measureSG'));
   validated.add(spec);
   return spec;
 }
@@ -89,6 +98,8 @@ export interface LoopFeed<Batch> {
 export interface LoopOptions {
   steps: number;
   evalEvery: number;
+  /** Passed to every step that reads statistics (see StepOptions.measureSG). */
+  measureSG?: boolean;
   onEval?: (r: EvalRecord) => void;
 }
 
@@ -105,7 +116,7 @@ export async function runLoop<Batch>(trainer: Trainer<Batch>, feed: LoopFeed<Bat
   for (let step = 1; step <= opts.steps; step++) {
     const batch = feed.next();
     const ts = performance.now();
-    const stats = trainer.step(batch, { stats: step % statsEvery === 0 });
+    const stats = trainer.step(batch, { stats: step % statsEvery === 0, measureSG: opts.measureSG });
     trainMs += performance.now() - ts;
     feed.release(batch);
     if (stats) {
@@ -208,7 +219,7 @@ export async function train(
     trainError: () => (trainEval ? evaluate(trainer, trainEval, shape).error : NaN),
   };
   try {
-    const result = await runLoop(trainer, feed, { steps: spec.steps, evalEvery: spec.evalEvery, onEval: (r) => opts.onEval?.(r, spec) });
+    const result = await runLoop(trainer, feed, { steps: spec.steps, evalEvery: spec.evalEvery, measureSG: spec.measureSG, onEval: (r) => opts.onEval?.(r, spec) });
     opts.keep?.(trainer);
     return result;
   } finally {

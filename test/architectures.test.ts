@@ -8,6 +8,7 @@ import { cifarCnn, cifarFcn, mnistCnn, mnistFcn } from '../lib/builders';
 import { NetworkSpec } from '../lib/config';
 import { methodSpec, TABLE2_METHODS } from '../lib/experiments/methods';
 import { SynthesizerSpec } from '../lib/synthesizers/spec';
+import { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { bpLambdaSpec } from '../lib/trainers/spec';
 import { countParams } from '../lib/modules/module';
 import { Rng } from '../lib/rng';
@@ -27,7 +28,7 @@ function layerParams(net: NetworkSpec): number {
 function synthParams(net: NetworkSpec, synth: Partial<SynthesizerSpec>): number[] {
   const K = net.kind === 'fcn' ? net.hidden.length + 1 : net.filters.length + 1;
   const t = new BPLambdaTrainer(bpLambdaSpec({ network: net, lambda: methodSpec('dni', K).lambda, synthesizer: synth }));
-  const n = t.units.slice(0, -1).map((u) => countParams(u.synthesizer!.net));
+  const n = t.units.slice(0, -1).map((u) => countParams((u.synthesizer as Synthesizer).net));
   t.dispose();
   return n;
 }

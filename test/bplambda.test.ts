@@ -8,6 +8,7 @@ import { Lambda, NetworkSpec } from '../lib/config';
 import { bpLambdaSpec, BPLambdaInput, BPLambdaSpec } from '../lib/trainers/spec';
 import { Rng } from '../lib/rng';
 import { BPLambdaTrainer, disposeCapture } from '../lib/trainers/bplambda';
+import { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { refLoss, refModule, vjp } from '../lib/reference';
 import { assertClose, randomBatch } from './assert';
 
@@ -36,7 +37,7 @@ function refActivations(t: BPLambdaTrainer, x: tf.Tensor): tf.Tensor[] {
 /** Reference synthetic gradient s·M(h) as consumed (conditioned: [h, onehot]; ÷B in 'perExample' units). */
 function refSynthetic(t: BPLambdaTrainer, k: number, h: tf.Tensor, y: tf.Tensor1D): tf.Tensor {
   const u = t.units[k - 1];
-  const s = u.synthesizer!;
+  const s = u.synthesizer as Synthesizer;
   const input = s.spec.conditioned ? tf.concat([h, tf.oneHot(y, s.classes).toFloat()], 1) : h;
   const b = s.spec.targetUnits === 'perExample' ? h.shape[0] : 1;
   return tf.mul(refModule(s.net, input), s.spec.scale / b);
@@ -179,7 +180,7 @@ describe('BP(λ)', function () {
       );
       randomiseSynthesizers(t, 8);
       const { x, y } = batch(FCN, 16, 7);
-      const s = t.units[0].synthesizer!;
+      const s = t.units[0].synthesizer as Synthesizer;
       const hs = refActivations(t, x);
       const cap0 = tf.tidy(() => {
         // z̄_1 under BP(1) above is the true gradient ∂L/∂h_1 (batch-mean units: regressed onto as it is).
@@ -213,7 +214,7 @@ describe('BP(λ)', function () {
     const t = new BPLambdaTrainer(spec(FCN, [0, 1, 1], { synthesizer: { targetUnits: 'perExample' }, optimizer: { lr: 0.01, beta1: 0, beta2: 0.999, eps: 1e-30, decaySteps: [], decayFactor: 0.1 } }));
     randomiseSynthesizers(t, 12);
     const { x, y } = batch(FCN, 16, 9);
-    const s = t.units[0].synthesizer!;
+    const s = t.units[0].synthesizer as Synthesizer;
     const hs = refActivations(t, x);
     const z = tf.grad((h: tf.Tensor) => refLoss(t.units.slice(1).reduce((a, u) => refModule(u.layer, a), h), y))(hs[1]);
     const ref = tf.variableGrads(() => tf.sum(tf.square(tf.sub(refModule(s.net, hs[1]), tf.mul(z, 16)))) as tf.Scalar, s.params());
@@ -230,7 +231,7 @@ describe('BP(λ)', function () {
     const t = new BPLambdaTrainer(spec(CNN, [0, 0], { synthesizer: { hiddenLayers: 0, width: 1, conditioned: true, kernel: 3 } }));
     randomiseSynthesizers(t, 9);
     const { x, y } = batch(CNN, 4, 8);
-    const s = t.units[0].synthesizer!;
+    const s = t.units[0].synthesizer as Synthesizer;
     const hs = refActivations(t, x);
     const [b, h, w] = hs[1].shape;
     const maps = tf.tidy(() => {

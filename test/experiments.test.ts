@@ -60,8 +60,12 @@ describe('experiments', function () {
     throwsField(() => methodSpec('dni@3-1', 4), 'method', /lower to the higher/);
     throwsField(() => methodSpec('nobprop@1-2', 4), 'method', /not a method/);
     throwsField(() => methodSpec('lambda=2', 4), 'method', /\[0, 1\]/);
+    assert.deepEqual(methodSpec('stale', 4), { lambda: [0, 0, 0], synthesizer: { conditioned: false, kind: 'ema' } });
+    assert.deepEqual(methodSpec('stale@2', 4).lambda, [1, 0, 1]);
+    assert.equal(methodLabel('stale'), 'Stale gradients');
+    assert.equal(table2Method('stale'), null);
     // Every mapped spec is a valid trainer spec (a cut leaves no λ > 0 below it).
-    for (const m of ['nobprop', 'bprop', 'dni', 'cdni', 'dni@1', 'cdni@3', 'dni@1-4', 'nobprop@1', 'nobprop@3', 'lambda=0.3']) {
+    for (const m of ['nobprop', 'bprop', 'dni', 'cdni', 'dni@1', 'cdni@3', 'dni@1-4', 'nobprop@1', 'nobprop@3', 'lambda=0.3', 'stale', 'stale@1']) {
       bpLambdaSpec({ network: mnistFcn(5, 8), ...methodSpec(m, 5) });
     }
   });
@@ -105,6 +109,26 @@ describe('experiments', function () {
     assert.equal(key(wider, 'bprop'), key(base, 'bprop'));
     assert.equal(key(wider, 'cdni'), key(base, 'cdni')); // cDNI's synthesizer is linear here
     assert.notEqual(key(wider, 'dni'), key(base, 'dni'));
+  });
+
+  it('options added later are left out of the cache key when off, so committed results keep their keys', () => {
+    const base = TABLE2_PRESETS.mnistFcn.smoke;
+    const cfg = (changes: Record<string, unknown>, m: MethodName = 'dni') => cacheConfig(cellSpec(gridConfig(override(base, changes)), 3, m)) as { run: Record<string, unknown> & { trainer: Record<string, unknown> } };
+    const key = (changes: Record<string, unknown>, m: MethodName = 'dni') => JSON.stringify(cfg(changes, m));
+    assert.ok(!('measureSG' in cfg({}).run));
+    assert.equal(key({ 'run.measureSG': false }), key({}));
+    assert.equal(cfg({ 'run.measureSG': true }).run.measureSG, true);
+    // An 'mlp' synthesizer's key has no decay; an 'ema' one's has it and no model shape.
+    const synth = (changes: Record<string, unknown>, m: MethodName) => (cfg(changes, m).run.trainer.synthesizers as Record<string, Record<string, unknown>>)['1'];
+    assert.ok(!('decay' in synth({}, 'dni')));
+    assert.equal(key({ 'trainer.synthesizer.decay': 0.5 }), key({}));
+    assert.deepEqual(Object.keys(synth({}, 'stale')).sort(), ['conditioned', 'decay', 'kind', 'lossReduction', 'lossWeight', 'scale', 'targetUnits']);
+    assert.notEqual(key({ 'trainer.synthesizer.decay': 0.5 }, 'stale'), key({}, 'stale'));
+    assert.equal(key({ 'trainer.synthesizer.width': 3, 'trainer.synthesizer.hiddenLayers': 0 }, 'stale'), key({}, 'stale'));
+    // p_update: absent at 1, present otherwise.
+    assert.ok(!('updateProbability' in cfg({}).run.trainer));
+    assert.equal(key({ 'trainer.updateProbability': 1 }), key({}));
+    assert.equal(cfg({ 'trainer.updateProbability': 0.2 }).run.trainer.updateProbability, 0.2);
   });
 
   it('bad input a new user would hit is reported naming the field, before training', async () => {
@@ -227,7 +251,8 @@ describe('experiments', function () {
       assert.equal(methodColor('lambda=0'), METHOD_COLORS.dni);
       assert.equal(methodColor('lambda=1'), METHOD_COLORS.bprop);
       assert.notEqual(methodColor('lambda=0.25'), methodColor('lambda=0.75'));
-      assert.equal(new Set(Object.values(METHOD_COLORS)).size, 4);
+      assert.equal(methodColor('stale@2'), METHOD_COLORS.stale);
+      assert.equal(new Set(Object.values(METHOD_COLORS)).size, Object.keys(METHOD_COLORS).length);
     });
   });
 });

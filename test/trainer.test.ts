@@ -98,6 +98,10 @@ describe('trainer', function () {
       [() => bpLambdaSpec({ ...base, synthesizer: { targetUnits: 'perBatch' } } as any), 'synthesizer.targetUnits'],
       [() => bpLambdaSpec({ network: { ...mnistCnn(3), pools: ['max'] }, lambda: [0, 0] }), 'network.pools'],
       [() => bpLambdaSpec({ ...base, synthesizer: { conditioned: 'false' } } as any), 'synthesizer.conditioned'],
+      [() => bpLambdaSpec({ ...base, synthesizer: { kind: 'ema', decay: 1 } }), 'synthesizer.decay'],
+      [() => bpLambdaSpec({ ...base, synthesizer: { decay: -0.1 } }), 'synthesizer.decay'],
+      [() => bpLambdaSpec({ ...base, synthesizer: { kind: 'ema', conditioned: true } }), 'synthesizer.conditioned'],
+      [() => bpLambdaSpec({ ...base, synthesizer: { kind: 'average' } } as any), 'synthesizer.kind'],
     ];
     for (const [f, field] of cases) {
       assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field && e.message.includes(`'${field}'`), `expected a ConfigError on ${field}`);

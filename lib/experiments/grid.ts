@@ -30,7 +30,7 @@ export interface GridConfig {
   width: number;
   /** The trainer of every cell, less the network and λ (set by family, depth and method). */
   trainer: Omit<BPLambdaInput, 'network' | 'lambda'>;
-  /** Synthesizer overrides per method, e.g. { cdni: { hiddenLayers: 0 } }; the method sets the conditioning. */
+  /** Synthesizer overrides per method, e.g. { cdni: { hiddenLayers: 0 }, stale: { decay: 0.99 } }; the method sets the conditioning. */
   methodSynthesizers: Partial<Record<string, Partial<SynthesizerSpec>>>;
   /** The run of every cell, less the trainer. */
   run: Omit<RunInput, 'trainer'>;
@@ -78,7 +78,7 @@ export function gridConfig(cfg: GridConfig): GridConfig {
   cfg.methods.forEach((m, i) => parseMethod(m, `methods[${i}]`));
   posInt(cfg.width, 'width');
   if (cfg.validation !== undefined) bool(cfg.validation, 'validation');
-  checkKeys(cfg.methodSynthesizers, ['nobprop', 'bprop', 'dni', 'cdni', 'lambda'], 'methodSynthesizers');
+  checkKeys(cfg.methodSynthesizers, ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda'], 'methodSynthesizers');
   for (const [k, s] of Object.entries(cfg.methodSynthesizers)) checkKeys(s, SYNTHESIZER_KEYS, `methodSynthesizers.${k}`);
   for (const d of cfg.depths) for (const m of cfg.methods) cellSpec(cfg, d, m);
   validated.add(cfg);

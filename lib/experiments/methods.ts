@@ -7,6 +7,7 @@
  *   methodSpec('nobprop@2', 6) // the same cut passing no gradient: ['none', 'none', 1, 1, 1]
  *   methodSpec('dni@1-3', 6)   // DNI on connections 1..3: [0, 0, 0, 1, 1]
  *   methodSpec('lambda=0.5', 4)
+ *   methodSpec('stale', 4)     // { lambda: [0, 0, 0], synthesizer: { conditioned: false, kind: 'ema' } }
  */
 import { Lambda } from '../config';
 import { ConfigError } from '../errors';
@@ -20,12 +21,18 @@ export const TABLE2_METHODS: readonly Table2Method[] = ['nobprop', 'bprop', 'dni
  * 'nobprop' | 'bprop' | 'dni' | 'cdni' (every connection), 'dni@p' | 'cdni@p' (one DNI after
  * layer p, backprop elsewhere), 'dni@1-p' | 'cdni@1-p' (DNI on connections 1..p, backprop
  * above: Figure 11b), 'nobprop@p' (no gradient below layer p + 1), 'lambda=x' (BP(λ) with
- * λ = x at every connection).
+ * λ = x at every connection), 'stale' | 'stale@p' (paper section C's baseline: DNI's λ, with
+ * each synthetic gradient replaced by a moving average of past targets, synthesizer kind 'ema').
  */
-export type MethodName = Table2Method | `${'dni' | 'cdni' | 'nobprop'}@${number}` | `${'dni' | 'cdni'}@${number}-${number}` | `lambda=${number}`;
+export type MethodName =
+  | Table2Method
+  | 'stale'
+  | `${'dni' | 'cdni' | 'nobprop' | 'stale'}@${number}`
+  | `${'dni' | 'cdni' | 'stale'}@${number}-${number}`
+  | `lambda=${number}`;
 
 export interface ParsedMethod {
-  base: Table2Method | 'lambda';
+  base: Table2Method | 'stale' | 'lambda';
   /** Connection of a single DNI or cut (1-based), or the first of a range; null for every connection. */
   at: number | null;
   /** The last connection of a range ('dni@1-3': 3), else null. */
@@ -41,16 +48,16 @@ export function parseMethod(name: string, field = 'method'): ParsedMethod {
     if (!(x >= 0 && x <= 1)) throw new ConfigError(field, `'${name}': λ must be a number in [0, 1]`);
     return { base: 'lambda', at: null, to: null, lambda: x };
   }
-  const m = /^(nobprop|bprop|dni|cdni)(?:@(\d+)(?:-(\d+))?)?$/.exec(name);
+  const m = /^(nobprop|bprop|dni|cdni|stale)(?:@(\d+)(?:-(\d+))?)?$/.exec(name);
   if (!m || (m[1] === 'bprop' && m[2]) || (m[1] === 'nobprop' && m[3])) {
-    throw new ConfigError(field, `'${name}' is not a method; expected nobprop, bprop, dni, cdni, dni@p, cdni@p, dni@1-p, cdni@1-p, nobprop@p (p = 1..K−1) or lambda=x`);
+    throw new ConfigError(field, `'${name}' is not a method; expected nobprop, bprop, dni, cdni, stale, dni@p, cdni@p, stale@p, dni@1-p, cdni@1-p, nobprop@p (p = 1..K−1) or lambda=x`);
   }
   const [at, to] = [m[2] ? Number(m[2]) : null, m[3] ? Number(m[3]) : null];
   if (at !== null && to !== null && to < at) throw new ConfigError(field, `'${name}': a range of connections runs from the lower to the higher, e.g. ${m[1]}@${to}-${at}`);
-  return { base: m[1] as Table2Method, at, to, lambda: null };
+  return { base: m[1] as ParsedMethod['base'], at, to, lambda: null };
 }
 
-/** λ per connection and the synthesizer conditioning of a method on a K-layer network. */
+/** λ per connection and the synthesizer conditioning (and kind, for 'stale') of a method on a K-layer network. */
 export function methodSpec(name: MethodName | string, layers: number, field = 'method'): { lambda: Lambda[]; synthesizer: Partial<SynthesizerSpec> } {
   const m = parseMethod(name, field);
   const n = layers - 1;
@@ -62,14 +69,14 @@ export function methodSpec(name: MethodName | string, layers: number, field = 'm
   // A cut at p leaves every layer up to p without gradient.
   else if (m.base === 'nobprop') lambda = Array.from({ length: n }, (_, i) => (i + 1 <= m.at! ? 'none' : 1));
   else lambda = Array.from({ length: n }, (_, i) => (i + 1 >= m.at! && i + 1 <= (m.to ?? m.at!) ? 0 : 1));
-  return { lambda, synthesizer: { conditioned } };
+  return { lambda, synthesizer: m.base === 'stale' ? { conditioned, kind: 'ema' } : { conditioned } };
 }
 
 /** A method's name for legends and tables. */
 export function methodLabel(name: MethodName | string): string {
   const m = parseMethod(name);
   if (m.base === 'lambda') return m.lambda === 0 ? 'DNI (λ = 0)' : m.lambda === 1 ? 'Bprop (λ = 1)' : `BP(λ = ${m.lambda})`;
-  const base = { nobprop: 'No Bprop', bprop: 'Bprop', dni: 'DNI', cdni: 'cDNI' }[m.base];
+  const base = { nobprop: 'No Bprop', bprop: 'Bprop', dni: 'DNI', cdni: 'cDNI', stale: 'Stale gradients' }[m.base];
   if (m.at === null) return base;
   if (m.to !== null) return `${base} on connections ${m.at}–${m.to}`;
   return m.base === 'nobprop' ? `No Bprop below layer ${m.at + 1}` : `${base} after layer ${m.at}`;
@@ -79,11 +86,11 @@ export function methodLabel(name: MethodName | string): string {
 export function table2Method(name: MethodName | string): Table2Method | null {
   const m = parseMethod(name);
   if (m.base === 'lambda') return m.lambda === 0 ? 'dni' : m.lambda === 1 ? 'bprop' : null;
-  return m.at === null ? m.base : null;
+  return m.at === null && m.base !== 'stale' ? m.base : null;
 }
 
 /** Does the method use synthesizers at all? */
 export function usesSynthesizers(name: MethodName | string): boolean {
   const m = parseMethod(name);
-  return m.base === 'dni' || m.base === 'cdni' || (m.base === 'lambda' && m.lambda! < 1);
+  return m.base === 'dni' || m.base === 'cdni' || m.base === 'stale' || (m.base === 'lambda' && m.lambda! < 1);
 }

@@ -31,19 +31,24 @@ export function experimentSpec(input: ExperimentInput, path = ''): ExperimentSpe
 /**
  * The config a run is cached under: the resolved spec with what cannot change its numbers left
  * out, so e.g. a new DNI synthesizer width does not invalidate the backprop runs beside it.
- * Synthesizers are listed per connection that has one, without `width` when they are linear and
- * without `kernel` for vector activations.
+ * Synthesizers are listed per connection that has one, without `width` when they are linear,
+ * without `kernel` for vector activations, without `decay` unless they are 'ema' averages, and
+ * without the model's shape (`hiddenLayers`, `width`, `kernel`) when they are.
  */
 export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: object } {
-  const { synthesizer: _default, synthesizers: _overrides, ...trainer } = spec.run.trainer;
+  const { synthesizer: _default, synthesizers: _overrides, updateProbability, ...trainer } = spec.run.trainer;
   const fcn = spec.run.trainer.network.kind === 'fcn';
   const used: Record<string, object> = {};
   spec.run.trainer.lambda.forEach((l, i) => {
     if (l === 'none' || l >= 1) return;
-    const { width, kernel, ...s } = synthesizerFor(spec.run.trainer, i + 1);
-    used[String(i + 1)] = { ...s, ...(s.hiddenLayers > 0 ? { width } : {}), ...(fcn ? {} : { kernel }) };
+    const { width, kernel, hiddenLayers, decay, ...s } = synthesizerFor(spec.run.trainer, i + 1);
+    const model = s.kind === 'ema' ? { decay } : { hiddenLayers, ...(hiddenLayers > 0 ? { width } : {}), ...(fcn ? {} : { kernel }) };
+    used[String(i + 1)] = { ...s, ...model };
   });
-  return { dataset: spec.dataset, run: { ...spec.run, trainer: { ...trainer, synthesizers: used } } };
+  // Options added after results were committed are left out at their off value, so those results keep their keys.
+  const { measureSG, ...run } = spec.run;
+  const added = { ...(updateProbability !== 1 ? { updateProbability } : {}) };
+  return { dataset: spec.dataset, run: { ...run, ...(measureSG ? { measureSG } : {}), trainer: { ...trainer, ...added, synthesizers: used } } };
 }
 
 /** An experiment input that resolves to the cache config `cfg` again (the inverse of cacheConfig). */

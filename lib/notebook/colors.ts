@@ -1,12 +1,12 @@
 /**
  * One colour per method in every notebook's figures, so a reader learns them once:
- * Bprop blue, DNI red, cDNI green, No Bprop grey, and BP(λ) for 0 < λ < 1 in purples
+ * Bprop blue, DNI red, cDNI green, No Bprop grey, stale gradients orange, and BP(λ) for 0 < λ < 1 in purples
  * (darker for larger λ). Variants of a method (single DNI at p, synthesizer depths) keep
  * its colour and differ by dash.
  */
 import { parseMethod } from '../experiments/methods';
 
-export const METHOD_COLORS = { bprop: '#1f77b4', dni: '#d62728', cdni: '#2ca02c', nobprop: '#7f7f7f' } as const;
+export const METHOD_COLORS = { bprop: '#1f77b4', dni: '#d62728', cdni: '#2ca02c', nobprop: '#7f7f7f', stale: '#ff7f0e' } as const;
 
 /** The colour of a method name ('dni', 'cdni@2', 'lambda=0.5', …). */
 export function methodColor(method: string): string {

@@ -1,2 +1,4 @@
 export * from './spec';
 export * from './synthesizer';
+export * from './ema';
+export * from './build';

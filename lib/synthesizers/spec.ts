@@ -6,8 +6,12 @@
 import { bool, checkKeys, finite, inRange, join, oneOf, posInt } from '../config';
 import { ConfigError } from '../errors';
 
-export const SYNTHESIZER_KINDS = ['mlp'] as const;
-/** 'mlp': Linear → BN → ReLU hidden layers for vector activations, Conv → BN → ReLU for images. */
+export const SYNTHESIZER_KINDS = ['mlp', 'ema'] as const;
+/**
+ * 'mlp': Linear → BN → ReLU hidden layers for vector activations, Conv → BN → ReLU for images.
+ * 'ema': the stale-gradient baseline of paper section C, no model at all: an exponential moving
+ * average of past targets, the same for every example (ema.ts).
+ */
 export type SynthesizerKind = (typeof SYNTHESIZER_KINDS)[number];
 
 export const TARGET_UNITS = ['perExample', 'batchMean'] as const;
@@ -44,6 +48,8 @@ export interface SynthesizerSpec {
   lossWeight: number;
   /** Synthetic gradients are multiplied by this when consumed (feed-forward: 1; the paper's RNNs: 0.1). */
   scale: number;
+  /** 'ema' only: avg ← decay·avg + (1 − decay)·target, in [0, 1) (the paper searched the whole range). */
+  decay: number;
 }
 
 export const SYNTHESIZER_DEFAULTS: SynthesizerSpec = {
@@ -56,6 +62,7 @@ export const SYNTHESIZER_DEFAULTS: SynthesizerSpec = {
   lossReduction: 'sum',
   lossWeight: 1,
   scale: 1,
+  decay: 0.9,
 };
 
 export const SYNTHESIZER_KEYS = Object.keys(SYNTHESIZER_DEFAULTS);
@@ -76,6 +83,11 @@ export function validateSynthesizerSpec(s: SynthesizerSpec, path = 'synthesizer'
   oneOf(s.lossReduction, LOSS_REDUCTIONS, join(path, 'lossReduction'));
   inRange(s.lossWeight, 0, Infinity, join(path, 'lossWeight'));
   finite(s.scale, join(path, 'scale'));
+  // decay = 1 would never move from zero: the same as No Bprop, without saying so.
+  if (typeof s.decay !== 'number' || !(s.decay >= 0 && s.decay < 1)) throw new ConfigError(join(path, 'decay'), `must be a number in [0, 1), got ${JSON.stringify(s.decay)}`);
+  if (s.kind === 'ema' && s.conditioned) {
+    throw new ConfigError(join(path, 'conditioned'), "an 'ema' synthesizer sees neither h nor the label (one average for every example), so it cannot be conditioned; use kind 'mlp' for cDNI");
+  }
 }
 
 /** A full spec from defaults and partial overrides, later ones winning. Not validated. */

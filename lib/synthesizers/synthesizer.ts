@@ -18,7 +18,40 @@ export interface SynthesizerForward {
   cache: Cache;
 }
 
-export class Synthesizer {
+/** What a unit needs of a synthesizer, whatever its kind ('mlp' here, 'ema' in ema.ts). */
+export interface SynthesizerModel {
+  readonly spec: SynthesizerSpec;
+  readonly name: string;
+  /** Trainable parameters (φ), for the unit's optimizer. */
+  params(): tf.Variable[];
+  /** State that is not trained by the optimizer (BN statistics, a running average). */
+  buffers(): tf.Variable[];
+  forward(h: tf.Tensor, labels: tf.Tensor1D | null, mode: Mode): SynthesizerForward;
+  syntheticGradient(out: tf.Tensor): tf.Tensor;
+  /** One regression step onto the constant target z (gradient units): the loss and the gradients of params(). */
+  regress(f: SynthesizerForward, z: tf.Tensor): { loss: tf.Scalar; grads: tf.Tensor[] };
+}
+
+/** The synthetic gradient as consumed, in gradient units: scale·out, ÷B in 'perExample' units. */
+export function consumedGradient(spec: SynthesizerSpec, out: tf.Tensor): tf.Tensor {
+  return tf.mul(out, spec.scale / unitsFactor(spec, out.shape[0]));
+}
+
+/**
+ * The regression loss of an output against the target z (given in gradient units, converted
+ * here): 'sum' sums (out − z)² over batch and units, 'mean' averages; times the loss weight.
+ * Also returns out − z and the factor, for the loss's gradient 2·factor·(out − z).
+ */
+export function regressionLoss(spec: SynthesizerSpec, out: tf.Tensor, z: tf.Tensor): { loss: tf.Scalar; diff: tf.Tensor; norm: number } {
+  const b = unitsFactor(spec, out.shape[0]);
+  const diff = tf.sub(out, b === 1 ? z : tf.mul(z, b));
+  const w = spec.lossWeight;
+  const norm = spec.lossReduction === 'sum' ? w : w / diff.size;
+  return { loss: tf.mul(tf.sum(tf.square(diff)), norm) as tf.Scalar, diff, norm };
+}
+
+/** The 'mlp' synthesizer: a small network trained by gradient descent on the regression loss. */
+export class Synthesizer implements SynthesizerModel {
   readonly net: Sequential;
 
   constructor(
@@ -63,7 +96,7 @@ export class Synthesizer {
 
   /** The synthetic gradient as consumed, in gradient units: scale·M(h, c), ÷B in 'perExample' units. */
   syntheticGradient(out: tf.Tensor): tf.Tensor {
-    return tf.mul(out, this.spec.scale / unitsFactor(this.spec, out.shape[0]));
+    return consumedGradient(this.spec, out);
   }
 
   /**
@@ -72,11 +105,7 @@ export class Synthesizer {
    * units; 'mean' averages.
    */
   regress(f: SynthesizerForward, z: tf.Tensor): { loss: tf.Scalar; grads: tf.Tensor[] } {
-    const b = unitsFactor(this.spec, f.out.shape[0]);
-    const diff = tf.sub(f.out, b === 1 ? z : tf.mul(z, b));
-    const w = this.spec.lossWeight;
-    const norm = this.spec.lossReduction === 'sum' ? w : w / diff.size;
-    const loss = tf.mul(tf.sum(tf.square(diff)), norm) as tf.Scalar;
+    const { loss, diff, norm } = regressionLoss(this.spec, f.out, z);
     const dg = tf.mul(diff, 2 * norm);
     // The input (h and the label) is data to the synthesizer: no input gradient.
     const { grads } = this.net.backward(f.cache, dg, { dx: false, params: true });

@@ -9,6 +9,7 @@
  *
  *   const trainer = new BPLambdaTrainer(bpLambdaSpec({ network: mnistFcn(4), lambda: [0, 0, 0] }));
  *   const stats = trainer.step({ x, y }, { stats: true });
+ *   trainer.step({ x, y }, { stats: true, measureSG: true }).series.sgCosine;   // per connection
  */
 import * as tf from '@tensorflow/tfjs';
 import { activationShapes } from '../builders';
@@ -19,6 +20,7 @@ import { Task } from '../tasks/task';
 import { ActivationMessage, GradientMessage } from './messages';
 import { unitSeeds } from './seeds';
 import { BPLambdaSpec, synthesizerFor, targetArrives, validateBPLambdaSpec } from './spec';
+import { sgQuality, SG_QUALITY_SERIES } from './sgquality';
 import { EvalSums, StepOptions, StepStats, Trainer } from './trainer';
 import { emptyRecord, Unit, UnitRecord, UnitSpec } from './unit';
 
@@ -50,7 +52,7 @@ export function unitSpecs(spec: BPLambdaSpec): UnitSpec[] {
     const synth = typeof lambda === 'number' && lambda < 1 ? synthesizerFor(spec, k) : null;
     // The unit below wants z̄_{k−1} unless its connection is cut, and it arrives unless this unit gets no gradient.
     const sendsDown = k > 1 && spec.lambda[k - 2] !== 'none' && targetArrives(spec, k - 1);
-    return { index: k, network: spec.network, lambda, synthesizer: synth, sendsDown, optimizer: spec.optimizer, ...s };
+    return { index: k, network: spec.network, lambda, synthesizer: synth, sendsDown, updateProbability: spec.updateProbability, optimizer: spec.optimizer, ...s };
   });
 }
 
@@ -93,18 +95,36 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
   step(batch: LabelledBatch, opts: StepOptions = {}): StepStats | null {
     this.checkBatch(batch);
     const kept: { stats: StepStats | null } = { stats: null };
+    const measure = !!(opts.stats && opts.measureSG);
     tf.tidy(() => {
-      const r = this.stepTensors(batch, this.spec.oracle, null);
+      // Measuring needs each unit's synthetic gradient (its record) and the true gradients.
+      const records = measure ? this.units.map(() => emptyRecord()) : null;
+      const r = this.stepTensors(batch, this.spec.oracle || measure, records);
       if (opts.stats) {
         kept.stats = {
           loss: r.loss.dataSync()[0],
           error: r.errors.dataSync()[0] / batch.x.shape[0],
           series: { sgLoss: r.sgLoss.slice(0, -1).map((l) => (l ? l.dataSync()[0] : NaN)) },
         };
+        if (records) Object.assign(kept.stats.series, this.sgQualitySeries(records, r.trueGrads!));
       }
     });
     this.steps++;
     return kept.stats;
+  }
+
+  /** Distance, cosine and sign error per connection k = 1..K−1; NaN where there is no synthesizer. */
+  private sgQualitySeries(records: UnitRecord[], trueGrads: tf.Tensor[]): Record<string, number[]> {
+    const K = this.units.length;
+    const rows = trueGrads.map((t, i) => {
+      const g = this.units[i].synthesizer ? records[i].synthetic : null;
+      if (!g) return tf.fill([3], NaN);
+      const q = sgQuality(g, t);
+      return tf.stack([q.distance, q.cosine, q.signError]);
+    });
+    // One read-back for all connections.
+    const v = K > 1 ? tf.stack(rows).dataSync() : new Float32Array(0);
+    return Object.fromEntries(SG_QUALITY_SERIES.map((name, j) => [name, Array.from({ length: K - 1 }, (_, i) => v[3 * i + j])]));
   }
 
   /** Like step, but returns the step's tensors (kept out of tidy; dispose with disposeCapture). */
@@ -158,6 +178,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     }
 
     // Down: ḡ_K = ∂L/∂h_K; each unit updates its layer, sends z̄_{k−1} below, and regresses its synthesizer.
+    // Null where a connection has no synthesizer, or its unit skipped this step (updateProbability).
     const sgLoss: (tf.Scalar | null)[] = new Array(K).fill(null);
     let incoming: GradientMessage | null = { kind: 'gradient', step, to: K, grad: dOutputs };
     for (let k = K; k >= 1; k--) {

@@ -4,3 +4,4 @@ export * from './spec';
 export * from './seeds';
 export * from './unit';
 export * from './bplambda';
+export * from './sgquality';

@@ -4,7 +4,9 @@
  *
  * The layers share one counter-based stream: layer k's draws start at offset
  * Σ_{j<k} layerDraws(j). Synthesizer k draws from its own generator, seeded by draw
- * T + k − 1 of the same stream (T: all layers' draws).
+ * T + k − 1 of the same stream (T: all layers' draws). Unit k's update draws (p_update) come
+ * from a generator seeded by draw T + K + k − 1, after every existing seed, so adding them
+ * changed no initial weight.
  */
 import { layerDraws } from '../builders';
 import { depth, NetworkSpec } from '../config';
@@ -14,6 +16,8 @@ export interface UnitSeeds {
   seed: number;
   layerOffset: number;
   synthesizerSeed: number;
+  /** Seed of the unit's per-step update draws (see updatesAt). */
+  updateSeed: number;
 }
 
 export function unitSeeds(network: NetworkSpec, seed: number): UnitSeeds[] {
@@ -24,9 +28,21 @@ export function unitSeeds(network: NetworkSpec, seed: number): UnitSeeds[] {
     offsets.push(total);
     total += layerDraws(network, k);
   }
+  const seedAt = (n: number) => Math.floor(Rng.at(seed, n).uniform() * 4294967296) | 0;
   return offsets.map((layerOffset, i) => ({
     seed,
     layerOffset,
-    synthesizerSeed: Math.floor(Rng.at(seed, total + i).uniform() * 4294967296) | 0,
+    synthesizerSeed: seedAt(total + i),
+    updateSeed: seedAt(total + K + i),
   }));
+}
+
+/**
+ * Does a unit update at `step`, with update probability p (paper, main text: every layer
+ * updates only with probability p_update at each step)? Draw number `step` of the unit's own
+ * generator: every unit draws independently, a run is reproducible from its seed, and a unit in
+ * another worker draws the same without asking anyone. p = 1 draws nothing.
+ */
+export function updatesAt(updateSeed: number, step: number, p: number): boolean {
+  return p >= 1 || Rng.at(updateSeed, step).uniform() < p;
 }

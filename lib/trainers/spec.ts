@@ -21,6 +21,15 @@ export interface BPLambdaSpec {
   synthesizers: Record<string, Partial<SynthesizerSpec>>;
   /** Analysis only: regress synthesizers onto the true backprop gradient instead of z̄. */
   oracle: boolean;
+  /**
+   * p_update (paper, main text): at each step every layer, the classifier included, updates only
+   * with this probability, each drawing independently (seeds.ts, updatesAt). A layer that does
+   * not update skips its parameter update and its synthesizer's regression step: in the paper's
+   * asynchronous setting a layer and its synthesizer update together. It still runs forward
+   * (BatchNorm's running statistics move) and still sends z̄_{k−1} down, so the layers below
+   * draw for themselves. 1 (the default) is plain training.
+   */
+  updateProbability: number;
   optimizer: AdamSpec;
   seed: number;
 }
@@ -32,7 +41,7 @@ export type BPLambdaInput = Pick<BPLambdaSpec, 'network' | 'lambda'> &
     optimizer?: Partial<AdamSpec>;
   };
 
-export const BPLAMBDA_KEYS = ['network', 'lambda', 'synthesizer', 'synthesizers', 'oracle', 'optimizer', 'seed'];
+export const BPLAMBDA_KEYS = ['network', 'lambda', 'synthesizer', 'synthesizers', 'oracle', 'updateProbability', 'optimizer', 'seed'];
 
 // Specs that passed validation, so a spec handed from runSpec to the trainer is checked once.
 const validated = new WeakSet<object>();
@@ -44,6 +53,7 @@ export function bpLambdaSpec(partial: BPLambdaInput, path = ''): BPLambdaSpec {
   if (partial.synthesizer !== undefined) checkKeys(partial.synthesizer, SYNTHESIZER_KEYS, join(path, 'synthesizer'));
   const spec: BPLambdaSpec = {
     oracle: false,
+    updateProbability: 1,
     seed: 0,
     synthesizers: {},
     ...partial,
@@ -89,6 +99,7 @@ export function validateBPLambdaSpec(spec: BPLambdaSpec, path = ''): void {
     validateSynthesizerSpec(synthesizerFor(spec, Number(k)), `${sp}.${k}`);
   }
   bool(spec.oracle, join(path, 'oracle'));
+  inRange(spec.updateProbability, 0, 1, join(path, 'updateProbability'));
   if (!Number.isInteger(spec.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(spec.seed)}`);
   validateAdamSpec(spec.optimizer, join(path, 'optimizer'));
   validated.add(spec);

@@ -10,6 +10,12 @@
 export interface StepOptions {
   /** Read the step's statistics back (a sync; only when logging). */
   stats?: boolean;
+  /**
+   * With `stats`: also compute the true backprop gradient ∂L/∂h_k at every connection with a
+   * synthesizer and report how closely the synthetic gradient follows it (sgquality.ts). For
+   * measurement only: it never feeds an update.
+   */
+  measureSG?: boolean;
 }
 
 export interface StepStats {

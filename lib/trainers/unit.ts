@@ -22,8 +22,10 @@ import { Cache, Mode } from '../modules/module';
 import { Sequential } from '../modules/sequential';
 import { Rng } from '../rng';
 import { SynthesizerSpec } from '../synthesizers/spec';
-import { Synthesizer, SynthesizerForward } from '../synthesizers/synthesizer';
+import { buildSynthesizer } from '../synthesizers/build';
+import { SynthesizerForward, SynthesizerModel } from '../synthesizers/synthesizer';
 import { ActivationMessage, GradientMessage } from './messages';
+import { updatesAt } from './seeds';
 
 /** Everything needed to build unit k, as plain data. */
 export interface UnitSpec {
@@ -37,11 +39,14 @@ export interface UnitSpec {
   synthesizer: SynthesizerSpec | null;
   /** Whether this unit sends z̄_{k−1} to the unit below (it wants it, and this unit gets a gradient). */
   sendsDown: boolean;
+  /** p_update: the probability that the unit updates its layer and synthesizer at a step (see BPLambdaSpec). */
+  updateProbability: number;
   optimizer: AdamSpec;
-  /** Seeds: the layer draws from the run's stream at `layerOffset`; the synthesizer from its own seed. */
+  /** Seeds: the layer draws from the run's stream at `layerOffset`; the synthesizer and the update draws from their own seeds. */
   seed: number;
   layerOffset: number;
   synthesizerSeed: number;
+  updateSeed: number;
 }
 
 /** What one unit's step computed (for tests and analysis; tensors in the caller's scope). */
@@ -56,7 +61,7 @@ export interface UnitRecord {
   synthetic: tf.Tensor | null;
   /** Scalar regression loss of the synthesizer (null when it did not train). */
   sgLoss: tf.Scalar | null;
-  /** Gradients applied to the layer's parameters, aligned with layer.params(). */
+  /** Gradients applied to the layer's parameters, aligned with layer.params() (none when the unit skipped the step). */
   layerGrads: tf.Tensor[];
 }
 
@@ -71,12 +76,14 @@ interface Pending {
   /** The synthetic gradient in gradient units. */
   synthetic: tf.Tensor | null;
   layerDone: boolean;
+  /** Does the unit update its layer and synthesizer at this step (p_update)? */
+  update: boolean;
 }
 
 export class Unit {
   readonly index: number;
   readonly layer: Sequential;
-  readonly synthesizer: Synthesizer | null;
+  readonly synthesizer: SynthesizerModel | null;
   readonly layerOptimizer: Adam;
   readonly synthesizerOptimizer: Adam | null;
   private pending: Pending | null = null;
@@ -87,7 +94,7 @@ export class Unit {
     // h_k's shape from the spec alone: the unit below may live elsewhere.
     const hShape = activationShapes(spec.network)[spec.index];
     const s = spec.synthesizer;
-    this.synthesizer = s ? new Synthesizer(hShape, s, spec.network.classes, new Rng(spec.synthesizerSeed), `synthesizer${spec.index}`) : null;
+    this.synthesizer = s ? buildSynthesizer(hShape, s, spec.network.classes, new Rng(spec.synthesizerSeed), `synthesizer${spec.index}`) : null;
     this.layerOptimizer = new Adam(this.layer.params(), spec.optimizer);
     this.synthesizerOptimizer = this.synthesizer ? new Adam(this.synthesizer.params(), spec.optimizer) : null;
   }
@@ -110,7 +117,7 @@ export class Unit {
     if (mode === 'train') {
       const sg = this.synthesizer ? this.synthesizer.forward(f.y, msg.labels, mode) : null;
       const synthetic = sg && this.synthesizer ? this.synthesizer.syntheticGradient(sg.out) : null;
-      this.pending = { step: msg.step, cache: f.cache, sg, synthetic, layerDone: false };
+      this.pending = { step: msg.step, cache: f.cache, sg, synthetic, layerDone: false, update: updatesAt(this.spec.updateSeed, msg.step, this.spec.updateProbability) };
     }
     return { kind: 'activation', step: msg.step, from: this.index, h: f.y, labels: msg.labels };
   }
@@ -132,17 +139,26 @@ export class Unit {
     if (lambda === 1) gbar = incoming!.grad;
     else if (lambda === 0) gbar = p.synthetic!;
     else gbar = tf.add(tf.mul(incoming!.grad, lambda), tf.mul(p.synthetic!, 1 - lambda));
-    const b = this.layer.backward(p.cache, gbar, { dx: this.spec.sendsDown, params: true });
-    this.layerOptimizer.apply(b.grads);
+    // A unit that skips this step and sends nothing down needs no backward pass at all.
+    const b = p.update || this.spec.sendsDown ? this.layer.backward(p.cache, gbar, { dx: this.spec.sendsDown, params: p.update }) : { dx: null, grads: [] };
+    if (p.update) this.layerOptimizer.apply(b.grads);
     if (rec) Object.assign(rec, { dx: b.dx, gbar, synthetic: p.synthetic, layerGrads: b.grads });
     if (!this.synthesizer) this.release();
     return b.dx ? { kind: 'gradient', step: p.step, to: this.index - 1, grad: b.dx } : null;
   }
 
-  /** Regress the synthesizer onto `target` (z̄_k, or the true gradient in oracle mode). */
-  synthesizerStep(target: GradientMessage, rec?: UnitRecord): tf.Scalar {
+  /**
+   * Regress the synthesizer onto `target` (z̄_k, or the true gradient in oracle mode). Returns
+   * the regression loss, or null when the unit skips this step (p_update).
+   */
+  synthesizerStep(target: GradientMessage, rec?: UnitRecord): tf.Scalar | null {
     const p = this.current('synthesizerStep');
     if (!this.synthesizer || !p.sg) throw new Error(`unit ${this.index} has no synthesizer`);
+    if (!p.update) {
+      p.sg = null;
+      if (p.layerDone) this.release();
+      return null;
+    }
     const r = this.synthesizer.regress(p.sg, target.grad);
     this.synthesizerOptimizer!.apply(r.grads);
     if (rec) Object.assign(rec, { target: target.grad, sgLoss: r.loss, synthetic: p.synthetic });
