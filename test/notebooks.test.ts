@@ -88,6 +88,24 @@ describe('notebook helpers', () => {
       assert.deepEqual(fs.readdirSync(dir), [path.basename(file)], 'no temporary files left');
     });
 
+    it('reuses the same config stored under another name, copying it under this name; a corrupt twin is not used', async () => {
+      const c = counter();
+      const a = await cachedRun('notebook-a', config, c.compute, { dir, quiet: true });
+      const b = await cachedRun('notebook-b', { ...config }, c.compute, { dir, quiet: true });
+      assert.equal(c.calls(), 1);
+      assert.deepEqual(b, a);
+      assert.equal(fs.readFileSync(cachePath('notebook-b', config, { dir }), 'utf8'), fs.readFileSync(cachePath('notebook-a', config, { dir }), 'utf8'));
+      // Another config is no twin.
+      await cachedRun('notebook-c', { ...config, lr: 3e-4 }, c.compute, { dir, quiet: true });
+      assert.equal(c.calls(), 2);
+      // A twin with a broken checksum is ignored: the run is computed.
+      const aFile = cachePath('notebook-a', config, { dir });
+      fs.writeFileSync(aFile, fs.readFileSync(aFile, 'utf8').replace('"calls":1', '"calls":7'));
+      fs.rmSync(cachePath('notebook-b', config, { dir }));
+      await cachedRun('notebook-d', config, c.compute, { dir, quiet: true });
+      assert.equal(c.calls(), 3);
+    });
+
     it('recomputes when the config changes (miss)', async () => {
       const c = counter();
       await cachedRun('unit', config, c.compute, { dir, quiet: true });

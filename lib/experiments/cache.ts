@@ -172,6 +172,18 @@ function checkWritable(name: string, file: string): void {
   if (!st.isFile()) throw new Error(`cachedRun(${name}): the entry path ${file} is a ${st.isDirectory() ? 'folder' : 'special file'}, so the result could not be stored; remove it (rm -r '${file}') and run again`);
 }
 
+/** A valid entry of the same config (the same key) stored under another name, if any. */
+function findTwin<R>(file: string, configJson: string, now: Fingerprint | null): { file: string; result: R; createdAt: string } | null {
+  const dir = path.dirname(file);
+  const suffix = file.slice(file.lastIndexOf('-'));
+  for (const f of fs.readdirSync(dir).sort()) {
+    if (!f.endsWith(suffix) || path.join(dir, f) === file) continue;
+    const got = readEntry<R>(path.join(dir, f), configJson, now);
+    if ('result' in got) return { file: path.join(dir, f), ...got };
+  }
+  return null;
+}
+
 /**
  * Returns the stored result of the run (name, config) if a valid one exists, else computes it,
  * stores it and returns it.
@@ -199,6 +211,16 @@ export async function cachedRun<R>(name: string, config: object, compute: () => 
     }
     if (got.problem !== 'missing') {
       console.warn(`cachedRun(${name}): ignoring ${rel(file)}: ${got.problem}; recomputing`);
+    } else {
+      // The same config under another name (e.g. notebook 05's 6-layer cDNI is notebook 02's):
+      // the run is the same, so its valid entry is copied under this name.
+      const twin = findTwin<R>(file, configJson, fp);
+      if (twin) {
+        fs.copyFileSync(twin.file, file);
+        say(`cachedRun(${name}): reusing ${rel(twin.file)} (the same config) as ${rel(file)}`);
+        opts.onHit?.(twin.result, twin.createdAt);
+        return twin.result;
+      }
     }
   }
   say(`cachedRun(${name}): computing${readingOff ? ' (DNI_CACHE=off)' : ''}`);
