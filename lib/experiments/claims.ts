@@ -320,3 +320,58 @@ export function sgQualityClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
     },
   ];
 }
+
+/**
+ * Section C's stale-gradient baseline against No Bprop and cDNI, by depth (runs of 'nobprop',
+ * 'stale' at its chosen decay, and 'cdni').
+ */
+export function staleClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
+  const depths = [...cfg.depths].sort((a, b) => a - b);
+  const e = (d: number, m: string) => cellError(runs, d, m);
+  const cell = (d: number, m: string): Cell => ({ depth: d, method: m as MethodName });
+  const means = `mean of the last ${LAST_EVALS} evaluations`;
+  const better = depths.map((d) => ({ cells: [cell(d, 'stale'), cell(d, 'nobprop')], margin: e(d, 'nobprop') - e(d, 'stale') }));
+  // Far worse than cDNI: it closes less than half of the gap from No Bprop down to cDNI.
+  const worse = depths.map((d) => ({ cells: [cell(d, 'stale'), cell(d, 'nobprop'), cell(d, 'cdni')], margin: e(d, 'stale') - e(d, 'cdni') - (e(d, 'nobprop') - e(d, 'cdni')) / 2 }));
+  return [
+    {
+      claim: 'Stale gradients are marginally better than no gradient (No Bprop)',
+      criterion: `the stale baseline below No Bprop at every depth (${means})`,
+      verdict: better.every((t) => t.margin > 0) ? 'shown' : 'not shown',
+      evidence: depths.map((d) => `${d}L: ${cellText(runs, d, 'stale')} vs ${cellText(runs, d, 'nobprop')}`).join('; '),
+      tests: better,
+    },
+    {
+      claim: 'Stale gradients are far worse than cDNI',
+      criterion: `at every depth the stale baseline closes less than half of the gap from No Bprop to cDNI (${means})`,
+      verdict: worse.every((t) => t.margin > 0) ? 'shown' : 'not shown',
+      evidence: depths.map((d) => `${d}L: stale ${cellText(runs, d, 'stale')}, cDNI ${cellText(runs, d, 'cdni')}, No Bprop ${cellText(runs, d, 'nobprop')}`).join('; '),
+      tests: worse,
+    },
+  ];
+}
+
+/** One point of a p_update sweep: a method's test error (%) when each layer updates with probability p. */
+export interface UpdatePoint {
+  method: string;
+  p: number;
+  error: number;
+}
+
+/**
+ * The main text on random update probability: DNI still trains at p_update = 0.2 and cDNI at
+ * 0.05. "Trains" is judged against No Bprop with every layer updating (p = 1): below it, the
+ * layers under the classifier learned something from their synthetic gradients.
+ */
+export function updateProbabilityClaims(points: UpdatePoint[]): Claim[] {
+  const at = (m: string, p: number) => points.find((x) => x.method === m && x.p === p)?.error;
+  const floor = at('nobprop', 1);
+  const one = (m: 'dni' | 'cdni', p: number): Claim => {
+    const err = at(m, p);
+    const claim = `${methodLabel(m)} still trains when each layer updates with probability ${p} (main text)`;
+    const criterion = `${methodLabel(m)}'s test error at p_update = ${p} below No Bprop's with every layer updating (mean of the last ${LAST_EVALS} evaluations)`;
+    if (err === undefined || floor === undefined) return { claim, criterion, verdict: 'not testable at this budget', evidence: `the sweep has no ${err === undefined ? `${methodLabel(m)} run at p = ${p}` : 'No Bprop run at p = 1'}` };
+    return { claim, criterion, verdict: err < floor ? 'shown' : 'not shown', evidence: `${methodLabel(m)} ${pct(err)} at p = ${p}; No Bprop ${pct(floor)} at p = 1` };
+  };
+  return [one('dni', 0.2), one('cdni', 0.05)];
+}

@@ -46,3 +46,6 @@ export const FIGURE11: Record<string, number> = {
   'nobprop@1': 2.9,
   'nobprop@5': 23.7,
 };
+
+/** Section C, the stale-gradient baseline: the best MNIST FCN test error (%) over decay rates, by depth. */
+export const STALE: Record<number, number> = { 3: 9.1, 4: 11.8, 5: 15.4, 6: 19.0 };

@@ -195,6 +195,53 @@ export const SINGLE_DNI_PRESET: Preset<GridConfig> = {
   why: TABLE2_PRESETS.mnistFcn.why,
 };
 
+/** A preset's reasons under a prefix, for a config that nests a grid ('run.steps' → 'grid.run.steps'). */
+function nested(why: Record<string, string>, prefix: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(why).map(([k, v]) => [`${prefix}.${k}`, v]));
+}
+
+export interface StaleConfig {
+  /** The MNIST FCNs of Table 2 with No Bprop, the stale-gradient baseline and cDNI. */
+  grid: GridConfig;
+  /** Decay rates of the moving average searched, per depth, on a validation split (the paper: "the whole range"). */
+  decays: number[];
+}
+
+/** Notebook 07: the stale-gradient baseline of section C. */
+const stalePaper: StaleConfig = { grid: { ...mnistFcnPaper, methods: ['nobprop', 'stale', 'cdni'] }, decays: [0, 0.5, 0.9, 0.99, 0.999] };
+export const STALE_PRESET: Preset<StaleConfig> = {
+  paper: stalePaper,
+  cpu: { ...stalePaper, grid: { ...TABLE2_PRESETS.mnistFcn.cpu, methods: stalePaper.grid.methods } },
+  smoke: { grid: { ...TABLE2_PRESETS.mnistFcn.smoke, methods: stalePaper.grid.methods }, decays: [0, 0.9] },
+  why: nested(TABLE2_PRESETS.mnistFcn.why, 'grid'),
+};
+
+export interface UpdateProbabilityConfig {
+  /** One MNIST FCN (depths[0]) with Bprop, DNI and cDNI, and No Bprop as the floor. */
+  grid: GridConfig;
+  /** The probabilities p_update with which each layer updates at a step. */
+  probabilities: number[];
+}
+
+/**
+ * Notebook 07: every layer updates only with probability p_update (main text). The main text's
+ * network and budget are not in our source: a 4-layer MNIST FCN with Table 2's settings.
+ */
+const updatePaper: UpdateProbabilityConfig = { grid: { ...mnistFcnPaper, depths: [4], methods: ['nobprop', 'bprop', 'dni', 'cdni'] }, probabilities: [1, 0.5, 0.2, 0.1, 0.05] };
+export const UPDATE_PROBABILITY_PRESET: Preset<UpdateProbabilityConfig> = {
+  paper: updatePaper,
+  cpu: {
+    ...updatePaper,
+    grid: { ...TABLE2_PRESETS.mnistFcn.cpu, depths: [4], methods: updatePaper.grid.methods, run: { ...TABLE2_PRESETS.mnistFcn.cpu.run, steps: 2_000, evalEvery: 200 } },
+  },
+  smoke: { grid: { ...TABLE2_PRESETS.mnistFcn.smoke, depths: [3], methods: updatePaper.grid.methods }, probabilities: [1, 0.2] },
+  why: {
+    ...nested(TABLE2_PRESETS.mnistFcn.why, 'grid'),
+    'grid.run.steps': '500k → 2k steps: a layer at p_update = 0.05 still gets ~100 updates; the 16 runs take ~15 min on 2 cores',
+    'grid.run.evalEvery': 'a point every 200 steps: 10 points per curve',
+  },
+};
+
 export interface SynthDepthConfig {
   /** The 6-layer MNIST FCN runs: Bprop, and DNI and cDNI at each synthesizer depth. */
   grid: GridConfig;

@@ -241,3 +241,38 @@ export function panelFigure(spec: PanelFigureSpec): Figure {
   });
   return { data, layout };
 }
+
+export interface SweepSpec {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  /** The swept setting's values, as labels, in order (a categorical axis: e.g. decays 0 … 0.999). */
+  x: string[];
+  series: { name: string; y: number[]; color?: string; dash?: string }[];
+  logY?: boolean;
+}
+
+/** A measure against the values of a swept setting, one line with markers per series. */
+export function sweepFigure(spec: SweepSpec): Figure {
+  for (const s of spec.series) if (s.y.length !== spec.x.length) throw new Error(`sweepFigure: series '${s.name}' has ${s.y.length} values for ${spec.x.length} settings`);
+  const asSeries: Series[] = spec.series.map((s) => ({ name: s.name, x: s.y.map((_, i) => i), y: s.y }));
+  return {
+    data: spec.series.map((s) => ({
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: s.name,
+      x: spec.x,
+      y: s.y,
+      ...(s.color || s.dash ? { line: { ...(s.color ? { color: s.color } : {}), ...(s.dash ? { dash: s.dash } : {}) } } : {}),
+      ...(s.color ? { marker: { color: s.color } } : {}),
+    })),
+    layout: {
+      title: { text: spec.title },
+      xaxis: { title: { text: spec.xTitle }, type: 'category' },
+      yaxis: { title: { text: spec.yTitle }, ...(spec.logY ? logAxis(asSeries) : {}) },
+      width: DEFAULT_WIDTH,
+      height: DEFAULT_HEIGHT,
+      margin: { l: 70, r: 20, t: 50, b: 50 },
+    },
+  };
+}

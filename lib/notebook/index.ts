@@ -10,6 +10,8 @@ export {
   mimeBundle,
   figureSummary,
   lineFigure,
+  panelFigure,
+  sweepFigure,
   PLOTLY_MIME,
   type Figure,
   type Trace,
