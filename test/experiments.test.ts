@@ -9,12 +9,12 @@ import { mnistFcn } from '../lib/builders';
 import { Dataset } from '../lib/data/dataset';
 import { ConfigError } from '../lib/errors';
 import { cacheConfig } from '../lib/experiments/run';
-import { budgetText, cellError, closeCells, gapClosed, lastMean, sgQualityClaims, singleDniClaims, table2Claims, underfittingClaims } from '../lib/experiments/claims';
+import { budgetText, cellError, closeCells, gapClosed, lastMean, sgQualityClaims, singleDniClaims, staleClaims, table2Claims, underfittingClaims, updateProbabilityClaims } from '../lib/experiments/claims';
 import { methodColor, METHOD_COLORS } from '../lib/notebook/colors';
 import { EvalRecord, RunResult } from '../lib/train';
 import { cellSpec, gridConfig, GridConfig, GridRun } from '../lib/experiments/grid';
 import { MethodName, methodLabel, methodSpec, table2Method } from '../lib/experiments/methods';
-import { deviations, LAMBDA_PRESET, override, SINGLE_DNI_PRESET, SYNTH_DEPTH_PRESET, TABLE2_PRESETS } from '../lib/experiments/presets';
+import { deviations, LAMBDA_PRESET, override, Preset, SINGLE_DNI_PRESET, STALE_PRESET, SYNTH_DEPTH_PRESET, TABLE2_PRESETS, UPDATE_PROBABILITY_PRESET } from '../lib/experiments/presets';
 import { SCALES } from '../lib/experiments/scale';
 import { Rng } from '../lib/rng';
 import { train } from '../lib/train';
@@ -92,12 +92,14 @@ describe('experiments', function () {
   });
 
   it('every preset is valid at every scale, and every cpu deviation from the paper has a reason', () => {
-    for (const preset of [...Object.values(TABLE2_PRESETS), LAMBDA_PRESET]) {
+    for (const preset of [...Object.values(TABLE2_PRESETS), LAMBDA_PRESET, SINGLE_DNI_PRESET]) {
       for (const s of SCALES) gridConfig(preset[s]);
       assert.ok(deviations(preset).length > 0);
     }
-    for (const s of SCALES) gridConfig(SYNTH_DEPTH_PRESET[s].grid);
-    deviations(SYNTH_DEPTH_PRESET);
+    for (const preset of [SYNTH_DEPTH_PRESET, STALE_PRESET, UPDATE_PROBABILITY_PRESET]) {
+      for (const s of SCALES) gridConfig(preset[s].grid);
+      assert.ok(deviations(preset as Preset<unknown>).length > 0);
+    }
     const silent = { ...TABLE2_PRESETS.mnistFcn, why: {} };
     assert.throws(() => deviations(silent), /no reason given/);
   });
@@ -236,6 +238,22 @@ describe('experiments', function () {
       // Without measurements the claims cannot be judged.
       const bare = runs.map((r) => ({ ...r, run: run([e(r.method), e(r.method), e(r.method)]) }));
       assert.equal(sgQualityClaims(cfg6, bare)[0].verdict, 'not testable at this budget');
+    });
+
+    it('stale gradients against No Bprop and cDNI, and training at a low update probability', () => {
+      const cfg3 = gridConfig(STALE_PRESET.smoke.grid);
+      const g = (errs: Record<string, number[]>): GridRun[] =>
+        Object.entries(errs).flatMap(([m, byDepth]) => cfg3.depths.map((d, i) => ({ depth: d, method: m as MethodName, name: methodLabel(m), run: run([byDepth[i], byDepth[i], byDepth[i]]) })));
+      // As the paper: stale a little below No Bprop, far above cDNI.
+      const paperLike = staleClaims(cfg3, g({ nobprop: [9.3, 12.6], stale: [9.1, 11.8], cdni: [2.2, 1.9] }));
+      assert.deepEqual(paperLike.map((c) => c.verdict), ['shown', 'shown']);
+      // Both calls at 3 layers are within a point of their thresholds (0.2 below No Bprop; 0.25 past half the gap at 4 layers is not).
+      assert.deepEqual(closeCells([paperLike[0]]).map((c) => `${c.depth}/${c.method}`).sort(), ['3/nobprop', '3/stale', '4/nobprop', '4/stale']);
+      // Stale as good as cDNI: the second claim fails.
+      assert.equal(staleClaims(cfg3, g({ nobprop: [9.3, 12.6], stale: [2.5, 2.5], cdni: [2.2, 1.9] }))[1].verdict, 'not shown');
+      const pts = [{ method: 'nobprop', p: 1, error: 15 }, { method: 'dni', p: 0.2, error: 12 }, { method: 'cdni', p: 0.05, error: 20 }];
+      assert.deepEqual(updateProbabilityClaims(pts).map((c) => c.verdict), ['shown', 'not shown']);
+      assert.equal(updateProbabilityClaims(pts.slice(0, 2))[1].verdict, 'not testable at this budget');
     });
 
     it('gap closed and budgets in epochs', () => {
