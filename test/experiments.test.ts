@@ -131,6 +131,10 @@ describe('experiments', function () {
     assert.ok(!('updateProbability' in cfg({}).run.trainer));
     assert.equal(key({ 'trainer.updateProbability': 1 }), key({}));
     assert.equal(cfg({ 'trainer.updateProbability': 0.2 }).run.trainer.updateProbability, 0.2);
+    // Frozen target copies: absent at 0 (off), present otherwise.
+    assert.ok(!('targetRefresh' in cfg({}).run.trainer));
+    assert.equal(key({ 'trainer.targetRefresh': 0 }), key({}));
+    assert.equal(cfg({ 'trainer.targetRefresh': 50 }).run.trainer.targetRefresh, 50);
   });
 
   it('bad input a new user would hit is reported naming the field, before training', async () => {

@@ -102,6 +102,9 @@ describe('trainer', function () {
       [() => bpLambdaSpec({ ...base, synthesizer: { decay: -0.1 } }), 'synthesizer.decay'],
       [() => bpLambdaSpec({ ...base, synthesizer: { kind: 'ema', conditioned: true } }), 'synthesizer.conditioned'],
       [() => bpLambdaSpec({ ...base, synthesizer: { kind: 'average' } } as any), 'synthesizer.kind'],
+      [() => bpLambdaSpec({ ...base, updateProbability: -0.5 }), 'updateProbability'],
+      [() => bpLambdaSpec({ ...base, targetRefresh: 2.5 }), 'targetRefresh'],
+      [() => bpLambdaSpec({ ...base, targetRefresh: -1 }), 'targetRefresh'],
     ];
     for (const [f, field] of cases) {
       assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field && e.message.includes(`'${field}'`), `expected a ConfigError on ${field}`);

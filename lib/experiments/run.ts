@@ -36,7 +36,7 @@ export function experimentSpec(input: ExperimentInput, path = ''): ExperimentSpe
  * without the model's shape (`hiddenLayers`, `width`, `kernel`) when they are.
  */
 export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: object } {
-  const { synthesizer: _default, synthesizers: _overrides, updateProbability, ...trainer } = spec.run.trainer;
+  const { synthesizer: _default, synthesizers: _overrides, updateProbability, targetRefresh, ...trainer } = spec.run.trainer;
   const fcn = spec.run.trainer.network.kind === 'fcn';
   const used: Record<string, object> = {};
   spec.run.trainer.lambda.forEach((l, i) => {
@@ -47,7 +47,7 @@ export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: 
   });
   // Options added after results were committed are left out at their off value, so those results keep their keys.
   const { measureSG, ...run } = spec.run;
-  const added = { ...(updateProbability !== 1 ? { updateProbability } : {}) };
+  const added = { ...(updateProbability !== 1 ? { updateProbability } : {}), ...(targetRefresh !== 0 ? { targetRefresh } : {}) };
   return { dataset: spec.dataset, run: { ...run, ...(measureSG ? { measureSG } : {}), trainer: { ...trainer, ...added, synthesizers: used } } };
 }
 

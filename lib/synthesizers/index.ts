@@ -2,3 +2,4 @@ export * from './spec';
 export * from './synthesizer';
 export * from './ema';
 export * from './build';
+export * from './frozen';

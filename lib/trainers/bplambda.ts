@@ -52,7 +52,7 @@ export function unitSpecs(spec: BPLambdaSpec): UnitSpec[] {
     const synth = typeof lambda === 'number' && lambda < 1 ? synthesizerFor(spec, k) : null;
     // The unit below wants z̄_{k−1} unless its connection is cut, and it arrives unless this unit gets no gradient.
     const sendsDown = k > 1 && spec.lambda[k - 2] !== 'none' && targetArrives(spec, k - 1);
-    return { index: k, network: spec.network, lambda, synthesizer: synth, sendsDown, updateProbability: spec.updateProbability, optimizer: spec.optimizer, ...s };
+    return { index: k, network: spec.network, lambda, synthesizer: synth, sendsDown, updateProbability: spec.updateProbability, targetRefresh: spec.targetRefresh, optimizer: spec.optimizer, ...s };
   });
 }
 

@@ -27,6 +27,11 @@ export interface GradientMessage {
   step: number;
   to: number;
   grad: tf.Tensor;
+  /**
+   * The same gradient made with frozen copies of the synthesizers above (targetRefresh > 0):
+   * the regression target of the synthesizer below. Absent when it would equal `grad`.
+   */
+  target?: tf.Tensor;
 }
 
 export type Message = ActivationMessage | GradientMessage;
@@ -39,7 +44,7 @@ export interface SerializedTensor {
 
 export type SerializedMessage =
   | { kind: 'activation'; step: number; from: number; h: SerializedTensor; labels: SerializedTensor | null }
-  | { kind: 'gradient'; step: number; to: number; grad: SerializedTensor };
+  | { kind: 'gradient'; step: number; to: number; grad: SerializedTensor; target?: SerializedTensor };
 
 function toData(t: tf.Tensor): SerializedTensor {
   if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`cannot serialize a ${t.dtype} tensor`);
@@ -53,11 +58,11 @@ function fromData(d: SerializedTensor): tf.Tensor {
 /** A message as plain data (copies the tensors' values). */
 export function serialize(m: Message): SerializedMessage {
   if (m.kind === 'activation') return { kind: 'activation', step: m.step, from: m.from, h: toData(m.h), labels: m.labels ? toData(m.labels) : null };
-  return { kind: 'gradient', step: m.step, to: m.to, grad: toData(m.grad) };
+  return { kind: 'gradient', step: m.step, to: m.to, grad: toData(m.grad), ...(m.target ? { target: toData(m.target) } : {}) };
 }
 
 /** Tensors again, owned by the caller's tf.tidy scope. */
 export function deserialize(m: SerializedMessage): Message {
   if (m.kind === 'activation') return { kind: 'activation', step: m.step, from: m.from, h: fromData(m.h), labels: m.labels ? (fromData(m.labels) as tf.Tensor1D) : null };
-  return { kind: 'gradient', step: m.step, to: m.to, grad: fromData(m.grad) };
+  return { kind: 'gradient', step: m.step, to: m.to, grad: fromData(m.grad), ...(m.target ? { target: fromData(m.target) } : {}) };
 }

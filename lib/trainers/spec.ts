@@ -4,7 +4,7 @@
  *   const spec = bpLambdaSpec({ network: mnistFcn(4), lambda: [0, 0, 0], synthesizer: { hiddenLayers: 0, conditioned: true } });
  */
 import { AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../adam';
-import { bool, checkKeys, depth, inRange, join, Lambda, NetworkSpec, validateNetworkSpec } from '../config';
+import { bool, checkKeys, depth, inRange, join, Lambda, NetworkSpec, nonNegInt, validateNetworkSpec } from '../config';
 import { ConfigError } from '../errors';
 import { mergeSynthesizer, SynthesizerSpec, SYNTHESIZER_KEYS, validateSynthesizerSpec } from '../synthesizers/spec';
 
@@ -30,6 +30,14 @@ export interface BPLambdaSpec {
    * draw for themselves. 1 (the default) is plain training.
    */
   updateProbability: number;
+  /**
+   * A frozen target copy (off at 0, the default): the targets sent down to the synthesizers
+   * below are made with copies of the synthesizers above, refreshed from the live ones at every
+   * step that is a multiple of this, as target networks in TD learning; layers still update with
+   * the live synthetic gradients (synthesizers/frozen.ts). 1 refreshes at every step: the same
+   * run as 0.
+   */
+  targetRefresh: number;
   optimizer: AdamSpec;
   seed: number;
 }
@@ -41,7 +49,7 @@ export type BPLambdaInput = Pick<BPLambdaSpec, 'network' | 'lambda'> &
     optimizer?: Partial<AdamSpec>;
   };
 
-export const BPLAMBDA_KEYS = ['network', 'lambda', 'synthesizer', 'synthesizers', 'oracle', 'updateProbability', 'optimizer', 'seed'];
+export const BPLAMBDA_KEYS = ['network', 'lambda', 'synthesizer', 'synthesizers', 'oracle', 'updateProbability', 'targetRefresh', 'optimizer', 'seed'];
 
 // Specs that passed validation, so a spec handed from runSpec to the trainer is checked once.
 const validated = new WeakSet<object>();
@@ -54,6 +62,7 @@ export function bpLambdaSpec(partial: BPLambdaInput, path = ''): BPLambdaSpec {
   const spec: BPLambdaSpec = {
     oracle: false,
     updateProbability: 1,
+    targetRefresh: 0,
     seed: 0,
     synthesizers: {},
     ...partial,
@@ -100,6 +109,7 @@ export function validateBPLambdaSpec(spec: BPLambdaSpec, path = ''): void {
   }
   bool(spec.oracle, join(path, 'oracle'));
   inRange(spec.updateProbability, 0, 1, join(path, 'updateProbability'));
+  nonNegInt(spec.targetRefresh, join(path, 'targetRefresh'));
   if (!Number.isInteger(spec.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(spec.seed)}`);
   validateAdamSpec(spec.optimizer, join(path, 'optimizer'));
   validated.add(spec);

@@ -10,6 +10,10 @@
  * With λ_k = 0 the layer step needs nothing from above: the unit can update its layer and
  * send z̄_{k−1} down as soon as its forward pass is done (update unlocking).
  *
+ * With a frozen target copy (targetRefresh > 0), a second gradient goes down beside z̄: the
+ * same BP(λ) mixture made with frozen copies of the synthesizers, which the synthesizers below
+ * regress onto instead of z̄. Layers are still updated with the live mixture ḡ_k.
+ *
  * Tensors a unit makes belong to the caller's tf.tidy scope: a driver wraps one step (the
  * forward to the last update) in one scope. The unit keeps this step's caches between its
  * calls and drops them when the step is done.
@@ -23,6 +27,7 @@ import { Sequential } from '../modules/sequential';
 import { Rng } from '../rng';
 import { SynthesizerSpec } from '../synthesizers/spec';
 import { buildSynthesizer } from '../synthesizers/build';
+import { FrozenSynthesizer } from '../synthesizers/frozen';
 import { SynthesizerForward, SynthesizerModel } from '../synthesizers/synthesizer';
 import { ActivationMessage, GradientMessage } from './messages';
 import { updatesAt } from './seeds';
@@ -41,6 +46,8 @@ export interface UnitSpec {
   sendsDown: boolean;
   /** p_update: the probability that the unit updates its layer and synthesizer at a step (see BPLambdaSpec). */
   updateProbability: number;
+  /** Refresh a frozen copy of the synthesizer for the targets sent down every this many steps; 0 = no copy (see BPLambdaSpec). */
+  targetRefresh: number;
   optimizer: AdamSpec;
   /** Seeds: the layer draws from the run's stream at `layerOffset`; the synthesizer and the update draws from their own seeds. */
   seed: number;
@@ -55,7 +62,7 @@ export interface UnitRecord {
   dx: tf.Tensor | null;
   /** ḡ_k, the gradient the layer was updated with (null for 'none'). */
   gbar: tf.Tensor | null;
-  /** The regression target z̄_k (or the true gradient in oracle mode), in gradient units. */
+  /** The regression target z̄_k (or the true gradient in oracle mode; or made with frozen copies above), in gradient units. */
   target: tf.Tensor | null;
   /** The synthetic gradient g_k as consumed, in gradient units (null without a synthesizer). */
   synthetic: tf.Tensor | null;
@@ -75,6 +82,8 @@ interface Pending {
   sg: SynthesizerForward | null;
   /** The synthetic gradient in gradient units. */
   synthetic: tf.Tensor | null;
+  /** The frozen copy's synthetic gradient, for the target sent down (null without a copy). */
+  frozenSynthetic: tf.Tensor | null;
   layerDone: boolean;
   /** Does the unit update its layer and synthesizer at this step (p_update)? */
   update: boolean;
@@ -86,6 +95,8 @@ export class Unit {
   readonly synthesizer: SynthesizerModel | null;
   readonly layerOptimizer: Adam;
   readonly synthesizerOptimizer: Adam | null;
+  /** The copy of the synthesizer that makes the targets sent down (only with targetRefresh > 0 and a unit below). */
+  readonly frozen: FrozenSynthesizer | null;
   private pending: Pending | null = null;
 
   constructor(readonly spec: UnitSpec) {
@@ -94,7 +105,9 @@ export class Unit {
     // h_k's shape from the spec alone: the unit below may live elsewhere.
     const hShape = activationShapes(spec.network)[spec.index];
     const s = spec.synthesizer;
-    this.synthesizer = s ? buildSynthesizer(hShape, s, spec.network.classes, new Rng(spec.synthesizerSeed), `synthesizer${spec.index}`) : null;
+    const build = (s: SynthesizerSpec, name: string) => buildSynthesizer(hShape, s, spec.network.classes, new Rng(spec.synthesizerSeed), name);
+    this.synthesizer = s ? build(s, `synthesizer${spec.index}`) : null;
+    this.frozen = s && this.synthesizer && spec.targetRefresh > 0 && spec.sendsDown ? new FrozenSynthesizer(this.synthesizer, spec.targetRefresh, () => build(s, `synthesizer${spec.index}/frozen`)) : null;
     this.layerOptimizer = new Adam(this.layer.params(), spec.optimizer);
     this.synthesizerOptimizer = this.synthesizer ? new Adam(this.synthesizer.params(), spec.optimizer) : null;
   }
@@ -117,7 +130,13 @@ export class Unit {
     if (mode === 'train') {
       const sg = this.synthesizer ? this.synthesizer.forward(f.y, msg.labels, mode) : null;
       const synthetic = sg && this.synthesizer ? this.synthesizer.syntheticGradient(sg.out) : null;
-      this.pending = { step: msg.step, cache: f.cache, sg, synthetic, layerDone: false, update: updatesAt(this.spec.updateSeed, msg.step, this.spec.updateProbability) };
+      let frozenSynthetic: tf.Tensor | null = null;
+      if (this.frozen) {
+        this.frozen.refreshAt(msg.step);
+        frozenSynthetic = this.frozen.copy.syntheticGradient(this.frozen.copy.forward(f.y, msg.labels, mode).out);
+      }
+      const update = updatesAt(this.spec.updateSeed, msg.step, this.spec.updateProbability);
+      this.pending = { step: msg.step, cache: f.cache, sg, synthetic, frozenSynthetic, layerDone: false, update };
     }
     return { kind: 'activation', step: msg.step, from: this.index, h: f.y, labels: msg.labels };
   }
@@ -125,6 +144,7 @@ export class Unit {
   /**
    * Update the layer with ḡ_k and return z̄_{k−1} for the unit below (null when it gets none).
    * `incoming` is z̄_k (∂L/∂h_K at the top); with λ = 0 it is not needed and may be null.
+   * With a frozen copy the message also carries the target made with frozen copies (`target`).
    */
   layerStep(incoming: GradientMessage | null, rec?: UnitRecord): GradientMessage | null {
     const p = this.current('layerStep');
@@ -141,10 +161,27 @@ export class Unit {
     else gbar = tf.add(tf.mul(incoming!.grad, lambda), tf.mul(p.synthetic!, 1 - lambda));
     // A unit that skips this step and sends nothing down needs no backward pass at all.
     const b = p.update || this.spec.sendsDown ? this.layer.backward(p.cache, gbar, { dx: this.spec.sendsDown, params: p.update }) : { dx: null, grads: [] };
+    // The target for the synthesizers below, before this layer moves (the backward reads its weights).
+    const gbarTarget = this.spec.sendsDown ? this.targetMixture(lambda, incoming, p, gbar) : gbar;
+    const dxTarget = gbarTarget === gbar ? null : this.layer.backward(p.cache, gbarTarget, { dx: true, params: false }).dx;
     if (p.update) this.layerOptimizer.apply(b.grads);
     if (rec) Object.assign(rec, { dx: b.dx, gbar, synthetic: p.synthetic, layerGrads: b.grads });
     if (!this.synthesizer) this.release();
-    return b.dx ? { kind: 'gradient', step: p.step, to: this.index - 1, grad: b.dx } : null;
+    if (!b.dx) return null;
+    return { kind: 'gradient', step: p.step, to: this.index - 1, grad: b.dx, ...(dxTarget ? { target: dxTarget } : {}) };
+  }
+
+  /**
+   * ḡ_k made with the frozen copies: λ_k·z̄ᵀ_k + (1 − λ_k)·g′_k, where z̄ᵀ_k is the target stream
+   * from above (z̄_k where none differs) and g′_k the frozen copy's synthetic gradient. It is
+   * `gbar` itself (the same tensor) when nothing frozen took part, so no second backward is made.
+   */
+  private targetMixture(lambda: number, incoming: GradientMessage | null, p: Pending, gbar: tf.Tensor): tf.Tensor {
+    const above = incoming?.target ?? incoming?.grad;
+    if (lambda === 1) return above!;
+    if (lambda === 0) return p.frozenSynthetic ?? gbar;
+    if (!p.frozenSynthetic && above === incoming!.grad) return gbar;
+    return tf.add(tf.mul(above!, lambda), tf.mul(p.frozenSynthetic ?? p.synthetic!, 1 - lambda));
   }
 
   /**
@@ -159,9 +196,11 @@ export class Unit {
       if (p.layerDone) this.release();
       return null;
     }
-    const r = this.synthesizer.regress(p.sg, target.grad);
+    // The target made with frozen copies above when there is one, else z̄_k.
+    const z = target.target ?? target.grad;
+    const r = this.synthesizer.regress(p.sg, z);
     this.synthesizerOptimizer!.apply(r.grads);
-    if (rec) Object.assign(rec, { target: target.grad, sgLoss: r.loss, synthetic: p.synthetic });
+    if (rec) Object.assign(rec, { target: z, sgLoss: r.loss, synthetic: p.synthetic });
     p.sg = null;
     if (p.layerDone) this.release();
     return r.loss;
@@ -186,6 +225,7 @@ export class Unit {
   dispose(): void {
     this.pending = null;
     for (const v of [...this.params(), ...this.buffers()]) v.dispose();
+    this.frozen?.dispose();
     this.layerOptimizer.dispose();
     this.synthesizerOptimizer?.dispose();
   }
