@@ -13,3 +13,4 @@ export * from './train';
 export * from './data';
 export * from './mixture';
 export * from './reference';
+export * from './lm';
