@@ -203,6 +203,9 @@ describe('notebook 01 in the classic Jupyter Notebook, in headless Chromium', fu
         { timeout: 120_000, polling: 250 },
       );
       assert.equal(await p.evaluate(() => Jupyter.notebook!.kernel!.name), 'tslab');
+      // A reader choosing it by hand finds it under Kernel > Change kernel.
+      const offered = await p.$$eval('#menu-change-kernel-submenu a', (els) => els.map((el) => (el as unknown as PageElement).innerText.trim()));
+      assert.ok(offered.includes('TypeScript (tslab)'), `Kernel > Change kernel offers ${JSON.stringify(offered)}`);
       // The leftover check at the end looks for this tag: it must see the running kernel.
       assert.ok(taggedProcesses(tag).some((q) => /tslab kernel/.test(q.cmd)), 'the tslab kernel process is not found by its tag');
       const tKernel = Date.now();
