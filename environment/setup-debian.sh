@@ -2,6 +2,8 @@
 # Installs what the executed-notebook pipeline needs on Debian 12 (bookworm), as root:
 #   - Jupyter's client side and nbclient (runs notebooks headless: scripts/run-notebooks.py),
 #   - nbconvert (optional exports),
+#   - the classic notebook server, jupyter-notebook (reading and editing notebooks in a browser;
+#     test/browser.test.ts drives it with chromium),
 #   - chromium (renders plotly figures to PNG for readers without the plotly extension),
 #   - OpenBLAS and a C++ toolchain, for the native BLAS addon (native/, built by install.sh).
 # Idempotent: installs only what is missing, and runs `apt-get update` only when a package
@@ -9,7 +11,7 @@
 # These run on Debian's /usr/bin/python3, not on a pyenv/conda python3 that may be first on PATH.
 set -euo pipefail
 
-packages=(jupyter-nbconvert jupyter-client python3-nbclient chromium libopenblas-dev g++ make)
+packages=(jupyter-nbconvert jupyter-client python3-nbclient jupyter-notebook chromium libopenblas-dev g++ make)
 
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
@@ -49,4 +51,5 @@ fi
 
 # Check what the pipeline uses.
 /usr/bin/python3 -c 'import nbclient, nbformat, jupyter_client; print("nbclient", nbclient.__version__, "| nbformat", nbformat.__version__, "| jupyter_client", jupyter_client.__version__)'
+if command -v jupyter-notebook >/dev/null 2>&1; then echo "jupyter-notebook $(jupyter-notebook --version 2>/dev/null)"; fi
 if [ -x /usr/bin/chromium ]; then /usr/bin/chromium --version 2>/dev/null || true; fi

@@ -15,15 +15,21 @@ python with `pip install nbclient`. Steps:
      metadata (timings, widget state), as indent-1 JSON like Jupyter;
      on a failing cell, print its source head and error text (tslab puts TypeScript errors in
      the cell's stderr stream) and exit non-zero, leaving the notebook file untouched.
+The kernel's own stderr goes to a temporary file: when the kernel dies (or exits non-zero at
+shutdown), its last lines are printed; otherwise it is dropped.
 """
 
 import argparse
+import atexit
 import concurrent.futures
 import glob
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,6 +38,7 @@ SCALES = ("smoke", "cpu", "paper")
 # Per-cell timeout in seconds by scale (None: no limit). --timeout overrides.
 DEFAULT_TIMEOUTS = {"smoke": 600, "cpu": 4 * 3600, "paper": None}
 KERNELSPEC = {"name": "tslab", "display_name": "TypeScript (tslab)", "language": "typescript"}
+KERNEL_LOG_LINES = 60  # lines of a dead kernel's stderr shown
 SETUP_HINT = (
     "run `bash environment/setup-debian.sh` (Debian, as root), or `pip install nbclient` "
     "elsewhere; note that Debian's packages are on /usr/bin/python3, not on a pyenv/conda python3"
@@ -47,6 +54,7 @@ try:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from jupyter_client.manager import AsyncKernelManager
 except ImportError as e:  # pragma: no cover - depends on the machine
     # `npm run notebooks` calls the python3 first on PATH (on Debian machines with pyenv or
     # conda, not the one apt installed nbclient for): retry once on Debian's python.
@@ -58,6 +66,65 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     die(f"nbclient/nbformat not importable by {sys.executable} ({e}); {SETUP_HINT}")
 
 
+class KernelManager(AsyncKernelManager):
+    """nbclient's kernel manager, keeping the kernel's process to read its exit status.
+
+    jupyter_client interrupts (SIGINT) a kernel before asking it to shut down. The kernelspec
+    runs tslab through `npm exec`, which then exits by that SIGINT whatever tslab's own status:
+    no interrupt at shutdown, so that a kernel failing as it exits shows.
+    """
+
+    process = None
+
+    async def start_kernel(self, **kw):
+        await super().start_kernel(**kw)
+        self.process = getattr(self.provisioner, "process", None)
+
+    async def interrupt_kernel(self):
+        if not self.shutting_down:
+            await super().interrupt_kernel()
+
+
+def crashed(code):
+    """A kernel exit status that is the kernel's own failure, not jupyter_client stopping it."""
+    return code is not None and code != 0 and code not in (-signal.SIGTERM, -signal.SIGKILL)
+
+
+def exit_text(code):
+    if code is None:
+        return "had not exited"
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+def kernel_log_tail(log, n=KERNEL_LOG_LINES):
+    """The last n lines of the kernel's stderr file, as one block of text."""
+    log.flush()
+    size = log.seek(0, os.SEEK_END)
+    log.seek(max(0, size - 256 * 1024))  # enough for n lines of any sensible length
+    lines = log.read().decode("utf-8", "replace").splitlines()
+    if size > 256 * 1024:
+        lines = lines[1:]  # the first may be cut
+    if not lines:
+        return "  (the kernel wrote nothing to stderr)\n"
+    head = f"  ... ({len(lines) - n} earlier lines)\n" if len(lines) > n else ""
+    return head + "".join(f"  {line}\n" for line in lines[-n:])
+
+
+# With --jobs N, reports from several notebooks would interleave line by line: write each whole.
+_print_lock = threading.Lock()
+
+
+def emit(text, stream):
+    with _print_lock:
+        stream.write(text)
+        stream.flush()
+
+
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("notebooks", nargs="*", help="notebooks to run (default: notebooks/*.ipynb)")
@@ -65,7 +132,7 @@ def parse_args():
     p.add_argument("--scale", choices=SCALES, help="sets DNI_SCALE (default: $DNI_SCALE, else cpu)")
     p.add_argument("--timeout", type=float, metavar="SECONDS",
                    help="per-cell timeout; 0 = none (default by scale: smoke 600, cpu 14400, paper none)")
-    p.add_argument("--startup-timeout", type=float, default=120, metavar="SECONDS",
+    p.add_argument("--startup-timeout", type=int, default=120, metavar="SECONDS",  # nbclient wants an int
                    help="kernel start timeout (default 120)")
     p.add_argument("--no-build", action="store_true", help="skip `npx tsc -p tsconfig.json`")
     p.add_argument("-v", "--verbose", action="store_true", help="print each cell's wall time")
@@ -132,31 +199,50 @@ def write_notebook(nb, path):
     os.replace(tmp, path)
 
 
-def report_failure(path, cell, index, err):
-    src = cell.source if cell is not None else ""
-    lines = src.splitlines()
-    print(f"\n{path}: cell {index} failed", file=sys.stderr)
-    print("---- cell source (head) ----", file=sys.stderr)
-    for line in lines[:15]:
-        print(f"  {line}", file=sys.stderr)
-    if len(lines) > 15:
-        print(f"  ... ({len(lines) - 15} more lines)", file=sys.stderr)
-    print("---- error ----", file=sys.stderr)
+def report_failure(path, cell, index, err, kernel=None):
+    """The failing cell's source head and error text and, when the kernel died (`kernel` = (how
+    it exited, its stderr file)), that stderr's tail: one block of text."""
+    out = []
+    if index is None:
+        out.append(f"\n{path}: the kernel failed before running any cell\n")
+    else:
+        lines = (cell.source if cell is not None else "").splitlines()
+        out.append(f"\n{path}: cell {index} failed\n")
+        out.append("---- cell source (head) ----\n")
+        out += [f"  {line}\n" for line in lines[:15]]
+        if len(lines) > 15:
+            out.append(f"  ... ({len(lines) - 15} more lines)\n")
+    out.append("---- error ----\n")
     shown = False
-    for out in (cell.outputs if cell is not None else []):
-        if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            sys.stderr.write(out["text"] if out["text"].endswith("\n") else out["text"] + "\n")
+    for o in (cell.outputs if cell is not None else []):
+        if o.get("output_type") == "stream" and o.get("name") == "stderr":
+            out.append(o["text"] if o["text"].endswith("\n") else o["text"] + "\n")
             shown = True
-        elif out.get("output_type") == "error":
-            tb = "\n".join(out.get("traceback") or []) or f"{out.get('ename')}: {out.get('evalue')}"
-            print(tb, file=sys.stderr)
+        elif o.get("output_type") == "error":
+            tb = "\n".join(o.get("traceback") or []) or f"{o.get('ename')}: {o.get('evalue')}"
+            out.append(tb + "\n")
             shown = True
-    if not shown:
+    if not shown and err is not None:
         # Timeouts, dead kernels, or a kernel that wrote nothing: fall back to nbclient's message.
-        print(str(err).strip()[-4000:], file=sys.stderr)
+        out.append(str(err).strip()[-4000:] + "\n")
+    if kernel is not None:
+        how, log = kernel
+        out.append(f"---- the kernel {how}; its stderr (last {KERNEL_LOG_LINES} lines) ----\n")
+        out.append(kernel_log_tail(log))
+    return "".join(out)
+
+
+def report_kernel_exit(path, what, log):
+    return f"\n{path}: {what}\n---- its stderr (last {KERNEL_LOG_LINES} lines) ----\n{kernel_log_tail(log)}"
 
 
 def run_one(path, out_dir, timeout, startup_timeout, verbose=False):
+    # The kernel's stderr, read only when it fails (a crash, V8's fatal errors, a native abort).
+    with tempfile.TemporaryFile(prefix="dni-kernel-stderr-") as log:
+        return _run_one(path, out_dir, timeout, startup_timeout, verbose, log)
+
+
+def _run_one(path, out_dir, timeout, startup_timeout, verbose, log):
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     current = {"index": None, "start": None}
@@ -176,6 +262,7 @@ def run_one(path, out_dir, timeout, startup_timeout, verbose=False):
     client = NotebookClient(
         nb,
         kernel_name="tslab",
+        kernel_manager_class=KernelManager,
         timeout=timeout,
         startup_timeout=startup_timeout,
         record_timing=False,
@@ -184,14 +271,31 @@ def run_one(path, out_dir, timeout, startup_timeout, verbose=False):
         on_cell_execute=on_cell_execute,
         on_cell_executed=on_cell_executed,
     )
+    km = client.create_kernel_manager()  # nbclient starts and shuts down the kernel; we keep km
     t0 = time.time()
     try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+        client.execute(stderr=log)
+    except (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError) as e:
+        # RuntimeError: the kernel died or did not answer while starting (nbclient's message).
         i = current["index"]
-        report_failure(path, nb.cells[i] if i is not None else None, i, e)
-        print(f"{path}: FAILED after {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
+        code = km.process.poll() if km.process is not None else None
+        died = isinstance(e, DeadKernelError) or i is None or crashed(code)
+        if i is None:
+            # nbclient leaves its exit-time cleanup registered when the kernel fails to start.
+            atexit.unregister(client._cleanup_kernel)
+        report = report_failure(path, nb.cells[i] if i is not None else None, i, e,
+                                kernel=(exit_text(code), log) if died else None)
+        emit(f"{report}{path}: FAILED after {time.time() - t0:.1f} s\n", sys.stderr)
         return False
+    code = km.process.poll() if km.process is not None else None
+    if crashed(code):
+        report = report_kernel_exit(path, f"every cell ran, but the kernel {exit_text(code)} at shutdown", log)
+        emit(f"{report}{path}: FAILED after {time.time() - t0:.1f} s (notebook not written)\n", sys.stderr)
+        return False
+    if code is not None and code != 0:
+        # jupyter_client stops a kernel that ignores the shutdown request (SIGTERM, then SIGKILL):
+        # slow to exit, not a failure.
+        emit(report_kernel_exit(path, f"warning: the kernel did not exit when asked to and {exit_text(code)}", log), sys.stderr)
     dest = os.path.join(out_dir, os.path.basename(path)) if out_dir else path
     write_notebook(clean(nb), dest)
     where = "" if dest == path else f" -> {dest}"

@@ -368,6 +368,66 @@ describe('scripts/run-notebooks.py', function () {
     }
   });
 
+  it("shows a dead kernel's stderr (mid-cell and at shutdown), keeps a healthy one quiet, with --jobs", () => {
+    requireNbclient();
+    const dir = tmpDir('dni-nbdead-');
+    try {
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+      // fs.writeSync(2, …) reaches the kernel's real stderr, as a V8 fatal error or a native abort
+      // would; console.error goes to the cell's output instead (tslab captures it).
+      const toStderr = (marker: string) => `require('fs').writeSync(2, '${marker}\\n');`;
+      const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
+      const notebooks: Record<string, string[]> = {
+        'dies.ipynb': ["console.log('fine')", `${toStderr('boom-marker')} console.error('console-marker'); process.exit(3);`, "console.log('never')"],
+        'exits.ipynb': [`process.on('exit', () => { ${toStderr('exit-marker')} process.exitCode = 4; }); 1`],
+        'healthy.ipynb': [`${toStderr('quiet-marker')} console.log('ok')`],
+      };
+      const before = new Map<string, Buffer>();
+      for (const [name, cells] of Object.entries(notebooks)) {
+        const nb = { cells: cells.map(cell), metadata: {}, nbformat: 4, nbformat_minor: 4 };
+        fs.writeFileSync(path.join(dir, name), JSON.stringify(nb, null, 1));
+        before.set(name, fs.readFileSync(path.join(dir, name)));
+      }
+      const out = path.join(dir, 'out');
+      const files = Object.keys(notebooks).map((f) => path.join(dir, f));
+      const r = spawnSync('python3', [RUNNER, '--no-build', '--scale', 'smoke', '--jobs', '2', '--out', out, ...files], { cwd: ROOT, encoding: 'utf8' });
+      const all = `${r.stdout}\n${r.stderr}`;
+      assert.equal(r.status, 1, all);
+      // Each report is one block (no interleaving under --jobs): header, marker, FAILED line.
+      assert.match(r.stderr, /dies\.ipynb: cell 1 failed\n(?:(?!\.ipynb)[^])*kernel exited with status 3(?:(?!\.ipynb)[^])*boom-marker\n[^\n]*dies\.ipynb: FAILED/);
+      assert.match(r.stderr, /exits\.ipynb: every cell ran, but the kernel exited with status 4 at shutdown\n(?:(?!\.ipynb)[^])*exit-marker\n[^\n]*exits\.ipynb: FAILED/);
+      assert.match(r.stdout, /healthy\.ipynb: ok/);
+      assert.ok(!all.includes('quiet-marker'), `a healthy kernel's stderr is not shown:\n${all}`);
+      assert.deepEqual(fs.readdirSync(out), ['healthy.ipynb'], 'only the healthy notebook is written');
+      for (const [name, bytes] of before) assert.ok(fs.readFileSync(path.join(dir, name)).equals(bytes), `${name} was rewritten`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('shows the stderr of a kernel that dies while starting', () => {
+    requireNbclient();
+    const dir = tmpDir('dni-nbstart-');
+    try {
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+      const nbFile = path.join(dir, 'start.ipynb');
+      fs.writeFileSync(nbFile, JSON.stringify({ cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: '1' }], metadata: {}, nbformat: 4, nbformat_minor: 4 }));
+      // The kernel's node (npm exec, the first process of the kernelspec) dies before tslab starts.
+      const crash = path.join(dir, 'crash.js');
+      fs.writeFileSync(crash, "require('fs').writeSync(2, 'startup-marker\\n'); process.exit(5);\n");
+      const r = spawnSync('python3', [RUNNER, '--no-build', '--scale', 'smoke', '--startup-timeout', '60', nbFile], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: `--require ${crash}` },
+      });
+      assert.equal(r.status, 1, `${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /start\.ipynb: the kernel failed before running any cell\n[^]*kernel exited with status 5[^]*startup-marker/);
+      assert.ok(!/Traceback/.test(r.stderr), `no Python traceback:\n${r.stderr}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('executes every notebooks/*.ipynb at DNI_SCALE=smoke, on copies, without errors', () => {
     // DNI_NOTEBOOKS_DIR: another folder of notebooks (a project-like folder), to test this test.
     const dir = process.env.DNI_NOTEBOOKS_DIR ? path.resolve(process.env.DNI_NOTEBOOKS_DIR) : path.join(ROOT, 'notebooks');

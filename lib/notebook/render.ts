@@ -18,7 +18,8 @@ export interface RenderOptions {
 export const DEFAULT_WIDTH = 720;
 export const DEFAULT_HEIGHT = 440;
 const RENDER_TIMEOUT_MS = 60_000;
-const CHROMIUM_ARGS = [
+/** Flags for a headless chromium on a server (also used by test/browser.test.ts). */
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
