@@ -8,7 +8,8 @@
 
 Runs on Debian's /usr/bin/python3 (nbclient from `bash environment/setup-debian.sh`), or on any
 python with `pip install nbclient`. Steps:
-  1. build the library (`npx tsc -p tsconfig.json`) so notebooks import fresh dist/ code;
+  1. build the library (`npm run build`: the pinned TypeScript, not the one tslab bundles, which
+     `npx tsc` would pick) so notebooks import fresh dist/ code;
   2. execute each notebook with nbclient, kernel "tslab" found through
      JUPYTER_PATH=<repo>/environment, cwd = the notebook's folder, scale from DNI_SCALE;
   3. on success, write it back (or to --out) with outputs and execution counts, without noisy
@@ -134,7 +135,7 @@ def parse_args():
                    help="per-cell timeout; 0 = none (default by scale: smoke 600, cpu 14400, paper none)")
     p.add_argument("--startup-timeout", type=int, default=120, metavar="SECONDS",  # nbclient wants an int
                    help="kernel start timeout (default 120)")
-    p.add_argument("--no-build", action="store_true", help="skip `npx tsc -p tsconfig.json`")
+    p.add_argument("--no-build", action="store_true", help="skip the library build (npm run build)")
     p.add_argument("-v", "--verbose", action="store_true", help="print each cell's wall time")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                    help="notebooks run at once, one kernel each (default 1; 2 uses both cores of a 2-core "
@@ -153,11 +154,11 @@ def resolve_scale(arg):
 
 def build():
     t0 = time.time()
-    r = subprocess.run(["npx", "--no-install", "tsc", "-p", "tsconfig.json"], cwd=ROOT,
+    r = subprocess.run(["node", os.path.join("node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], cwd=ROOT,
                        capture_output=True, text=True)
     if r.returncode != 0:
         sys.stderr.write(r.stdout + r.stderr)
-        die("the library build (npx tsc -p tsconfig.json) failed; notebooks not run "
+        die("the library build (node_modules/typescript/bin/tsc -p tsconfig.json) failed; notebooks not run "
             "(fix the errors above, or pass --no-build to run on the existing dist/)", 1)
     print(f"build: tsc -p tsconfig.json ({time.time() - t0:.1f} s)", flush=True)
 
