@@ -12,6 +12,7 @@ import { Pool } from './modules/pool';
 import { Sequential } from './modules/sequential';
 import { Rng } from './rng';
 import type { SynthesizerSpec } from './synthesizers/spec';
+import type { SyntheticInputSpec } from './trainers/syntheticinput';
 
 /**
  * Layer k (1-based) of a network, mapping h_{k−1} → h_k; layer K is the classifier and
@@ -103,6 +104,24 @@ export function buildSynthesizerLayers(hShape: number[], spec: SynthesizerSpec, 
   } else {
     throw new Error(`no synthesizer for activations of shape [${hShape}]`);
   }
+  return new Sequential(name, mods);
+}
+
+/**
+ * The layers of a synthetic-input model (complete unlock): the flattened input x of `inSize`
+ * values, `hiddenLayers` Linear → BN → ReLU layers of `width` units (as a synthesizer's), then a
+ * Linear to the `outSize` units of the activation it predicts. Unlike a synthesizer's, the last
+ * layer keeps the default initialisation: a zero output would feed the unit a constant input
+ * that its BatchNorm maps to zero, so nothing above would learn until the model had moved.
+ */
+export function buildSyntheticInputLayers(inSize: number, outSize: number, spec: SyntheticInputSpec, rng: Rng, name: string): Sequential {
+  const mods: Module[] = [];
+  let width = inSize;
+  for (let i = 0; i < spec.hiddenLayers; i++) {
+    mods.push(new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }), new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }), new ReLU());
+    width = spec.width;
+  }
+  mods.push(new Linear(width, outSize, rng, { name: `${name}/out` }));
   return new Sequential(name, mods);
 }
 

@@ -8,12 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import { mnistFcn } from '../lib/builders';
 import { Dataset } from '../lib/data/dataset';
 import { ConfigError } from '../lib/errors';
-import { cacheConfig } from '../lib/experiments/run';
+import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run';
 import { budgetText, cellError, closeCells, gapClosed, lastMean, sgQualityClaims, singleDniClaims, staleClaims, table2Claims, underfittingClaims, updateProbabilityClaims } from '../lib/experiments/claims';
-import { methodColor, METHOD_COLORS } from '../lib/notebook/colors';
+import { methodColor, methodDash, METHOD_COLORS, UNLOCK_COLORS } from '../lib/notebook/colors';
 import { EvalRecord, RunResult } from '../lib/train';
 import { cellSpec, gridConfig, GridConfig, GridRun } from '../lib/experiments/grid';
-import { MethodName, methodLabel, methodSpec, table2Method } from '../lib/experiments/methods';
+import { MethodName, methodLabel, methodSpec, table2Method, usesSynthesizers } from '../lib/experiments/methods';
 import { deviations, LAMBDA_PRESET, override, Preset, SINGLE_DNI_PRESET, STALE_PRESET, SYNTH_DEPTH_PRESET, TABLE2_PRESETS, UPDATE_PROBABILITY_PRESET } from '../lib/experiments/presets';
 import { SCALES } from '../lib/experiments/scale';
 import { Rng } from '../lib/rng';
@@ -64,8 +64,17 @@ describe('experiments', function () {
     assert.deepEqual(methodSpec('stale@2', 4).lambda, [1, 0, 1]);
     assert.equal(methodLabel('stale'), 'Stale gradients');
     assert.equal(table2Method('stale'), null);
+    // Complete unlock: every-layer DNI or cDNI with the paper's synthetic inputs.
+    assert.deepEqual(methodSpec('dni+unlock', 4), { lambda: [0, 0, 0], synthesizer: { conditioned: false }, syntheticInputs: { hiddenLayers: 1, width: 1024 } });
+    assert.deepEqual(methodSpec('cdni+unlock', 3), { lambda: [0, 0], synthesizer: { conditioned: true }, syntheticInputs: { hiddenLayers: 1, width: 1024 } });
+    assert.ok(!('syntheticInputs' in methodSpec('dni', 4)));
+    assert.equal(methodLabel('dni+unlock'), 'DNI, complete unlock');
+    assert.equal(methodLabel('cdni+unlock'), 'cDNI, complete unlock');
+    assert.equal(table2Method('cdni+unlock'), null);
+    assert.ok(usesSynthesizers('dni+unlock'));
+    for (const m of ['bprop+unlock', 'stale+unlock', 'dni@2+unlock', 'dni+unlocked']) throwsField(() => methodSpec(m, 4), 'method', /dni\+unlock, cdni\+unlock/);
     // Every mapped spec is a valid trainer spec (a cut leaves no λ > 0 below it).
-    for (const m of ['nobprop', 'bprop', 'dni', 'cdni', 'dni@1', 'cdni@3', 'dni@1-4', 'nobprop@1', 'nobprop@3', 'lambda=0.3', 'stale', 'stale@1']) {
+    for (const m of ['nobprop', 'bprop', 'dni', 'cdni', 'dni@1', 'cdni@3', 'dni@1-4', 'nobprop@1', 'nobprop@3', 'lambda=0.3', 'stale', 'stale@1', 'dni+unlock', 'cdni+unlock']) {
       bpLambdaSpec({ network: mnistFcn(5, 8), ...methodSpec(m, 5) });
     }
   });
@@ -89,6 +98,22 @@ describe('experiments', function () {
     assert.equal(cell.run.trainer.synthesizer.scale, 0.1);
     assert.equal(cell.run.trainer.synthesizer.lossWeight, 0.5);
     assert.throws(() => override(base, { 'family.x': 1 }), /'family' is not an object/);
+  });
+
+  it("complete unlock in grids: the method turns it on, the grid's syntheticInputs shape it, '+unlock' synthesizer overrides apply on top of the base's", () => {
+    const base = gridConfig({ ...TABLE2_PRESETS.mnistFcn.smoke, methods: ['dni', 'cdni', 'dni+unlock', 'cdni+unlock'] });
+    assert.equal(cellSpec(base, 3, 'dni').run.trainer.syntheticInputs, null);
+    assert.deepEqual(cellSpec(base, 3, 'dni+unlock').run.trainer.syntheticInputs, { hiddenLayers: 1, width: 1024 });
+    const shaped = gridConfig({ ...base, syntheticInputs: { width: 32 }, methodSynthesizers: { cdni: { hiddenLayers: 0, width: 7 }, 'cdni+unlock': { hiddenLayers: 1 } } });
+    const cell = cellSpec(shaped, 4, 'cdni+unlock').run.trainer;
+    assert.deepEqual(cell.syntheticInputs, { hiddenLayers: 1, width: 32 });
+    assert.deepEqual([cell.synthesizer.hiddenLayers, cell.synthesizer.width, cell.synthesizer.conditioned], [1, 7, true]);
+    assert.equal(cellSpec(shaped, 4, 'cdni').run.trainer.synthesizer.hiddenLayers, 0);
+    assert.equal(cellSpec(shaped, 4, 'cdni').run.trainer.syntheticInputs, null);
+    throwsField(() => gridConfig({ ...base, trainer: { ...base.trainer, syntheticInputs: {} } } as GridConfig), 'trainer.syntheticInputs', /dni\+unlock/);
+    throwsField(() => gridConfig({ ...base, syntheticInputs: { hiddenLayers: 3 } }), 'syntheticInputs.hiddenLayers');
+    throwsField(() => gridConfig({ ...base, syntheticInputs: { widht: 3 } as never }), 'syntheticInputs.widht', /unknown field/);
+    throwsField(() => gridConfig({ ...TABLE2_PRESETS.mnistCnn.smoke, methods: ['dni+unlock'] }), 'run.trainer.syntheticInputs', /MNIST FCNs only/);
   });
 
   it('every preset is valid at every scale, and every cpu deviation from the paper has a reason', () => {
@@ -135,6 +160,16 @@ describe('experiments', function () {
     assert.ok(!('targetRefresh' in cfg({}).run.trainer));
     assert.equal(key({ 'trainer.targetRefresh': 0 }), key({}));
     assert.equal(cfg({ 'trainer.targetRefresh': 50 }).run.trainer.targetRefresh, 50);
+    // Complete unlock: absent when off, its shape when on (no width when linear), and a stored config resolves to the same key.
+    for (const m of ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda=0.5'] as MethodName[]) assert.ok(!('syntheticInputs' in cfg({}, m).run.trainer), m);
+    assert.deepEqual(cfg({}, 'dni+unlock').run.trainer.syntheticInputs, { hiddenLayers: 1, width: 1024 });
+    assert.deepEqual(cfg({ syntheticInputs: { hiddenLayers: 0, width: 5 } }, 'dni+unlock').run.trainer.syntheticInputs, { hiddenLayers: 0 });
+    assert.equal(key({ syntheticInputs: { hiddenLayers: 0, width: 5 } }, 'dni+unlock'), key({ syntheticInputs: { hiddenLayers: 0 } }, 'dni+unlock'));
+    assert.notEqual(key({ syntheticInputs: { width: 5 } }, 'dni+unlock'), key({}, 'dni+unlock'));
+    for (const changes of [{}, { syntheticInputs: { hiddenLayers: 0 } }]) {
+      const stored = cfg(changes, 'cdni+unlock');
+      assert.equal(JSON.stringify(cacheConfig(experimentSpec(inputFromCacheConfig(stored as never)))), JSON.stringify(stored));
+    }
   });
 
   it('bad input a new user would hit is reported naming the field, before training', async () => {
@@ -275,6 +310,12 @@ describe('experiments', function () {
       assert.notEqual(methodColor('lambda=0.25'), methodColor('lambda=0.75'));
       assert.equal(methodColor('stale@2'), METHOD_COLORS.stale);
       assert.equal(new Set(Object.values(METHOD_COLORS)).size, Object.keys(METHOD_COLORS).length);
+      // Complete unlock: its method's family, darker, and dashed.
+      assert.equal(methodColor('dni+unlock'), UNLOCK_COLORS.dni);
+      assert.equal(methodColor('cdni+unlock'), UNLOCK_COLORS.cdni);
+      assert.equal(new Set([...Object.values(METHOD_COLORS), ...Object.values(UNLOCK_COLORS)]).size, 7);
+      assert.equal(methodDash('cdni+unlock'), 'dash');
+      assert.equal(methodDash('cdni'), undefined);
     });
   });
 });

@@ -75,7 +75,7 @@ describe('numerics fingerprint of the results cache', function () {
     const native = nativeBlasAvailable().ok;
     const wasm = tf.getBackend() === 'wasm';
     // The 21-layer one: deep stacks of tiny layers amplified rounding until the probe shortened them.
-    for (const [family, depth, method] of [['mnistFcn', 4, 'dni'], ['mnistFcn', 3, 'lambda=0.5'], ['cifarCnn', 3, 'cdni'], ['mnistFcn', 21, 'cdni']] as const) {
+    for (const [family, depth, method] of [['mnistFcn', 4, 'dni'], ['mnistFcn', 3, 'lambda=0.5'], ['cifarCnn', 3, 'cdni'], ['mnistFcn', 21, 'cdni'], ['mnistFcn', 4, 'cdni+unlock']] as const) {
       const spec = cellSpec(gridConfig({ ...TABLE2_PRESETS[family].cpu, depths: [depth], methods: [method] }), depth, method).run;
       const runs: number[][] = [await probe(spec)];
       if (wasm && native) {

@@ -67,6 +67,7 @@ function miniTrainer(spec: BPLambdaSpec): BPLambdaSpec {
     network,
     lambda: kept.map((k) => spec.lambda[k - 1]),
     synthesizer: miniSynth(spec.synthesizer),
+    syntheticInputs: spec.syntheticInputs && miniSynth(spec.syntheticInputs),
     synthesizers: Object.fromEntries(kept.map((k, i) => [String(i + 1), miniSynth(synthesizerFor(spec, k))])),
     // Decay steps moved inside the probe, so the schedule's code runs too. A large ε keeps Adam
     // from turning float noise (e.g. the gradient of a bias that BatchNorm cancels, zero but for

@@ -11,6 +11,7 @@ import { ConfigError } from '../errors';
 import { SynthesizerSpec, SYNTHESIZER_KEYS } from '../synthesizers/spec';
 import { RunInput, RunResult } from '../train';
 import { BPLambdaInput } from '../trainers/spec';
+import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS, SYNTHETIC_INPUT_KEYS, validateSyntheticInputSpec } from '../trainers/syntheticinput';
 import { DatasetName } from './datasets';
 import { MethodName, methodLabel, methodSpec, parseMethod } from './methods';
 import { TABLE2 } from './paper';
@@ -28,17 +29,23 @@ export interface GridConfig {
   methods: MethodName[];
   /** Hidden units per layer (FCN) or filters per conv layer (CNN). */
   width: number;
-  /** The trainer of every cell, less the network and λ (set by family, depth and method). */
-  trainer: Omit<BPLambdaInput, 'network' | 'lambda'>;
-  /** Synthesizer overrides per method, e.g. { cdni: { hiddenLayers: 0 }, stale: { decay: 0.99 } }; the method sets the conditioning. */
+  /** The trainer of every cell, less the network and λ (set by family, depth and method) and the synthetic inputs (set by the method). */
+  trainer: Omit<BPLambdaInput, 'network' | 'lambda' | 'syntheticInputs'>;
+  /**
+   * Synthesizer overrides per method, e.g. { cdni: { hiddenLayers: 0 }, stale: { decay: 0.99 } }; the method sets the conditioning.
+   * 'dni+unlock' and 'cdni+unlock' take their base's override, then their own (the paper's complete unlock: one hidden layer).
+   */
   methodSynthesizers: Partial<Record<string, Partial<SynthesizerSpec>>>;
+  /** The synthetic inputs of the '+unlock' methods, over the paper's shape (SYNTHETIC_INPUT_DEFAULTS: one hidden layer of 1024). */
+  syntheticInputs?: Partial<SyntheticInputSpec>;
   /** The run of every cell, less the trainer. */
   run: Omit<RunInput, 'trainer'>;
   /** Train on the training set less a held-out part and evaluate on that part (datasets.ts), to choose settings. */
   validation?: boolean;
 }
 
-const GRID_KEYS = ['family', 'depths', 'methods', 'width', 'trainer', 'methodSynthesizers', 'run', 'validation'];
+const GRID_KEYS = ['family', 'depths', 'methods', 'width', 'trainer', 'methodSynthesizers', 'syntheticInputs', 'run', 'validation'];
+const METHOD_SYNTHESIZER_KEYS = ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda', 'dni+unlock', 'cdni+unlock'];
 const validated = new WeakSet<object>();
 
 /** The network of a family at a depth and width. */
@@ -51,11 +58,13 @@ export function networkFor(family: Family, depth: number, width: number): Networ
 export function cellSpec(cfg: GridConfig, depth: number, method: MethodName, synth?: Partial<SynthesizerSpec>, path = ''): ExperimentSpec {
   const network = networkFor(cfg.family, depth, cfg.width);
   const m = methodSpec(method, depth, path ? `${path}.methods` : 'methods');
+  const p = parseMethod(method);
   const trainer: BPLambdaInput = {
     ...cfg.trainer,
     network,
     lambda: m.lambda,
-    synthesizer: { ...cfg.trainer.synthesizer, ...cfg.methodSynthesizers[parseMethod(method).base], ...synth, ...m.synthesizer },
+    synthesizer: { ...cfg.trainer.synthesizer, ...cfg.methodSynthesizers[p.base], ...(p.unlock ? cfg.methodSynthesizers[`${p.base}+unlock`] : {}), ...synth, ...m.synthesizer },
+    ...(m.syntheticInputs ? { syntheticInputs: { ...m.syntheticInputs, ...cfg.syntheticInputs } } : {}),
   };
   const dataset = cfg.validation ? (`${FAMILY_DATASETS[cfg.family]}-validation` as DatasetName) : FAMILY_DATASETS[cfg.family];
   return experimentSpec({ dataset, run: { ...cfg.run, trainer } }, path);
@@ -78,7 +87,16 @@ export function gridConfig(cfg: GridConfig): GridConfig {
   cfg.methods.forEach((m, i) => parseMethod(m, `methods[${i}]`));
   posInt(cfg.width, 'width');
   if (cfg.validation !== undefined) bool(cfg.validation, 'validation');
-  checkKeys(cfg.methodSynthesizers, ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda'], 'methodSynthesizers');
+  checkKeys(cfg.methodSynthesizers, METHOD_SYNTHESIZER_KEYS, 'methodSynthesizers');
+  // Complete unlock belongs to a method, so a cell's label says whether it is on.
+  const inputs = (cfg.trainer as BPLambdaInput).syntheticInputs;
+  if (inputs !== undefined && inputs !== null) {
+    throw new ConfigError('trainer.syntheticInputs', "is set by the method in a grid: use 'dni+unlock' or 'cdni+unlock', and the grid's syntheticInputs field for the models' shape");
+  }
+  if (cfg.syntheticInputs !== undefined) {
+    checkKeys(cfg.syntheticInputs, SYNTHETIC_INPUT_KEYS, 'syntheticInputs');
+    validateSyntheticInputSpec({ ...SYNTHETIC_INPUT_DEFAULTS, ...cfg.syntheticInputs }, 'syntheticInputs');
+  }
   for (const [k, s] of Object.entries(cfg.methodSynthesizers)) checkKeys(s, SYNTHESIZER_KEYS, `methodSynthesizers.${k}`);
   for (const d of cfg.depths) for (const m of cfg.methods) cellSpec(cfg, d, m);
   validated.add(cfg);

@@ -1,6 +1,7 @@
 /**
- * The one map from a method's name to what it sets in a BP(λ) trainer: λ per connection and the
- * synthesizer's conditioning. Notebooks, bench and tests all use it.
+ * The one map from a method's name to what it sets in a BP(λ) trainer: λ per connection, the
+ * synthesizer's conditioning, and complete unlock's synthetic inputs. Notebooks, bench and tests
+ * all use it; its result is a part of a trainer spec, to spread into one.
  *
  *   methodSpec('cdni', 4)      // { lambda: [0, 0, 0], synthesizer: { conditioned: true } }
  *   methodSpec('dni@2', 6)     // single DNI after layer 2: [1, 0, 1, 1, 1]
@@ -8,10 +9,12 @@
  *   methodSpec('dni@1-3', 6)   // DNI on connections 1..3: [0, 0, 0, 1, 1]
  *   methodSpec('lambda=0.5', 4)
  *   methodSpec('stale', 4)     // { lambda: [0, 0, 0], synthesizer: { conditioned: false, kind: 'ema' } }
+ *   methodSpec('cdni+unlock', 4) // { lambda: [0, 0, 0], synthesizer: { conditioned: true }, syntheticInputs: { hiddenLayers: 1, width: 1024 } }
  */
 import { Lambda } from '../config';
 import { ConfigError } from '../errors';
 import { SynthesizerSpec } from '../synthesizers/spec';
+import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS } from '../trainers/syntheticinput';
 
 /** Every-layer methods of Table 2. */
 export type Table2Method = 'nobprop' | 'bprop' | 'dni' | 'cdni';
@@ -22,11 +25,14 @@ export const TABLE2_METHODS: readonly Table2Method[] = ['nobprop', 'bprop', 'dni
  * layer p, backprop elsewhere), 'dni@1-p' | 'cdni@1-p' (DNI on connections 1..p, backprop
  * above: Figure 11b), 'nobprop@p' (no gradient below layer p + 1), 'lambda=x' (BP(λ) with
  * λ = x at every connection), 'stale' | 'stale@p' (paper section C's baseline: DNI's λ, with
- * each synthetic gradient replaced by a moving average of past targets, synthesizer kind 'ema').
+ * each synthetic gradient replaced by a moving average of past targets, synthesizer kind 'ema'),
+ * 'dni+unlock' | 'cdni+unlock' (complete unlock, paper D.1: every-layer DNI or cDNI, and every
+ * layer above the first runs on a synthetic input; trainer field syntheticInputs).
  */
 export type MethodName =
   | Table2Method
   | 'stale'
+  | `${'dni' | 'cdni'}+unlock`
   | `${'dni' | 'cdni' | 'nobprop' | 'stale'}@${number}`
   | `${'dni' | 'cdni' | 'stale'}@${number}-${number}`
   | `lambda=${number}`;
@@ -39,6 +45,16 @@ export interface ParsedMethod {
   to: number | null;
   /** λ of 'lambda=x'. */
   lambda: number | null;
+  /** Complete unlock ('dni+unlock', 'cdni+unlock'). */
+  unlock: boolean;
+}
+
+/** What a method sets in a trainer spec (spread it into one). */
+export interface MethodSpec {
+  lambda: Lambda[];
+  synthesizer: Partial<SynthesizerSpec>;
+  /** Complete unlock only: the synthetic inputs' shape (the paper's, SYNTHETIC_INPUT_DEFAULTS). */
+  syntheticInputs?: SyntheticInputSpec;
 }
 
 export function parseMethod(name: string, field = 'method'): ParsedMethod {
@@ -46,19 +62,23 @@ export function parseMethod(name: string, field = 'method'): ParsedMethod {
   if (lam) {
     const x = Number(lam[1]);
     if (!(x >= 0 && x <= 1)) throw new ConfigError(field, `'${name}': λ must be a number in [0, 1]`);
-    return { base: 'lambda', at: null, to: null, lambda: x };
+    return { base: 'lambda', at: null, to: null, lambda: x, unlock: false };
   }
+  if (/^(dni|cdni)\+unlock$/.test(name)) return { base: name.slice(0, -'+unlock'.length) as 'dni' | 'cdni', at: null, to: null, lambda: null, unlock: true };
   const m = /^(nobprop|bprop|dni|cdni|stale)(?:@(\d+)(?:-(\d+))?)?$/.exec(name);
   if (!m || (m[1] === 'bprop' && m[2]) || (m[1] === 'nobprop' && m[3])) {
-    throw new ConfigError(field, `'${name}' is not a method; expected nobprop, bprop, dni, cdni, stale, dni@p, cdni@p, stale@p, dni@1-p, cdni@1-p, nobprop@p (p = 1..K−1) or lambda=x`);
+    throw new ConfigError(field, `'${name}' is not a method; expected nobprop, bprop, dni, cdni, stale, dni@p, cdni@p, stale@p, dni@1-p, cdni@1-p, nobprop@p (p = 1..K−1), dni+unlock, cdni+unlock or lambda=x`);
   }
   const [at, to] = [m[2] ? Number(m[2]) : null, m[3] ? Number(m[3]) : null];
   if (at !== null && to !== null && to < at) throw new ConfigError(field, `'${name}': a range of connections runs from the lower to the higher, e.g. ${m[1]}@${to}-${at}`);
-  return { base: m[1] as ParsedMethod['base'], at, to, lambda: null };
+  return { base: m[1] as ParsedMethod['base'], at, to, lambda: null, unlock: false };
 }
 
-/** λ per connection and the synthesizer conditioning (and kind, for 'stale') of a method on a K-layer network. */
-export function methodSpec(name: MethodName | string, layers: number, field = 'method'): { lambda: Lambda[]; synthesizer: Partial<SynthesizerSpec> } {
+/**
+ * λ per connection and the synthesizer conditioning (and kind, for 'stale'; synthetic inputs, for
+ * '+unlock') of a method on a K-layer network.
+ */
+export function methodSpec(name: MethodName | string, layers: number, field = 'method'): MethodSpec {
   const m = parseMethod(name, field);
   const n = layers - 1;
   if ((m.at !== null && (m.at < 1 || m.at > n)) || (m.to !== null && m.to > n)) throw new ConfigError(field, `'${name}': a ${layers}-layer network has connections 1..${n}`);
@@ -69,7 +89,8 @@ export function methodSpec(name: MethodName | string, layers: number, field = 'm
   // A cut at p leaves every layer up to p without gradient.
   else if (m.base === 'nobprop') lambda = Array.from({ length: n }, (_, i) => (i + 1 <= m.at! ? 'none' : 1));
   else lambda = Array.from({ length: n }, (_, i) => (i + 1 >= m.at! && i + 1 <= (m.to ?? m.at!) ? 0 : 1));
-  return { lambda, synthesizer: m.base === 'stale' ? { conditioned, kind: 'ema' } : { conditioned } };
+  const synthesizer: Partial<SynthesizerSpec> = m.base === 'stale' ? { conditioned, kind: 'ema' } : { conditioned };
+  return m.unlock ? { lambda, synthesizer, syntheticInputs: { ...SYNTHETIC_INPUT_DEFAULTS } } : { lambda, synthesizer };
 }
 
 /** A method's name for legends and tables. */
@@ -77,6 +98,7 @@ export function methodLabel(name: MethodName | string): string {
   const m = parseMethod(name);
   if (m.base === 'lambda') return m.lambda === 0 ? 'DNI (λ = 0)' : m.lambda === 1 ? 'Bprop (λ = 1)' : `BP(λ = ${m.lambda})`;
   const base = { nobprop: 'No Bprop', bprop: 'Bprop', dni: 'DNI', cdni: 'cDNI', stale: 'Stale gradients' }[m.base];
+  if (m.unlock) return `${base}, complete unlock`;
   if (m.at === null) return base;
   if (m.to !== null) return `${base} on connections ${m.at}–${m.to}`;
   return m.base === 'nobprop' ? `No Bprop below layer ${m.at + 1}` : `${base} after layer ${m.at}`;
@@ -86,7 +108,7 @@ export function methodLabel(name: MethodName | string): string {
 export function table2Method(name: MethodName | string): Table2Method | null {
   const m = parseMethod(name);
   if (m.base === 'lambda') return m.lambda === 0 ? 'dni' : m.lambda === 1 ? 'bprop' : null;
-  return m.at === null && m.base !== 'stale' ? m.base : null;
+  return m.at === null && m.base !== 'stale' && !m.unlock ? m.base : null;
 }
 
 /** Does the method use synthesizers at all? */

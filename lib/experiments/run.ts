@@ -33,10 +33,11 @@ export function experimentSpec(input: ExperimentInput, path = ''): ExperimentSpe
  * out, so e.g. a new DNI synthesizer width does not invalidate the backprop runs beside it.
  * Synthesizers are listed per connection that has one, without `width` when they are linear,
  * without `kernel` for vector activations, without `decay` unless they are 'ema' averages, and
- * without the model's shape (`hiddenLayers`, `width`, `kernel`) when they are.
+ * without the model's shape (`hiddenLayers`, `width`, `kernel`) when they are. Synthetic inputs
+ * (complete unlock) are listed only when on, without `width` when they are linear.
  */
 export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: object } {
-  const { synthesizer: _default, synthesizers: _overrides, updateProbability, targetRefresh, ...trainer } = spec.run.trainer;
+  const { synthesizer: _default, synthesizers: _overrides, updateProbability, targetRefresh, syntheticInputs, ...trainer } = spec.run.trainer;
   const fcn = spec.run.trainer.network.kind === 'fcn';
   const used: Record<string, object> = {};
   spec.run.trainer.lambda.forEach((l, i) => {
@@ -47,7 +48,8 @@ export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: 
   });
   // Options added after results were committed are left out at their off value, so those results keep their keys.
   const { measureSG, ...run } = spec.run;
-  const added = { ...(updateProbability !== 1 ? { updateProbability } : {}), ...(targetRefresh !== 0 ? { targetRefresh } : {}) };
+  const inputs = syntheticInputs && { hiddenLayers: syntheticInputs.hiddenLayers, ...(syntheticInputs.hiddenLayers > 0 ? { width: syntheticInputs.width } : {}) };
+  const added = { ...(updateProbability !== 1 ? { updateProbability } : {}), ...(targetRefresh !== 0 ? { targetRefresh } : {}), ...(inputs ? { syntheticInputs: inputs } : {}) };
   return { dataset: spec.dataset, run: { ...run, ...(measureSG ? { measureSG } : {}), trainer: { ...trainer, ...added, synthesizers: used } } };
 }
 

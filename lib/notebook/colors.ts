@@ -2,15 +2,20 @@
  * One colour per method in every notebook's figures, so a reader learns them once:
  * Bprop blue, DNI red, cDNI green, No Bprop grey, stale gradients orange, and BP(λ) for 0 < λ < 1 in purples
  * (darker for larger λ). Variants of a method (single DNI at p, synthesizer depths) keep
- * its colour and differ by dash.
+ * its colour and differ by dash. Complete unlock keeps its method's family in a darker shade,
+ * drawn dashed (methodDash).
  */
 import { parseMethod } from '../experiments/methods';
 
 export const METHOD_COLORS = { bprop: '#1f77b4', dni: '#d62728', cdni: '#2ca02c', nobprop: '#7f7f7f', stale: '#ff7f0e' } as const;
 
-/** The colour of a method name ('dni', 'cdni@2', 'lambda=0.5', …). */
+/** 'dni+unlock' and 'cdni+unlock': a darker red and a darker green. */
+export const UNLOCK_COLORS = { dni: '#8c1c13', cdni: '#1b5e20' } as const;
+
+/** The colour of a method name ('dni', 'cdni@2', 'lambda=0.5', 'dni+unlock', …). */
 export function methodColor(method: string): string {
   const m = parseMethod(method);
+  if (m.unlock) return UNLOCK_COLORS[m.base as 'dni' | 'cdni'];
   if (m.base !== 'lambda') return METHOD_COLORS[m.base];
   const l = m.lambda as number;
   if (l === 0) return METHOD_COLORS.dni;
@@ -22,3 +27,8 @@ export function methodColor(method: string): string {
 
 /** Dash styles for the variants of one method, in order. */
 export const DASHES = ['solid', 'dash', 'dot', 'dashdot', 'longdash'] as const;
+
+/** A method's own dash, if it has one: complete unlock is dashed, so it reads apart from its method in grey print too. */
+export function methodDash(method: string): string | undefined {
+  return parseMethod(method).unlock ? 'dash' : undefined;
+}

@@ -10,7 +10,7 @@ import { methodLabel, parseMethod, table2Method } from '../experiments/methods';
 import { TABLE2 } from '../experiments/paper';
 import { deviations, Preset } from '../experiments/presets';
 import type { RunResult } from '../train';
-import { DASHES, methodColor } from './colors';
+import { DASHES, methodColor, methodDash } from './colors';
 import { Figure, lineFigure, panelFigure, Series } from './figures';
 import { ResultRow } from './tables';
 
@@ -30,15 +30,22 @@ export function errorCurves(runs: { name: string; run: RunResult; method?: strin
       const color = method ? methodColor(method) : undefined;
       const variant = color ? (seen.get(color) ?? 0) : 0;
       if (color) seen.set(color, variant + 1);
+      const dash = variant > 0 ? DASHES[variant % DASHES.length] : method && methodDash(method);
       return {
         name,
         x: run.history.map((r) => r.step),
         y: run.history.map((r) => 100 * (r[metric] as number)),
         color,
-        ...(variant > 0 ? { line: { dash: DASHES[variant % DASHES.length] } } : {}),
+        ...(dash ? { line: { dash } } : {}),
       };
     }),
   });
+}
+
+/** A series' line style for a method with its own dash (complete unlock), else nothing. */
+function dashOf(method: string): { line?: { dash: string } } {
+  const dash = methodDash(method);
+  return dash ? { line: { dash } } : {};
 }
 
 /** Error curves of every method at one depth (a panel of Figures 13 and 15). */
@@ -66,7 +73,7 @@ export function gridCurves(cfg: GridConfig, runs: GridRun[], metric: 'testError'
       title: `${d} layers`,
       series: runs
         .filter((r) => r.depth === d && r.seed === undefined)
-        .map((r): Series => ({ name: r.name, x: r.run.history.map((h) => h.step), y: r.run.history.map((h) => 100 * h[metric]), color: methodColor(r.method) })),
+        .map((r): Series => ({ name: r.name, x: r.run.history.map((h) => h.step), y: r.run.history.map((h) => 100 * h[metric]), color: methodColor(r.method), ...dashOf(r.method) })),
     })),
   });
 }
@@ -88,7 +95,8 @@ export function methodPanels(runs: GridRun[], depth: number, groups: { title: st
       series: g.methods.map((m): Series => {
         const r = runs.find((x) => x.depth === depth && x.method === m && x.seed === undefined);
         if (!r) throw new Error(`methodPanels: no run of '${m}' at ${depth} layers`);
-        return { name: methodLabel(parseMethod(m).base), x: r.run.history.map((h) => h.step), y: r.run.history.map((h) => 100 * h[metric]), color: methodColor(m) };
+        const p = parseMethod(m);
+        return { name: methodLabel(p.unlock ? m : p.base), x: r.run.history.map((h) => h.step), y: r.run.history.map((h) => 100 * h[metric]), color: methodColor(m), ...dashOf(m) };
       }),
     })),
   });

@@ -6,6 +6,8 @@
  * its synthetic gradient), the task's loss gives ḡ_K = ∂L/∂h_K, then top down each unit
  * updates its layer with ḡ_k, regresses its synthesizer onto z̄_k and sends z̄_{k−1} below.
  * All λ = 0 is every-layer DNI, all λ = 1 is backprop, 'none' passes no gradient ("No Bprop").
+ * With syntheticInputs (complete unlock), every unit k ≥ 2 runs forward on its synthetic input
+ * I_k(x) instead of waiting for h_{k−1}, and I_k regresses onto the o_{k−1} that arrives (spec.ts).
  *
  *   const trainer = new BPLambdaTrainer(bpLambdaSpec({ network: mnistFcn(4), lambda: [0, 0, 0] }));
  *   const stats = trainer.step({ x, y }, { stats: true });
@@ -52,7 +54,9 @@ export function unitSpecs(spec: BPLambdaSpec): UnitSpec[] {
     const synth = typeof lambda === 'number' && lambda < 1 ? synthesizerFor(spec, k) : null;
     // The unit below wants z̄_{k−1} unless its connection is cut, and it arrives unless this unit gets no gradient.
     const sendsDown = k > 1 && spec.lambda[k - 2] !== 'none' && targetArrives(spec, k - 1);
-    return { index: k, network: spec.network, lambda, synthesizer: synth, sendsDown, updateProbability: spec.updateProbability, targetRefresh: spec.targetRefresh, optimizer: spec.optimizer, ...s };
+    // Unit 1 reads x itself: only units above it get a synthetic input.
+    const syntheticInput = k > 1 ? spec.syntheticInputs : null;
+    return { index: k, network: spec.network, lambda, synthesizer: synth, sendsDown, updateProbability: spec.updateProbability, targetRefresh: spec.targetRefresh, syntheticInput, optimizer: spec.optimizer, ...s };
   });
 }
 
@@ -73,7 +77,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     this.needLabels = this.units.some((u) => u.synthesizer?.spec.conditioned);
   }
 
-  /** All trainable variables: layers and synthesizers. */
+  /** All trainable variables: layers, synthesizers and synthetic inputs, unit by unit. */
   params(): tf.Variable[] {
     return this.units.flatMap((u) => u.params());
   }
@@ -106,6 +110,9 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
           error: r.errors.dataSync()[0] / batch.x.shape[0],
           series: { sgLoss: r.sgLoss.slice(0, -1).map((l) => (l ? l.dataSync()[0] : NaN)) },
         };
+        // Per unit k = 1..K (entry k − 1: the loss of ĥ_{k−1}); NaN for unit 1 and a unit that skipped the step.
+        // Only with complete unlock, so other runs' series (and fingerprints) are as before.
+        if (this.spec.syntheticInputs) kept.stats.series.inputLoss = r.inputLoss.map((l) => (l ? l.dataSync()[0] : NaN));
         if (records) Object.assign(kept.stats.series, this.sgQualitySeries(records, r.trueGrads!));
       }
     });
@@ -145,6 +152,9 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
           synthetic: keep(u.synthetic),
           sgLoss: keep(u.sgLoss),
           layerGrads: u.layerGrads.map((g) => keep(g)),
+          syntheticInput: keep(u.syntheticInput),
+          inputTarget: keep(u.inputTarget),
+          inputLoss: keep(u.inputLoss),
         })),
         trueGrads: r.trueGrads ? r.trueGrads.map((g) => keep(g)) : null,
       };
@@ -157,16 +167,25 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     { x, y }: LabelledBatch,
     wantTrue: boolean,
     records: UnitRecord[] | null,
-  ): { loss: tf.Scalar; errors: tf.Scalar; dlogits: tf.Tensor; sgLoss: (tf.Scalar | null)[]; trueGrads: tf.Tensor[] | null } {
+  ): { loss: tf.Scalar; errors: tf.Scalar; dlogits: tf.Tensor; sgLoss: (tf.Scalar | null)[]; inputLoss: (tf.Scalar | null)[]; trueGrads: tf.Tensor[] | null } {
     const K = this.units.length;
     const step = this.steps;
 
-    // Up: h_k = f_k(h_{k−1}), and each unit's synthetic gradient g_k.
-    let msg: ActivationMessage = { kind: 'activation', step, from: 0, h: x, labels: this.needLabels ? y : null };
-    for (const u of this.units) msg = u.forward(msg);
+    // Up: h_k = f_k(h_{k−1}), and each unit's synthetic gradient g_k. With complete unlock unit
+    // k ≥ 2 runs on I_k(x) from the data instead, and the real o_{k−1} from below is only I_k's
+    // regression target (a unit could take it whenever it arrives; here it is at once).
+    const data: ActivationMessage = { kind: 'activation', step, from: 0, h: x, labels: this.needLabels ? y : null };
+    const inputLoss: (tf.Scalar | null)[] = new Array(K).fill(null);
+    let msg = data;
+    for (const u of this.units) {
+      const up = u.forward(u.syntheticInput ? data : msg);
+      if (u.syntheticInput) inputLoss[u.index - 1] = u.inputStep(msg, records?.[u.index - 1]);
+      msg = up;
+    }
     const { loss, dOutputs, errors } = this.task.loss(msg.h, y);
 
-    // True gradients ∂L/∂h_k by plain backprop, before any parameter moves.
+    // True gradients ∂L/∂h_k by plain backprop, before any parameter moves. With complete unlock,
+    // through the layers above as they ran, each on its synthetic input (see BPLambdaSpec).
     let trueGrads: tf.Tensor[] | null = null;
     if (wantTrue) {
       trueGrads = new Array(K - 1);
@@ -189,7 +208,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
       if (u.synthesizer && target) sgLoss[k - 1] = u.synthesizerStep(target, rec);
       incoming = down;
     }
-    return { loss, errors, dlogits: dOutputs, sgLoss, trueGrads };
+    return { loss, errors, dlogits: dOutputs, sgLoss, inputLoss, trueGrads };
   }
 
   evaluate(batch: LabelledBatch): EvalSums {
@@ -211,7 +230,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
 /** Dispose every tensor a stepCapture returned. */
 export function disposeCapture(c: StepCapture): void {
   const all: (tf.Tensor | null)[] = [c.loss, c.dlogits, ...(c.trueGrads ?? [])];
-  for (const u of c.units) all.push(u.dx, u.gbar, u.target, u.synthetic, u.sgLoss, ...u.layerGrads);
+  for (const u of c.units) all.push(u.dx, u.gbar, u.target, u.synthetic, u.sgLoss, ...u.layerGrads, u.syntheticInput, u.inputTarget, u.inputLoss);
   // A tensor can appear twice (ḡ_K is dlogits; ḡ_k is g_k when λ = 0).
   for (const t of new Set(all)) if (t && !t.isDisposed) t.dispose();
 }

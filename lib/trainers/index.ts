@@ -5,3 +5,4 @@ export * from './seeds';
 export * from './unit';
 export * from './bplambda';
 export * from './sgquality';
+export * from './syntheticinput';

@@ -6,7 +6,8 @@
  * Σ_{j<k} layerDraws(j). Synthesizer k draws from its own generator, seeded by draw
  * T + k − 1 of the same stream (T: all layers' draws). Unit k's update draws (p_update) come
  * from a generator seeded by draw T + K + k − 1, after every existing seed, so adding them
- * changed no initial weight.
+ * changed no initial weight. Likewise unit k's synthetic-input model (complete unlock) draws its
+ * initial weights from a generator seeded by draw T + 2K + k − 1.
  */
 import { layerDraws } from '../builders';
 import { depth, NetworkSpec } from '../config';
@@ -18,6 +19,8 @@ export interface UnitSeeds {
   synthesizerSeed: number;
   /** Seed of the unit's per-step update draws (see updatesAt). */
   updateSeed: number;
+  /** Seed of the initial weights of the unit's synthetic-input model (complete unlock). */
+  inputSeed: number;
 }
 
 export function unitSeeds(network: NetworkSpec, seed: number): UnitSeeds[] {
@@ -34,6 +37,7 @@ export function unitSeeds(network: NetworkSpec, seed: number): UnitSeeds[] {
     layerOffset,
     synthesizerSeed: seedAt(total + i),
     updateSeed: seedAt(total + K + i),
+    inputSeed: seedAt(total + 2 * K + i),
   }));
 }
 

@@ -7,6 +7,7 @@ import { AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../adam';
 import { bool, checkKeys, depth, inRange, join, Lambda, NetworkSpec, nonNegInt, validateNetworkSpec } from '../config';
 import { ConfigError } from '../errors';
 import { mergeSynthesizer, SynthesizerSpec, SYNTHESIZER_KEYS, validateSynthesizerSpec } from '../synthesizers/spec';
+import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS, SYNTHETIC_INPUT_KEYS, validateSyntheticInputSpec } from './syntheticinput';
 
 export interface BPLambdaSpec {
   network: NetworkSpec;
@@ -38,18 +39,43 @@ export interface BPLambdaSpec {
    * run as 0.
    */
   targetRefresh: number;
+  /**
+   * Complete unlock (paper D.1, main text Figure 6; off at null, the default). Every unit k ≥ 2
+   * gets a synthetic-input model I_k(x) of this shape (syntheticinput.ts); unit 1 reads x itself.
+   * In training, unit k runs forward on ĥ_{k−1} = I_k(x), made from the batch's x without waiting
+   * for unit k − 1, and everything else is BP(λ) as usual around that input: its synthesizer
+   * predicts at its output o_k, the classifier gets ∂L/∂o_K, and the gradient a unit sends down
+   * is computed at its own input ĥ_{k−1} and is the target of the synthesizer below, which
+   * predicted at o_{k−1}. The paper uses λ = 0 (DNI, cDNI); any λ makes a valid message flow.
+   * I_k regresses onto the real o_{k−1} of the same step (a constant; Σ(ĥ − o)², its own Adam
+   * with the layers' settings); nothing flows from unit k into I_k, nor into x. At evaluation
+   * all layers are connected and synthetic inputs are unused. FCNs only, as in the paper.
+   * Why these choices: a unit that waited for nothing but the data must take its input from
+   * I_k alone; a target from the same step keeps I_k's target as fresh as an asynchronous unit
+   * could have it; and an I_k trained only to imitate h_{k−1} stays a stand-in for the real
+   * input that evaluation connects (one trained by the loss above could drift away from it).
+   * It composes with the other options: with updateProbability a unit that skips a step also
+   * skips its synthetic input's update (a unit's models update together); targetRefresh acts on
+   * synthesizers only; with measureSG and oracle the "true" gradient at h_k is backprop's chain
+   * of each layer's Jacobian at the synthetic input it ran on (what λ = 1 would send down in
+   * the same step, at the points z̄_k is made at), not the connected network's gradient.
+   * Step statistics then hold series.inputLoss, per unit (entry k − 1: the loss of ĥ_{k−1}).
+   */
+  syntheticInputs: SyntheticInputSpec | null;
   optimizer: AdamSpec;
   seed: number;
 }
 
 /** What bpLambdaSpec needs: the network and λ; everything else has a default. */
 export type BPLambdaInput = Pick<BPLambdaSpec, 'network' | 'lambda'> &
-  Partial<Omit<BPLambdaSpec, 'network' | 'lambda' | 'synthesizer' | 'optimizer'>> & {
+  Partial<Omit<BPLambdaSpec, 'network' | 'lambda' | 'synthesizer' | 'syntheticInputs' | 'optimizer'>> & {
     synthesizer?: Partial<SynthesizerSpec>;
+    /** null (off) or the fields that differ from SYNTHETIC_INPUT_DEFAULTS ({} is the paper's shape). */
+    syntheticInputs?: Partial<SyntheticInputSpec> | null;
     optimizer?: Partial<AdamSpec>;
   };
 
-export const BPLAMBDA_KEYS = ['network', 'lambda', 'synthesizer', 'synthesizers', 'oracle', 'updateProbability', 'targetRefresh', 'optimizer', 'seed'];
+export const BPLAMBDA_KEYS = ['network', 'lambda', 'synthesizer', 'synthesizers', 'oracle', 'updateProbability', 'targetRefresh', 'syntheticInputs', 'optimizer', 'seed'];
 
 // Specs that passed validation, so a spec handed from runSpec to the trainer is checked once.
 const validated = new WeakSet<object>();
@@ -59,6 +85,8 @@ export function bpLambdaSpec(partial: BPLambdaInput, path = ''): BPLambdaSpec {
   if (validated.has(partial)) return partial as BPLambdaSpec;
   checkKeys(partial, BPLAMBDA_KEYS, path);
   if (partial.synthesizer !== undefined) checkKeys(partial.synthesizer, SYNTHESIZER_KEYS, join(path, 'synthesizer'));
+  const inputs = partial.syntheticInputs;
+  if (inputs !== undefined && inputs !== null) checkKeys(inputs, SYNTHETIC_INPUT_KEYS, join(path, 'syntheticInputs'));
   const spec: BPLambdaSpec = {
     oracle: false,
     updateProbability: 1,
@@ -66,6 +94,7 @@ export function bpLambdaSpec(partial: BPLambdaInput, path = ''): BPLambdaSpec {
     seed: 0,
     synthesizers: {},
     ...partial,
+    syntheticInputs: inputs ? { ...SYNTHETIC_INPUT_DEFAULTS, ...inputs } : null,
     synthesizer: mergeSynthesizer(partial.synthesizer),
     optimizer: { ...ADAM_DEFAULTS, ...partial.optimizer },
   };
@@ -110,6 +139,14 @@ export function validateBPLambdaSpec(spec: BPLambdaSpec, path = ''): void {
   bool(spec.oracle, join(path, 'oracle'));
   inRange(spec.updateProbability, 0, 1, join(path, 'updateProbability'));
   nonNegInt(spec.targetRefresh, join(path, 'targetRefresh'));
+  const sip = join(path, 'syntheticInputs');
+  if (spec.syntheticInputs !== null) {
+    if (spec.syntheticInputs === undefined) throw new ConfigError(sip, 'missing: null (off) or { hiddenLayers, width } (complete unlock)');
+    validateSyntheticInputSpec(spec.syntheticInputs, sip);
+    if (spec.network.kind !== 'fcn') {
+      throw new ConfigError(sip, `complete unlock is built for FCNs only: the paper did complete unlock on MNIST FCNs only (D.1), and this network is a ${spec.network.kind.toUpperCase()}; use null`);
+    }
+  }
   if (!Number.isInteger(spec.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(spec.seed)}`);
   validateAdamSpec(spec.optimizer, join(path, 'optimizer'));
   validated.add(spec);

@@ -14,6 +14,12 @@
  * same BP(λ) mixture made with frozen copies of the synthesizers, which the synthesizers below
  * regress onto instead of z̄. Layers are still updated with the live mixture ḡ_k.
  *
+ * With complete unlock (a synthetic-input model I_k, unit k ≥ 2), the unit's training forward
+ * runs on ĥ_{k−1} = I_k(x) from the data message instead of on h_{k−1}; everything above is
+ * unchanged around that input (z̄_{k−1} is computed at ĥ_{k−1}). The real o_{k−1} from the unit
+ * below, whenever it arrives, is only I_k's regression target (inputStep):
+ *   ψ_k ← Adam(∂(I_k(x) − o_{k−1})²/∂ψ_k)          inputStep, when o_{k−1} arrives
+ *
  * Tensors a unit makes belong to the caller's tf.tidy scope: a driver wraps one step (the
  * forward to the last update) in one scope. The unit keeps this step's caches between its
  * calls and drops them when the step is done.
@@ -21,7 +27,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Adam, AdamSpec } from '../adam';
 import { activationShapes, buildLayer } from '../builders';
-import { Lambda, NetworkSpec } from '../config';
+import { inputShape, Lambda, NetworkSpec } from '../config';
 import { Cache, Mode } from '../modules/module';
 import { Sequential } from '../modules/sequential';
 import { Rng } from '../rng';
@@ -31,6 +37,7 @@ import { FrozenSynthesizer } from '../synthesizers/frozen';
 import { SynthesizerForward, SynthesizerModel } from '../synthesizers/synthesizer';
 import { ActivationMessage, GradientMessage } from './messages';
 import { updatesAt } from './seeds';
+import { SyntheticInput, SyntheticInputForward, SyntheticInputSpec } from './syntheticinput';
 
 /** Everything needed to build unit k, as plain data. */
 export interface UnitSpec {
@@ -48,12 +55,15 @@ export interface UnitSpec {
   updateProbability: number;
   /** Refresh a frozen copy of the synthesizer for the targets sent down every this many steps; 0 = no copy (see BPLambdaSpec). */
   targetRefresh: number;
+  /** The shape of the unit's synthetic-input model I_k (complete unlock); null when off, and always for unit 1, which reads x. */
+  syntheticInput: SyntheticInputSpec | null;
   optimizer: AdamSpec;
-  /** Seeds: the layer draws from the run's stream at `layerOffset`; the synthesizer and the update draws from their own seeds. */
+  /** Seeds: the layer draws from the run's stream at `layerOffset`; the synthesizer, the update draws and the synthetic input from their own seeds. */
   seed: number;
   layerOffset: number;
   synthesizerSeed: number;
   updateSeed: number;
+  inputSeed: number;
 }
 
 /** What one unit's step computed (for tests and analysis; tensors in the caller's scope). */
@@ -70,10 +80,16 @@ export interface UnitRecord {
   sgLoss: tf.Scalar | null;
   /** Gradients applied to the layer's parameters, aligned with layer.params() (none when the unit skipped the step). */
   layerGrads: tf.Tensor[];
+  /** Complete unlock: the synthetic input ĥ_{k−1} = I_k(x) the layer ran on (null without one). */
+  syntheticInput: tf.Tensor | null;
+  /** Complete unlock: I_k's regression target, the real o_{k−1} of the unit below. */
+  inputTarget: tf.Tensor | null;
+  /** Complete unlock: I_k's regression loss Σ(ĥ_{k−1} − o_{k−1})² (null when it did not train). */
+  inputLoss: tf.Scalar | null;
 }
 
 export function emptyRecord(): UnitRecord {
-  return { dx: null, gbar: null, target: null, synthetic: null, sgLoss: null, layerGrads: [] };
+  return { dx: null, gbar: null, target: null, synthetic: null, sgLoss: null, layerGrads: [], syntheticInput: null, inputTarget: null, inputLoss: null };
 }
 
 interface Pending {
@@ -85,7 +101,9 @@ interface Pending {
   /** The frozen copy's synthetic gradient, for the target sent down (null without a copy). */
   frozenSynthetic: tf.Tensor | null;
   layerDone: boolean;
-  /** Does the unit update its layer and synthesizer at this step (p_update)? */
+  /** The synthetic input's forward, until its regression target arrives (null without one, or once done). */
+  input: SyntheticInputForward | null;
+  /** Does the unit update its layer, synthesizer and synthetic input at this step (p_update)? */
   update: boolean;
 }
 
@@ -97,6 +115,9 @@ export class Unit {
   readonly synthesizerOptimizer: Adam | null;
   /** The copy of the synthesizer that makes the targets sent down (only with targetRefresh > 0 and a unit below). */
   readonly frozen: FrozenSynthesizer | null;
+  /** I_k, the synthetic-input model of complete unlock (null when off, and for unit 1). */
+  readonly syntheticInput: SyntheticInput | null;
+  readonly inputOptimizer: Adam | null;
   private pending: Pending | null = null;
 
   constructor(readonly spec: UnitSpec) {
@@ -110,6 +131,11 @@ export class Unit {
     this.frozen = s && this.synthesizer && spec.targetRefresh > 0 && spec.sendsDown ? new FrozenSynthesizer(this.synthesizer, spec.targetRefresh, () => build(s, `synthesizer${spec.index}/frozen`)) : null;
     this.layerOptimizer = new Adam(this.layer.params(), spec.optimizer);
     this.synthesizerOptimizer = this.synthesizer ? new Adam(this.synthesizer.params(), spec.optimizer) : null;
+    if (spec.syntheticInput && spec.index === 1) throw new Error('unit 1 reads the data itself: it has no synthetic input');
+    const inSize = inputShape(spec.network).reduce((a, b) => a * b, 1);
+    const hBelow = activationShapes(spec.network)[spec.index - 1];
+    this.syntheticInput = spec.syntheticInput ? new SyntheticInput(inSize, hBelow, spec.syntheticInput, new Rng(spec.inputSeed), `input${spec.index}`) : null;
+    this.inputOptimizer = this.syntheticInput ? new Adam(this.syntheticInput.params(), spec.optimizer) : null;
   }
 
   get lambda(): Lambda {
@@ -117,16 +143,25 @@ export class Unit {
   }
 
   params(): tf.Variable[] {
-    return [...this.layer.params(), ...(this.synthesizer?.params() ?? [])];
+    return [...this.layer.params(), ...(this.synthesizer?.params() ?? []), ...(this.syntheticInput?.params() ?? [])];
   }
 
   buffers(): tf.Variable[] {
-    return [...this.layer.buffers(), ...(this.synthesizer?.buffers() ?? [])];
+    return [...this.layer.buffers(), ...(this.synthesizer?.buffers() ?? []), ...(this.syntheticInput?.buffers() ?? [])];
   }
 
-  /** h_k = f_k(h_{k−1}); in training mode also g_k = M_k(h_k, c), kept for this step. */
+  /**
+   * h_k = f_k(h_{k−1}); in training mode also g_k = M_k(h_k, c), kept for this step. With a
+   * synthetic input, training runs on ĥ_{k−1} = I_k(x) instead, from the data message (from
+   * unit 0), and returns o_k = f_k(ĥ_{k−1}); evaluation takes h_{k−1} from the unit below.
+   */
   forward(msg: ActivationMessage, mode: Mode = 'train'): ActivationMessage {
-    const f = this.layer.forward(msg.h, mode);
+    let input: SyntheticInputForward | null = null;
+    if (this.syntheticInput && mode === 'train') {
+      if (msg.from !== 0) throw new Error(`unit ${this.index} has a synthetic input (complete unlock): in training it runs on the data (a message from unit 0), got one from unit ${msg.from}`);
+      input = this.syntheticInput.forward(msg.h, mode);
+    }
+    const f = this.layer.forward(input ? input.out : msg.h, mode);
     if (mode === 'train') {
       const sg = this.synthesizer ? this.synthesizer.forward(f.y, msg.labels, mode) : null;
       const synthetic = sg && this.synthesizer ? this.synthesizer.syntheticGradient(sg.out) : null;
@@ -136,7 +171,7 @@ export class Unit {
         frozenSynthetic = this.frozen.copy.syntheticGradient(this.frozen.copy.forward(f.y, msg.labels, mode).out);
       }
       const update = updatesAt(this.spec.updateSeed, msg.step, this.spec.updateProbability);
-      this.pending = { step: msg.step, cache: f.cache, sg, synthetic, frozenSynthetic, layerDone: false, update };
+      this.pending = { step: msg.step, cache: f.cache, sg, synthetic, frozenSynthetic, layerDone: false, input, update };
     }
     return { kind: 'activation', step: msg.step, from: this.index, h: f.y, labels: msg.labels };
   }
@@ -151,7 +186,7 @@ export class Unit {
     p.layerDone = true;
     const lambda = this.spec.lambda;
     if (lambda === 'none') {
-      this.release();
+      this.releaseIfDone(p);
       return null; // No Bprop: no gradient reaches this layer.
     }
     if (lambda > 0 && !incoming) throw new Error(`unit ${this.index}: λ = ${lambda} needs the gradient from above`);
@@ -166,7 +201,7 @@ export class Unit {
     const dxTarget = gbarTarget === gbar ? null : this.layer.backward(p.cache, gbarTarget, { dx: true, params: false }).dx;
     if (p.update) this.layerOptimizer.apply(b.grads);
     if (rec) Object.assign(rec, { dx: b.dx, gbar, synthetic: p.synthetic, layerGrads: b.grads });
-    if (!this.synthesizer) this.release();
+    this.releaseIfDone(p);
     if (!b.dx) return null;
     return { kind: 'gradient', step: p.step, to: this.index - 1, grad: b.dx, ...(dxTarget ? { target: dxTarget } : {}) };
   }
@@ -193,7 +228,7 @@ export class Unit {
     if (!this.synthesizer || !p.sg) throw new Error(`unit ${this.index} has no synthesizer`);
     if (!p.update) {
       p.sg = null;
-      if (p.layerDone) this.release();
+      this.releaseIfDone(p);
       return null;
     }
     // The target made with frozen copies above when there is one, else z̄_k.
@@ -202,8 +237,30 @@ export class Unit {
     this.synthesizerOptimizer!.apply(r.grads);
     if (rec) Object.assign(rec, { target: z, sgLoss: r.loss, synthetic: p.synthetic });
     p.sg = null;
-    if (p.layerDone) this.release();
+    this.releaseIfDone(p);
     return r.loss;
+  }
+
+  /**
+   * Complete unlock: regress I_k onto `real`, the output o_{k−1} the unit below produced in this
+   * step, taken as a constant. Returns the regression loss, or null when the unit skips this
+   * step (p_update: a layer, its synthesizer and its synthetic input update together).
+   */
+  inputStep(real: ActivationMessage, rec?: UnitRecord): tf.Scalar | null {
+    const p = this.current('inputStep');
+    if (!this.syntheticInput || !p.input) throw new Error(`unit ${this.index} has no synthetic input to regress (none, or its step was done)`);
+    if (real.from !== this.index - 1) throw new Error(`unit ${this.index}: a synthetic input regresses onto the output of unit ${this.index - 1}, got one from unit ${real.from}`);
+    const f = p.input;
+    p.input = null;
+    let loss: tf.Scalar | null = null;
+    if (p.update) {
+      const r = this.syntheticInput.regress(f, real.h);
+      this.inputOptimizer!.apply(r.grads);
+      loss = r.loss;
+    }
+    if (rec) Object.assign(rec, { syntheticInput: f.out, inputTarget: real.h, inputLoss: loss });
+    this.releaseIfDone(p);
+    return loss;
   }
 
   /** ∂L/∂h_{k−1} from ∂L/∂h_k through this layer, touching no parameter (oracle and analysis). */
@@ -217,6 +274,11 @@ export class Unit {
     this.pending = null;
   }
 
+  /** Drop the step once the layer step, the synthesizer's and the synthetic input's are all done. */
+  private releaseIfDone(p: Pending): void {
+    if (p.layerDone && !p.sg && !p.input) this.release();
+  }
+
   private current(what: string): Pending {
     if (!this.pending) throw new Error(`unit ${this.index}: ${what} before forward (or after the step was done)`);
     return this.pending;
@@ -228,5 +290,6 @@ export class Unit {
     this.frozen?.dispose();
     this.layerOptimizer.dispose();
     this.synthesizerOptimizer?.dispose();
+    this.inputOptimizer?.dispose();
   }
 }
