@@ -9,12 +9,12 @@ import { mnistFcn } from '../lib/builders';
 import { Dataset } from '../lib/data/dataset';
 import { ConfigError } from '../lib/errors';
 import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run';
-import { budgetText, cellError, closeCells, gapClosed, lastMean, sgQualityClaims, singleDniClaims, staleClaims, table2Claims, underfittingClaims, updateProbabilityClaims } from '../lib/experiments/claims';
+import { budgetText, cellError, closeCells, gapClosed, lastMean, inputErrorAt, sgQualityClaims, singleDniClaims, staleClaims, stepsToReach, unlockClaims, table2Claims, underfittingClaims, updateProbabilityClaims } from '../lib/experiments/claims';
 import { methodColor, methodDash, METHOD_COLORS, UNLOCK_COLORS } from '../lib/notebook/colors';
 import { EvalRecord, RunResult } from '../lib/train';
 import { cellSpec, gridConfig, GridConfig, GridRun } from '../lib/experiments/grid';
 import { MethodName, methodLabel, methodSpec, table2Method, usesSynthesizers } from '../lib/experiments/methods';
-import { deviations, LAMBDA_PRESET, override, Preset, SINGLE_DNI_PRESET, STALE_PRESET, SYNTH_DEPTH_PRESET, TABLE2_PRESETS, UPDATE_PROBABILITY_PRESET } from '../lib/experiments/presets';
+import { deviations, LAMBDA_PRESET, override, Preset, SINGLE_DNI_PRESET, STALE_PRESET, SYNTH_DEPTH_PRESET, TABLE2_PRESETS, UNLOCK_PRESET, UPDATE_PROBABILITY_PRESET } from '../lib/experiments/presets';
 import { SCALES } from '../lib/experiments/scale';
 import { Rng } from '../lib/rng';
 import { train } from '../lib/train';
@@ -117,7 +117,7 @@ describe('experiments', function () {
   });
 
   it('every preset is valid at every scale, and every cpu deviation from the paper has a reason', () => {
-    for (const preset of [...Object.values(TABLE2_PRESETS), LAMBDA_PRESET, SINGLE_DNI_PRESET]) {
+    for (const preset of [...Object.values(TABLE2_PRESETS), LAMBDA_PRESET, SINGLE_DNI_PRESET, UNLOCK_PRESET]) {
       for (const s of SCALES) gridConfig(preset[s]);
       assert.ok(deviations(preset).length > 0);
     }
@@ -293,6 +293,25 @@ describe('experiments', function () {
       const pts = [{ method: 'nobprop', p: 1, error: 15 }, { method: 'dni', p: 0.2, error: 12 }, { method: 'cdni', p: 0.05, error: 20 }];
       assert.deepEqual(updateProbabilityClaims(pts).map((c) => c.verdict), ['shown', 'not shown']);
       assert.equal(updateProbabilityClaims(pts.slice(0, 2))[1].verdict, 'not testable at this budget');
+    });
+
+    it('complete unlock: steps to reach an error, and the claims', () => {
+      assert.equal(stepsToReach(run([10, 5, 2.9, 3.5]), 3), 300);
+      assert.equal(stepsToReach(run([10, 5, 4]), 3), null);
+      const cfgU = gridConfig(UNLOCK_PRESET.smoke);
+      const withInputs = (r: RunResult, losses: number[]): RunResult => {
+        const history = r.history.map((h, i) => ({ ...h, series: { inputLoss: [NaN, losses[i], losses[i]] } }));
+        return { ...r, history, final: history[history.length - 1] };
+      };
+      const runs: GridRun[] = [
+        { depth: 3, method: 'bprop', name: 'Bprop', run: run([5, 2.5, 1.8, 1.8]) },
+        { depth: 3, method: 'cdni', name: 'cDNI', run: run([6, 2.9, 2.0, 1.9]) },
+        { depth: 3, method: 'cdni+unlock', name: 'cDNI, complete unlock', run: withInputs(run([9, 4, 2.8, 1.95]), [100, 60, 40, 30]) },
+      ];
+      assert.deepEqual(inputErrorAt(runs[2].run, 2, 10, 5), [2, 1.2, 0.8, 0.6]);
+      const claims = unlockClaims(cfgU, runs, 3);
+      assert.deepEqual(claims.map((c) => c.verdict), ['not shown', 'shown', 'shown']);
+      assert.match(claims[1].evidence, /with synthetic inputs: step 300; without: step 200/);
     });
 
     it('gap closed and budgets in epochs', () => {

@@ -242,6 +242,30 @@ export const UPDATE_PROBABILITY_PRESET: Preset<UpdateProbabilityConfig> = {
   },
 };
 
+/**
+ * Notebook 08: complete unlock (D.1; the main text's Figure 6) on a 4-layer MNIST FCN. D.1 gives
+ * the synthesizers and synthetic-input models one hidden layer each; the runs without unlock use
+ * the same synthesizers, so synthetic inputs are the only difference. The main text's network
+ * depth is not in our source.
+ */
+const unlockPaper: GridConfig = {
+  ...mnistFcnPaper,
+  depths: [4],
+  methods: ['bprop', 'dni', 'dni+unlock', 'cdni', 'cdni+unlock'],
+  methodSynthesizers: { dni: { hiddenLayers: 1 }, cdni: { hiddenLayers: 1 } },
+  syntheticInputs: { hiddenLayers: 1, width: 1024 },
+};
+export const UNLOCK_PRESET: Preset<GridConfig> = {
+  paper: unlockPaper,
+  cpu: { ...unlockPaper, run: { ...TABLE2_PRESETS.mnistFcn.cpu.run, steps: 3_000, evalEvery: 200 }, trainer: TABLE2_PRESETS.mnistFcn.cpu.trainer },
+  smoke: { ...unlockPaper, depths: [3], width: 32, syntheticInputs: { hiddenLayers: 1, width: 32 }, methodSynthesizers: { dni: { hiddenLayers: 1, width: 32 }, cdni: { hiddenLayers: 1, width: 32 } }, run: TABLE2_PRESETS.mnistFcn.smoke.run, trainer: TABLE2_PRESETS.mnistFcn.smoke.trainer },
+  why: {
+    ...TABLE2_PRESETS.mnistFcn.why,
+    'run.steps': '500k → 3k steps (12.8 epochs): the 5 runs take ~10 min on 2 cores',
+    'run.evalEvery': 'a point every 200 steps: 15 points per curve',
+  },
+};
+
 export interface SynthDepthConfig {
   /** The 6-layer MNIST FCN runs: Bprop, and DNI and cDNI at each synthesizer depth. */
   grid: GridConfig;
