@@ -91,3 +91,30 @@ export function bp1VersusAutodiff(trainer: BPLambdaTrainer, x: tf.Tensor, y: tf.
   tf.dispose([ref.value, ...Object.values(ref.grads)]);
   return { maxAbsDiff, maxAbsGrad };
 }
+
+/**
+ * The LSTM core unrolled with plain tfjs ops (gate order i, f, o, g, as lib/modules/lstm.ts):
+ * h_1 … h_T and the end state from (h_0, c_0). Differentiate it with tf.grad for BPTT.
+ */
+export function refLstm(W: tf.Tensor, b: tf.Tensor, xs: tf.Tensor[], h0: tf.Tensor, c0: tf.Tensor): { hs: tf.Tensor[]; h: tf.Tensor; c: tf.Tensor } {
+  let h = h0;
+  let c = c0;
+  const hs: tf.Tensor[] = [];
+  for (const x of xs) {
+    const z = tf.add(tf.matMul(tf.concat([x, h], 1) as tf.Tensor2D, W as tf.Tensor2D), b);
+    const [zi, zf, zo, zg] = tf.split(z, 4, 1);
+    c = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
+    h = tf.mul(tf.sigmoid(zo), tf.tanh(c));
+    hs.push(h);
+  }
+  return { hs, h, c };
+}
+
+/**
+ * The bit-prediction loss of a sequence through tfjs's own sigmoid cross-entropy: Σ over steps
+ * and bits of mask·BCE(y, logits), divided by the batch size (nats per sequence).
+ */
+export function refBitLoss(logits: tf.Tensor, y: tf.Tensor, mask: tf.Tensor, batch: number): tf.Scalar {
+  const perBit = tf.losses.sigmoidCrossEntropy(y, logits, undefined, 0, tf.Reduction.NONE);
+  return tf.div(tf.sum(tf.mul(perBit, tf.expandDims(mask, -1))), batch) as tf.Scalar;
+}
