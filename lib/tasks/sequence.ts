@@ -61,4 +61,4 @@ export function bitLoss(logits: tf.Tensor2D, y: tf.Tensor2D, mask: tf.Tensor1D, 
   return { loss, dLogits, wrong };
 }
 
-export const bits: SequenceTask = { name: 'bits', loss: bitLoss };
+export const bitTask: SequenceTask = { name: 'bits', loss: bitLoss };
