@@ -5,3 +5,5 @@ export * from './seeds';
 export * from './unit';
 export * from './bplambda';
 export * from './sgquality';
+export * from './recurrent-spec';
+export * from './recurrent';
