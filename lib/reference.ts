@@ -93,10 +93,13 @@ export function bp1VersusAutodiff(trainer: BPLambdaTrainer, x: tf.Tensor, y: tf.
 }
 
 /**
- * The LSTM core unrolled with plain tfjs ops (gate order i, f, o, g, as lib/modules/lstm.ts):
- * h_1 … h_T and the end state from (h_0, c_0). Differentiate it with tf.grad for BPTT.
+ * The LSTM core unrolled with plain tfjs ops (the parameters as Lstm.params(): W_i, b_i, W_f,
+ * b_f, W_o, b_o, W_g, b_g), fused into one [x, h]·W → 4H matmul here: h_1 … h_T and the end
+ * state from (h_0, c_0). Differentiate it with tf.grad for BPTT.
  */
-export function refLstm(W: tf.Tensor, b: tf.Tensor, xs: tf.Tensor[], h0: tf.Tensor, c0: tf.Tensor): { hs: tf.Tensor[]; h: tf.Tensor; c: tf.Tensor } {
+export function refLstm(params: tf.Tensor[], xs: tf.Tensor[], h0: tf.Tensor, c0: tf.Tensor): { hs: tf.Tensor[]; h: tf.Tensor; c: tf.Tensor } {
+  const W = tf.concat([params[0], params[2], params[4], params[6]], 1);
+  const b = tf.concat([params[1], params[3], params[5], params[7]], 0);
   let h = h0;
   let c = c0;
   const hs: tf.Tensor[] = [];

@@ -34,7 +34,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../adam';
 import { ConfigError } from '../errors';
-import { Linear } from '../modules/linear';
+import { Linear, matMulTransposeB } from '../modules/linear';
 import { Lstm, LstmState, LstmStepCache } from '../modules/lstm';
 import { Cache } from '../modules/module';
 import { Rng } from '../rng';
@@ -186,8 +186,9 @@ export class RecurrentTrainer implements Trainer<SequenceBatch> {
       const fw = lstm.forward(xs, this.carried ?? lstm.zeroState(B));
       const out = this.output.forward(n === 1 ? fw.hs[0] : tf.concat(fw.hs, 0));
       const l = this.task.loss(out.y as tf.Tensor2D, y, mask, B);
-      const ob = this.output.backward(out.cache, l.dLogits, { dx: true, params: true });
-      const dhs = n === 1 ? [ob.dx!] : tf.split(ob.dx!, n, 0);
+      const ob = this.output.backward(out.cache, l.dLogits, { dx: false, params: true });
+      // ∂l_t/∂h_t step by step from the (narrow) logit gradients: splitting [nB, H] would copy it n times on wasm.
+      const dhs = (n === 1 ? [l.dLogits] : tf.split(l.dLogits, n, 0)).map((d) => matMulTransposeB(d as tf.Tensor2D, this.output.W as tf.Tensor2D));
 
       // 2. λ = 0 at the chunk's end: the synthetic gradient for (h_T, c_T) stands in for the future's.
       const sg = synthesizer && !last ? synthesizer.forward(fw.state.h) : null;
