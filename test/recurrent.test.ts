@@ -10,7 +10,7 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../lib/errors';
-import { refBitLoss, refLstm } from '../lib/reference';
+import { bpttVersusAutodiff, refBitLoss, refLstm } from '../lib/reference';
 import { Rng } from '../lib/rng';
 import { copyArrays, COPY_OUTPUTS, copyInputs, CopyLevel, disposeSequenceBatch } from '../lib/tasks/copy';
 import { SequenceBatch } from '../lib/tasks/sequence';
@@ -80,9 +80,17 @@ describe('recurrent BP(λ)', function () {
       assert.ok(maxAbs(recs[0].grads[0]) > 1e-4, 'a non-trivial gradient');
       disposeChunkRecords(recs);
       tf.dispose([ref.value, ...Object.values(ref.grads)]);
+      // The same check as notebooks print it (after the step above moved θ).
+      const check = bpttVersusAutodiff(t, bt);
+      assert.ok(check.maxAbsDiff < 1e-4 * check.maxAbsGrad && check.maxAbsGrad > 1e-3, JSON.stringify(check));
       disposeSequenceBatch(bt);
       t.dispose();
     }
+    const truncated = trainer({ T: 3, method: 'bptt' });
+    const bt = batch({ N: 3, R: 2 }, 1);
+    assert.throws(() => bpttVersusAutodiff(truncated, bt), /one chunk per batch/);
+    disposeSequenceBatch(bt);
+    truncated.dispose();
   });
 
   it('truncation is λ = 0 at every T-th state: the chunks and λ_k', () => {
@@ -131,6 +139,7 @@ describe('recurrent BP(λ)', function () {
       }
       assert.equal(whole.updates, 4);
       assert.equal(stream.updates, 4);
+      assert.deepEqual([whole.samples, stream.samples, stream.steps], [B, B, 4], 'a stream of 4 batches is B sequences');
       whole.params().forEach((p, i) => assertClose(p, stream.params()[i], 1e-5, `${method}: ${p.name}`));
       disposeSequenceBatch(bt);
       whole.dispose();

@@ -102,7 +102,7 @@ export class RecurrentTrainer implements Trainer<SequenceBatch> {
   steps = 0;
   /** θ updates so far (one per chunk). */
   updates = 0;
-  /** Sequences consumed so far (the x-axis of Figure 17). */
+  /** Sequences consumed so far (the x-axis of Figure 17): B for every batch that starts sequences. */
   samples = 0;
   private carried: LstmState | null = null;
   private pending: Pending | null = null;
@@ -168,7 +168,7 @@ export class RecurrentTrainer implements Trainer<SequenceBatch> {
     bounds.forEach(([t0, t1], j) => this.chunk(batch, t0, t1, ends && j === bounds.length - 1, stats, records));
     if (ends) this.drop();
     this.steps++;
-    this.samples += B;
+    if (batch.starts !== false) this.samples += B;
   }
 
   /** One chunk, in its own scope: only the carried state, the pending pass and what the caller asked for outlive it. */
