@@ -14,6 +14,7 @@ import { bpttVersusAutodiff, refBitLoss, refLstm } from '../lib/reference';
 import { Rng } from '../lib/rng';
 import { copyArrays, COPY_OUTPUTS, copyInputs, CopyLevel, disposeSequenceBatch } from '../lib/tasks/copy';
 import { SequenceBatch } from '../lib/tasks/sequence';
+import { RecurrentSynthesizer } from '../lib/synthesizers/recurrent';
 import { disposeChunkRecords, RecurrentTrainer } from '../lib/trainers/recurrent';
 import { chunkBounds, RecurrentInput, recurrentSpec, truncationLambdas } from '../lib/trainers/recurrent-spec';
 import { assertClose, maxAbs, maxAbsDiff } from './assert';
@@ -269,6 +270,35 @@ describe('recurrent BP(λ)', function () {
     disposeSequenceBatch(first);
     t.dispose();
   });
+
+  for (const hiddenLayers of [0, 1, 2]) {
+    it(`the recurrent synthesizer (${hiddenLayers} hidden layers, with the aux head): its regression gradients and ∂/∂h equal autodiff`, () => tf.tidy(() => {
+      const rng = new Rng(20 + hiddenLayers);
+      const spec = recurrentSpec({ inputs: I, outputs: 8, hidden: H, T: 3, method: 'dniAux', synthesizer: { hiddenLayers, width: 5, lossReduction: 'mean', lossWeight: 0.7, auxWeight: 1.3 } }).synthesizer;
+      const s = new RecurrentSynthesizer(H, spec, true, rng, 'synth');
+      for (const p of s.params()) p.assign(tf.tensor(rng.normals(p.size, 0.4), p.shape));
+      const h = tf.tensor2d(rng.normals(B * H), [B, H]);
+      const z = tf.tensor2d(rng.normals(B * 2 * H, 0.1), [B, 2 * H]);
+      const auxTarget = tf.tensor2d(rng.normals(B * 2 * H), [B, 2 * H]);
+      const f = s.forward(h);
+      const r = s.regress(f, z, auxTarget, true);
+      // Plain ops: (Linear → ReLU)^n, two linear heads; 'mean' losses with their weights, the target ×B ('perExample').
+      const loss = (x: tf.Tensor, ...phi: tf.Tensor[]) => {
+        let a = x;
+        for (let l = 0; l < hiddenLayers; l++) a = tf.relu(tf.add(tf.matMul(a as tf.Tensor2D, phi[2 * l] as tf.Tensor2D), phi[2 * l + 1]));
+        const k = 2 * hiddenLayers;
+        const out = tf.add(tf.matMul(a as tf.Tensor2D, phi[k] as tf.Tensor2D), phi[k + 1]);
+        const aux = tf.add(tf.matMul(a as tf.Tensor2D, phi[k + 2] as tf.Tensor2D), phi[k + 3]);
+        return tf.add(tf.mul(tf.mean(tf.square(tf.sub(out, tf.mul(z, B)))), 0.7), tf.mul(tf.mean(tf.square(tf.sub(aux, auxTarget))), 1.3));
+      };
+      const ref = tf.grads(loss)([h, ...s.params()]);
+      assertClose(tf.add(r.loss, r.auxLoss!), loss(h, ...s.params()), 1e-5, 'loss');
+      assertClose(r.dh!, ref[0], 1e-4, '∂/∂h');
+      s.params().forEach((p, i) => assertClose(r.grads[i], ref[i + 1], 1e-4, p.name));
+      assert.equal(maxAbs(s.consumed(tf.zerosLike(f.out) as tf.Tensor2D)), 0);
+      assertClose(s.consumed(f.out), tf.mul(f.out, spec.scale / B), 1e-7, 'consumed = scale·out/B');
+    }));
+  }
 
   it('a training step leaks no tensors (every method and option, whole sequences and streams, stats, capture-free), and dispose frees everything', () => {
     const start = tf.memory();
