@@ -93,11 +93,6 @@ export class Lstm {
     this.b = LSTM_GATES.map((q) => makeVariable(() => tf.fill([H], q === 'f' ? opts.forgetBias ?? 1 : 0), true, `${this.name}/b_${q}`));
   }
 
-  /** Uniform draws the initialisation takes (W only; b is fixed). */
-  static draws(inputs: number, hidden: number): number {
-    return (inputs + hidden) * 4 * hidden;
-  }
-
   /** [W_i, b_i, W_f, b_f, W_o, b_o, W_g, b_g]. */
   params(): tf.Variable[] {
     return this.W.flatMap((w, q) => [w, this.b[q]]);
@@ -105,11 +100,6 @@ export class Lstm {
 
   zeroState(batch: number): LstmState {
     return { h: tf.zeros([batch, this.hidden]), c: tf.zeros([batch, this.hidden]) };
-  }
-
-  /** One step without a cache (evaluation). */
-  step(x: tf.Tensor2D, s: LstmState): LstmState {
-    return this.stepCached(x, s, this.weights()).state;
   }
 
   /** T steps from `s0`, each x_t [B, I], keeping what backward needs. */

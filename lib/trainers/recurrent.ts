@@ -312,12 +312,7 @@ export class RecurrentTrainer implements Trainer<SequenceBatch> {
     this.checkBatch(batch);
     const [L, B] = batch.x.shape;
     const r = tf.tidy(() => {
-      let s = this.lstm.zeroState(B);
-      const hs: tf.Tensor2D[] = [];
-      for (const x of tf.unstack(batch.x) as tf.Tensor2D[]) {
-        s = this.lstm.step(x, s);
-        hs.push(s.h);
-      }
+      const { hs } = this.lstm.forward(tf.unstack(batch.x) as tf.Tensor2D[], this.lstm.zeroState(B));
       const logits = this.output.forward(tf.concat(hs, 0)).y as tf.Tensor2D;
       const l = this.task.loss(logits, tf.reshape(batch.y, [L * B, this.spec.outputs]), tf.reshape(batch.mask, [L * B]), B);
       return tf.stack([l.loss, tf.sum(tf.cast(tf.greater(l.wrong, 0), 'float32'))]);
