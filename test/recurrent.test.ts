@@ -148,6 +148,20 @@ describe('recurrent BP(λ)', function () {
     }
   });
 
+  it('T = 1 is BP(0): one update per step, a synthetic gradient at every state but the last, each regressed one step later', () => {
+    const t = trainer({ T: 1, method: 'dni' });
+    randomiseSynthesizer(t, 17);
+    const bt = batch({ N: 2, R: 1 }, 18); // L = 5
+    const recs = t.stepCapture(bt);
+    assert.equal(recs.length, 5);
+    assert.equal(t.updates, 5);
+    assert.deepEqual(recs.map((r) => [r.synthetic !== null, r.target !== null]), [[true, false], [true, true], [true, true], [true, true], [false, true]]);
+    for (let j = 1; j < 5; j++) assertClose(recs[j].regressed!, recs[j - 1].synthetic!, 1e-6, `step ${j}`);
+    disposeChunkRecords(recs);
+    disposeSequenceBatch(bt);
+    t.dispose();
+  });
+
   it('with a zero-initialised synthesizer the first truncated updates equal plain truncated BPTT (and later ones do not)', () => {
     const bptt = trainer({ T: 3, method: 'bptt' });
     const dni = trainer({ T: 3, method: 'dniAux', sgToCore: true });
