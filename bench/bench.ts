@@ -1,12 +1,15 @@
 /**
- * npm run bench [-- --json] [-- --steps N] [-- --pytorch] [-- --no-cnn] [-- --only <name part>]
+ * npm run bench [-- --json] [-- --steps N] [-- --pytorch] [-- --no-cnn] [-- --no-lstm] [-- --only <name part>]
  *
  * Milliseconds per training step, in one process, on every kernel path this machine has
  * (plain wasm, and wasm + OpenBLAS where the addon is built):
  *   - the MNIST FCN (batch 256, Adam): backprop, every-layer DNI (2×1024 synthesizers) and cDNI
  *     (linear synthesizers), at 3 and 6 layers;
  *   - the MNIST and CIFAR-10 CNNs at 3 layers with the paper's filters (64, 128), backprop and
- *     DNI (two hidden 5×5 conv layers as wide as the layer), batch 64 and 256.
+ *     DNI (two hidden 5×5 conv layers as wide as the layer), batch 64 and 256;
+ *   - an LSTM of 256 units on Copy, batch 256: ms per training chunk of T = 5 and 8 steps with
+ *     truncated BPTT, DNI and DNI+Aux, sequences per second, and the chunk's matmul FLOPs per
+ *     second against the path's calibration matmul (bench/lstm.ts).
  * Each path's calibration matmul (1024³) is printed beside it. `--pytorch` also times the six
  * FCN configs in PyTorch (bench/pytorch.py; Debian's python3-torch with libopenblas0-openmp) on
  * 1 and 2 threads in the same run, and prints the ratios. The methods come from the library's
@@ -24,6 +27,7 @@ import { methodSpec, Table2Method } from '../lib/experiments/methods';
 import { SynthesizerSpec } from '../lib/synthesizers/spec';
 import { BPLambdaTrainer } from '../lib/trainers/bplambda';
 import { bpLambdaSpec } from '../lib/trainers/spec';
+import { lstmConfigs, LstmTiming, timeLstm } from './lstm';
 import { availablePaths, calibrationGflops, describePath, KernelPath, usePath } from './paths';
 
 interface Config {
@@ -96,10 +100,11 @@ function pytorch(steps: number): Map<string, number> | null {
 }
 
 /** One row, measured in a child process so that one config running out of wasm memory cannot take the rest down. */
-function measureRow(p: KernelPath, name: string, steps: number): { ms: number } | { error: string } {
+function measureRow(p: KernelPath, name: string, steps: number): { ms: number; lstm?: LstmTiming } | { error: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--row', p, name, '--steps', String(steps)], { encoding: 'utf8', timeout: 1_800_000 });
   const line = r.stdout.split('\n').find((l) => l.startsWith('ROW '));
-  if (line) return { ms: Number(line.slice(4)) };
+  const lstm = r.stdout.split('\n').find((l) => l.startsWith('LSTM '));
+  if (line) return { ms: Number(line.slice(4)), ...(lstm ? { lstm: JSON.parse(lstm.slice(5)) as LstmTiming } : {}) };
   const err = `${r.stderr}`.split('\n').find((l) => /Error|error/.test(l)) ?? `exit ${r.status}`;
   return { error: /memory access out of bounds|Out of memory|Cannot allocate/i.test(err) ? 'out of wasm memory' : err.trim().slice(0, 80) };
 }
@@ -108,6 +113,13 @@ function measureRow(p: KernelPath, name: string, steps: number): { ms: number } 
 async function row(p: KernelPath, name: string, steps: number): Promise<void> {
   await initBackend();
   usePath(p);
+  const l = lstmConfigs().find((x) => x.name === name);
+  if (l) {
+    const r = timeLstm(l, steps);
+    console.log(`ROW ${r.ms}`);
+    console.log(`LSTM ${JSON.stringify(r)}`);
+    return;
+  }
   const c = configs(true).find((x) => x.name === name);
   if (!c) throw new Error(`no bench config '${name}'`);
   // CNN steps are slow on plain wasm: fewer of them.
@@ -124,7 +136,8 @@ async function main(): Promise<void> {
   const info = await initBackend();
   if (!json) console.log(describeBackend(info));
   const list = configs(!process.argv.includes('--no-cnn')).filter((c) => !only || c.name.includes(only));
-  const rows: { config: string; path: KernelPath; msPerStep: number | null; error?: string; matmulGflops: number }[] = [];
+  const lstmList = process.argv.includes('--no-lstm') ? [] : lstmConfigs().filter((c) => !only || c.name.includes(only));
+  const rows: { config: string; path: KernelPath; msPerStep: number | null; error?: string; matmulGflops: number; lstm?: LstmTiming }[] = [];
   const paths = availablePaths();
   for (const p of paths) {
     usePath(p);
@@ -132,9 +145,9 @@ async function main(): Promise<void> {
     if (!json) console.log(`path ${describePath()}: calibration 1024³ matmul ${gflops} GFLOP/s`);
     // The parent's OpenBLAS threads would keep spinning beside the children: back to plain wasm while they run.
     usePath(paths[0]);
-    for (const c of list) {
+    for (const c of [...list, ...lstmList]) {
       const m = measureRow(p, c.name, steps);
-      const r = { config: c.name, path: p, msPerStep: 'ms' in m ? Number(m.ms.toFixed(1)) : null, ...('error' in m ? { error: m.error } : {}), matmulGflops: gflops };
+      const r = { config: c.name, path: p, msPerStep: 'ms' in m ? Number(m.ms.toFixed(1)) : null, ...('error' in m ? { error: m.error } : {}), ...('lstm' in m ? { lstm: m.lstm } : {}), matmulGflops: gflops };
       rows.push(r);
       if (json) console.log(JSON.stringify(r));
       else if ('error' in m) console.log(`  ${p} ${c.name}: ${m.error}`);
@@ -145,6 +158,24 @@ async function main(): Promise<void> {
     if (torch) for (const [k, v] of torch) console.log(JSON.stringify({ config: k.split('@')[0], path: `pytorch, ${k.split('@')[1]} thread(s)`, msPerStep: v }));
     return;
   }
+  if (list.length) printStepTable(list, rows, paths, steps, torch);
+  if (!lstmList.length) return;
+  console.log(`\nLSTM on Copy (256 units, batch 256): ms per chunk of T steps, median of ${steps} chunks after 5 warm-up chunks of a continuing stream; CPU ms is this process's (the machine may be shared); sequences/s for whole Copy sequences of N = 10 (21 steps); GFLOP/s = the chunk's matmul FLOPs ÷ wall time, beside the path's 1024³ calibration matmul\n`);
+  const lh = ['config', 'path', 'ms/chunk', 'CPU ms/chunk', 'sequences/s', 'MFLOP/chunk', 'GFLOP/s', 'calibration GFLOP/s'];
+  console.log(`| ${lh.join(' | ')} |`);
+  console.log(`|${lh.map(() => '---').join('|')}|`);
+  for (const c of lstmList) {
+    for (const p of paths) {
+      const r = rows.find((x) => x.config === c.name && x.path === p)!;
+      const t = r.lstm;
+      const cells = t ? [t.ms.toFixed(1), t.cpuMs.toFixed(1), t.seqPerSec.toFixed(0), (t.flops / 1e6).toFixed(0), (t.flops / (t.ms * 1e6)).toFixed(1)] : [r.error ?? 'failed', '—', '—', '—', '—'];
+      console.log(`| ${[c.name, p, ...cells, r.matmulGflops].join(' | ')} |`);
+    }
+  }
+}
+
+/** The FCN and CNN table: ms per step on every path, the speed-up, and PyTorch beside them. */
+function printStepTable(list: Config[], rows: { config: string; path: KernelPath; msPerStep: number | null; error?: string }[], paths: KernelPath[], steps: number, torch: Map<string, number> | null): void {
   console.log(`\nms per step: median of ${steps} steps after 40 warm-up steps (CNNs: ${Math.max(3, Math.floor(steps / 3))} after 2), each config in its own process; Adam; FCNs on MNIST batches, CNNs on random images\n`);
   const header = ['config', ...paths.map((p) => `${p} (ms)`), ...(paths.length > 1 ? ['speed-up'] : []), ...(torch ? ['PyTorch 1 thr (ms)', 'ratio', 'PyTorch 2 thr (ms)', 'ratio'] : [])];
   console.log(`| ${header.join(' | ')} |`);

@@ -10,6 +10,7 @@ export * from './synthesizers';
 export * from './tasks';
 export * from './trainers';
 export * from './train';
+export * from './train-copy';
 export * from './data';
 export * from './mixture';
 export * from './reference';

@@ -13,6 +13,8 @@ import { Module } from './modules/module';
 import { Pool } from './modules/pool';
 import { Sequential } from './modules/sequential';
 import { BPLambdaTrainer, disposeCapture } from './trainers/bplambda';
+import { disposeChunkRecords, RecurrentTrainer } from './trainers/recurrent';
+import type { SequenceBatch } from './tasks/sequence';
 
 /** Training-mode forward of one module with autodiff-able ops. */
 export function refModule(m: Module, x: tf.Tensor): tf.Tensor {
@@ -88,6 +90,69 @@ export function bp1VersusAutodiff(trainer: BPLambdaTrainer, x: tf.Tensor, y: tf.
     maxAbsGrad = Math.max(maxAbsGrad, tf.tidy(() => tf.max(tf.abs(ref.grads[v.name])).dataSync()[0]));
   });
   disposeCapture(cap);
+  tf.dispose([ref.value, ...Object.values(ref.grads)]);
+  return { maxAbsDiff, maxAbsGrad };
+}
+
+/**
+ * The LSTM core unrolled with plain tfjs ops (the parameters as Lstm.params(): W_i, b_i, W_f,
+ * b_f, W_o, b_o, W_g, b_g), fused into one [x, h]·W → 4H matmul here: h_1 … h_T and the end
+ * state from (h_0, c_0). Differentiate it with tf.grad for BPTT.
+ */
+export function refLstm(params: tf.Tensor[], xs: tf.Tensor[], h0: tf.Tensor, c0: tf.Tensor): { hs: tf.Tensor[]; h: tf.Tensor; c: tf.Tensor } {
+  const W = tf.concat([params[0], params[2], params[4], params[6]], 1);
+  const b = tf.concat([params[1], params[3], params[5], params[7]], 0);
+  let h = h0;
+  let c = c0;
+  const hs: tf.Tensor[] = [];
+  for (const x of xs) {
+    const z = tf.add(tf.matMul(tf.concat([x, h], 1) as tf.Tensor2D, W as tf.Tensor2D), b);
+    const [zi, zf, zo, zg] = tf.split(z, 4, 1);
+    c = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
+    h = tf.mul(tf.sigmoid(zo), tf.tanh(c));
+    hs.push(h);
+  }
+  return { hs, h, c };
+}
+
+/**
+ * The bit-prediction loss of a sequence through tfjs's own sigmoid cross-entropy: Σ over steps
+ * and bits of mask·BCE(y, logits), divided by the batch size (nats per sequence).
+ */
+export function refBitLoss(logits: tf.Tensor, y: tf.Tensor, mask: tf.Tensor, batch: number): tf.Scalar {
+  const perBit = tf.losses.sigmoidCrossEntropy(y, logits, undefined, 0, tf.Reduction.NONE);
+  return tf.div(tf.sum(tf.mul(perBit, tf.expandDims(mask, -1))), batch) as tf.Scalar;
+}
+
+/**
+ * λ = 1 everywhere against BPTT: the largest absolute difference between the θ gradients a
+ * recurrent trainer computes for whole sequences in one chunk (T = 'full', or T ≥ L) and tfjs
+ * autodiff of the unrolled loss (refLstm, refBitLoss). The trainer takes the step.
+ */
+export function bpttVersusAutodiff(trainer: RecurrentTrainer, batch: SequenceBatch): { maxAbsDiff: number; maxAbsGrad: number } {
+  const [L, B] = batch.x.shape;
+  const T = trainer.spec.T;
+  if (T !== 'full' && T < L) throw new Error(`bpttVersusAutodiff needs one chunk per batch (T = 'full' or T ≥ ${L}), got T = ${T}`);
+  if (batch.starts === false || batch.ends === false) throw new Error('bpttVersusAutodiff needs whole sequences (a batch that starts and ends them)');
+  const vars = trainer.coreParams();
+  const ref = tf.variableGrads(() =>
+    tf.tidy(() => {
+      const lstm = vars.slice(0, -2);
+      const [W, b] = vars.slice(-2);
+      const r = refLstm(lstm, tf.unstack(batch.x), tf.zeros([B, trainer.spec.hidden]), tf.zeros([B, trainer.spec.hidden]));
+      const logits = tf.add(tf.matMul(tf.concat(r.hs, 0) as tf.Tensor2D, W as tf.Tensor2D), b);
+      return refBitLoss(logits, tf.reshape(batch.y, [L * B, -1]), tf.reshape(batch.mask, [L * B]), B);
+    }),
+    vars,
+  );
+  const recs = trainer.stepCapture(batch);
+  let maxAbsDiff = 0;
+  let maxAbsGrad = 0;
+  vars.forEach((v, i) => {
+    maxAbsDiff = Math.max(maxAbsDiff, tf.tidy(() => tf.max(tf.abs(tf.sub(recs[0].grads[i], ref.grads[v.name]))).dataSync()[0]));
+    maxAbsGrad = Math.max(maxAbsGrad, tf.tidy(() => tf.max(tf.abs(ref.grads[v.name])).dataSync()[0]));
+  });
+  disposeChunkRecords(recs);
   tf.dispose([ref.value, ...Object.values(ref.grads)]);
   return { maxAbsDiff, maxAbsGrad };
 }

@@ -101,6 +101,8 @@ export interface LoopOptions {
   /** Passed to every step that reads statistics (see StepOptions.measureSG). */
   measureSG?: boolean;
   onEval?: (r: EvalRecord) => void;
+  /** Asked after every evaluation: true ends the run there, with that record the last (a curriculum's goal reached). */
+  stop?: () => boolean;
 }
 
 /** Train for `steps` steps, evaluating every `evalEvery` and at the end. Does not dispose the trainer. */
@@ -113,7 +115,9 @@ export async function runLoop<Batch>(trainer: Trainer<Batch>, feed: LoopFeed<Bat
   let acc = fresh();
   let trainMs = 0;
   const t0 = Date.now();
+  let ran = 0;
   for (let step = 1; step <= opts.steps; step++) {
+    ran = step;
     const batch = feed.next();
     const ts = performance.now();
     const stats = trainer.step(batch, { stats: step % statsEvery === 0, measureSG: opts.measureSG });
@@ -152,9 +156,10 @@ export async function runLoop<Batch>(trainer: Trainer<Batch>, feed: LoopFeed<Bat
       acc = fresh();
       // Yield so a notebook kernel can flush progress output.
       await new Promise((r) => setImmediate(r));
+      if (opts.stop?.()) break;
     }
   }
-  return { history, final: history[history.length - 1], msPerStep: trainMs / opts.steps };
+  return { history, final: history[history.length - 1], msPerStep: trainMs / ran };
 }
 
 /** Loss and error of a classifier on a dataset, in evaluation mode. */

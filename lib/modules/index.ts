@@ -5,3 +5,4 @@ export * from './activation';
 export * from './conv2d';
 export * from './pool';
 export * from './sequential';
+export * from './lstm';

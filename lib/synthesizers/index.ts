@@ -3,3 +3,4 @@ export * from './synthesizer';
 export * from './ema';
 export * from './build';
 export * from './frozen';
+export * from './recurrent';

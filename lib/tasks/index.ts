@@ -1,2 +1,5 @@
 export * from './task';
 export * from './classification';
+export * from './sequence';
+export * from './copy';
+export * from './curriculum';

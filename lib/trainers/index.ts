@@ -6,3 +6,5 @@ export * from './unit';
 export * from './bplambda';
 export * from './sgquality';
 export * from './syntheticinput';
+export * from './recurrent-spec';
+export * from './recurrent';

@@ -1,0 +1,141 @@
+/**
+ * The spec of a recurrent BP(λ) trainer (paper A.3, D.2), filled with defaults and validated once.
+ *
+ *   const spec = recurrentSpec({ inputs: 9, outputs: 8, T: 5, method: 'dni' });
+ *   const aux = recurrentSpec({ ...spec, method: 'dniAux' });
+ */
+import { AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../adam';
+import { bool, checkKeys, finite, inRange, join, oneOf, posInt } from '../config';
+import { ConfigError } from '../errors';
+import { RECURRENT_SYNTHESIZER_DEFAULTS, RECURRENT_SYNTHESIZER_KEYS, RecurrentSynthesizerSpec, validateRecurrentSynthesizerSpec } from '../synthesizers/recurrent';
+
+/**
+ * 'bptt': truncated BPTT, nothing crosses a chunk boundary (λ = 0 there with no synthesizer).
+ * 'dni': a synthetic gradient for (h, c) at every chunk's end, backpropagated through the chunk.
+ * 'dniAux': DNI plus the synthesizer's auxiliary task of predicting the synthetic gradient it
+ * will produce at the next boundary (trainers/recurrent.ts says which target exactly).
+ */
+export const RECURRENT_METHODS = ['bptt', 'dni', 'dniAux'] as const;
+export type RecurrentMethod = (typeof RECURRENT_METHODS)[number];
+
+/**
+ * The regression target of the synthetic gradient g_k made at a boundary state k (paper A.3 and
+ * "What the paper leaves open" in EXPERIMENTS.md):
+ *   'future'        z̄_k = ḡ_{k+1}·∂s_{k+1}/∂s_k: the gradient reaching the next chunk's first
+ *                   state, the losses from step k+1 on (Figure 10's reading: g_k estimates the
+ *                   gradient of the cumulative loss from step k+1 onwards);
+ *   'withStepLoss'  z̄_k = ∂l_k/∂h_k + ḡ_{k+1}·∂s_{k+1}/∂s_k, A.3 as printed. The step's own loss
+ *                   gradient then reaches θ twice: once directly, once through g_k.
+ */
+export const SG_TARGETS = ['future', 'withStepLoss'] as const;
+export type SgTarget = (typeof SG_TARGETS)[number];
+
+export interface RecurrentSpec {
+  /** Size of x_t. */
+  inputs: number;
+  /** Outputs per step: the linear layer on h_t that the task's loss reads. */
+  outputs: number;
+  /** LSTM units (D.2: 256 for Copy and Repeat Copy, 1024 for Penn Treebank). */
+  hidden: number;
+  /**
+   * The BPTT unroll T: a batch's steps are cut into chunks of T and θ is updated after each
+   * chunk. In BP(λ) terms λ_k = 0 at every T-th state and 1 inside a chunk (truncationLambdas).
+   * 'full': one chunk per batch, λ = 1 everywhere: full BPTT over whole sequences.
+   */
+  T: number | 'full';
+  method: RecurrentMethod;
+  /** The synthesizer of 'dni' and 'dniAux' (unused by 'bptt'). */
+  synthesizer: RecurrentSynthesizerSpec;
+  sgTarget: SgTarget;
+  /**
+   * Backpropagate the synthesizer's regression error (and the aux error) into the LSTM core
+   * (D.2 searched this). It reaches θ through the core that made the boundary's h, the one core
+   * kept from the previous chunk (Figure 10's T+1-th core), and no further.
+   */
+  sgToCore: boolean;
+  /** Initial bias of the LSTM's forget gate. */
+  forgetBias: number;
+  /** Clip the global norm of θ's gradient (LSTM and output layer) per update to this; 0 = off (the paper mentions none). */
+  clipNorm: number;
+  /** Adam for θ and for the synthesizer (D.2: lr 7e-5, no decay). */
+  optimizer: AdamSpec;
+  seed: number;
+}
+
+/** What recurrentSpec needs: the sizes, T and the method; everything else has a default. */
+export type RecurrentInput = Pick<RecurrentSpec, 'inputs' | 'outputs' | 'T' | 'method'> &
+  Partial<Omit<RecurrentSpec, 'inputs' | 'outputs' | 'T' | 'method' | 'synthesizer' | 'optimizer'>> & {
+    synthesizer?: Partial<RecurrentSynthesizerSpec>;
+    optimizer?: Partial<AdamSpec>;
+  };
+
+export const RECURRENT_KEYS = ['inputs', 'outputs', 'hidden', 'T', 'method', 'synthesizer', 'sgTarget', 'sgToCore', 'forgetBias', 'clipNorm', 'optimizer', 'seed'];
+
+/** D.2's optimizer: Adam, lr 7e-5, no decay. */
+export const RECURRENT_ADAM: AdamSpec = { ...ADAM_DEFAULTS, lr: 7e-5, decaySteps: [] };
+
+const validated = new WeakSet<object>();
+
+/** Fill defaults (D.2's: 256 units, synthesizer as wide as the LSTM, scale 0.1, Adam 7e-5), then validate. */
+export function recurrentSpec(partial: RecurrentInput, path = ''): RecurrentSpec {
+  if (validated.has(partial)) return partial as RecurrentSpec;
+  checkKeys(partial, RECURRENT_KEYS, path);
+  if (partial.synthesizer !== undefined) checkKeys(partial.synthesizer, RECURRENT_SYNTHESIZER_KEYS, join(path, 'synthesizer'));
+  if (partial.optimizer !== undefined) checkKeys(partial.optimizer, Object.keys(ADAM_DEFAULTS), join(path, 'optimizer'));
+  const hidden = partial.hidden ?? 256;
+  const spec: RecurrentSpec = {
+    hidden,
+    sgTarget: 'future',
+    sgToCore: false,
+    forgetBias: 1,
+    clipNorm: 0,
+    seed: 0,
+    ...partial,
+    synthesizer: { ...RECURRENT_SYNTHESIZER_DEFAULTS, width: hidden, ...partial.synthesizer },
+    optimizer: { ...RECURRENT_ADAM, ...partial.optimizer },
+  };
+  validateRecurrentSpec(spec, path);
+  return spec;
+}
+
+export function validateRecurrentSpec(spec: RecurrentSpec, path = ''): void {
+  if (validated.has(spec)) return;
+  checkKeys(spec, RECURRENT_KEYS, path);
+  posInt(spec.inputs, join(path, 'inputs'));
+  posInt(spec.outputs, join(path, 'outputs'));
+  posInt(spec.hidden, join(path, 'hidden'));
+  if (spec.T !== 'full') {
+    if (!Number.isInteger(spec.T) || (spec.T as number) < 1) throw new ConfigError(join(path, 'T'), `must be a positive integer (steps per chunk) or 'full', got ${JSON.stringify(spec.T)}`);
+  }
+  oneOf(spec.method, RECURRENT_METHODS, join(path, 'method'));
+  validateRecurrentSynthesizerSpec(spec.synthesizer, join(path, 'synthesizer'));
+  oneOf(spec.sgTarget, SG_TARGETS, join(path, 'sgTarget'));
+  bool(spec.sgToCore, join(path, 'sgToCore'));
+  finite(spec.forgetBias, join(path, 'forgetBias'));
+  inRange(spec.clipNorm, 0, Infinity, join(path, 'clipNorm'));
+  if (!Number.isInteger(spec.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(spec.seed)}`);
+  validateAdamSpec(spec.optimizer, join(path, 'optimizer'));
+  validated.add(spec);
+}
+
+/**
+ * λ_k for the states k = 1 … L of a batch cut into chunks of T (A.3): 0 where a chunk ends and
+ * the future's gradient is a synthetic one (or, for 'bptt', none), 1 inside a chunk. The last
+ * state is a boundary only when the sequences go on after the batch (`ends` false).
+ */
+export function truncationLambdas(L: number, T: number | 'full', ends = true): number[] {
+  const t = T === 'full' ? L : T;
+  return Array.from({ length: L }, (_, i) => {
+    const k = i + 1;
+    if (k === L) return ends ? 1 : 0;
+    return k % t === 0 ? 0 : 1;
+  });
+}
+
+/** The chunks [start, end) of a batch of L steps: boundaries where λ = 0. */
+export function chunkBounds(L: number, T: number | 'full'): [number, number][] {
+  const t = T === 'full' ? L : T;
+  const out: [number, number][] = [];
+  for (let s = 0; s < L; s += t) out.push([s, Math.min(s + t, L)]);
+  return out;
+}

@@ -1,0 +1,62 @@
+/** trainCopy: the run loop with the curriculum (lib/train-copy.ts). */
+import { strict as assert } from 'node:assert';
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../lib/errors';
+import { copyRunSpec, trainCopy } from '../lib/train-copy';
+
+describe('trainCopy', function () {
+  afterEach(() => tf.disposeVariables());
+
+  it('checks the level every evalEvery steps on fresh sequences and advances as the curriculum says; stopAfter ends the run', async () => {
+    const before = tf.memory().numTensors;
+    // A threshold no net misses: every check solves its level.
+    const run = await trainCopy({
+      trainer: { method: 'dniAux', T: 2, hidden: 8, synthesizer: { width: 4 } },
+      curriculum: { kind: 'repeatCopy', threshold: 1e6 },
+      steps: 20,
+      batchSize: 3,
+      evalEvery: 2,
+      stopAfter: 3,
+    });
+    assert.equal(tf.memory().numTensors, before, 'the run frees everything');
+    assert.deepEqual(
+      run.history.map((r) => [r.step, r.samples, r.level.N, r.level.R, r.dependency]),
+      [
+        [2, 6, 1, 1, 1],
+        [4, 12, 2, 1, 2],
+        [6, 18, 2, 2, 4],
+      ],
+    );
+    assert.deepEqual(run.maxSolved, { N: 2, R: 2 });
+    assert.equal(run.maxDependency, 4);
+    assert.equal(run.samples, 18);
+    // Levels (1,1), (2,1), (2,2): L = 3, 5, 7, chunks of 2: 2 + 2 (+ 2 + 3) + (2 + 4) updates.
+    assert.equal(run.updates, 2 * 2 + 2 * 3 + 2 * 4);
+    assert.ok(Number.isFinite(run.final.bits) && run.final.bits > 0);
+    assert.ok('sgLoss' in run.final.series);
+  });
+
+  it('the default threshold is 0.15 bits: an untrained net solves nothing', async () => {
+    const run = await trainCopy({ trainer: { method: 'bptt', T: 3, hidden: 8 }, curriculum: { kind: 'copy' }, steps: 4, batchSize: 4, evalEvery: 2 });
+    assert.equal(run.history.length, 2);
+    assert.equal(run.maxSolved, null);
+    assert.equal(run.maxDependency, 0);
+    assert.ok(run.history.every((r) => r.bits > 0.15 && r.level.N === 1));
+  });
+
+  it('bad run configs name the field', () => {
+    const base = { trainer: { method: 'dni' as const, T: 5 }, curriculum: { kind: 'copy' as const }, steps: 10 };
+    const cases: [() => unknown, string][] = [
+      [() => copyRunSpec({ ...base, trainer: { ...base.trainer, inputs: 10 } }), 'trainer.inputs'],
+      [() => copyRunSpec({ ...base, trainer: { ...base.trainer, T: -1 } }), 'trainer.T'],
+      [() => copyRunSpec({ ...base, curriculum: { kind: 'copy', start: { N: 1, R: 3 } } }), 'curriculum.start.R'],
+      [() => copyRunSpec({ ...base, steps: 0 }), 'steps'],
+      [() => copyRunSpec({ ...base, evalSequences: -1 }), 'evalSequences'],
+      [() => copyRunSpec({ ...base, batch: 4 } as any), 'batch'],
+      [() => copyRunSpec({ trainer: base.trainer, steps: 1 } as any), 'curriculum'],
+    ];
+    for (const [f, field] of cases) assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field, `expected a ConfigError on ${field}`);
+    assert.equal(copyRunSpec(base).trainer.inputs, 9);
+    assert.equal(copyRunSpec({ ...base, curriculum: { kind: 'repeatCopy' } }).trainer.inputs, 10);
+  });
+});
