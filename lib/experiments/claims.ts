@@ -5,6 +5,7 @@
  * decide a verdict.
  */
 import { RunResult } from '../train';
+import type { CopyRunResult } from '../train-copy';
 import { FAMILY_DATASETS, FAMILY_NAMES, GridConfig, GridRun } from './grid';
 import { MethodName, methodLabel, Table2Method } from './methods';
 import { PAPER_BATCH, PAPER_STEPS, TABLE2 } from './paper';
@@ -438,6 +439,63 @@ export function unlockClaims(cfg: GridConfig, runs: GridRun[], threshold: number
       criterion: 'their regression loss (mean over units) at the last evaluation is under half of that at the first',
       verdict: falls.every((f) => f.last < f.first / 2) ? 'shown' : 'not shown',
       evidence: falls.map((f) => `${f.name}: ${f.first.toPrecision(3)} → ${f.last.toPrecision(3)}`).join('; '),
+    });
+  }
+  return claims;
+}
+
+/** A Copy / Repeat Copy run of a method at an unroll T. */
+export interface CopyCell {
+  kind: 'copy' | 'repeatCopy';
+  method: 'bptt' | 'dni' | 'dniAux';
+  T: number;
+  run: CopyRunResult;
+}
+
+/** The first number of sequences at which a run had solved a level of at least this time dependency, or null. */
+export function samplesToDependency(run: CopyRunResult, dependency: number): number | null {
+  const hit = run.history.find((r) => r.dependency >= dependency);
+  return hit ? hit.samples : null;
+}
+
+/** Whether a run's solved level still rose in the last quarter of its checks (it had not reached its limit). */
+export function stillClimbing(run: CopyRunResult): boolean {
+  const h = run.history;
+  const q = h[Math.floor((3 * h.length) / 4)];
+  return h[h.length - 1].dependency > (q?.dependency ?? 0);
+}
+
+/**
+ * The main text on Copy and Repeat Copy: at a given T, DNI at least doubles the time dependency
+ * truncated BPTT learns, and learns with fewer samples. The first claim is about the limit BPTT
+ * reaches; while BPTT's solved level still rises at the end of the budget, that limit is not
+ * known: "not testable at this budget".
+ */
+export function copyClaims(cells: CopyCell[]): Claim[] {
+  const claims: Claim[] = [];
+  for (const kind of ['copy', 'repeatCopy'] as const) {
+    const name = kind === 'copy' ? 'Copy' : 'Repeat Copy';
+    const Ts = [...new Set(cells.filter((c) => c.kind === kind).map((c) => c.T))].sort((a, b) => a - b);
+    const get = (m: CopyCell['method'], T: number) => cells.find((c) => c.kind === kind && c.method === m && c.T === T)?.run;
+    const pairs = Ts.map((T) => ({ T, bptt: get('bptt', T), dni: get('dni', T) })).filter((p) => p.bptt && p.dni) as { T: number; bptt: CopyRunResult; dni: CopyRunResult }[];
+    if (!pairs.length) continue;
+    // BPTT's limit is unknown while its level still rises, and nothing is learned yet when neither solved a level.
+    const climbing = pairs.some((p) => stillClimbing(p.bptt) || (p.bptt.maxDependency === 0 && p.dni.maxDependency === 0));
+    claims.push({
+      claim: `${name}: at a given T, DNI at least doubles the time dependency truncated BPTT learns (main text)`,
+      criterion: "DNI's highest solved dependency ≥ 2 × BPTT's at every T; not testable while BPTT's solved level still rises in the last quarter of the run, or where neither solved a level",
+      verdict: climbing ? 'not testable at this budget' : pairs.every((p) => p.dni.maxDependency >= 2 * p.bptt.maxDependency && p.dni.maxDependency > 0) ? 'shown' : 'not shown',
+      evidence: pairs.map((p) => `T = ${p.T}: DNI ${p.dni.maxDependency}, BPTT ${p.bptt.maxDependency}${stillClimbing(p.bptt) ? ' (still rising)' : ''}`).join('; '),
+    });
+    const fewer = pairs.map((p) => {
+      const common = Math.min(p.bptt.maxDependency, p.dni.maxDependency);
+      return { T: p.T, common, dni: common > 0 ? samplesToDependency(p.dni, common) : null, bptt: common > 0 ? samplesToDependency(p.bptt, common) : null };
+    });
+    claims.push({
+      claim: `${name}: DNI learns with fewer samples than truncated BPTT (main text)`,
+      criterion: 'at every T, DNI solves the highest level both reached after fewer sequences; not testable where neither solved a level',
+      verdict: fewer.some((f) => f.common === 0) ? 'not testable at this budget' : fewer.every((f) => f.dni! < f.bptt!) ? 'shown' : 'not shown',
+      evidence: fewer.map((f) => (f.common === 0 ? `T = ${f.T}: no level solved by both` : `T = ${f.T}, dependency ${f.common}: DNI after ${f.dni} sequences, BPTT after ${f.bptt}`)).join('; '),
     });
   }
   return claims;

@@ -16,3 +16,4 @@ export * from './grid';
 export * from './claims';
 export * from './variants';
 export * from './seeded';
+export * from './copy';

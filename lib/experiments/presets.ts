@@ -9,6 +9,9 @@ import { RunInput } from '../train';
 import { BPLambdaInput } from '../trainers/spec';
 import { Family, GridConfig } from './grid';
 import { MethodName } from './methods';
+import type { CopyKind } from '../tasks/copy';
+import type { CopyRunInput } from '../train-copy';
+import type { RecurrentInput, RecurrentMethod } from '../trainers/recurrent-spec';
 import { PAPER_ADAM, PAPER_BATCH, PAPER_STEPS } from './paper';
 
 export interface Preset<C> {
@@ -263,6 +266,37 @@ export const UNLOCK_PRESET: Preset<GridConfig> = {
     ...TABLE2_PRESETS.mnistFcn.why,
     'run.steps': '500k → 3k steps (12.8 epochs): the 5 runs take ~10 min on 2 cores',
     'run.evalEvery': 'a point every 200 steps: 15 points per curve',
+  },
+};
+
+export interface CopyConfig {
+  /** The tasks run (D.2: both). */
+  kinds: CopyKind[];
+  methods: RecurrentMethod[];
+  /** The BPTT unrolls compared (Figure 17 uses several). */
+  Ts: number[];
+  /** Every run's settings, less the method, T and the task. */
+  run: Omit<CopyRunInput, 'trainer' | 'curriculum'> & { trainer: Omit<RecurrentInput, 'method' | 'T' | 'inputs' | 'outputs'> };
+}
+
+/** Notebooks 09 and 10: Copy and Repeat Copy with truncated BPTT, DNI and DNI+Aux (D.2, Figure 17). */
+const copyPaper: CopyConfig = {
+  kinds: ['copy', 'repeatCopy'],
+  methods: ['bptt', 'dni', 'dniAux'],
+  Ts: [3, 5, 8],
+  run: { trainer: { hidden: 256, optimizer: { lr: 7e-5 } }, steps: 2_500_000, batchSize: 256, evalEvery: 1000, evalSequences: 256 },
+};
+export const COPY_PRESET: Preset<CopyConfig> = {
+  paper: copyPaper,
+  cpu: { ...copyPaper, Ts: [3, 6], run: { trainer: { hidden: 128, optimizer: { lr: 1e-3 } }, steps: 4000, batchSize: 64, evalEvery: 100, evalSequences: 256 } },
+  smoke: { ...copyPaper, Ts: [2], run: { trainer: { hidden: 8, optimizer: { lr: 1e-2 } }, steps: 20, batchSize: 8, evalEvery: 5, evalSequences: 16 } },
+  why: {
+    Ts: 'T = 3 and 6 (the paper plots several): two unrolls keep the 12 runs within ~30 min',
+    'run.trainer.hidden': '256 → 128 LSTM units, for time',
+    'run.trainer.optimizer.lr': '7e-5 → 1e-3: 7e-5 barely moves an LSTM in a few thousand steps; 1e-3 solved the first Copy levels within a few hundred steps here (3e-4 took ~1650 steps for N = 1 at 64 units)',
+    'run.steps': '2.5M → 4k batches (0.01% of the samples), for time',
+    'run.batchSize': '256 → 64 sequences per batch, for time',
+    'run.evalEvery': 'a curriculum check every 100 batches: 40 points per curve',
   },
 };
 

@@ -32,3 +32,7 @@ export const DASHES = ['solid', 'dash', 'dot', 'dashdot', 'longdash'] as const;
 export function methodDash(method: string): string | undefined {
   return parseMethod(method).unlock ? 'dash' : undefined;
 }
+
+/** Recurrent methods: truncated BPTT is backprop (blue), DNI red, DNI+Aux purple. */
+export const RECURRENT_COLORS = { bptt: '#1f77b4', dni: '#d62728', dniAux: '#9467bd' } as const;
+export const RECURRENT_LABELS = { bptt: 'BPTT', dni: 'DNI', dniAux: 'DNI+Aux' } as const;

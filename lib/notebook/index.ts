@@ -38,3 +38,4 @@ export { projectRoot } from './root';
 export { renderPng, closeFigures, rendererTimings, chromiumPath } from './render';
 export * from './grid';
 export * from './colors';
+export * from './copy';
