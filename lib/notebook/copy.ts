@@ -1,26 +1,35 @@
 /**
  * Figure 17: the time dependency solved against the sequences consumed, per method and unroll T
- * (colour by method, dash by T), and the table of the highest level each reached.
+ * (one panel per unroll T, colour by method), and the table of the highest level each reached.
  */
 import type { CopyCell } from '../experiments/claims';
-import { DASHES, RECURRENT_COLORS, RECURRENT_LABELS } from './colors';
-import { Figure, lineFigure } from './figures';
+import { RECURRENT_COLORS, RECURRENT_LABELS } from './colors';
+import { Figure, panelFigure } from './figures';
 import { ResultRow } from './tables';
 
 export function copyCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
   const mine = cells.filter((c) => c.kind === kind);
   const Ts = [...new Set(mine.map((c) => c.T))].sort((a, b) => a - b);
-  return lineFigure({
+  // Methods often tie: wide lines under narrow ones keep every method visible where they coincide.
+  const width = { bptt: 7, dni: 4, dniAux: 1.5 } as const;
+  return panelFigure({
     title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: time dependency solved (Figure 17)`,
     xTitle: 'sequences consumed (samples)',
     yTitle: kind === 'copy' ? 'time dependency solved (N)' : 'time dependency solved (N × R)',
-    series: mine.map((c) => ({
-      name: `${RECURRENT_LABELS[c.method]}, T = ${c.T}`,
-      x: c.run.history.map((r) => r.samples),
-      y: c.run.history.map((r) => r.dependency),
-      color: RECURRENT_COLORS[c.method],
-      line: { dash: DASHES[Ts.indexOf(c.T) % DASHES.length], shape: 'hv' },
+    columns: Ts.length,
+    panels: Ts.map((T) => ({
+      title: `T = ${T}`,
+      series: mine
+        .filter((c) => c.T === T)
+        .map((c) => ({
+          name: RECURRENT_LABELS[c.method],
+          x: c.run.history.map((r) => r.samples),
+          y: c.run.history.map((r) => r.dependency),
+          color: RECURRENT_COLORS[c.method],
+          line: { width: width[c.method], shape: 'hv' },
+        })),
     })),
+    height: 420,
   });
 }
 
