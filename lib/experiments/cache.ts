@@ -9,7 +9,8 @@
  * what the code computes now (see fingerprint.ts): a comment or a refactor keeps committed runs,
  * a changed formula or dataset recomputes them. A corrupt or partial entry is reported (naming the
  * file) and recomputed, never used. DNI_CACHE=off recomputes every run (and overwrites its entry);
- * DNI_RESULTS_DIR moves the folder (tests use a temporary one).
+ * DNI_RESULTS_DIR moves the folder (tests use a temporary one); DNI_CACHE_LOG=<file> appends the
+ * path of every entry used (reused or stored) to that file (scripts/prune-results.ts reads it).
  *
  * Results must be plain JSON: objects, arrays, strings, booleans, numbers. Non-finite numbers
  * become null, as in JSON; the value returned on a miss is the stored (round-tripped) one, so a
@@ -197,6 +198,8 @@ export async function cachedRun<R>(name: string, config: object, compute: () => 
   }
   const file = cachePath(name, config, opts);
   checkWritable(name, file);
+  // DNI_CACHE_LOG lists every entry a notebook run uses (hit or stored), so unused ones can be found.
+  if (process.env.DNI_CACHE_LOG) fs.appendFileSync(process.env.DNI_CACHE_LOG, `${file}\n`);
   const fp = opts.fingerprint ? await opts.fingerprint() : null;
   const say = (msg: string) => {
     if (!opts.quiet) console.log(msg);
