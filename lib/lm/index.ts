@@ -1,2 +1,4 @@
 export * from './streams';
 export * from './earlystop';
+export * from './batches';
+export * from './evaluate';
