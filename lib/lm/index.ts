@@ -2,3 +2,4 @@ export * from './streams';
 export * from './earlystop';
 export * from './batches';
 export * from './evaluate';
+export * from './sample';
