@@ -13,7 +13,7 @@
  *   BPC = −(1/(N−1)) Σ_i log₂ p(x_{i+1} | the piece's symbols up to x_i).
  *
  * The chunk length changes only the speed: carried state makes chunks of any length the same
- * computation as one pass over the whole piece (test/lm-train.test.ts checks it).
+ * computation as one pass over the whole piece (test/charlm.test.ts checks it).
  *
  *   const { bpc } = evaluateText(trainer, corpus.valid, { streams: 64 });
  *
