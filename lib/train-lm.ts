@@ -21,6 +21,7 @@
  * state carried across chunks and reset to zero at the start of each evaluation. EarlyStopping
  * (lm/earlystop.ts) keeps a copy of every parameter (θ and the synthesizer's φ) at the best
  * validation BPC; at the end that copy is restored and scored on the whole test split the same way.
+ * With `patience`, training ends early once that many validations in a row bring no new best.
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkKeys, join, nonNegInt, posInt } from './config';
@@ -51,6 +52,11 @@ export interface CharLmSpec {
   validChars: number;
   /** Contiguous pieces scored side by side at evaluation (lm/evaluate.ts); 0 = batchSize. */
   evalStreams: number;
+  /**
+   * Stop after this many validations in a row without a new best (D.2 stops "once validation
+   * error starts to increase": 1); 0 = run all the steps.
+   */
+  patience: number;
 }
 
 export type CharLmInput = Partial<Omit<CharLmSpec, 'trainer'>> &
@@ -58,8 +64,8 @@ export type CharLmInput = Partial<Omit<CharLmSpec, 'trainer'>> &
     trainer: Omit<RecurrentInput, 'inputs' | 'outputs'> & Partial<Pick<RecurrentInput, 'inputs' | 'outputs'>>;
   };
 
-/** D.2's batch and validation interval; the whole validation split. */
-export const CHAR_LM_DEFAULTS = { batchSize: 256, evalEvery: 5000, validChars: 0, evalStreams: 0 };
+/** D.2's batch and validation interval; the whole validation split; no early end. */
+export const CHAR_LM_DEFAULTS = { batchSize: 256, evalEvery: 5000, validChars: 0, evalStreams: 0, patience: 0 };
 
 export const CHAR_LM_KEYS = ['trainer', 'steps', ...Object.keys(CHAR_LM_DEFAULTS)];
 
@@ -76,7 +82,7 @@ export function charLmSpec(partial: CharLmInput, vocabSize: number, path = ''): 
   const trainer = recurrentSpec({ ...t, inputs: vocabSize, outputs: vocabSize } as RecurrentInput, join(path, 'trainer'));
   const spec: CharLmSpec = { ...CHAR_LM_DEFAULTS, ...partial, trainer };
   for (const k of ['steps', 'batchSize', 'evalEvery'] as const) posInt(spec[k], join(path, k));
-  for (const k of ['validChars', 'evalStreams'] as const) nonNegInt(spec[k], join(path, k));
+  for (const k of ['validChars', 'evalStreams', 'patience'] as const) nonNegInt(spec[k], join(path, k));
   if (spec.validChars === 1) throw new ConfigError(join(path, 'validChars'), 'must be 0 (all) or at least 2 (one prediction)');
   return spec;
 }
@@ -207,7 +213,9 @@ export async function trainCharLm(
   };
   let result: CharLmResult;
   try {
-    const { msPerStep } = await runLoop(perCharacter(trainer), feed, { steps: spec.steps, evalEvery: spec.evalEvery, onEval });
+    const sinceBest = () => history.length - 1 - history.findIndex((h) => h.step === keepBest.best!.step);
+    const stop = () => spec.patience > 0 && sinceBest() >= spec.patience;
+    const { msPerStep } = await runLoop(perCharacter(trainer), feed, { steps: spec.steps, evalEvery: spec.evalEvery, onEval, stop });
     const best = keepBest.best!;
     restoreParams(trainer, best.state);
     const test = evaluateText(trainer, corpus.test, { streams: evalStreams });

@@ -4,9 +4,16 @@
  * code: the LSTM unrolled with plain ops (refLstm) and log-probabilities in double precision.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildVocab, encode, PtbCorpus } from '../lib/data/ptb';
 import { ConfigError } from '../lib/errors';
+import { dataDir } from '../lib/data/paths';
+import { corpusDigest, loadPtbChars, runCharLm } from '../lib/experiments/charlm';
+import { deviations, PTB_PRESET } from '../lib/experiments/presets';
+import { SCALES } from '../lib/experiments/scale';
 import { evaluateText, streamPieces } from '../lib/lm/evaluate';
 import { draw, sampleText } from '../lib/lm/sample';
 import { refLstm } from '../lib/reference';
@@ -166,7 +173,8 @@ describe('character-level language model', function () {
     let kept: Float32Array[] = [];
     let reEval = NaN;
     let testAgain = NaN;
-    const run = await trainCharLm({ trainer: { method: 'dni', T: 2, hidden: 8, synthesizer: { width: 8 }, optimizer: { lr: 0.05 } }, steps: 60, batchSize: 4, evalEvery: 3, evalStreams: 2 }, c, {
+    const input = { trainer: { method: 'dni' as const, T: 2, hidden: 8, synthesizer: { width: 8 }, optimizer: { lr: 0.05 } }, steps: 60, batchSize: 4, evalEvery: 3, evalStreams: 2 };
+    const run = await trainCharLm(input, c, {
       keep: (t) => {
         kept = snapshotParams(t);
         reEval = evaluateText(t, c.valid, { streams: 2 }).bpc;
@@ -188,6 +196,11 @@ describe('character-level language model', function () {
     assert.equal(run.history[0].samples, 3 * 4 * 2);
     assert.equal(run.validChars, 119);
     assert.equal(run.testChars, 79);
+    // D.2 stops once validation gets worse: with patience 2 the same run ends two validations after its best.
+    const short = await trainCharLm({ ...input, patience: 2 }, c);
+    assert.deepEqual(short.history.map((r) => r.validBpc), bpcs.slice(0, bestAt + 3));
+    assert.deepEqual(short.best, run.best);
+    assert.equal(short.testBpc, run.testBpc);
   });
 
   it('a char-LM training step leaks no tensors (BPTT, DNI, DNI+Aux), nor does a whole run', async () => {
@@ -266,6 +279,7 @@ describe('character-level language model', function () {
       [() => charLmSpec({ ...base, validChars: -1 }, 50), 'validChars'],
       [() => charLmSpec({ ...base, validChars: 1 }, 50), 'validChars'],
       [() => charLmSpec({ ...base, evalStreams: 0.5 }, 50), 'evalStreams'],
+      [() => charLmSpec({ ...base, patience: -1 }, 50), 'patience'],
       [() => charLmSpec({ ...base, batch: 4 } as any, 50), 'batch'],
       [() => charLmSpec({ steps: 1 } as any, 50), 'trainer'],
     ];
@@ -286,5 +300,67 @@ describe('character-level language model', function () {
     }
     assert.throws(() => sampleText(t, buildVocab([...'abcd']), { prime: 'a', length: 1, temperature: 0, seed: 0 }), (e: unknown) => e instanceof ConfigError && e.field === 'vocab');
     t.dispose();
+  });
+
+  it('PTB_PRESET: every scale resolves for every method and T, and every cpu deviation has a reason', () => {
+    for (const scale of SCALES) {
+      const cfg = PTB_PRESET[scale];
+      assert.deepEqual(cfg.methods, ['bptt', 'dni', 'dniAux']);
+      for (const method of cfg.methods) for (const T of cfg.Ts) charLmSpec({ ...cfg.run, trainer: { ...cfg.run.trainer, method, T } }, 50);
+    }
+    const p = PTB_PRESET.paper.run;
+    assert.deepEqual([p.trainer.hidden, p.trainer.optimizer?.lr, p.batchSize, p.evalEvery, p.validChars, p.patience], [1024, 7e-5, 256, 5000, 0, 1], 'D.2');
+    assert.ok(deviations(PTB_PRESET).length > 0);
+    assert.throws(() => deviations({ ...PTB_PRESET, why: {} }), /no reason given/);
+  });
+
+  it('runCharLm caches a run under its config, with the corpus digest in the fingerprint', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dni-charlm-'));
+    const saved = process.env.DNI_RESULTS_DIR;
+    process.env.DNI_RESULTS_DIR = dir;
+    try {
+      const c = corpus('the_cat_sat_on_the_mat_'.repeat(10), 'the_mat_sat_on_the_cat_', 'a_cat_on_a_mat_');
+      const input = { trainer: { method: 'dni' as const, T: 3, hidden: 6, synthesizer: { width: 4 } }, steps: 6, batchSize: 3, evalEvery: 3, evalStreams: 2 };
+      const first = await runCharLm('t', input, { corpus: c, quiet: true });
+      assert.equal(fs.readdirSync(dir).length, 1);
+      const file = path.join(dir, fs.readdirSync(dir)[0]);
+      const stamp = JSON.parse(fs.readFileSync(file, 'utf8')).createdAt;
+      const again = await runCharLm('t', input, { corpus: c, quiet: true });
+      assert.deepEqual(again, first);
+      assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).createdAt, stamp, 'reused, not recomputed');
+      // The same config on other text: the digest differs, so the run is recomputed in place.
+      const other = corpus('the_mat_sat_on_the_cat_'.repeat(10), 'the_mat_sat_on_the_cat_', 'a_cat_on_a_mat_');
+      assert.notEqual(corpusDigest(other), corpusDigest(c));
+      const third = await runCharLm('t', input, { corpus: other, quiet: true });
+      assert.notDeepEqual(third.history, first.history);
+      assert.notEqual(JSON.parse(fs.readFileSync(file, 'utf8')).createdAt, stamp);
+    } finally {
+      if (saved === undefined) delete process.env.DNI_RESULTS_DIR;
+      else process.env.DNI_RESULTS_DIR = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a smoke-scale run on character-level PTB (skipped without the data): 50 symbols, the whole test split scored', async function () {
+    if (!fs.existsSync(path.join(dataDir(), 'ptb', 'ptb.char.test.txt'))) {
+      console.log(`    skipped: no ${path.join(dataDir(), 'ptb')}; set DNI_DATA_DIR to the folder that holds ptb/`);
+      return this.skip();
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dni-charlm-'));
+    const saved = process.env.DNI_RESULTS_DIR;
+    process.env.DNI_RESULTS_DIR = dir;
+    try {
+      const cfg = PTB_PRESET.smoke;
+      const run = await runCharLm('ptb-smoke', { ...cfg.run, trainer: { ...cfg.run.trainer, method: 'dniAux', T: cfg.Ts[0] } }, { quiet: true });
+      assert.equal(loadPtbChars().vocab.itos.length, 50);
+      assert.equal(run.testChars, 442423 - 1);
+      assert.equal(run.validChars, cfg.run.validChars! - 1);
+      assert.deepEqual(run.history.map((r) => r.step), [5, 10]);
+      assert.ok(run.testBpc > 3 && run.testBpc < Math.log2(50) + 0.5, `test BPC ${run.testBpc}`);
+    } finally {
+      if (saved === undefined) delete process.env.DNI_RESULTS_DIR;
+      else process.env.DNI_RESULTS_DIR = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
