@@ -173,12 +173,15 @@ describe('character-level language model', function () {
     let kept: Float32Array[] = [];
     let reEval = NaN;
     let testAgain = NaN;
-    const input = { trainer: { method: 'dni' as const, T: 2, hidden: 8, synthesizer: { width: 8 }, optimizer: { lr: 0.05 } }, steps: 60, batchSize: 4, evalEvery: 3, evalStreams: 2 };
+    let sampled = '';
+    const generate = [{ prime: 'ab', length: 12, temperature: 1, seed: 3 }];
+    const input = { trainer: { method: 'dni' as const, T: 2, hidden: 8, synthesizer: { width: 8 }, optimizer: { lr: 0.05 } }, steps: 60, batchSize: 4, evalEvery: 3, evalStreams: 2, generate };
     const run = await trainCharLm(input, c, {
       keep: (t) => {
         kept = snapshotParams(t);
         reEval = evaluateText(t, c.valid, { streams: 2 }).bpc;
         testAgain = evaluateText(t, c.test, { streams: 2 }).bpc;
+        sampled = sampleText(t, c.vocab, generate[0]);
         t.dispose();
       },
     });
@@ -189,6 +192,8 @@ describe('character-level language model', function () {
     assert.ok(run.final.validBpc > run.best.validBpc + 0.05, 'the last validation is clearly worse');
     assert.ok(Math.abs(reEval - run.best.validBpc) < 1e-6, `restored parameters score ${reEval}, the best was ${run.best.validBpc}`);
     assert.ok(Math.abs(testAgain - run.testBpc) < 1e-6, 'the reported test BPC is the restored checkpoint’s');
+    assert.deepEqual(run.generated, [sampled], 'the generated text is the restored checkpoint’s');
+    assert.equal(sampled.length, 12);
     assert.equal(kept.length, 10 + 4, 'θ (LSTM 8, output 2) and the synthesizer φ (hidden and output layers, W and b)');
     assert.equal(run.updates, 60);
     // 4 streams of 100 symbols, 99 pairs: a pass is 49 chunks of 2 and one of 1; then 10 chunks of 2.
@@ -280,6 +285,9 @@ describe('character-level language model', function () {
       [() => charLmSpec({ ...base, validChars: 1 }, 50), 'validChars'],
       [() => charLmSpec({ ...base, evalStreams: 0.5 }, 50), 'evalStreams'],
       [() => charLmSpec({ ...base, patience: -1 }, 50), 'patience'],
+      [() => charLmSpec({ ...base, generate: {} as any }, 50), 'generate'],
+      [() => charLmSpec({ ...base, generate: [{ prime: 'a', length: 5, temperature: -0.5, seed: 0 }] }, 50), 'generate[0].temperature'],
+      [() => charLmSpec({ ...base, generate: [{ prime: 'a', length: 5, temperature: 1, seed: 0, top: 3 } as any] }, 50), 'generate[0].top'],
       [() => charLmSpec({ ...base, batch: 4 } as any, 50), 'batch'],
       [() => charLmSpec({ steps: 1 } as any, 50), 'trainer'],
     ];
@@ -287,6 +295,7 @@ describe('character-level language model', function () {
     assert.equal(charLmSpec(base, 50).trainer.inputs, 50);
     const c = corpus('abcabcabc', 'abc', 'abc');
     await assert.rejects(trainCharLm({ ...base, validChars: 4, batchSize: 2 }, c), (e: unknown) => e instanceof ConfigError && e.field === 'validChars');
+    await assert.rejects(trainCharLm({ ...base, batchSize: 2, generate: [{ prime: 'ab', length: 1, temperature: 0, seed: 0 }, { prime: 'a_', length: 1, temperature: 0, seed: 0 }] }, c), (e: unknown) => e instanceof ConfigError && e.field === 'generate[1].prime');
     const t = lmTrainer(3);
     const sample = (o: object) => () => sampleText(t, c.vocab, { prime: 'ab', length: 3, temperature: 1, seed: 0, ...o });
     for (const [o, field] of [

@@ -55,6 +55,7 @@ export async function charLmProbe(spec: CharLmSpec, corpus: Corpus): Promise<num
     evalEvery: 2,
     validChars: 0,
     evalStreams: 2,
+    generate: [],
   };
   const small = { train: corpus.train.subarray(0, 4000), valid: corpus.valid.subarray(0, 300), test: corpus.test.subarray(0, 300), vocab: corpus.vocab };
   const r = await trainCharLm(mini, small);

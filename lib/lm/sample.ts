@@ -10,6 +10,7 @@
  * returned in the vocabulary's symbols.
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkKeys, join } from '../config';
 import { ConfigError } from '../errors';
 import { Vocab } from '../data/ptb';
 import { LstmState } from '../modules/lstm';
@@ -26,19 +27,28 @@ export interface SampleOptions {
   seed: number;
 }
 
+export const SAMPLE_KEYS = ['prime', 'length', 'temperature', 'seed'];
+
+/** Throws a ConfigError naming the field (under `path`) of a bad option; with `vocab`, also a prime symbol outside it. */
+export function checkSampleOptions(opts: SampleOptions, path = '', vocab?: Vocab): void {
+  checkKeys(opts, SAMPLE_KEYS, path);
+  if (typeof opts.prime !== 'string' || opts.prime.length === 0) throw new ConfigError(join(path, 'prime'), `must be a non-empty string (the state is primed by reading it), got ${JSON.stringify(opts.prime)}`);
+  if (!Number.isInteger(opts.length) || opts.length < 0) throw new ConfigError(join(path, 'length'), `must be a non-negative integer, got ${JSON.stringify(opts.length)}`);
+  if (typeof opts.temperature !== 'number' || !Number.isFinite(opts.temperature) || opts.temperature < 0) throw new ConfigError(join(path, 'temperature'), `must be a finite number ≥ 0, got ${JSON.stringify(opts.temperature)}`);
+  if (!Number.isInteger(opts.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(opts.seed)}`);
+  if (vocab) {
+    [...opts.prime].forEach((ch, i) => {
+      if (!vocab.stoi.has(ch)) throw new ConfigError(join(path, 'prime'), `symbol ${JSON.stringify(ch)} at position ${i} is not in the vocabulary`);
+    });
+  }
+}
+
 /** The `length` symbols generated after `prime` (the prime itself is not repeated). */
 export function sampleText(trainer: RecurrentTrainer, vocab: Vocab, opts: SampleOptions): string {
   const V = trainer.spec.outputs;
   if (vocab.itos.length !== V) throw new ConfigError('vocab', `has ${vocab.itos.length} symbols, but the model predicts ${V}`);
-  if (typeof opts.prime !== 'string' || opts.prime.length === 0) throw new ConfigError('prime', `must be a non-empty string (the state is primed by reading it), got ${JSON.stringify(opts.prime)}`);
-  if (!Number.isInteger(opts.length) || opts.length < 0) throw new ConfigError('length', `must be a non-negative integer, got ${JSON.stringify(opts.length)}`);
-  if (typeof opts.temperature !== 'number' || !Number.isFinite(opts.temperature) || opts.temperature < 0) throw new ConfigError('temperature', `must be a finite number ≥ 0, got ${JSON.stringify(opts.temperature)}`);
-  if (!Number.isInteger(opts.seed)) throw new ConfigError('seed', `must be an integer, got ${JSON.stringify(opts.seed)}`);
-  const prime = [...opts.prime].map((ch, i) => {
-    const id = vocab.stoi.get(ch);
-    if (id === undefined) throw new ConfigError('prime', `symbol ${JSON.stringify(ch)} at position ${i} is not in the vocabulary`);
-    return id;
-  });
+  checkSampleOptions(opts, '', vocab);
+  const prime = [...opts.prime].map((ch) => vocab.stoi.get(ch)!);
   const rng = new Rng(opts.seed);
   let state: LstmState = trainer.lstm.zeroState(1);
   // Feeds one symbol; returns the logits of the next one.
