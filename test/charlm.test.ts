@@ -15,7 +15,7 @@ import { corpusDigest, loadPtbChars, runCharLm } from '../lib/experiments/charlm
 import { deviations, PTB_PRESET } from '../lib/experiments/presets';
 import { SCALES } from '../lib/experiments/scale';
 import { evaluateText, streamPieces } from '../lib/lm/evaluate';
-import { draw, sampleText } from '../lib/lm/sample';
+import { drawSymbol, sampleText } from '../lib/lm/sample';
 import { refLstm } from '../lib/reference';
 import { Rng } from '../lib/rng';
 import { disposeSequenceBatch } from '../lib/tasks/copy';
@@ -256,7 +256,7 @@ describe('character-level language model', function () {
       return tf.add(tf.matMul(tf.concat(r.hs, 0) as tf.Tensor2D, theta[8] as tf.Tensor2D), theta[9]).arraySync() as number[][];
     });
     for (let k = 2; k < text.length - 1; k++) assert.equal(text[k + 1], z[k].indexOf(Math.max(...z[k])), `greedy symbol ${k - 2}`);
-    // draw(): frequencies of softmax([ln 1, ln 2, ln 3, ln 4]) = (0.1, 0.2, 0.3, 0.4); at τ = 2, ∝ (1, √2, √3, 2).
+    // drawSymbol(): frequencies of softmax([ln 1, ln 2, ln 3, ln 4]) = (0.1, 0.2, 0.3, 0.4); at τ = 2, ∝ (1, √2, √3, 2).
     for (const [tau, p] of [
       [1, [0.1, 0.2, 0.3, 0.4]],
       [2, [1, Math.SQRT2, Math.sqrt(3), 2].map((v, _, a) => v / (1 + Math.SQRT2 + Math.sqrt(3) + 2))],
@@ -264,7 +264,7 @@ describe('character-level language model', function () {
       const rng = new Rng(3);
       const n = 20000;
       const counts = [0, 0, 0, 0];
-      for (let i = 0; i < n; i++) counts[draw([0, Math.log(2), Math.log(3), Math.log(4)], tau, rng)]++;
+      for (let i = 0; i < n; i++) counts[drawSymbol([0, Math.log(2), Math.log(3), Math.log(4)], tau, rng)]++;
       counts.forEach((k, j) => assert.ok(Math.abs(k / n - p[j]) < 0.015, `τ = ${tau}, symbol ${j}: ${k / n} vs ${p[j]}`));
     }
     t.dispose();

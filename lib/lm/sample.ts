@@ -70,7 +70,7 @@ export function sampleText(trainer: RecurrentTrainer, vocab: Vocab, opts: Sample
     let z = new Float32Array(0);
     for (const id of prime) z = feed(id);
     for (let k = 0; k < opts.length; k++) {
-      const id = draw(z, opts.temperature, rng);
+      const id = drawSymbol(z, opts.temperature, rng);
       text.push(vocab.itos[id]);
       if (k < opts.length - 1) z = feed(id);
     }
@@ -81,7 +81,7 @@ export function sampleText(trainer: RecurrentTrainer, vocab: Vocab, opts: Sample
 }
 
 /** One draw from softmax(z / τ) by inverting its CDF with one uniform draw; argmax at τ = 0. */
-export function draw(z: ArrayLike<number>, temperature: number, rng: Rng): number {
+export function drawSymbol(z: ArrayLike<number>, temperature: number, rng: Rng): number {
   let best = 0;
   for (let j = 1; j < z.length; j++) if (z[j] > z[best]) best = j;
   if (temperature === 0) return best;
