@@ -26,8 +26,8 @@ import { RecurrentTrainer } from '../trainers/recurrent';
 import { symbolBatch } from './batches';
 import { bitsPerChar } from './streams';
 
-/** Steps per evaluation chunk: long enough to amortise per-chunk work, short enough for memory. */
-export const EVAL_CHUNK = 50;
+/** Steps per evaluation chunk (the result does not depend on it): of 10, 25, 50 and 100 steps, 10 took the least CPU here (256 units, 16–128 pieces). */
+export const EVAL_CHUNK = 10;
 
 export interface TextEvaluation {
   /** −Σ ln p over the predictions (nats). */
