@@ -9,7 +9,9 @@
  *     DNI (two hidden 5×5 conv layers as wide as the layer), batch 64 and 256;
  *   - an LSTM of 256 units on Copy, batch 256: ms per training chunk of T = 5 and 8 steps with
  *     truncated BPTT, DNI and DNI+Aux, sequences per second, and the chunk's matmul FLOPs per
- *     second against the path's calibration matmul (bench/lstm.ts).
+ *     second against the path's calibration matmul (bench/lstm.ts);
+ *   - a character-level PTB language model at the cpu preset's size (PTB_PRESET): ms per
+ *     training chunk and characters per second, truncated BPTT and DNI (bench/charlm.ts).
  * Each path's calibration matmul (1024³) is printed beside it. `--pytorch` also times the six
  * FCN configs in PyTorch (bench/pytorch.py; Debian's python3-torch with libopenblas0-openmp) on
  * 1 and 2 threads in the same run, and prints the ratios. The methods come from the library's
@@ -27,6 +29,7 @@ import { methodSpec, Table2Method } from '../lib/experiments/methods';
 import { SynthesizerSpec } from '../lib/synthesizers/spec';
 import { BPLambdaTrainer } from '../lib/trainers/bplambda';
 import { bpLambdaSpec } from '../lib/trainers/spec';
+import { charLmConfigs, CharLmTiming, timeCharLm } from './charlm';
 import { lstmConfigs, LstmTiming, timeLstm } from './lstm';
 import { availablePaths, calibrationGflops, describePath, KernelPath, usePath } from './paths';
 
@@ -100,11 +103,12 @@ function pytorch(steps: number): Map<string, number> | null {
 }
 
 /** One row, measured in a child process so that one config running out of wasm memory cannot take the rest down. */
-function measureRow(p: KernelPath, name: string, steps: number): { ms: number; lstm?: LstmTiming } | { error: string } {
+function measureRow(p: KernelPath, name: string, steps: number): { ms: number; lstm?: LstmTiming; lm?: CharLmTiming } | { error: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--row', p, name, '--steps', String(steps)], { encoding: 'utf8', timeout: 1_800_000 });
   const line = r.stdout.split('\n').find((l) => l.startsWith('ROW '));
   const lstm = r.stdout.split('\n').find((l) => l.startsWith('LSTM '));
-  if (line) return { ms: Number(line.slice(4)), ...(lstm ? { lstm: JSON.parse(lstm.slice(5)) as LstmTiming } : {}) };
+  const lm = r.stdout.split('\n').find((l) => l.startsWith('CHARLM '));
+  if (line) return { ms: Number(line.slice(4)), ...(lstm ? { lstm: JSON.parse(lstm.slice(5)) as LstmTiming } : {}), ...(lm ? { lm: JSON.parse(lm.slice(7)) as CharLmTiming } : {}) };
   const err = `${r.stderr}`.split('\n').find((l) => /Error|error/.test(l)) ?? `exit ${r.status}`;
   return { error: /memory access out of bounds|Out of memory|Cannot allocate/i.test(err) ? 'out of wasm memory' : err.trim().slice(0, 80) };
 }
@@ -118,6 +122,13 @@ async function row(p: KernelPath, name: string, steps: number): Promise<void> {
     const r = timeLstm(l, steps);
     console.log(`ROW ${r.ms}`);
     console.log(`LSTM ${JSON.stringify(r)}`);
+    return;
+  }
+  const lm = charLmConfigs().find((x) => x.name === name);
+  if (lm) {
+    const r = timeCharLm(lm, steps);
+    console.log(`ROW ${r.ms}`);
+    console.log(`CHARLM ${JSON.stringify(r)}`);
     return;
   }
   const c = configs(true).find((x) => x.name === name);
@@ -137,7 +148,8 @@ async function main(): Promise<void> {
   if (!json) console.log(describeBackend(info));
   const list = configs(!process.argv.includes('--no-cnn')).filter((c) => !only || c.name.includes(only));
   const lstmList = process.argv.includes('--no-lstm') ? [] : lstmConfigs().filter((c) => !only || c.name.includes(only));
-  const rows: { config: string; path: KernelPath; msPerStep: number | null; error?: string; matmulGflops: number; lstm?: LstmTiming }[] = [];
+  const lmList = process.argv.includes('--no-lstm') ? [] : charLmConfigs().filter((c) => !only || c.name.includes(only));
+  const rows: { config: string; path: KernelPath; msPerStep: number | null; error?: string; matmulGflops: number; lstm?: LstmTiming; lm?: CharLmTiming }[] = [];
   const paths = availablePaths();
   for (const p of paths) {
     usePath(p);
@@ -145,9 +157,9 @@ async function main(): Promise<void> {
     if (!json) console.log(`path ${describePath()}: calibration 1024³ matmul ${gflops} GFLOP/s`);
     // The parent's OpenBLAS threads would keep spinning beside the children: back to plain wasm while they run.
     usePath(paths[0]);
-    for (const c of [...list, ...lstmList]) {
+    for (const c of [...list, ...lstmList, ...lmList]) {
       const m = measureRow(p, c.name, steps);
-      const r = { config: c.name, path: p, msPerStep: 'ms' in m ? Number(m.ms.toFixed(1)) : null, ...('error' in m ? { error: m.error } : {}), ...('lstm' in m ? { lstm: m.lstm } : {}), matmulGflops: gflops };
+      const r = { config: c.name, path: p, msPerStep: 'ms' in m ? Number(m.ms.toFixed(1)) : null, ...('error' in m ? { error: m.error } : {}), ...('lstm' in m ? { lstm: m.lstm } : {}), ...('lm' in m ? { lm: m.lm } : {}), matmulGflops: gflops };
       rows.push(r);
       if (json) console.log(JSON.stringify(r));
       else if ('error' in m) console.log(`  ${p} ${c.name}: ${m.error}`);
@@ -159,6 +171,7 @@ async function main(): Promise<void> {
     return;
   }
   if (list.length) printStepTable(list, rows, paths, steps, torch);
+  if (lmList.length) printCharLmTable(lmList, rows, paths, steps);
   if (!lstmList.length) return;
   console.log(`\nLSTM on Copy (256 units, batch 256): ms per chunk of T steps, median of ${steps} chunks after 5 warm-up chunks of a continuing stream; CPU ms is this process's (the machine may be shared); sequences/s for whole Copy sequences of N = 10 (21 steps); GFLOP/s = the chunk's matmul FLOPs ÷ wall time, beside the path's 1024³ calibration matmul\n`);
   const lh = ['config', 'path', 'ms/chunk', 'CPU ms/chunk', 'sequences/s', 'MFLOP/chunk', 'GFLOP/s', 'calibration GFLOP/s'];
@@ -170,6 +183,23 @@ async function main(): Promise<void> {
       const t = r.lstm;
       const cells = t ? [t.ms.toFixed(1), t.cpuMs.toFixed(1), t.seqPerSec.toFixed(0), (t.flops / 1e6).toFixed(0), (t.flops / (t.ms * 1e6)).toFixed(1)] : [r.error ?? 'failed', '—', '—', '—', '—'];
       console.log(`| ${[c.name, p, ...cells, r.matmulGflops].join(' | ')} |`);
+    }
+  }
+}
+
+/** The character-level LM table: ms per training chunk and characters per second on every path. */
+function printCharLmTable(list: { name: string; hidden: number; batch: number; T: number }[], rows: { config: string; path: KernelPath; error?: string; lm?: CharLmTiming }[], paths: KernelPath[], steps: number): void {
+  const c0 = list[0];
+  console.log(`\nCharacter-level PTB LM, the cpu preset (${c0.hidden} units, batch ${c0.batch}, T = ${c0.T}, 50 symbols one-hot): ms per training chunk, median of ${steps} chunks after 5 warm-up chunks of a continuing stream; CPU ms is this process's; characters/s = batch × T ÷ wall time\n`);
+  const h = ['config', 'path', 'ms/chunk', 'CPU ms/chunk', 'characters/s'];
+  console.log(`| ${h.join(' | ')} |`);
+  console.log(`|${h.map(() => '---').join('|')}|`);
+  for (const c of list) {
+    for (const p of paths) {
+      const r = rows.find((x) => x.config === c.name && x.path === p)!;
+      const t = r.lm;
+      const cells = t ? [t.ms.toFixed(1), t.cpuMs.toFixed(1), t.charsPerSec.toFixed(0)] : [r.error ?? 'failed', '—', '—'];
+      console.log(`| ${[c.name, p, ...cells].join(' | ')} |`);
     }
   }
 }

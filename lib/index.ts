@@ -11,6 +11,7 @@ export * from './tasks';
 export * from './trainers';
 export * from './train';
 export * from './train-copy';
+export * from './train-lm';
 export * from './data';
 export * from './mixture';
 export * from './reference';

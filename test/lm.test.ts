@@ -20,6 +20,7 @@ describe('language-model data', () => {
     const c3 = s.next(3);
     assert.deepEqual(c3.inputs.map(text), ['g', 'o', 'w']);
     assert.deepEqual(c3.targets.map(text), ['h', 'p', 'x']);
+    assert.deepEqual([c1.ends, c2.ends, c3.ends], [false, false, true], 'the third chunk reaches the streams\' end');
     const c4 = s.next(3);
     assert.equal(c4.restarted, true);
     assert.equal(s.epoch, 1);

@@ -17,3 +17,4 @@ export * from './claims';
 export * from './variants';
 export * from './seeded';
 export * from './copy';
+export * from './charlm';

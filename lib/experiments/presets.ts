@@ -11,6 +11,7 @@ import { Family, GridConfig } from './grid';
 import { MethodName } from './methods';
 import type { CopyKind } from '../tasks/copy';
 import type { CopyRunInput } from '../train-copy';
+import type { CharLmInput } from '../train-lm';
 import type { RecurrentInput, RecurrentMethod } from '../trainers/recurrent-spec';
 import { PAPER_ADAM, PAPER_BATCH, PAPER_STEPS } from './paper';
 
@@ -297,6 +298,51 @@ export const COPY_PRESET: Preset<CopyConfig> = {
     'run.steps': '2.5M → 6k batches (0.06% of the sequences): the 12 runs take ~15 min on 2 cores',
     'run.batchSize': '256 → 64 sequences per batch, for time',
     'run.evalEvery': 'a curriculum check every 150 batches: 40 points per curve',
+  },
+};
+
+export interface CharLmConfig {
+  methods: RecurrentMethod[];
+  /** The BPTT unrolls compared (Figure 16 starts at T = 2). */
+  Ts: number[];
+  /** Every run's settings, less the method and T. */
+  run: Omit<CharLmInput, 'trainer'> & { trainer: Omit<RecurrentInput, 'method' | 'T' | 'inputs' | 'outputs'> };
+}
+
+/** The Penn Treebank notebook: character-level LM with truncated BPTT, DNI and DNI+Aux (D.2, Figure 16). */
+const ptbPaper: CharLmConfig = {
+  methods: ['bptt', 'dni', 'dniAux'],
+  // The unrolls of the main text's Table 1 (Figure 16 plots several, from T = 2).
+  Ts: [2, 3, 4, 5, 8],
+  run: {
+    trainer: { hidden: 1024, optimizer: { lr: 7e-5 } }, // D.2: 1024 units, Adam 7e-5, no decay, no regularisation
+    // Not stated: the paper trains until validation gets worse (patience 1); the cap is ours.
+    steps: 1_000_000,
+    batchSize: 256,
+    evalEvery: 5_000,
+    validChars: 0, // the whole validation split
+    evalStreams: 0, // as many pieces as training streams (256): not stated in the paper
+    patience: 1, // "once validation error starts to increase we stop training"
+  },
+};
+export const PTB_PRESET: Preset<CharLmConfig> = {
+  paper: ptbPaper,
+  cpu: {
+    ...ptbPaper,
+    Ts: [2, 4],
+    run: { trainer: { hidden: 256, optimizer: { lr: 4e-3 } }, steps: 6_000, batchSize: 64, evalEvery: 500, validChars: 50_000, evalStreams: 0, patience: 0 },
+  },
+  smoke: { ...ptbPaper, Ts: [2], run: { trainer: { hidden: 8, optimizer: { lr: 1e-2 } }, steps: 10, batchSize: 4, evalEvery: 5, validChars: 500, evalStreams: 256, patience: 0 } },
+  why: {
+    Ts: 'T = 2 and 4: two unrolls keep the 6 runs within ~30 min',
+    'run.trainer.hidden': '1024 → 256 LSTM units, for time',
+    'run.trainer.optimizer.lr':
+      '7e-5 → 4e-3, chosen for the BPTT baseline on validation as the paper did (T = 4, 6k steps, validation prefix): 1e-3 2.31, 2e-3 2.12, 4e-3 2.00, 8e-3 2.01 BPC. DNI is sensitive to it: at T = 4 DNI was 2.71 BPC at 6k steps with 4e-3 and 3.42 with 8e-3, but 2.19 against BPTT’s 2.26 at 4k steps with 2e-3',
+    'run.steps': 'not stated (the paper stops when validation gets worse) → 6k steps of 64 × T characters (1.5M characters at T = 4, 0.3 epoch): ~2–4 min per run on 2 shared cores',
+    'run.batchSize': '256 → 64 streams: more updates in the time',
+    'run.evalEvery': 'a validation every 500 steps: 12 points per curve',
+    'run.validChars': 'validation on the first 50k of the 393k validation characters, for time (the test BPC is on the whole test split)',
+    'run.patience': 'no early end: the short budget is run to the end, and the best checkpoint is kept',
   },
 };
 

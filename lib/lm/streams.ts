@@ -16,6 +16,8 @@ export interface StreamChunk {
   targets: Int32Array[];
   /** True when this chunk wrapped around to the streams' start (a new epoch): reset the state first. */
   restarted: boolean;
+  /** True when this chunk reaches the streams' end (the next one restarts): no loss follows it. */
+  ends: boolean;
 }
 
 export class StreamBatcher {
@@ -65,7 +67,7 @@ export class StreamBatcher {
       targets.push(this.ids.slice(start + 1, start + 1 + len));
     }
     this.pos += len;
-    return { inputs, targets, restarted };
+    return { inputs, targets, restarted, ends: this.pos >= this.streamLength - 1 };
   }
 }
 

@@ -1,5 +1,6 @@
 export * from './task';
 export * from './classification';
 export * from './sequence';
+export * from './softmax';
 export * from './copy';
 export * from './curriculum';

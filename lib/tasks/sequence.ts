@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 export interface SequenceBatch {
   /** Inputs x_t, [L, B, inputs]. */
   x: tf.Tensor3D;
-  /** Targets, [L, B, outputs] (bits: 0 or 1). */
+  /** Targets, [L, B, outputs] (bits, 0 or 1, for bitTask; one-hot symbols for softmaxTask). */
   y: tf.Tensor3D;
   /** 1 at the steps that have a target, 0 elsewhere, [L, B]. */
   mask: tf.Tensor2D;

@@ -1,0 +1,77 @@
+/**
+ * The character-level LM rows of `npm run bench`: one training chunk of the `cpu` preset of
+ * PTB_PRESET (its width, batch and largest T) with truncated BPTT and with DNI.
+ *
+ * What is timed: a training step of trainCharLm, i.e. one chunk of T steps of every stream, the
+ * state (and DNI's pending synthetic gradient) carried from the chunk before; median wall and
+ * CPU ms after warm-up chunks, and characters per second = batch × T / median wall time. The
+ * symbols are a seeded random stream over PTB's 50 (the time does not depend on the text, and
+ * the bench needs no data folder).
+ */
+import { PTB_PRESET } from '../lib/experiments/presets';
+import { CharLmBatches } from '../lib/train-lm';
+import { Rng } from '../lib/rng';
+import { disposeSequenceBatch } from '../lib/tasks/copy';
+import { softmaxTask } from '../lib/tasks/softmax';
+import { RecurrentTrainer } from '../lib/trainers/recurrent';
+import { RecurrentMethod, recurrentSpec } from '../lib/trainers/recurrent-spec';
+
+/** Character-level PTB's vocabulary. */
+const PTB_CHARS = 50;
+
+export interface CharLmBench {
+  name: string;
+  method: RecurrentMethod;
+  T: number;
+  hidden: number;
+  batch: number;
+}
+
+export function charLmConfigs(): CharLmBench[] {
+  const cpu = PTB_PRESET.cpu;
+  const T = Math.max(...cpu.Ts);
+  const hidden = cpu.run.trainer.hidden ?? 256;
+  const batch = cpu.run.batchSize ?? 256;
+  return (['bptt', 'dni'] as const).map((method) => ({ name: `lstm-ptb cpu ${method} T${T}`, method, T, hidden, batch }));
+}
+
+export interface CharLmTiming {
+  /** Median wall ms per chunk. */
+  ms: number;
+  /** Median CPU ms per chunk (this process, all its threads). */
+  cpuMs: number;
+  /** batch × T / median wall seconds. */
+  charsPerSec: number;
+}
+
+export function timeCharLm(c: CharLmBench, chunks: number): CharLmTiming {
+  const { optimizer } = PTB_PRESET.cpu.run.trainer;
+  const t = new RecurrentTrainer(recurrentSpec({ inputs: PTB_CHARS, outputs: PTB_CHARS, hidden: c.hidden, T: c.T, method: c.method, optimizer }), softmaxTask);
+  const rng = new Rng(0);
+  const warmup = 5;
+  const ids = Int32Array.from({ length: c.batch * (c.T * (warmup + chunks) + 2) }, () => rng.int(PTB_CHARS));
+  const batches = new CharLmBatches(ids, c.batch, c.T, PTB_CHARS);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < warmup + chunks; i++) {
+    const b = batches.next();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    t.step(b);
+    const ms = performance.now() - t0;
+    const used = process.cpuUsage(c0);
+    if (i >= warmup) {
+      wall.push(ms);
+      cpu.push((used.user + used.system) / 1000);
+    }
+    disposeSequenceBatch(b);
+  }
+  t.dispose();
+  const ms = median(wall);
+  return { ms, cpuMs: median(cpu), charsPerSec: (c.batch * c.T * 1000) / ms };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
