@@ -166,7 +166,8 @@ export function table2Rows(cfg: GridConfig, runs: GridRun[]): ResultRow[] {
   return runs.filter((r) => r.seed === undefined).map((r) => {
     const m = table2Method(r.method);
     const paperRow = TABLE2[cfg.family][r.depth];
-    const err = (method: string) => cellError(runs, r.depth, method);
+    // A Table 2 method's run at this depth under any name ('bprop', or 'lambda=1' in notebook 01).
+    const err = (method: string) => cellError(runs, r.depth, runs.find((x) => x.depth === r.depth && table2Method(x.method) === table2Method(method))?.method ?? method);
     const ours = err(r.method);
     // A share of a gap under half a point says nothing (the paper's 3-layer MNIST CNN: 0.9% vs 0.8%).
     const share = (nobprop: number, bprop: number, x: number) => (Number.isFinite(nobprop - bprop) && nobprop - bprop >= MIN_GAP ? gapClosed(nobprop, bprop, x) : null);
