@@ -205,7 +205,7 @@ export function panelFigure(spec: PanelFigureSpec): Figure {
   const layout: Record<string, unknown> = {
     title: { text: spec.title },
     grid: { rows, columns, pattern: 'independent', xgap: spec.shareY === false ? 0.16 : 0.08, ygap: 0.3 },
-    width: spec.width ?? 450 * columns + 100,
+    width: spec.width ?? Math.max(720, 450 * columns + 100),
     height: spec.height ?? 360 * rows + 90,
     margin: { l: 70, r: 20, t: 70, b: 50 },
     annotations: [] as unknown[],
