@@ -9,9 +9,10 @@ import { mnistFcn } from '../lib/builders';
 import { Dataset } from '../lib/data/dataset';
 import { ConfigError } from '../lib/errors';
 import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run';
-import { budgetText, cellError, closeCells, gapClosed, lastMean, inputErrorAt, sgQualityClaims, singleDniClaims, staleClaims, stepsToReach, unlockClaims, table2Claims, underfittingClaims, updateProbabilityClaims } from '../lib/experiments/claims';
+import { budgetText, cellError, charLmClaims, closeCells, gapClosed, lastMean, inputErrorAt, sgQualityClaims, singleDniClaims, staleClaims, stepsToReach, unlockClaims, table2Claims, underfittingClaims, updateProbabilityClaims } from '../lib/experiments/claims';
 import { methodColor, methodDash, METHOD_COLORS, UNLOCK_COLORS } from '../lib/notebook/colors';
 import { EvalRecord, RunResult } from '../lib/train';
+import type { CharLmResult } from '../lib/train-lm';
 import { cellSpec, gridConfig, GridConfig, GridRun } from '../lib/experiments/grid';
 import { MethodName, methodLabel, methodSpec, table2Method, usesSynthesizers } from '../lib/experiments/methods';
 import { deviations, LAMBDA_PRESET, override, Preset, SINGLE_DNI_PRESET, STALE_PRESET, SYNTH_DEPTH_PRESET, TABLE2_PRESETS, UNLOCK_PRESET, UPDATE_PROBABILITY_PRESET } from '../lib/experiments/presets';
@@ -312,6 +313,14 @@ describe('experiments', function () {
       const claims = unlockClaims(cfgU, runs, 3);
       assert.deepEqual(claims.map((c) => c.verdict), ['not shown', 'shown', 'shown']);
       assert.match(claims[1].evidence, /with synthetic inputs: step 300; without: step 200/);
+    });
+
+    it('Penn Treebank claims: DNI against BPTT, and DNI+Aux against DNI, by test BPC with a margin', () => {
+      const cell = (method: 'bptt' | 'dni' | 'dniAux', T: number, testBpc: number) => ({ method, T, run: { testBpc } as unknown as CharLmResult });
+      const shown = charLmClaims([cell('bptt', 2, 2.1), cell('dni', 2, 2.05), cell('dniAux', 2, 2.0), cell('bptt', 4, 2.0), cell('dni', 4, 1.95), cell('dniAux', 4, 1.9)]);
+      assert.deepEqual(shown.map((c) => c.verdict), ['shown', 'shown']);
+      const mixed = charLmClaims([cell('bptt', 2, 2.1), cell('dni', 2, 2.2), cell('dniAux', 2, 2.195)]);
+      assert.deepEqual(mixed.map((c) => c.verdict), ['not shown', 'not testable at this budget']);
     });
 
     it('gap closed and budgets in epochs', () => {

@@ -6,6 +6,7 @@
  */
 import { RunResult } from '../train';
 import type { CopyRunResult } from '../train-copy';
+import type { CharLmResult } from '../train-lm';
 import { FAMILY_DATASETS, FAMILY_NAMES, GridConfig, GridRun } from './grid';
 import { MethodName, methodLabel, Table2Method } from './methods';
 import { PAPER_BATCH, PAPER_STEPS, TABLE2 } from './paper';
@@ -499,4 +500,37 @@ export function copyClaims(cells: CopyCell[]): Claim[] {
     });
   }
   return claims;
+}
+
+/** A Penn Treebank character-LM run of a method at an unroll T. */
+export interface CharLmCell {
+  method: 'bptt' | 'dni' | 'dniAux';
+  T: number;
+  run: CharLmResult;
+}
+
+/** A BPC difference smaller than this is no difference at this budget (one seed per run). */
+export const BPC_MARGIN = 0.01;
+
+/**
+ * The main text on Penn Treebank (Figure 16): at a given T, DNI improves the test BPC over
+ * truncated BPTT, and DNI+Aux more so. Judged on the test BPC of each run's best validation
+ * checkpoint: better by at least BPC_MARGIN at every T (shown), worse by that much at some T (not
+ * shown), else not testable at this budget.
+ */
+export function charLmClaims(cells: CharLmCell[]): Claim[] {
+  const Ts = [...new Set(cells.map((c) => c.T))].sort((a, b) => a - b);
+  const bpc = (m: CharLmCell['method'], T: number) => cells.find((c) => c.method === m && c.T === T)?.run.testBpc;
+  const better = (a: CharLmCell['method'], b: CharLmCell['method'], claim: string): Claim => {
+    const d = Ts.map((T) => ({ T, a: bpc(a, T), b: bpc(b, T) })).filter((x) => x.a !== undefined && x.b !== undefined) as { T: number; a: number; b: number }[];
+    const verdict: Verdict = !d.length ? 'not testable at this budget' : d.every((x) => x.b - x.a >= BPC_MARGIN) ? 'shown' : d.some((x) => x.a - x.b >= BPC_MARGIN) ? 'not shown' : 'not testable at this budget';
+    const name = { bptt: 'BPTT', dni: 'DNI', dniAux: 'DNI+Aux' };
+    return {
+      claim,
+      criterion: `${name[a]}'s test BPC (best validation checkpoint) below ${name[b]}'s by ≥ ${BPC_MARGIN} at every T (shown), above it by ≥ ${BPC_MARGIN} at some T (not shown); closer: not testable at this budget (one seed)`,
+      verdict,
+      evidence: d.map((x) => `T = ${x.T}: ${name[a]} ${x.a.toFixed(3)}, ${name[b]} ${x.b.toFixed(3)}`).join('; '),
+    };
+  };
+  return [better('dni', 'bptt', 'DNI improves BPC at a given T (main text, Figure 16)'), better('dniAux', 'dni', 'DNI+Aux improves it further (main text, Figure 16)')];
 }

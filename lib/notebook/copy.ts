@@ -2,7 +2,7 @@
  * Figure 17: the time dependency solved against the sequences consumed, per method and unroll T
  * (one panel per unroll T, colour by method), and the table of the highest level each reached.
  */
-import type { CopyCell } from '../experiments/claims';
+import type { CharLmCell, CopyCell } from '../experiments/claims';
 import { RECURRENT_COLORS, RECURRENT_LABELS } from './colors';
 import { Figure, panelFigure } from './figures';
 import { ResultRow } from './tables';
@@ -48,4 +48,41 @@ export function copyRows(cells: CopyCell[], budget: string): ResultRow[] {
       budget,
     };
   });
+}
+
+/** Figure 16: validation BPC against characters consumed, one panel per T (DNI solid, BPTT dashed, as the paper draws them). */
+export function charLmCurves(cells: CharLmCell[]): Figure {
+  const Ts = [...new Set(cells.map((c) => c.T))].sort((a, b) => a - b);
+  return panelFigure({
+    title: 'Penn Treebank, characters: validation BPC (Figure 16)',
+    xTitle: 'characters consumed (samples)',
+    yTitle: 'validation bits per character',
+    columns: Ts.length,
+    panels: Ts.map((T) => ({
+      title: `T = ${T}`,
+      series: cells
+        .filter((c) => c.T === T)
+        .map((c) => ({
+          name: RECURRENT_LABELS[c.method],
+          x: c.run.history.map((r) => r.samples),
+          y: c.run.history.map((r) => r.validBpc),
+          color: RECURRENT_COLORS[c.method],
+          ...(c.method === 'bptt' ? { line: { dash: 'dash' } } : {}),
+        })),
+    })),
+    height: 420,
+  });
+}
+
+/** method | T | best validation | step of the best | test BPC of that checkpoint | budget. */
+export function charLmRows(cells: CharLmCell[], budget: string): ResultRow[] {
+  return cells.map((c) => ({
+    method: RECURRENT_LABELS[c.method],
+    T: c.T,
+    'best validation BPC': Number(c.run.best.validBpc.toFixed(3)),
+    'at step': c.run.best.step,
+    paper: '—',
+    ours: Number(c.run.testBpc.toFixed(3)),
+    budget,
+  }));
 }
