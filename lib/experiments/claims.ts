@@ -273,12 +273,20 @@ export function singleDniClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   return claims;
 }
 
+/**
+ * Entry i of a record's series `key` (e.g. sgLoss per connection), NaN where it is missing:
+ * cached histories store NaN (no synthesizer) as null.
+ */
+export function seriesAt(series: Record<string, number[]>, key: string, i: number): number {
+  const v = series[key]?.[i];
+  return typeof v === 'number' ? v : NaN;
+}
+
 /** A synthetic-gradient quality measure (RunSpec.measureSG; e.g. 'sgCosine') of connection k (1-based) at each evaluation, or its mean over the connections that have one. */
 export function sgQualityAt(run: RunResult, key: string, connection: number | 'mean'): number[] {
   return run.history.map((h) => {
-    // Cached histories store NaN (no synthesizer) as null.
-    const v = (h.series[key] ?? []).map((x) => (typeof x === 'number' ? x : NaN));
-    if (connection !== 'mean') return v[connection - 1] ?? NaN;
+    if (connection !== 'mean') return seriesAt(h.series, key, connection - 1);
+    const v = (h.series[key] ?? []).map((_, i) => seriesAt(h.series, key, i));
     const ok = v.filter(Number.isFinite);
     return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
   });
@@ -389,10 +397,7 @@ export function stepsToReach(run: RunResult, threshold: number): number | null {
  * squared error per activation (series.inputLoss is a sum over the batch and units).
  */
 export function inputErrorAt(run: RunResult, k: number, batch: number, units: number): number[] {
-  return run.history.map((h) => {
-    const v = h.series.inputLoss?.[k - 1];
-    return typeof v === 'number' ? v / (batch * units) : NaN;
-  });
+  return run.history.map((h) => seriesAt(h.series, 'inputLoss', k - 1) / (batch * units));
 }
 
 /**
@@ -431,7 +436,7 @@ export function unlockClaims(cfg: GridConfig, runs: GridRun[], threshold: number
   if (unlocked.length) {
     const falls = unlocked.map((r) => {
       const ks = Array.from({ length: K - 1 }, (_, i) => i + 2);
-      const mean = (i: number) => ks.reduce((s, k) => s + (r.run.history[i].series.inputLoss?.[k - 1] ?? NaN), 0) / ks.length;
+      const mean = (i: number) => ks.reduce((s, k) => s + seriesAt(r.run.history[i].series, 'inputLoss', k - 1), 0) / ks.length;
       const n = r.run.history.length;
       return { name: r.name, first: mean(0), last: mean(n - 1) };
     });

@@ -4,31 +4,31 @@
  */
 import type { CharLmCell, CopyCell } from '../experiments/claims';
 import { RECURRENT_COLORS, RECURRENT_LABELS } from './colors';
-import { Figure, panelFigure } from './figures';
+import { Figure, Panel, panelFigure, Series } from './figures';
 import { ResultRow } from './tables';
 
+/** One panel per unroll T, one series per run (named and coloured by its method). */
+function unrollPanels<C extends { T: number; method: keyof typeof RECURRENT_LABELS }>(cells: C[], series: (c: C) => Omit<Series, 'name' | 'color'>): Panel[] {
+  const Ts = [...new Set(cells.map((c) => c.T))].sort((a, b) => a - b);
+  return Ts.map((T) => ({
+    title: `T = ${T}`,
+    series: cells.filter((c) => c.T === T).map((c) => ({ name: RECURRENT_LABELS[c.method], color: RECURRENT_COLORS[c.method], ...series(c) })),
+  }));
+}
+
 export function copyCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
-  const mine = cells.filter((c) => c.kind === kind);
-  const Ts = [...new Set(mine.map((c) => c.T))].sort((a, b) => a - b);
   // Methods often tie: wide lines under narrow ones keep every method visible where they coincide.
   const width = { bptt: 7, dni: 4, dniAux: 1.5 } as const;
+  const panels = unrollPanels(
+    cells.filter((c) => c.kind === kind),
+    (c) => ({ x: c.run.history.map((r) => r.samples), y: c.run.history.map((r) => r.dependency), line: { width: width[c.method], shape: 'hv' } }),
+  );
   return panelFigure({
     title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: time dependency solved (Figure 17)`,
     xTitle: 'sequences consumed (samples)',
     yTitle: kind === 'copy' ? 'time dependency solved (N)' : 'time dependency solved (N × R)',
-    columns: Ts.length,
-    panels: Ts.map((T) => ({
-      title: `T = ${T}`,
-      series: mine
-        .filter((c) => c.T === T)
-        .map((c) => ({
-          name: RECURRENT_LABELS[c.method],
-          x: c.run.history.map((r) => r.samples),
-          y: c.run.history.map((r) => r.dependency),
-          color: RECURRENT_COLORS[c.method],
-          line: { width: width[c.method], shape: 'hv' },
-        })),
-    })),
+    columns: panels.length,
+    panels,
     height: 420,
   });
 }
@@ -52,24 +52,17 @@ export function copyRows(cells: CopyCell[], budget: string): ResultRow[] {
 
 /** Figure 16: validation BPC against characters consumed, one panel per T (DNI solid, BPTT dashed, as the paper draws them). */
 export function charLmCurves(cells: CharLmCell[]): Figure {
-  const Ts = [...new Set(cells.map((c) => c.T))].sort((a, b) => a - b);
+  const panels = unrollPanels(cells, (c) => ({
+    x: c.run.history.map((r) => r.samples),
+    y: c.run.history.map((r) => r.validBpc),
+    ...(c.method === 'bptt' ? { line: { dash: 'dash' } } : {}),
+  }));
   return panelFigure({
     title: 'Penn Treebank, characters: validation BPC (Figure 16)',
     xTitle: 'characters consumed (samples)',
     yTitle: 'validation bits per character',
-    columns: Ts.length,
-    panels: Ts.map((T) => ({
-      title: `T = ${T}`,
-      series: cells
-        .filter((c) => c.T === T)
-        .map((c) => ({
-          name: RECURRENT_LABELS[c.method],
-          x: c.run.history.map((r) => r.samples),
-          y: c.run.history.map((r) => r.validBpc),
-          color: RECURRENT_COLORS[c.method],
-          ...(c.method === 'bptt' ? { line: { dash: 'dash' } } : {}),
-        })),
-    })),
+    columns: panels.length,
+    panels,
     height: 420,
   });
 }

@@ -4,7 +4,7 @@
  */
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { budgetText, cellError, cellRuns, gapClosed, LAST_EVALS, lastMean, sgQualityAt, type Claim } from '../experiments/claims';
+import { budgetText, cellError, cellRuns, gapClosed, LAST_EVALS, lastMean, seriesAt, sgQualityAt, type Claim } from '../experiments/claims';
 import { FAMILY_NAMES, GridConfig, GridRun } from '../experiments/grid';
 import { methodLabel, parseMethod, table2Method } from '../experiments/methods';
 import { TABLE2 } from '../experiments/paper';
@@ -196,9 +196,8 @@ export function studyRows(runs: GridRun[], budget: string, sgLoss: Record<string
   return runs.map((r) => {
     const sg: Record<string, number | string> = {};
     for (const [title, k] of Object.entries(sgLoss)) {
-      // Cached histories store NaN (no synthesizer) as null.
-      const v = r.run.final.series.sgLoss?.[k];
-      sg[title] = typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(3)) : '—';
+      const v = seriesAt(r.run.final.series, 'sgLoss', k);
+      sg[title] = Number.isFinite(v) ? Number(v.toPrecision(3)) : '—';
     }
     return { variant: r.name, ...sg, 'train err': Number(lastMean(r.run, 'trainError').toFixed(2)), paper: '—', ours: Number(lastMean(r.run).toFixed(2)), budget };
   });
