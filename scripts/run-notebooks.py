@@ -5,9 +5,13 @@
     npm run notebooks -- notebooks/01-x.ipynb           # only these
     DNI_SCALE=smoke npm run notebooks -- --out /tmp/nb  # executed copies go to /tmp/nb
     npm run notebooks -- --jobs 2                       # two notebooks at a time, one per core
+    npm run notebooks -- --dry-run                      # only say what it would do
 
 Runs on Debian's /usr/bin/python3 (nbclient from `bash environment/setup-debian.sh`), or on any
 python with `pip install nbclient`. Steps:
+  0. say what it will do (scripts/notebook-plan.ts): per notebook, the runs cached and the runs to
+     compute, the estimated time from the recorded runs, the datasets to download (with sizes);
+     then download them (--dry-run stops after the plan);
   1. build the library (`npm run build`: the pinned TypeScript, not the one tslab bundles, which
      `npx tsc` would pick) so notebooks import fresh dist/ code;
   2. execute each notebook with nbclient, kernel "tslab" found through
@@ -136,6 +140,8 @@ def parse_args():
     p.add_argument("--startup-timeout", type=int, default=120, metavar="SECONDS",  # nbclient wants an int
                    help="kernel start timeout (default 120)")
     p.add_argument("--no-build", action="store_true", help="skip the library build (npm run build)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the plan (runs cached / to compute, time, downloads) and stop")
     p.add_argument("-v", "--verbose", action="store_true", help="print each cell's wall time")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                    help="notebooks run at once, one kernel each (default 1; 2 uses both cores of a 2-core "
@@ -161,6 +167,26 @@ def build():
         die("the library build (node_modules/typescript/bin/tsc -p tsconfig.json) failed; notebooks not run "
             "(fix the errors above, or pass --no-build to run on the existing dist/)", 1)
     print(f"build: tsc -p tsconfig.json ({time.time() - t0:.1f} s)", flush=True)
+
+
+def tsx(*args):
+    """Runs a TypeScript script of the project with tsx; returns its exit status."""
+    cli = os.path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs")
+    return subprocess.run(["node", cli, *args], cwd=ROOT).returncode
+
+
+def plan(scale, paths, fetch):
+    """Prints what the run will do; with fetch, downloads the datasets the notebooks read first."""
+    script = os.path.join("scripts", "notebook-plan.ts")
+    code = tsx(script, "prepare" if fetch else "plan", scale, *paths)
+    if code != 0:
+        die("the plan (scripts/notebook-plan.ts) failed; see above", 1)
+
+
+def record(scale, path, log, seconds, start):
+    """Keeps which results entries the notebook used, for the next run's plan."""
+    if tsx(os.path.join("scripts", "notebook-plan.ts"), "record", scale, path, log, f"{seconds:.1f}", str(int(start * 1000))) != 0:
+        emit(f"{path}: warning: could not record its runs for the plan\n", sys.stderr)
 
 
 def clean(nb):
@@ -237,13 +263,25 @@ def report_kernel_exit(path, what, log):
     return f"\n{path}: {what}\n---- its stderr (last {KERNEL_LOG_LINES} lines) ----\n{kernel_log_tail(log)}"
 
 
-def run_one(path, out_dir, timeout, startup_timeout, verbose=False):
+def run_one(path, out_dir, timeout, startup_timeout, verbose=False, scale=None):
     # The kernel's stderr, read only when it fails (a crash, V8's fatal errors, a native abort).
-    with tempfile.TemporaryFile(prefix="dni-kernel-stderr-") as log:
-        return _run_one(path, out_dir, timeout, startup_timeout, verbose, log)
+    # The cache log lists the results entries the notebook uses (DNI_CACHE_LOG), for the plan.
+    with tempfile.TemporaryFile(prefix="dni-kernel-stderr-") as log, \
+            tempfile.NamedTemporaryFile(prefix="dni-cache-log-", suffix=".txt") as cache_log:
+        start = time.time()
+        ok = _run_one(path, out_dir, timeout, startup_timeout, verbose, log, cache_log.name)
+        users = os.environ.get("DNI_CACHE_LOG")
+        if users:  # the user's own log (scripts/prune-results.ts) gets the same lines
+            with open(cache_log.name, encoding="utf-8") as f, open(users, "a", encoding="utf-8") as out:
+                out.write(f.read())
+        # Only a notebook executed in place, on the project's results, describes the committed runs.
+        ours = os.path.dirname(os.path.abspath(path)) == os.path.join(ROOT, "notebooks")
+        if ok and scale and ours and not out_dir and not os.environ.get("DNI_RESULTS_DIR"):
+            record(scale, path, cache_log.name, time.time() - start, start)
+        return ok
 
 
-def _run_one(path, out_dir, timeout, startup_timeout, verbose, log):
+def _run_one(path, out_dir, timeout, startup_timeout, verbose, log, cache_log):
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     current = {"index": None, "start": None}
@@ -275,7 +313,7 @@ def _run_one(path, out_dir, timeout, startup_timeout, verbose, log):
     km = client.create_kernel_manager()  # nbclient starts and shuts down the kernel; we keep km
     t0 = time.time()
     try:
-        client.execute(stderr=log)
+        client.execute(stderr=log, env={**os.environ, "DNI_CACHE_LOG": cache_log})
     except (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError) as e:
         # RuntimeError: the kernel died or did not answer while starting (nbclient's message).
         i = current["index"]
@@ -326,6 +364,9 @@ def main():
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [ENV_DIR] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
 
+    plan(scale, paths, fetch=not args.dry_run)
+    if args.dry_run:
+        return 0
     if not args.no_build:
         build()
     limit = "none" if timeout is None else f"{timeout:g} s"
@@ -337,7 +378,7 @@ def main():
         # Each kernel gets one core: two OpenBLAS threads per kernel would oversubscribe them.
         os.environ["DNI_BLAS_THREADS"] = "1"
     t0 = time.time()
-    run = lambda p: run_one(p, args.out, timeout, args.startup_timeout, args.verbose)
+    run = lambda p: run_one(p, args.out, timeout, args.startup_timeout, args.verbose, scale)
     if args.jobs == 1:
         ok = [run(p) for p in paths]
     else:
