@@ -6,7 +6,8 @@
  *   npx tsx scripts/notebook-plan.ts record <scale> <notebook.ipynb> <cache log> <seconds> <start ms>
  *
  * `record` (after a notebook ran in place) keeps, per scale, the results entries the notebook used
- * (DNI_CACHE_LOG), with each run's steps, ms/step and dataset, in results/notebooks/<scale>.json.
+ * (DNI_CACHE_LOG), with each run's steps, ms/step and dataset, in results/notebooks/<scale>.json
+ * (under DNI_RESULTS_DIR when that is set).
  * `plan` reads that record back: per notebook, which runs are cached and which will be computed
  * (with the time their last computation took), the time a cached re-execution took, and the
  * datasets that will be downloaded first, with their sizes. A run whose numerics fingerprint no
@@ -19,7 +20,8 @@ import { ensureDataset, missingFiles } from '../lib/data/fetch';
 import { dataDir } from '../lib/data/paths';
 
 const ROOT = path.resolve(__dirname, '..');
-const RESULTS = path.join(ROOT, 'results');
+// The results folder the notebooks' runs are cached in (DNI_RESULTS_DIR moves it, as for the cache).
+const RESULTS = path.resolve(process.env.DNI_RESULTS_DIR || path.join(ROOT, 'results'));
 
 interface RunRecord {
   entry: string;
@@ -87,7 +89,6 @@ function duration(s: number): string {
 /** Prints the plan; returns the datasets the recorded runs read that are not in the data folder. */
 function plan(scale: string, notebooks: string[]): DownloadName[] {
   const manifest = readManifest(scale);
-  const resultsDir = process.env.DNI_RESULTS_DIR ? path.resolve(process.env.DNI_RESULTS_DIR) : RESULTS;
   const off = (process.env.DNI_CACHE ?? '').toLowerCase() === 'off';
   const needs = new Map<DownloadName, string[]>();
   let total = 0;
@@ -106,7 +107,7 @@ function plan(scale: string, notebooks: string[]): DownloadName[] {
     let compute = 0;
     let noTime = 0;
     for (const r of rec.runs) {
-      if (!off && fs.existsSync(path.join(resultsDir, r.entry))) cached++;
+      if (!off && fs.existsSync(path.join(RESULTS, r.entry))) cached++;
       else if (r.msPerStep !== null) compute += (r.steps * r.msPerStep) / 1000;
       else noTime++;
       if (r.data !== null) needs.set(r.data, [...(needs.get(r.data) ?? []), short.slice(0, 2)]);
@@ -128,7 +129,7 @@ function plan(scale: string, notebooks: string[]): DownloadName[] {
   if (unknown === notebooks.length) console.log(`  estimated time: unknown (no notebook has a record at DNI_SCALE=${scale})`);
   else {
     const tail = unknown > 0 ? `, plus ${unknown} notebook(s) without a record` : '';
-    console.log(`  estimated time: about ${duration(total)} at the recorded speeds${tail} (a run whose numerics changed is recomputed)`);
+    console.log(`  estimated time: about ${duration(total)} at the recorded training speeds (evaluations add some)${tail} (a run whose numerics changed is recomputed)`);
   }
   return missing;
 }

@@ -180,12 +180,20 @@ def plan(scale, paths, fetch):
     script = os.path.join("scripts", "notebook-plan.ts")
     code = tsx(script, "prepare" if fetch else "plan", scale, *paths)
     if code != 0:
-        die("the plan (scripts/notebook-plan.ts) failed; see above", 1)
+        # Only informational (a kernel fetches a missing dataset itself): say so and go on.
+        emit(f"run-notebooks: warning: the plan (scripts/notebook-plan.ts) exited with status {code}"
+             f"{'' if not fetch else '; running anyway'}\n", sys.stderr)
+    return code
+
+
+_record_lock = threading.Lock()  # with --jobs N, one read-modify-write of the record at a time
 
 
 def record(scale, path, log, seconds, start):
     """Keeps which results entries the notebook used, for the next run's plan."""
-    if tsx(os.path.join("scripts", "notebook-plan.ts"), "record", scale, path, log, f"{seconds:.1f}", str(int(start * 1000))) != 0:
+    with _record_lock:
+        code = tsx(os.path.join("scripts", "notebook-plan.ts"), "record", scale, path, log, f"{seconds:.1f}", str(int(start * 1000)))
+    if code != 0:
         emit(f"{path}: warning: could not record its runs for the plan\n", sys.stderr)
 
 
@@ -274,9 +282,9 @@ def run_one(path, out_dir, timeout, startup_timeout, verbose=False, scale=None):
         if users:  # the user's own log (scripts/prune-results.ts) gets the same lines
             with open(cache_log.name, encoding="utf-8") as f, open(users, "a", encoding="utf-8") as out:
                 out.write(f.read())
-        # Only a notebook executed in place, on the project's results, describes the committed runs.
+        # Only a notebook of the project, executed in place, describes the runs its next execution needs.
         ours = os.path.dirname(os.path.abspath(path)) == os.path.join(ROOT, "notebooks")
-        if ok and scale and ours and not out_dir and not os.environ.get("DNI_RESULTS_DIR"):
+        if ok and scale and ours and not out_dir:
             record(scale, path, cache_log.name, time.time() - start, start)
         return ok
 
@@ -364,9 +372,9 @@ def main():
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [ENV_DIR] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
 
-    plan(scale, paths, fetch=not args.dry_run)
+    planned = plan(scale, paths, fetch=not args.dry_run)
     if args.dry_run:
-        return 0
+        return 1 if planned else 0
     if not args.no_build:
         build()
     limit = "none" if timeout is None else f"{timeout:g} s"
