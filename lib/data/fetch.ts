@@ -119,7 +119,14 @@ async function fetchInto(name: DownloadName, root: string, missing: string[], lo
     throw new DataError(`${what}, and DNI_OFFLINE is set, so it was not downloaded. ${fetchCommand(name, root)} (unset DNI_OFFLINE), or put ${a.file} at ${local}.`);
   }
   log(`${what}: ${ownCopy ? `installing from ${local}` : `fetching it (${(a.bytes / 1e6).toFixed(0)} MB) from ${archiveSource(name).from}`}`);
-  if (!ownCopy) await downloadFile(archiveSource(name).url, local, { log, label: a.label });
+  if (!ownCopy) {
+    try {
+      await downloadFile(archiveSource(name).url, local, { log, label: a.label });
+    } catch (e) {
+      if (e instanceof DataError) e.message += ` Once it is reachable: ${fetchCommand(name, root).replace(/^Fetch it with: /, '')}.`;
+      throw e;
+    }
+  }
   try {
     const installed = await installFromArchive(name, local, root, { log });
     log(`${a.label}: installed ${installed.length} files into ${path.join(root, a.folder)}`);
