@@ -39,3 +39,5 @@ export { renderPng, closeFigures, rendererTimings, chromiumPath } from './render
 export * from './grid';
 export * from './colors';
 export * from './copy';
+export { start, configure } from './start';
+export * from './sections';

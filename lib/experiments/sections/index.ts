@@ -9,3 +9,4 @@ export * from './update-probability';
 export * from './complete-unlock';
 export * from './copy-repeat-copy';
 export * from './penn-treebank';
+export * from './table2-studies';

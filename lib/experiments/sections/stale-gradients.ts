@@ -125,3 +125,8 @@ export const STALE_SECTION: Section<StaleConfig, StaleRuns> = {
   claims: (c, r) => staleClaims(c.grid, r.runs),
   summary: (c, r, claims) => `${staleSentence(c, r)} ${shownText(claims)}.`,
 };
+
+/** The decay chosen per depth on the validation split, and its validation error. */
+export function decaysSentence(d: DecayChoice): string {
+  return `Chosen on the validation split: ${[...d.best].map(([depth, decay]) => `${depth} layers: decay ${decay} (${d.error(depth, decay).toFixed(2)}%)`).join('; ')}.`;
+}

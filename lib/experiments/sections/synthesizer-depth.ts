@@ -7,7 +7,7 @@ import { gridConfig, GridConfig, GridRun, runGrid, runGridCell } from '../grid';
 import { methodLabel } from '../methods';
 import { PAPER_STEPS } from '../paper';
 import { CPU_ADAM, CPU_LR_WHY, override, Preset, scaled } from '../preset';
-import { namedError } from '../results';
+import { bestRun, lastMean, namedError } from '../results';
 import { scale } from '../scale';
 import type { Section } from '../section';
 import { EXTRA_SEEDS } from '../seeded';
@@ -173,3 +173,10 @@ export const SYNTH_DEPTH_SECTION: Section<SynthDepthConfig, SynthDepthRuns> = {
   // The notebook's sentence has no count of claims; kept so, as printed before.
   summary: (c, r) => synthDepthSentence(c, r),
 };
+
+/** The best cDNI variant of the deep study against the config as above, and Bprop. */
+export function deepStudySentence(runs: GridRun[]): string {
+  const cdni = runs.filter((r) => r.method === 'cdni');
+  const best = bestRun(cdni);
+  return `Lowest validation error among the cDNI variants: ${best.name} (${lastMean(best.run).toFixed(2)}%, against ${lastMean(cdni[0].run).toFixed(2)}% as above and ${lastMean(runs[0].run).toFixed(2)}% for Bprop).`;
+}

@@ -6,9 +6,9 @@
 import { shownText, type Claim } from '../claim';
 import { Family, FAMILY_NAMES, gridConfig, GridConfig, GridRun } from '../grid';
 import { methodLabel } from '../methods';
-import { CPU_ADAM, CPU_LR_WHY, nested, paperGrid, Preset, scaled } from '../preset';
+import { CPU_ADAM, CPU_LR_WHY, nested, override, paperGrid, Preset, scaled } from '../preset';
 import { budgetText, cellError, LAST_EVALS } from '../results';
-import { scale } from '../scale';
+import { pick, scale } from '../scale';
 import type { Section } from '../section';
 import { runGridSeeded } from '../seeded';
 import { table2Claims, underfittingClaims } from './table2-claims';
@@ -135,3 +135,8 @@ export const TABLE2_CNN_SECTION: Section<CnnConfig, CnnRuns> = {
     );
   },
 };
+
+/** Both CNN configs at the scale in use, with the same ablations (dotted paths) applied to both. */
+export function cnnConfig(changes: Record<string, unknown> = {}): CnnConfig {
+  return TABLE2_CNN_SECTION.check({ mnist: override(pick(TABLE2_PRESETS.mnistCnn), changes), cifar: override(pick(TABLE2_PRESETS.cifarCnn), changes) });
+}
