@@ -1,19 +1,20 @@
 /**
  * Figures and tables of single sections, built from their runs so the notebooks only call them:
- * synthesizer depth and the deep network (05), stale gradients and p_update (07), complete
- * unlock (08). Every number comes from the runs; the paper's come from experiments/paper and the
+ * BP(λ) (01), synthesizer depth and the deep network (05), single DNI and synthetic-gradient
+ * quality (06), stale gradients and p_update (07), complete unlock (08). Every number comes from the runs; the paper's come from experiments/paper and the
  * section files.
  */
 import type { GridConfig, GridRun } from '../experiments/grid';
 import { methodLabel, Table2Method } from '../experiments/methods';
-import { STALE, TABLE2 } from '../experiments/paper';
-import { budgetText, cellError, cellRuns, inputErrorAt, LAST_EVALS, lastMean, stepsToReach } from '../experiments/results';
+import { FIGURE11, STALE, TABLE2 } from '../experiments/paper';
+import { budgetText, cellError, cellRuns, inputErrorAt, LAST_EVALS, lastMean, sgQualityAt, stepsToReach, tailMean } from '../experiments/results';
 import { UNLOCK_PAPER_ERROR } from '../experiments/sections/complete-unlock';
 import type { DecayChoice, StaleConfig, StaleRuns } from '../experiments/sections/stale-gradients';
 import type { SynthDepthConfig } from '../experiments/sections/synthesizer-depth';
 import { updateErrorAt, updatePoints, type UpdateProbabilityConfig, type UpdateRun } from '../experiments/sections/update-probability';
 import { methodColor } from './colors';
 import { Figure, panelFigure, sweepFigure } from './figures';
+import { SG_QUALITY, sgQualityFigure, table2Rows } from './grid';
 import { ResultRow } from './tables';
 
 /** Figure 14's runs beside Table 2, which reports the best synthesizer per method: 2 hidden layers for DNI, linear for cDNI (D.1). */
@@ -142,4 +143,66 @@ export function unlockRows(cfg: GridConfig, runs: GridRun[], threshold: number):
       budget: `${b.ours} (paper: ${b.paper})`,
     };
   });
+}
+
+/** Notebook 01: Table 2's columns for the BP(λ) runs, with each run's speed. */
+export function lambdaRows(cfg: GridConfig, runs: GridRun[]): ResultRow[] {
+  const own = runs.filter((r) => r.seed === undefined);
+  return table2Rows(cfg, runs).map((row, i) => ({ ...row, 'ms/step': Number(own[i].run.msPerStep.toFixed(0)) }));
+}
+
+/** Figure 11's runs, a row per method, beside the numbers the text gives (6 layers only). */
+export function figure11Rows(cfg: GridConfig, runs: GridRun[]): ResultRow[] {
+  const layers = cfg.depths[0];
+  const b = budgetText(cfg);
+  return cfg.methods.map((m) => ({
+    method: methodLabel(m),
+    seeds: cellRuns(runs, layers, m).length,
+    paper: layers === 6 ? (FIGURE11[m] ?? '—') : '—',
+    ours: Number(cellError(runs, layers, m).toFixed(2)),
+    budget: `${b.ours} (paper: ${b.paper})`,
+  }));
+}
+
+/** The grid seed's run of a method. */
+const own = (runs: GridRun[], m: string) => runs.find((r) => r.method === m && r.seed === undefined)!.run;
+
+/** Figure 12: a single DNI's synthetic gradient against the true one, at each position (reds, dark at p = 1 to light). */
+export function singleDniSgFigure(cfg: GridConfig, runs: GridRun[]): Figure {
+  const layers = cfg.depths[0];
+  const ps = Array.from({ length: layers - 1 }, (_, i) => i + 1);
+  const shade = (i: number, n: number) => `hsl(0, 70%, ${25 + (45 * i) / Math.max(1, n - 1)}%)`;
+  return sgQualityFigure(
+    ps.map((p, i) => ({ name: `DNI after layer ${p}`, run: own(runs, `dni@${p}`), connection: p, color: shade(i, ps.length) })),
+    `MNIST FCN, ${layers} layers: a single DNI's synthetic gradient against the true gradient (Figure 12)`,
+  );
+}
+
+/** Every-layer DNI and cDNI (the runs on connections 1..K−1). */
+const everyLayer = (layers: number) => [
+  { name: 'DNI', method: `dni@1-${layers - 1}` },
+  { name: 'cDNI', method: `cdni@1-${layers - 1}` },
+];
+
+/** The same measures for every-layer DNI and cDNI, as the mean over connections. */
+export function everyLayerSgFigure(cfg: GridConfig, runs: GridRun[]): Figure {
+  const layers = cfg.depths[0];
+  return sgQualityFigure(
+    everyLayer(layers).map((e) => ({ name: `${e.name}, every connection (mean)`, run: own(runs, e.method), connection: 'mean' as const, color: methodColor(e.method) })),
+    `MNIST FCN, ${layers} layers: every-layer DNI and cDNI, mean over connections`,
+  );
+}
+
+/** Each measure per connection of every-layer DNI and cDNI (mean of the last evaluations); ours: the cosine similarity. */
+export function sgQualityRows(cfg: GridConfig, runs: GridRun[]): ResultRow[] {
+  const layers = cfg.depths[0];
+  const ps = Array.from({ length: layers - 1 }, (_, i) => i + 1);
+  const rows = everyLayer(layers).flatMap((e) =>
+    ps.map((p) => ({
+      method: e.name,
+      connection: p,
+      ...Object.fromEntries(SG_QUALITY.map((m) => [m.title, Number(tailMean(sgQualityAt(own(runs, e.method), m.key, p)).toPrecision(3))])),
+    })),
+  );
+  return rows.map((r) => ({ ...r, paper: '—', ours: (r as Record<string, unknown>)['cosine similarity'] as number, budget: budgetText(cfg).ours }));
 }
