@@ -8,7 +8,7 @@
  * symbols are a seeded random stream over PTB's 50 (the time does not depend on the text, and
  * the bench needs no data folder).
  */
-import { PTB_PRESET } from '../lib/experiments/presets';
+import { PTB_PRESET } from '../lib/experiments/sections/penn-treebank';
 import { CharLmBatches } from '../lib/train-lm';
 import { Rng } from '../lib/rng';
 import { disposeSequenceBatch } from '../lib/tasks/copy';

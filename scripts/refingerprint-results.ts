@@ -13,7 +13,7 @@ import { initBackend } from '../lib/backend';
 import { canonicalJson, storeEntry } from '../lib/experiments/cache';
 import { fingerprint, fingerprintMismatch } from '../lib/experiments/fingerprint';
 import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run';
-import { projectRoot } from '../lib/notebook/root';
+import { projectRoot } from '../lib/core/root';
 
 async function main(): Promise<void> {
   if (!process.argv.includes('--probe-changed')) {

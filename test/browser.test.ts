@@ -211,8 +211,8 @@ describe('notebook 01 in the classic Jupyter Notebook, in headless Chromium', fu
       const tKernel = Date.now();
 
       // Edit the config cell as a reader does: click the line to follow, End, Enter, type.
-      const configIndex = await p.evaluate(() => Jupyter.notebook!.get_cells().findIndex((c) => c.cell_type === 'code' && c.get_text().includes('ex.gridConfig(')));
-      assert.ok(configIndex >= 0, 'no config cell (one calling ex.gridConfig) in notebook 01');
+      const configIndex = await p.evaluate(() => Jupyter.notebook!.get_cells().findIndex((c) => c.cell_type === 'code' && c.get_text().includes('nb.configure(')));
+      assert.ok(configIndex >= 0, 'no config cell (one calling nb.configure) in notebook 01');
       const before = await p.evaluate((i) => Jupyter.notebook!.get_cells()[i].get_text(), configIndex);
       const cell = p.locator('#notebook-container > .cell').nth(configIndex);
       await cell.locator('.CodeMirror-line', { hasText: EDIT_AFTER }).click({ timeout: 30_000 });

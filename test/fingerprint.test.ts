@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { blasInfo, nativeBlasAvailable, setNativeBlas } from '../lib/blas';
 import { Fingerprint, fingerprintMismatch, probe } from '../lib/experiments/fingerprint';
 import { cellSpec, gridConfig } from '../lib/experiments/grid';
-import { TABLE2_PRESETS } from '../lib/experiments/presets';
+import { TABLE2_PRESETS } from '../lib/experiments/sections/table2';
 
 const ROOT = path.resolve(__dirname, '..');
 

@@ -13,7 +13,7 @@ import { cachedRun, cachePath, canonicalJson } from '../lib/experiments/cache';
 import { Fingerprint } from '../lib/experiments/fingerprint';
 import { lineFigure, mimeBundle, panelFigure, PLOTLY_MIME } from '../lib/notebook/figures';
 import { chromiumPath, closeFigures } from '../lib/notebook/render';
-import { Progress } from '../lib/notebook/progress';
+import { Progress } from '../lib/core/progress';
 import { pick, scale } from '../lib/experiments/scale';
 import { budget, resultsTable, tableBundle } from '../lib/notebook/tables';
 

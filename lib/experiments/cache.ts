@@ -19,7 +19,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { projectRoot } from '../notebook/root';
+import { projectRoot } from '../core/root';
 import { Fingerprint, fingerprintMismatch } from './fingerprint';
 
 export interface CacheOptions {

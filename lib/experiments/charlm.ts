@@ -14,7 +14,7 @@
 import * as crypto from 'node:crypto';
 import { ensureDataset } from '../data/fetch';
 import { loadPtb, PtbCorpus } from '../data/ptb';
-import { Progress } from '../notebook/progress';
+import { Progress } from '../core/progress';
 import { CharLmInput, CharLmRecord, CharLmResult, charLmSpec, CharLmSpec, trainCharLm } from '../train-lm';
 import { cachedRun } from './cache';
 import { Fingerprint } from './fingerprint';

@@ -8,7 +8,7 @@
  * targets and synthesizer settings, lr 0.01) trained on the same generators: a change in the
  * LSTM, the recurrent trainer, the task or the curriculum changes it; a refactor does not.
  */
-import { Progress } from '../notebook/progress';
+import { Progress } from '../core/progress';
 import { CopyRecord, CopyRunInput, CopyRunResult, copyRunSpec, CopyRunSpec, trainCopy } from '../train-copy';
 import { cachedRun } from './cache';
 import { Fingerprint } from './fingerprint';

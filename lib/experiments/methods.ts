@@ -116,3 +116,6 @@ export function usesSynthesizers(name: MethodName | string): boolean {
   const m = parseMethod(name);
   return m.base === 'dni' || m.base === 'cdni' || m.base === 'stale' || (m.base === 'lambda' && m.lambda! < 1);
 }
+
+/** The recurrent methods' names for legends, tables and claims: truncated BPTT, DNI, DNI+Aux (D.2). */
+export const RECURRENT_LABELS = { bptt: 'BPTT', dni: 'DNI', dniAux: 'DNI+Aux' } as const;

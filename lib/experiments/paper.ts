@@ -1,5 +1,5 @@
 /**
- * The paper's numbers (supplementary material; restated in shared/paper/EXPERIMENTS.md),
+ * The paper's numbers (supplementary material: Table 2, Figure 11's text, section C's stale baseline),
  * one place for every notebook's "paper" column.
  */
 import { AdamSpec } from '../adam';

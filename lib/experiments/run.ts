@@ -6,7 +6,7 @@
 import { checkKeys, join } from '../config';
 import { synthesizerFor } from '../trainers/spec';
 import { ConfigError } from '../errors';
-import { Progress } from '../notebook/progress';
+import { Progress } from '../core/progress';
 import { RunInput, RunResult, RunSpec, runSpec, train } from '../train';
 import { cachedRun } from './cache';
 import { checkDatasetName, DatasetName, loadDataset, prepareDataset } from './datasets';

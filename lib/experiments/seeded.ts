@@ -4,20 +4,15 @@
  * Tables and claims then average a cell's seeds (cellError), so a verdict that hinges on less
  * than about a point does not rest on one seed.
  *
- *   const runs = await runGridSeeded(config, 'table2-cpu');
+ *   const runs = await runGridSeeded(config, 'table2-cpu', (rs) => table2Claims(config, rs));
  */
-import { Claim, closeCells, table2Claims } from './claims';
+import { Claim, closeCells } from './claim';
 import { GridConfig, GridRun, runGrid, runSeeds } from './grid';
 
 /** Seeds added to close cells (the grid's own run is seed 1). */
 export const EXTRA_SEEDS = [2, 3];
 
-export async function runGridSeeded(
-  cfg: GridConfig,
-  prefix: string,
-  claimsOf: (runs: GridRun[]) => Claim[] = (runs) => table2Claims(cfg, runs),
-  seeds = EXTRA_SEEDS,
-): Promise<GridRun[]> {
+export async function runGridSeeded(cfg: GridConfig, prefix: string, claimsOf: (runs: GridRun[]) => Claim[], seeds = EXTRA_SEEDS): Promise<GridRun[]> {
   const runs = await runGrid(cfg, prefix);
   return [...runs, ...(await runSeeds(cfg, closeCells(claimsOf(runs)), seeds, prefix))];
 }

@@ -7,7 +7,7 @@
  */
 import { gridConfig, GridConfig, GridRun, runGridCell } from './grid';
 import { MethodName } from './methods';
-import { override } from './presets';
+import { override } from './preset';
 
 export interface Variant {
   name: string;

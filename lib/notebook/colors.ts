@@ -7,6 +7,8 @@
  */
 import { parseMethod } from '../experiments/methods';
 
+export { RECURRENT_LABELS } from '../experiments/methods';
+
 export const METHOD_COLORS = { bprop: '#1f77b4', dni: '#d62728', cdni: '#2ca02c', nobprop: '#7f7f7f', stale: '#ff7f0e' } as const;
 
 /** 'dni+unlock' and 'cdni+unlock': a darker red and a darker green. */
@@ -35,4 +37,3 @@ export function methodDash(method: string): string | undefined {
 
 /** Recurrent methods: truncated BPTT is backprop (blue), DNI red, DNI+Aux purple. */
 export const RECURRENT_COLORS = { bptt: '#1f77b4', dni: '#d62728', dniAux: '#9467bd' } as const;
-export const RECURRENT_LABELS = { bptt: 'BPTT', dni: 'DNI', dniAux: 'DNI+Aux' } as const;

@@ -2,8 +2,10 @@
  * Figure 17: the time dependency solved against the sequences consumed, per method and unroll T
  * (one panel per unroll T, colour by method), and the table of the highest level each reached.
  */
-import type { CharLmCell, CopyCell } from '../experiments/claims';
-import { RECURRENT_COLORS, RECURRENT_LABELS } from './colors';
+import type { CopyCell } from '../experiments/sections/copy-repeat-copy';
+import type { CharLmCell } from '../experiments/sections/penn-treebank';
+import { RECURRENT_LABELS } from '../experiments/methods';
+import { RECURRENT_COLORS } from './colors';
 import { Figure, Panel, panelFigure, Series } from './figures';
 import { ResultRow } from './tables';
 

@@ -4,11 +4,12 @@
  */
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { budgetText, cellError, cellRuns, gapClosed, LAST_EVALS, lastMean, seriesAt, sgQualityAt, type Claim } from '../experiments/claims';
+import type { Claim } from '../experiments/claim';
+import { budgetText, cellError, cellRuns, gapClosed, LAST_EVALS, lastMean, seriesAt, sgQualityAt } from '../experiments/results';
 import { FAMILY_NAMES, GridConfig, GridRun } from '../experiments/grid';
 import { methodLabel, parseMethod, table2Method } from '../experiments/methods';
 import { TABLE2 } from '../experiments/paper';
-import { deviations, Preset } from '../experiments/presets';
+import { deviations, Preset } from '../experiments/preset';
 import type { RunResult } from '../train';
 import { DASHES, methodColor, methodDash } from './colors';
 import { Figure, lineFigure, panelFigure, Series } from './figures';

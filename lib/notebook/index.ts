@@ -31,11 +31,13 @@ export {
   type Cell,
   type TableOptions,
 } from './tables';
-export { Progress, fmtDuration, type ProgressOptions, type ProgressEntry } from './progress';
+export { Progress, fmtDuration, type ProgressOptions, type ProgressEntry } from '../core/progress';
 export { rebuild, rebuildLibrary, staleSources, unloadDist, type RebuildResult, type RebuildOptions } from './rebuild';
 export { displayBundle, inTslab, type MimeBundle } from './display';
-export { projectRoot } from './root';
+export { projectRoot } from '../core/root';
 export { renderPng, closeFigures, rendererTimings, chromiumPath } from './render';
 export * from './grid';
 export * from './colors';
 export * from './copy';
+export { start, configure } from './start';
+export * from './sections';

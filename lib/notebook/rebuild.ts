@@ -19,7 +19,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { projectRoot } from './root';
+import { projectRoot } from '../core/root';
 
 export interface RebuildResult {
   /** Whether tsc ran. */

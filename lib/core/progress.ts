@@ -1,5 +1,6 @@
 /**
- * Training progress lines for notebooks: step/total, loss, error, speed and ETA.
+ * Training progress lines (notebooks, scripts): step/total, loss, error, speed and ETA. It sits in
+ * lib/core because the experiments layer prints it while it trains; lib/notebook re-exports it.
  *
  *   const p = new Progress(cfg.steps, { label: 'cDNI' });
  *   for (...) { ...; if (step % cfg.evalEvery === 0) p.log({ step, loss, error }); }

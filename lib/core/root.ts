@@ -1,3 +1,4 @@
+/** The project root (results/, data/ and the build are found from it); in lib/core so every layer may use it. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -5,7 +6,7 @@ let cachedRoot: string | undefined;
 
 /**
  * The project root: the nearest folder at or above `start` holding a package.json.
- * Default start: this file's folder (works from lib/notebook and dist/lib/notebook).
+ * Default start: this file's folder (works from lib/core and dist/lib/core).
  */
 export function projectRoot(start: string = __dirname): string {
   if (start === __dirname && cachedRoot !== undefined) return cachedRoot;

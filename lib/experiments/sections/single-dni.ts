@@ -1,0 +1,162 @@
+/**
+ * Section C, Figures 11 and 12 (notebook 06): a single DNI at each position of a 6-layer MNIST
+ * FCN against the same cut passing no gradient, DNI and cDNI on connections 1..p, and how well
+ * the synthetic gradient tracks the true one.
+ */
+import { shownText, type Cell, type Claim } from '../claim';
+import { gridConfig, GridConfig, GridRun } from '../grid';
+import { MethodName, methodLabel } from '../methods';
+import type { Preset } from '../preset';
+import { budgetText, cellError, cellText, LAST_EVALS, sgQualityAt } from '../results';
+import { scale } from '../scale';
+import type { Section } from '../section';
+import { runGridSeeded } from '../seeded';
+import { MNIST_FCN_PAPER, TABLE2_PRESETS } from './table2';
+
+/** Figure 11's runs on a K-layer FCN: Bprop; at each connection p a single DNI and the same cut passing no gradient (a); DNI and cDNI on connections 1..p (b). */
+export function singleDniMethods(layers: number): MethodName[] {
+  const ps = Array.from({ length: layers - 1 }, (_, i) => i + 1);
+  return [
+    'bprop',
+    ...ps.map((p) => `dni@${p}` as MethodName),
+    ...ps.map((p) => `nobprop@${p}` as MethodName),
+    ...ps.map((p) => `dni@1-${p}` as MethodName),
+    ...ps.map((p) => `cdni@1-${p}` as MethodName),
+  ];
+}
+
+/** Single DNI placement (Figure 11) on the 6-layer MNIST FCN, with Table 2's settings. */
+export const SINGLE_DNI_PRESET: Preset<GridConfig> = {
+  paper: { ...MNIST_FCN_PAPER, depths: [6], methods: singleDniMethods(6) },
+  cpu: { ...TABLE2_PRESETS.mnistFcn.cpu, depths: [6], methods: singleDniMethods(6) },
+  smoke: { ...TABLE2_PRESETS.mnistFcn.smoke, depths: [6], methods: singleDniMethods(6) },
+  why: TABLE2_PRESETS.mnistFcn.why,
+};
+
+/**
+ * Figure 11 on a K-layer network (runs of singleDniMethods): a single DNI against the same cut
+ * passing no gradient, by position, and DNI / cDNI on every connection up to a position.
+ */
+export function singleDniClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
+  const K = cfg.depths[0];
+  const last = K - 1;
+  const e = (m: string) => cellError(runs, K, m);
+  const t = (m: string) => `${methodLabel(m)} ${cellText(runs, K, m)}`;
+  const cell = (m: string): Cell => ({ depth: K, method: m as MethodName });
+  const below = (a: string, b: string) => ({ cells: [cell(a), cell(b)], margin: e(b) - e(a) });
+  const ps = Array.from({ length: last }, (_, i) => i + 1);
+  const means = `mean of the last ${LAST_EVALS} evaluations`;
+  const claims: Claim[] = [];
+  const beat = ps.map((p) => below(`dni@${p}`, `nobprop@${p}`));
+  claims.push({
+    claim: 'A single DNI beats cutting the connection (no gradient), at every position (Figure 11a)',
+    criterion: `DNI after layer p below No Bprop below layer p + 1, for p = 1..${last} (${means})`,
+    verdict: beat.every((x) => x.margin > 0) ? 'shown' : 'not shown',
+    evidence: ps.map((p) => `p = ${p}: ${cellText(runs, K, `dni@${p}`)} vs ${cellText(runs, K, `nobprop@${p}`)}`).join('; '),
+    tests: beat,
+  });
+  const worse = [below('dni@1', `dni@${last}`), below('nobprop@1', `nobprop@${last}`)];
+  claims.push({
+    claim: 'Closer to the output is worse, for a single DNI and for the cut (Figure 11a)',
+    criterion: `error at p = ${last} above error at p = 1, for both (${means})`,
+    verdict: worse.every((x) => x.margin > 0) ? 'shown' : 'not shown',
+    evidence: [t('dni@1'), t(`dni@${last}`), t('nobprop@1'), t(`nobprop@${last}`)].join('; '),
+    tests: worse,
+  });
+  const tol = 0.5;
+  claims.push({
+    claim: 'A single DNI after layer 1 is close to backprop (paper: 1.8% vs 1.6%)',
+    criterion: `|DNI after layer 1 − Bprop| ≤ ${tol} points (${means})`,
+    verdict: Math.abs(e('dni@1') - e('bprop')) <= tol ? 'shown' : 'not shown',
+    evidence: `${t('dni@1')}; ${t('bprop')}`,
+    tests: [{ cells: [cell('dni@1'), cell('bprop')], margin: tol - Math.abs(e('dni@1') - e('bprop')) }],
+  });
+  const dniRise = e(`dni@1-${last}`) - e('dni@1-1');
+  const cdniRise = e(`cdni@1-${last}`) - e('cdni@1-1');
+  const deeper = below('dni@1-1', `dni@1-${last}`);
+  claims.push({
+    claim: 'DNI on more connections is worse (Figure 11b)',
+    criterion: `DNI on connections 1–${last} above DNI on connection 1 alone (${means})`,
+    verdict: deeper.margin > 0 ? 'shown' : 'not shown',
+    evidence: `${t('dni@1-1')}; ${t(`dni@1-${last}`)}`,
+    tests: [deeper],
+  });
+  claims.push({
+    claim: 'cDNI almost removes that degradation (Figure 11b)',
+    criterion: `cDNI's rise from connection 1 alone to connections 1–${last} is under half of DNI's (${means})`,
+    verdict: cdniRise < dniRise / 2 ? 'shown' : 'not shown',
+    evidence: `rise: cDNI ${cdniRise.toFixed(2)} points (${cellText(runs, K, 'cdni@1-1')} → ${cellText(runs, K, `cdni@1-${last}`)}), DNI ${dniRise.toFixed(2)} points`,
+    tests: [{ cells: ['dni@1-1', `dni@1-${last}`, 'cdni@1-1', `cdni@1-${last}`].map(cell), margin: dniRise / 2 - cdniRise }],
+  });
+  return claims;
+}
+
+/** Cosine similarity at or below this is "only slightly positive". */
+export const SLIGHT_COSINE = 0.3;
+
+/** Figure 12's description, judged on the single-DNI runs (grid seed) of singleDniMethods with RunSpec.measureSG. */
+export function sgQualityClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
+  const K = cfg.depths[0];
+  const ps = Array.from({ length: K - 1 }, (_, i) => i + 1);
+  const run = (p: number) => runs.find((r) => r.depth === K && r.method === `dni@${p}` && r.seed === undefined)?.run;
+  const measured = ps.every((p) => {
+    const r = run(p);
+    return r && sgQualityAt(r, 'sgCosine', p).some(Number.isFinite);
+  });
+  if (!measured) {
+    return [{ claim: 'Figure 12 (synthetic-gradient quality)', criterion: 'needs the single-DNI runs with run.measureSG: true', verdict: 'not testable at this budget', evidence: 'no measurements in these runs' }];
+  }
+  const tailMean = (xs: number[]) => {
+    const t = xs.slice(-LAST_EVALS);
+    return t.reduce((a, b) => a + b, 0) / t.length;
+  };
+  const dist = ps.map((p) => sgQualityAt(run(p)!, 'sgDistance', p));
+  const peakEarly = dist.map((d) => {
+    const i = d.indexOf(Math.max(...d));
+    return { i, n: d.length, ok: i < d.length / 2 && d[d.length - 1] < d[i] };
+  });
+  const cos = ps.map((p) => tailMean(sgQualityAt(run(p)!, 'sgCosine', p)));
+  const beats = ps.map((p) => cellError(runs, K, `dni@${p}`) < cellError(runs, K, `nobprop@${p}`));
+  return [
+    {
+      claim: 'The L2 error jumps early, then the synthesizer fits (Figure 12)',
+      criterion: 'at every position, the largest L2 distance comes in the first half of training and the last is below it',
+      verdict: peakEarly.every((x) => x.ok) ? 'shown' : 'not shown',
+      evidence: ps.map((p, j) => `p = ${p}: peak at evaluation ${peakEarly[j].i + 1} of ${peakEarly[j].n}, ${dist[j][peakEarly[j].i].toPrecision(3)} → ${dist[j][dist[j].length - 1].toPrecision(3)}`).join('; '),
+    },
+    {
+      claim: 'The cosine similarity is only slightly positive on average (Figure 12)',
+      criterion: `at every position, 0 < cosine ≤ ${SLIGHT_COSINE} (mean of the last ${LAST_EVALS} evaluations)`,
+      verdict: cos.every((c) => c > 0 && c <= SLIGHT_COSINE) ? 'shown' : 'not shown',
+      evidence: ps.map((p, j) => `p = ${p}: ${cos[j].toFixed(3)}`).join('; '),
+    },
+    {
+      claim: 'Training works although the synthetic gradient tracks the true one poorly',
+      criterion: `at every position, cosine ≤ ${SLIGHT_COSINE} and yet the single DNI beats the cut passing no gradient`,
+      verdict: ps.every((_, j) => cos[j] <= SLIGHT_COSINE && beats[j]) ? 'shown' : 'not shown',
+      evidence: ps.map((p, j) => `p = ${p}: cosine ${cos[j].toFixed(3)}, ${beats[j] ? 'beats' : 'does not beat'} the cut`).join('; '),
+    },
+  ];
+}
+
+export const SINGLE_DNI_SECTION: Section<GridConfig, GridRun[]> = {
+  paper: 'section C, Figures 11 and 12',
+  settings: 'section D.1',
+  preset: SINGLE_DNI_PRESET,
+  check: gridConfig,
+  // More seeds where a Figure 11 claim is decided by less than about a point.
+  run: (cfg) => runGridSeeded(cfg, `single-${scale()}`, (rs) => singleDniClaims(cfg, rs)),
+  claims: (cfg, runs) => [...singleDniClaims(cfg, runs), ...sgQualityClaims(cfg, runs)],
+  summary: (cfg, runs, claims) => {
+    const K = cfg.depths[0];
+    const ps = Array.from({ length: K - 1 }, (_, i) => i + 1);
+    const e = (m: string) => `${cellError(runs, K, m).toFixed(2)}%`;
+    const b = budgetText(cfg);
+    return (
+      `At ${b.ours} (the paper: ${b.paper}), a ${K}-layer MNIST FCN reached ${e('bprop')} with backprop; ` +
+      `one DNI after layer 1 … ${K - 1}: ${ps.map((p) => e(`dni@${p}`)).join(', ')}; no gradient there instead: ${ps.map((p) => e(`nobprop@${p}`)).join(', ')}; ` +
+      `DNI on connections 1..p: ${ps.map((p) => e(`dni@1-${p}`)).join(', ')}; cDNI: ${ps.map((p) => e(`cdni@1-${p}`)).join(', ')}. ` +
+      `${shownText(claims)}.`
+    );
+  },
+};

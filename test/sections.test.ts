@@ -1,0 +1,171 @@
+/**
+ * The paper sections as experiments (lib/experiments/sections): each under the Section contract,
+ * with a config that resolves at every scale and names a bad field, claims judged on runs made
+ * up here (no training), and a summary sentence printed from those runs. Also the layering the
+ * split was for: nothing in lib/experiments imports lib/notebook, and no file there is over 250 lines.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { shownText, type Claim } from '../lib/experiments/claim';
+import { GridRun } from '../lib/experiments/grid';
+import { MethodName, methodLabel } from '../lib/experiments/methods';
+import { deviations } from '../lib/experiments/preset';
+import { bestRun, namedError } from '../lib/experiments/results';
+import { SCALES } from '../lib/experiments/scale';
+import { configure, type Section } from '../lib/experiments/section';
+import * as sections from '../lib/experiments/sections';
+import type { EvalRecord, RunResult } from '../lib/train';
+import type { CopyRecord, CopyRunResult } from '../lib/train-copy';
+
+/** A run whose test errors (%) at its evaluations are given. */
+function run(test: number[]): RunResult {
+  const history: EvalRecord[] = test.map((t, i) => ({ step: 100 * (i + 1), trainLoss: 1, trainBatchError: 0, trainError: t / 100, testLoss: 1, testError: t / 100, series: {}, seconds: i }));
+  return { history, final: history[history.length - 1], msPerStep: 1 };
+}
+const flat = (e: number) => run([e, e, e]);
+const cellRun = (depth: number, method: MethodName, e: number, name = methodLabel(method)): GridRun => ({ depth, method, name, run: flat(e) });
+
+const ALL: [string, Section<unknown, unknown>][] = [
+  ...Object.entries(sections.TABLE2_SECTIONS).map(([k, s]) => [`TABLE2_SECTIONS.${k}`, s] as [string, Section<unknown, unknown>]),
+  ['TABLE2_CNN_SECTION', sections.TABLE2_CNN_SECTION],
+  ['LAMBDA_SECTION', sections.LAMBDA_SECTION],
+  ['SYNTH_DEPTH_SECTION', sections.SYNTH_DEPTH_SECTION],
+  ['SINGLE_DNI_SECTION', sections.SINGLE_DNI_SECTION],
+  ['STALE_SECTION', sections.STALE_SECTION],
+  ['UPDATE_PROBABILITY_SECTION', sections.UPDATE_PROBABILITY_SECTION],
+  ['UNLOCK_SECTION', sections.UNLOCK_SECTION],
+  ['COPY_SECTION', sections.COPY_SECTION] as [string, Section<unknown, unknown>],
+  ['PTB_SECTION', sections.PTB_SECTION] as [string, Section<unknown, unknown>],
+];
+
+describe('paper sections', function () {
+  it('every section cites the paper, resolves at every scale, and gives a reason for every cpu deviation', () => {
+    const prior = process.env.DNI_SCALE;
+    try {
+      for (const [name, s] of ALL) {
+        assert.match(s.paper, /section|main text|Table|Figure/, name);
+        assert.match(s.settings, /^section D\.[12]$/, name);
+        for (const scale of SCALES) {
+          process.env.DNI_SCALE = scale;
+          assert.ok(configure(s), `${name} at ${scale}`);
+        }
+        assert.ok(deviations(s.preset).length > 0, name);
+      }
+    } finally {
+      if (prior === undefined) delete process.env.DNI_SCALE;
+      else process.env.DNI_SCALE = prior;
+    }
+  });
+
+  it('an ablation is applied by path and checked, a bad one named', () => {
+    const c = configure(sections.TABLE2_SECTIONS.mnistFcn, { 'run.steps': 123 });
+    assert.equal(c.run.steps, 123);
+    assert.throws(() => configure(sections.TABLE2_SECTIONS.mnistFcn, { 'trainer.synthesizer.widht': 3 }), /trainer\.synthesizer\.widht/);
+    assert.throws(() => configure(sections.STALE_SECTION, { 'grid.depths': [1] }), /depths\[0\]/);
+    const both = sections.cnnConfig({ width: 8 });
+    assert.deepEqual([both.mnist.width, both.cifar.width], [8, 8]);
+  });
+
+  it('Table 2: the CIFAR-10 CNN adds the underfitting claims, and the CNN section prefixes each family', () => {
+    const cfg = configure(sections.TABLE2_SECTIONS.cifarCnn);
+    const runs = cfg.depths.flatMap((d) => [cellRun(d, 'nobprop', 40), cellRun(d, 'bprop', 20), cellRun(d, 'dni', 22), cellRun(d, 'cdni', 21)]);
+    const cifar = sections.TABLE2_SECTIONS.cifarCnn.claims(cfg, runs);
+    const fcn = sections.TABLE2_SECTIONS.mnistFcn.claims(configure(sections.TABLE2_SECTIONS.mnistFcn), []);
+    assert.ok(cifar.some((c) => /underfitting/.test(c.claim)));
+    assert.ok(!fcn.some((c) => /underfitting/.test(c.claim)));
+    const cnn = sections.TABLE2_CNN_SECTION;
+    const configs = configure(cnn);
+    const both = { mnist: configs.mnist.depths.flatMap((d) => [cellRun(d, 'nobprop', 3), cellRun(d, 'bprop', 1), cellRun(d, 'dni', 1.2), cellRun(d, 'cdni', 1.1)]), cifar: runs };
+    const claims = cnn.claims(configs, both);
+    assert.ok(claims.every((c) => /^(MNIST|CIFAR-10): /.test(c.claim)));
+    assert.match(cnn.summary(configs, both, claims), new RegExp(`MNIST 3L No Bprop 3\\.0%.*; ${shownText(claims)}\\.$`));
+  });
+
+  it('synthesizer depth: linear cDNI best by a margin, and the deep network against backprop', () => {
+    const cfg = configure(sections.SYNTH_DEPTH_SECTION);
+    const d = cfg.grid.depths[0];
+    const synth = (errs: number[]) => [cellRun(d, 'bprop', 1.8, 'Bprop'), ...cfg.synthDepths.map((h, i) => cellRun(d, 'cdni', errs[i], sections.synthName('cdni', h)))];
+    // The paper's 21-layer claim on its own numbers: 2% for both.
+    const deep = [cellRun(cfg.deepLayers, 'bprop', 2, 'Bprop'), cellRun(cfg.deepLayers, 'cdni', 2, 'cDNI')];
+    const v = (errs: number[]) => sections.synthDepthClaims(cfg, { synth: synth(errs), deep }).map((c) => c.verdict);
+    assert.deepEqual(v([1.6, 2.5, 3.0]), ['shown', 'shown']);
+    assert.deepEqual(v([1.6, 1.8, 3.0]), ['not testable at this budget', 'shown']);
+    assert.deepEqual(v([2.5, 1.6, 3.0]), ['not shown', 'shown']);
+    const far = sections.synthDepthClaims(cfg, { synth: synth([1.6, 2.5, 3]), deep: [deep[0], cellRun(cfg.deepLayers, 'cdni', 2.6, 'cDNI')] });
+    assert.equal(far[1].verdict, 'not shown');
+    // Seeds of the same name are averaged, with their spread in the evidence.
+    const seeded = [...synth([1.6, 2.5, 3.0]), { ...cellRun(d, 'cdni', 2.0, sections.synthName('cdni', 0)), seed: 2 }];
+    assert.match(sections.synthDepthClaims(cfg, { synth: seeded, deep })[0].evidence, /0 hidden: 1\.80% \(1\.60–2\.00, 2 seeds\)/);
+    assert.match(sections.synthDepthSentence(cfg, { synth: seeded, deep }), /cDNI reached 1\.80% with a linear synthesizer.*Bprop 1\.80%.*2\.00% with linear cDNI against 2\.00% with Bprop\.$/);
+  });
+
+  it('synthesizer depth: no extra seeds unless a deeper synthesizer is within a point of the linear one', async () => {
+    const cfg = configure(sections.SYNTH_DEPTH_SECTION);
+    const d = cfg.grid.depths[0];
+    const synth = cfg.synthDepths.map((h, i) => cellRun(d, 'cdni', 2 + 2 * i, sections.synthName('cdni', h)));
+    assert.deepEqual(await sections.runSynthSeeds(cfg, synth), []);
+  });
+
+  it('stale gradients: the chosen decays and the sentence are printed from the runs', () => {
+    const cfg = configure(sections.STALE_SECTION);
+    const errs: Record<number, number> = { 0: 9, 0.9: 8 };
+    const decays: sections.DecayChoice = { sweep: [], error: (_, x) => errs[x], best: new Map(cfg.grid.depths.map((dd) => [dd, 0.9])) };
+    assert.equal(sections.decaysSentence(decays), `Chosen on the validation split: ${cfg.grid.depths.map((dd) => `${dd} layers: decay 0.9 (8.00%)`).join('; ')}.`);
+    const runs = cfg.grid.depths.flatMap((dd) => [cellRun(dd, 'nobprop', 10), cellRun(dd, 'stale', 9.5), cellRun(dd, 'cdni', 2)]);
+    const r = { decays, runs };
+    const claims = sections.STALE_SECTION.claims(cfg, r);
+    assert.deepEqual(claims.map((c) => c.verdict), ['shown', 'shown']);
+    assert.match(sections.STALE_SECTION.summary(cfg, r, claims), /stale-gradient baseline reached 9\.50% \(\d layers, decay 0\.9\).*2 of 2 claims above are shown at this budget\.$/);
+  });
+
+  it('p_update: points from the runs, claims and sentence', () => {
+    const cfg = configure(sections.UPDATE_PROBABILITY_SECTION);
+    const runs: sections.UpdateRun[] = [
+      { ...cellRun(4, 'nobprop', 15), p: 1 },
+      ...cfg.grid.methods.filter((m) => m !== 'nobprop').flatMap((m) => cfg.probabilities.map((p) => ({ ...cellRun(4, m, 10 * (1 - p) + 2), p }))),
+    ];
+    const claims = sections.UPDATE_PROBABILITY_SECTION.claims(cfg, runs);
+    assert.deepEqual(claims.map((c) => c.verdict), ['shown', 'shown']);
+    assert.match(sections.updateSentence(cfg, runs), /\(No Bprop 15\.00% with every layer updating\)\.$/);
+  });
+
+  it('Copy: DNI doubles the dependency BPTT learns, not testable while BPTT still climbs; fewer samples', () => {
+    const copyRun = (deps: number[]): CopyRunResult => {
+      const history = deps.map((dependency, i) => ({ step: i + 1, samples: 100 * (i + 1), dependency }) as CopyRecord);
+      return { history, final: history[history.length - 1], maxDependency: Math.max(...deps) } as CopyRunResult;
+    };
+    const cells = (bptt: number[], dni: number[]): sections.CopyCell[] => [
+      { kind: 'copy', method: 'bptt', T: 2, run: copyRun(bptt) },
+      { kind: 'copy', method: 'dni', T: 2, run: copyRun(dni) },
+    ];
+    assert.deepEqual(sections.copyClaims(cells([1, 2, 3, 3, 3, 3, 3, 3], [1, 3, 5, 6, 6, 6, 6, 6])).map((c) => c.verdict), ['shown', 'shown']);
+    assert.deepEqual(sections.copyClaims(cells([1, 1, 1, 1, 1, 1, 2, 3], [1, 3, 5, 6, 6, 6, 6, 6])).map((c) => c.verdict), ['not testable at this budget', 'shown']);
+    assert.deepEqual(sections.copyClaims(cells([2, 3, 3, 3, 3, 3, 3, 3], [1, 1, 3, 4, 4, 4, 4, 4])).map((c) => c.verdict), ['not shown', 'not shown']);
+    const cfg = configure(sections.COPY_SECTION);
+    const cs = cells([1, 2, 3, 3], [1, 3, 5, 6]);
+    const claims: Claim[] = sections.COPY_SECTION.claims(cfg, cs);
+    assert.match(sections.COPY_SECTION.summary(cfg, cs, claims), /Copy BPTT T=2: 3, Copy DNI T=2: 6; \d of 2 claims above are shown at this budget\.$/);
+  });
+
+  it('Penn Treebank: the best run by test BPC', () => {
+    const cell = (method: 'bptt' | 'dni', T: number, testBpc: number) => ({ method, T, run: { testBpc } as sections.CharLmCell['run'] });
+    assert.deepEqual(sections.bestCharLm([cell('bptt', 2, 2.1), cell('dni', 4, 1.9), cell('dni', 2, 2.0)]), cell('dni', 4, 1.9));
+  });
+
+  it('result accessors: runs by name and the best run', () => {
+    const runs = [cellRun(3, 'dni', 3, 'a'), cellRun(3, 'dni', 2, 'b'), { ...cellRun(3, 'dni', 4, 'a'), seed: 2 }];
+    assert.equal(bestRun(runs).name, 'b');
+    assert.deepEqual(namedError(runs, 'a'), { error: 3.5, spread: ' (3.00–4.00, 2 seeds)' });
+  });
+
+  it('lib/experiments imports nothing from lib/notebook, and no file there is over 250 lines', () => {
+    const root = path.join(__dirname, '..', 'lib', 'experiments');
+    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    for (const f of files(root)) {
+      const text = fs.readFileSync(f, 'utf8');
+      assert.ok(!/from '(\.\.\/)+notebook/.test(text), `${path.relative(root, f)} imports from lib/notebook`);
+      assert.ok(text.split('\n').length <= 251, `${path.relative(root, f)} has ${text.split('\n').length - 1} lines`);
+    }
+  });
+});
