@@ -27,8 +27,8 @@ export function methodColor(method: string): string {
   return `rgb(${mix(197, 84)}, ${mix(176, 39)}, ${mix(213, 143)})`;
 }
 
-/** Dash styles for the variants of one method, in order. */
-export const DASHES = ['solid', 'dash', 'dot', 'dashdot', 'longdash'] as const;
+/** Dash styles for the variants of one method, in order (plotly's six named ones, then patterns in px). */
+export const DASHES = ['solid', 'dash', 'dot', 'dashdot', 'longdash', 'longdashdot', '12px,3px,3px,3px,3px,3px', '2px,6px'] as const;
 
 /** A method's own dash, if it has one: complete unlock is dashed, so it reads apart from its method in grey print too. */
 export function methodDash(method: string): string | undefined {

@@ -130,10 +130,29 @@ function logAxis(series: Series[]): Record<string, unknown> {
   };
   // A narrow range reads better on a linear axis (and gets plotly's usual 5–8 labels).
   if (hi / lo < LOG_MIN_RATIO) return { type: 'linear', nticks: 8 };
-  let ticks = ticksWith([1, 2, 5]);
-  if (ticks.length < 4) ticks = ticksWith([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  let mantissas = [1, 2, 5];
+  let ticks = ticksWith(mantissas);
+  if (ticks.length < 4) ticks = ticksWith((mantissas = [1, 2, 3, 4, 5, 6, 7, 8, 9]));
   if (ticks.length < 2) return { type: 'log' };
-  return { type: 'log', tickvals: ticks, ticktext: ticks.map(String) };
+  // The data's ends get a label within a factor 1.5: the label just below the smallest value
+  // and just above the largest, with the axis range widened to show them.
+  const below = (v: number) => Math.max(...ticksAround(v, mantissas).filter((t) => t <= v));
+  const above = (v: number) => Math.min(...ticksAround(v, mantissas).filter((t) => t >= v));
+  if (lo < ticks[0] / 1.5) ticks.unshift(below(lo));
+  if (hi > ticks[ticks.length - 1] * 1.5) ticks.push(above(hi));
+  const range = [Math.log10(Math.min(lo, ticks[0])) - 0.03, Math.log10(Math.max(hi, ticks[ticks.length - 1])) + 0.03];
+  return { type: 'log', tickvals: ticks, ticktext: ticks.map(String), range };
+}
+
+/** The values m × 10^e (m from `mantissas`) in the decades around v. */
+function ticksAround(v: number, mantissas: number[]): number[] {
+  const e = Math.floor(Math.log10(v));
+  return [e - 1, e, e + 1].flatMap((k) => mantissas.map((m) => Number((m * 10 ** k).toPrecision(3))));
+}
+
+/** Pixels a title needs at the 17 px title font (about 0.55 em per character), plus margins. */
+function titleWidth(title: string): number {
+  return Math.ceil(title.replace(/<[^>]+>/g, '').length * 0.55 * 17 + 40);
 }
 
 /** A log y axis is used only when the data span at least this ratio. */
@@ -160,7 +179,7 @@ export function lineFigure(spec: LineFigureSpec): Figure {
       title: { text: spec.title },
       xaxis: { title: { text: spec.xTitle }, ...(spec.markers ? { dtick: 1 } : {}) },
       yaxis: { title: { text: spec.yTitle }, ...(spec.logY ? logAxis(spec.series) : {}) },
-      width: spec.width ?? DEFAULT_WIDTH,
+      width: Math.max(spec.width ?? DEFAULT_WIDTH, titleWidth(spec.title)),
       height: spec.height ?? DEFAULT_HEIGHT,
       margin: { l: 70, r: 20, t: 50, b: 50 },
     },
@@ -205,7 +224,7 @@ export function panelFigure(spec: PanelFigureSpec): Figure {
   const layout: Record<string, unknown> = {
     title: { text: spec.title },
     grid: { rows, columns, pattern: 'independent', xgap: spec.shareY === false ? 0.16 : 0.08, ygap: 0.3 },
-    width: spec.width ?? Math.max(720, 450 * columns + 100),
+    width: Math.max(spec.width ?? Math.max(720, 450 * columns + 100), titleWidth(spec.title)),
     height: spec.height ?? 360 * rows + 90,
     margin: { l: 70, r: 20, t: 70, b: 50 },
     annotations: [] as unknown[],
@@ -270,7 +289,7 @@ export function sweepFigure(spec: SweepSpec): Figure {
       title: { text: spec.title },
       xaxis: { title: { text: spec.xTitle }, type: 'category' },
       yaxis: { title: { text: spec.yTitle }, ...(spec.logY ? logAxis(asSeries) : {}) },
-      width: DEFAULT_WIDTH,
+      width: Math.max(DEFAULT_WIDTH, titleWidth(spec.title)),
       height: DEFAULT_HEIGHT,
       margin: { l: 70, r: 20, t: 50, b: 50 },
     },
