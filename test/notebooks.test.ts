@@ -242,13 +242,28 @@ describe('notebook helpers', () => {
     it('a log axis is labelled 1-2-5 over the data range', () => {
       const y = (fig.layout as { yaxis: { type: string; tickvals: number[]; ticktext: string[] } }).yaxis;
       assert.equal(y.type, 'log');
-      assert.deepEqual(y.tickvals, [0.05, 0.1, 0.2, 0.5]);
-      assert.deepEqual(y.ticktext, ['0.05', '0.1', '0.2', '0.5']);
+      // 0.9 is more than a factor 1.5 above 0.5, so 1 labels the top.
+      assert.deepEqual(y.tickvals, [0.05, 0.1, 0.2, 0.5, 1]);
+      assert.deepEqual(y.ticktext, ['0.05', '0.1', '0.2', '0.5', '1']);
       // A range under a factor of 4 gets a linear axis; between 4 and ~10, every 1–9 × 10^k, so at least four labels.
       const narrow = lineFigure({ title: 't', xTitle: 'x', yTitle: 'y', logY: true, series: [{ name: 'a', x: [1, 2], y: [52, 69] }] });
       assert.equal((narrow.layout as { yaxis: { type: string } }).yaxis.type, 'linear');
       const middling = lineFigure({ title: 't', xTitle: 'x', yTitle: 'y', logY: true, series: [{ name: 'a', x: [1, 2], y: [11, 60] }] });
-      assert.deepEqual((middling.layout as { yaxis: { tickvals: number[] } }).yaxis.tickvals, [20, 30, 40, 50, 60]);
+      assert.deepEqual((middling.layout as { yaxis: { tickvals: number[] } }).yaxis.tickvals, [10, 20, 30, 40, 50, 60]);
+      // Each end of the data gets a label within a factor 1.5 (the one just below 2.14, just above 54.5 is 50 × 1.5 away at most),
+      // and the range shows it.
+      const wide = lineFigure({ title: 't', xTitle: 'x', yTitle: 'y', logY: true, series: [{ name: 'a', x: [1, 2, 3], y: [2.14, 9, 54.5] }] });
+      const w = (wide.layout as { yaxis: { tickvals: number[]; range: number[] } }).yaxis;
+      assert.deepEqual(w.tickvals, [2, 5, 10, 20, 50]);
+      assert.ok(w.range[0] < Math.log10(2) && w.range[1] > Math.log10(54.5), `range ${w.range}`);
+    });
+
+    it('a figure is as wide as its title needs', () => {
+      const title = 'MNIST FCN, 4 layers: training error, complete unlock (dashed) against synthetic gradients alone';
+      const f = lineFigure({ title, xTitle: 'x', yTitle: 'y', series: [{ name: 'a', x: [1, 2], y: [1, 2] }] });
+      const width = (g: typeof f) => (g.layout as { width: number }).width;
+      assert.ok(width(f) >= title.length * 0.55 * 17 + 20, `width ${width(f)}`);
+      assert.equal(width(lineFigure({ title: 'short', xTitle: 'x', yTitle: 'y', series: [] })), 720);
     });
 
     it('panels share their axes, title the outer ones, and list each method once in the legend', () => {
