@@ -219,6 +219,16 @@ describe('one BP(λ) core for layers and time', function () {
     tf.dispose([b0.x, b0.y, b1.x, b1.y]);
   });
 
+  it('the trainer ends every step in every unit, also where a target never comes (a cut connection above a synthesizer)', () => {
+    const t = new BPLambdaTrainer(bpLambdaSpec({ network: FCN, lambda: [0, 'none'], synthesizer: { hiddenLayers: 0 }, seed: 3 }));
+    const { x, y } = randomBatch(FCN, 4, 9);
+    for (let i = 0; i < 3; i++) t.step({ x, y });
+    assert.ok(t.units[0].synthesizer, 'unit 1 has a synthesizer, and unit 2 sends it nothing');
+    assert.deepEqual(t.units.map((u) => u.inFlight()), [[], [], []]);
+    tf.dispose([x, y]);
+    t.dispose();
+  });
+
   it('mix(λ, z̄, g): z̄ itself at λ = 1, g itself at λ = 0, λ·z̄ + (1 − λ)·g between; null is a zero gradient', () => {
     tf.tidy(() => {
       const z = tf.tensor([1, 2]);

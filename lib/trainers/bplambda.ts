@@ -213,6 +213,8 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
       if (u.synthesizer && target) sgLoss[k - 1] = u.synthesizerStep(target, rec);
       incoming = down;
     }
+    // The step's scope ends here: a unit whose target never comes (a cut connection above) forgets it.
+    for (const u of this.units) u.release(step);
     return { loss, errors, dlogits: dOutputs, error, sgLoss, inputLoss, trueGrads };
   }
 
