@@ -9,7 +9,7 @@
  * zero (as D.1 says of every synthesizer). No BatchNorm: D.2 does not mention one. DNI+Aux adds
  * a second output layer (`aux`, also zero at the start) on the same hidden layer, predicting
  * the synthetic gradient the synthesizer will produce at the next boundary, T steps ahead
- * (its target: see trainers/recurrent.ts).
+ * (its target: see trainers/recurrent-unit.ts).
  *
  * Units, consumption and the regression loss are the feed-forward synthesizers' (core.ts): in
  * 'perExample' units the output predicts B × the gradient of the batch-mean loss and is divided
