@@ -7,12 +7,9 @@ import { Flatten, ReLU } from './modules/activation';
 import { BatchNorm } from './modules/batchnorm';
 import { Conv2d } from './modules/conv2d';
 import { Linear } from './modules/linear';
-import { Module } from './modules/module';
 import { Pool } from './modules/pool';
 import { Sequential } from './modules/sequential';
 import { Rng } from './rng';
-import type { SynthesizerSpec } from './synthesizers/spec';
-import type { SyntheticInputSpec } from './trainers/syntheticinput';
 
 /**
  * Layer k (1-based) of a network, mapping h_{k−1} → h_k; layer K is the classifier and
@@ -77,52 +74,6 @@ export function activationShapes(spec: NetworkSpec): number[][] {
   }
   shapes.push([spec.classes]);
   return shapes;
-}
-
-/**
- * The synthesizer's layers for an activation of the given per-example shape.
- * Input: h (and, for cDNI, the label context); output: a tensor of h's shape.
- */
-export function buildSynthesizerLayers(hShape: number[], spec: SynthesizerSpec, classes: number, rng: Rng, name: string): Sequential {
-  const ctx = spec.conditioned ? classes : 0;
-  const mods: Module[] = [];
-  if (hShape.length === 1) {
-    let width = hShape[0] + ctx;
-    for (let i = 0; i < spec.hiddenLayers; i++) {
-      mods.push(new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }), new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }), new ReLU());
-      width = spec.width;
-    }
-    // Zero weights AND biases: the first synthetic gradients are exactly zero (paper D.1).
-    mods.push(new Linear(width, hShape[0], rng, { init: 'zero', name: `${name}/out` }));
-  } else if (hShape.length === 3) {
-    let channels = hShape[2] + ctx;
-    for (let i = 0; i < spec.hiddenLayers; i++) {
-      mods.push(new Conv2d(channels, spec.width, spec.kernel, rng, { name: `${name}/hidden${i + 1}` }), new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }), new ReLU());
-      channels = spec.width;
-    }
-    mods.push(new Conv2d(channels, hShape[2], spec.kernel, rng, { init: 'zero', name: `${name}/out` }));
-  } else {
-    throw new Error(`no synthesizer for activations of shape [${hShape}]`);
-  }
-  return new Sequential(name, mods);
-}
-
-/**
- * The layers of a synthetic-input model (complete unlock): the flattened input x of `inSize`
- * values, `hiddenLayers` Linear → BN → ReLU layers of `width` units (as a synthesizer's), then a
- * Linear to the `outSize` units of the activation it predicts. Unlike a synthesizer's, the last
- * layer keeps the default initialisation: a zero output would feed the unit a constant input
- * that its BatchNorm maps to zero, so nothing above would learn until the model had moved.
- */
-export function buildSyntheticInputLayers(inSize: number, outSize: number, spec: SyntheticInputSpec, rng: Rng, name: string): Sequential {
-  const mods: Module[] = [];
-  let width = inSize;
-  for (let i = 0; i < spec.hiddenLayers; i++) {
-    mods.push(new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }), new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }), new ReLU());
-    width = spec.width;
-  }
-  mods.push(new Linear(width, outSize, rng, { name: `${name}/out` }));
-  return new Sequential(name, mods);
 }
 
 // The paper's architectures (section D.1).

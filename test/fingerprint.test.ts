@@ -114,7 +114,7 @@ describe('numerics fingerprint of the results cache', function () {
   });
 
   it('a changed formula (the mixture weight 1 − λ) changes it where the formula is used', () => {
-    const out = measure([['trainers/unit.ts', 'tf.mul(p.synthetic!, 1 - lambda)', 'tf.mul(p.synthetic!, 1 - lambda * lambda)']]);
+    const out = measure([['mixture.ts', 'tf.mul(g, 1 - lambda)', 'tf.mul(g, 1 - lambda * lambda)']]);
     assert.match(fingerprintMismatch(base['lambda=0.5'].fp, out['lambda=0.5'].fp) ?? '', /numerics changed/);
     assert.ok(same(out, 'dni'), 'λ = 0 does not use the mixture');
   });

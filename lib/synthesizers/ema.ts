@@ -27,12 +27,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeVariable, Mode } from '../modules/module';
-import { SynthesizerSpec, unitsFactor } from './spec';
-import { consumedGradient, regressionLoss, SynthesizerForward, SynthesizerModel } from './synthesizer';
+import { asTarget, checkTarget, consumedGradient, regressionLoss, SynthesizerContract, TargetInput, unitsFactor } from './core';
+import { SynthesizerSpec } from './spec';
+import { SynthesizerForward, SynthesizerModel } from './synthesizer';
 
 export class EmaSynthesizer implements SynthesizerModel {
   /** The running average, shaped like one example's h, in target units. */
   readonly average: tf.Variable;
+  /** It reads nothing: one average for every example. */
+  readonly contract: SynthesizerContract = { inputs: 'none', target: 'gradient' };
 
   constructor(
     readonly hShape: number[],
@@ -64,8 +67,11 @@ export class EmaSynthesizer implements SynthesizerModel {
    * Moves the average towards the batch mean of z (gradient units, converted here) at once. The
    * loss is reported as an 'mlp' synthesizer's would be (a diagnostic: nothing minimises it).
    */
-  regress(f: SynthesizerForward, z: tf.Tensor): { loss: tf.Scalar; grads: tf.Tensor[] } {
-    const { loss } = regressionLoss(this.spec, f.out, z);
+  regress(f: SynthesizerForward, target: TargetInput): { loss: tf.Scalar; grads: tf.Tensor[] } {
+    const t = asTarget(target);
+    checkTarget(this.contract, t, this.name);
+    const z = t.value;
+    const { loss } = regressionLoss(this.spec, f.out, t);
     const d = this.spec.decay;
     const mean = tf.mul(tf.mean(z, 0), unitsFactor(this.spec, z.shape[0]));
     this.average.assign(tf.add(tf.mul(this.average, d), tf.mul(mean, 1 - d)));

@@ -1,4 +1,5 @@
 export * from './spec';
+export * from './core';
 export * from './synthesizer';
 export * from './ema';
 export * from './build';

@@ -9,21 +9,21 @@
  * zero (as D.1 says of every synthesizer). No BatchNorm: D.2 does not mention one. DNI+Aux adds
  * a second output layer (`aux`, also zero at the start) on the same hidden layer, predicting
  * the synthetic gradient the synthesizer will produce at the next boundary, T steps ahead
- * (its target: see trainers/recurrent.ts).
+ * (its target: see trainers/recurrent-unit.ts).
  *
- * Units follow the feed-forward synthesizers (spec.ts): in 'perExample' units the output
- * predicts B × the gradient of the batch-mean loss and is divided by B when consumed; the
- * consumed synthetic gradient is `scale` × that (D.2: 0.1).
+ * Units, consumption and the regression loss are the feed-forward synthesizers' (core.ts): in
+ * 'perExample' units the output predicts B × the gradient of the batch-mean loss and is divided
+ * by B when consumed; the consumed synthetic gradient is `scale` × that (D.2: 0.1). The aux
+ * head's target is a value (a raw output of the synthesizer), regressed onto as it is.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkKeys, finite, inRange, join, oneOf, posInt } from '../config';
-import { ConfigError } from '../errors';
+import { checkKeys, inRange, join, posInt } from '../config';
 import { ReLU } from '../modules/activation';
 import { Linear } from '../modules/linear';
 import { Cache, Module } from '../modules/module';
 import { Sequential } from '../modules/sequential';
 import { Rng } from '../rng';
-import { LOSS_REDUCTIONS, LossReduction, TARGET_UNITS, TargetUnits, unitsFactor } from './spec';
+import { asTarget, checkTarget, consumedGradient, lossGradient, LossReduction, RegressionLoss, regressionLoss, SynthesizerContract, TargetInput, TargetUnits, validateHiddenLayers, validateRegressionSpec } from './core';
 
 export interface RecurrentSynthesizerSpec {
   /** 0 (linear), 1 (the paper) or 2. */
@@ -54,15 +54,10 @@ export const RECURRENT_SYNTHESIZER_KEYS = [...Object.keys(RECURRENT_SYNTHESIZER_
 
 export function validateRecurrentSynthesizerSpec(s: RecurrentSynthesizerSpec, path = 'synthesizer'): void {
   checkKeys(s, RECURRENT_SYNTHESIZER_KEYS, path);
-  if (!Number.isInteger(s.hiddenLayers) || s.hiddenLayers < 0 || s.hiddenLayers > 2) {
-    throw new ConfigError(join(path, 'hiddenLayers'), `must be 0 (linear), 1 or 2, got ${JSON.stringify(s.hiddenLayers)}`);
-  }
+  validateHiddenLayers(s.hiddenLayers, path);
   posInt(s.width, join(path, 'width'));
-  finite(s.scale, join(path, 'scale'));
-  inRange(s.lossWeight, 0, Infinity, join(path, 'lossWeight'));
   inRange(s.auxWeight, 0, Infinity, join(path, 'auxWeight'));
-  oneOf(s.targetUnits, TARGET_UNITS, join(path, 'targetUnits'));
-  oneOf(s.lossReduction, LOSS_REDUCTIONS, join(path, 'lossReduction'));
+  validateRegressionSpec(s, path);
 }
 
 /** One forward pass at a boundary. */
@@ -89,6 +84,8 @@ export class RecurrentSynthesizer {
   readonly trunk: Sequential;
   readonly head: Linear;
   readonly auxHead: Linear | null;
+  /** It reads h at a boundary and regresses onto the gradient reaching it (the aux head: onto a value). */
+  readonly contract: SynthesizerContract = { inputs: 'h', target: 'gradient' };
 
   constructor(
     readonly hidden: number,
@@ -129,31 +126,26 @@ export class RecurrentSynthesizer {
 
   /** scale·out (÷B in 'perExample' units), [B, 2H]. */
   consumed(out: tf.Tensor2D): tf.Tensor2D {
-    return tf.mul(out, this.spec.scale / unitsFactor(this.spec, out.shape[0]));
+    return consumedGradient(this.spec, out) as tf.Tensor2D;
   }
 
   /**
-   * Regress the output onto z ([B, 2H], gradient units, a constant: ×B here in 'perExample'
-   * units) and, when given, the aux head onto `auxTarget` (raw output units, a constant).
+   * Regress the output onto z ([B, 2H], a constant gradient: ×B here in 'perExample' units) and,
+   * when given, the aux head onto `auxTarget` (a value, raw output units, a constant).
    * `dh`: also return the regression error's gradient with respect to the input h.
    */
-  regress(f: RecurrentSynthesizerForward, z: tf.Tensor, auxTarget: tf.Tensor | null, dh: boolean): RecurrentRegression {
-    const s = this.spec;
-    const b = unitsFactor(s, f.out.shape[0]);
-    const norm = (w: number, d: tf.Tensor) => (s.lossReduction === 'sum' ? w : w / d.size);
-    const diff = tf.sub(f.out, b === 1 ? z : tf.mul(z, b));
-    const n = norm(s.lossWeight, diff);
-    const loss = tf.mul(tf.sum(tf.square(diff)), n) as tf.Scalar;
-    const head = this.head.backward(f.cache.head as Cache, tf.mul(diff, 2 * n), { dx: true, params: true });
+  regress(f: RecurrentSynthesizerForward, z: TargetInput, auxTarget: tf.Tensor | null, dh: boolean): RecurrentRegression {
+    const target = asTarget(z);
+    checkTarget(this.contract, target, this.name);
+    const r = regressionLoss(this.spec, f.out, target);
+    const head = this.head.backward(f.cache.head as Cache, lossGradient(r), { dx: true, params: true });
     let dHidden = head.dx!;
-    let auxLoss: tf.Scalar | null = null;
+    let aux: RegressionLoss | null = null;
     let auxGrads: tf.Tensor[] = [];
     if (this.auxHead) {
       if (auxTarget && f.aux) {
-        const da = tf.sub(f.aux, auxTarget);
-        const na = norm(s.auxWeight, da);
-        auxLoss = tf.mul(tf.sum(tf.square(da)), na) as tf.Scalar;
-        const ab = this.auxHead.backward(f.cache.aux as Cache, tf.mul(da, 2 * na), { dx: true, params: true });
+        aux = regressionLoss(this.spec, f.aux, { kind: 'value', value: auxTarget }, this.spec.auxWeight);
+        const ab = this.auxHead.backward(f.cache.aux as Cache, lossGradient(aux), { dx: true, params: true });
         dHidden = tf.add(dHidden, ab.dx!);
         auxGrads = ab.grads;
       } else {
@@ -161,6 +153,6 @@ export class RecurrentSynthesizer {
       }
     }
     const trunk = this.trunk.modules.length ? this.trunk.backward(f.cache.trunk as Cache, dHidden, { dx: dh, params: true }) : { dx: dHidden, grads: [] };
-    return { loss, auxLoss, grads: [...trunk.grads, ...head.grads, ...auxGrads], dh: dh ? (trunk.dx as tf.Tensor2D) : null };
+    return { loss: r.loss, auxLoss: aux?.loss ?? null, grads: [...trunk.grads, ...head.grads, ...auxGrads], dh: dh ? (trunk.dx as tf.Tensor2D) : null };
   }
 }

@@ -3,8 +3,9 @@
  * gradients are trained and consumed (target units, loss reduction and weight, scale).
  * A trainer has one default spec and optional overrides per connection.
  */
-import { bool, checkKeys, finite, inRange, join, oneOf, posInt } from '../config';
+import { bool, checkKeys, join, oneOf, posInt } from '../config';
 import { ConfigError } from '../errors';
+import { LossReduction, TargetUnits, validateHiddenLayers, validateRegressionSpec } from './core';
 
 export const SYNTHESIZER_KINDS = ['mlp', 'ema'] as const;
 /**
@@ -13,24 +14,6 @@ export const SYNTHESIZER_KINDS = ['mlp', 'ema'] as const;
  * average of past targets, the same for every example (ema.ts).
  */
 export type SynthesizerKind = (typeof SYNTHESIZER_KINDS)[number];
-
-export const TARGET_UNITS = ['perExample', 'batchMean'] as const;
-/**
- * Units of the synthesizer's output. 'batchMean': it predicts ∂L/∂h_k of the batch-mean loss
- * (each example's entry is about 1/B of its own loss's gradient) and regresses onto z̄_k.
- * 'perExample': it predicts each example's own-loss gradient, regresses onto B·z̄_k, and is
- * divided by B when consumed. BP(λ) is the same either way; with Adam, whose steps have a fixed
- * size, the target's scale sets how finely the synthesizer can fit (EXPERIMENTS.md).
- */
-export type TargetUnits = (typeof TARGET_UNITS)[number];
-
-export const LOSS_REDUCTIONS = ['sum', 'mean'] as const;
-/**
- * 'sum': Σ over batch and units of (g − z̄)²; 'mean': averaged over batch and units.
- * The paper does not say; with Adam the choice matters (EXPERIMENTS.md), and 'sum'
- * is what reproduced the paper's cDNI numbers in an independent implementation.
- */
-export type LossReduction = (typeof LOSS_REDUCTIONS)[number];
 
 export interface SynthesizerSpec {
   kind: SynthesizerKind;
@@ -67,22 +50,15 @@ export const SYNTHESIZER_DEFAULTS: SynthesizerSpec = {
 
 export const SYNTHESIZER_KEYS = Object.keys(SYNTHESIZER_DEFAULTS);
 
-export const MAX_HIDDEN_LAYERS = 2;
-
 export function validateSynthesizerSpec(s: SynthesizerSpec, path = 'synthesizer'): void {
   checkKeys(s, SYNTHESIZER_KEYS, path);
   oneOf(s.kind, SYNTHESIZER_KINDS, join(path, 'kind'));
-  if (!Number.isInteger(s.hiddenLayers) || s.hiddenLayers < 0 || s.hiddenLayers > MAX_HIDDEN_LAYERS) {
-    throw new ConfigError(join(path, 'hiddenLayers'), `must be 0 (linear), 1 or 2, got ${JSON.stringify(s.hiddenLayers)}`);
-  }
+  validateHiddenLayers(s.hiddenLayers, path);
   if (s.hiddenLayers > 0) posInt(s.width, join(path, 'width'));
   posInt(s.kernel, join(path, 'kernel'));
   if (s.kernel % 2 !== 1) throw new ConfigError(join(path, 'kernel'), `must be odd, got ${s.kernel}`);
   bool(s.conditioned, join(path, 'conditioned'));
-  oneOf(s.targetUnits, TARGET_UNITS, join(path, 'targetUnits'));
-  oneOf(s.lossReduction, LOSS_REDUCTIONS, join(path, 'lossReduction'));
-  inRange(s.lossWeight, 0, Infinity, join(path, 'lossWeight'));
-  finite(s.scale, join(path, 'scale'));
+  validateRegressionSpec(s, path);
   // decay = 1 would never move from zero: the same as No Bprop, without saying so.
   if (typeof s.decay !== 'number' || !(s.decay >= 0 && s.decay < 1)) throw new ConfigError(join(path, 'decay'), `must be a number in [0, 1), got ${JSON.stringify(s.decay)}`);
   if (s.kind === 'ema' && s.conditioned) {
@@ -93,12 +69,4 @@ export function validateSynthesizerSpec(s: SynthesizerSpec, path = 'synthesizer'
 /** A full spec from defaults and partial overrides, later ones winning. Not validated. */
 export function mergeSynthesizer(...parts: (Partial<SynthesizerSpec> | undefined)[]): SynthesizerSpec {
   return Object.assign({}, SYNTHESIZER_DEFAULTS, ...parts.filter(Boolean)) as SynthesizerSpec;
-}
-
-/**
- * The ×B / ÷B conversion between gradient units (∂ of the batch-mean loss) and the
- * synthesizer's own units, in one place.
- */
-export function unitsFactor(spec: Pick<SynthesizerSpec, 'targetUnits'>, batch: number): number {
-  return spec.targetUnits === 'perExample' ? batch : 1;
 }

@@ -2,14 +2,18 @@
  * A synthesizer: the model M(h, c) that outputs a synthetic gradient g ≈ ∂L/∂h
  * for an activation h, optionally conditioned on a context c (cDNI: the label).
  * It is trained by regression, (g − z)², onto a target z that is a constant.
- * It owns the conversion between its own output units and gradient units (see TargetUnits).
+ * It owns the conversion between its own output units and gradient units (core.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildSynthesizerLayers } from '../builders';
-import { Cache, Mode } from '../modules/module';
+import { BatchNorm } from '../modules/batchnorm';
+import { ReLU } from '../modules/activation';
+import { Conv2d } from '../modules/conv2d';
+import { Linear } from '../modules/linear';
+import { Cache, Mode, Module } from '../modules/module';
 import { Sequential } from '../modules/sequential';
 import { Rng } from '../rng';
-import { SynthesizerSpec, unitsFactor } from './spec';
+import { asTarget, checkTarget, consumedGradient, lossGradient, regressionLoss, SynthesizerContract, TargetInput } from './core';
+import { SynthesizerSpec } from './spec';
 
 /** One forward pass: the raw output and what the regression needs. */
 export interface SynthesizerForward {
@@ -22,37 +26,50 @@ export interface SynthesizerForward {
 export interface SynthesizerModel {
   readonly spec: SynthesizerSpec;
   readonly name: string;
+  /** What it reads and what kind of target it regresses onto. */
+  readonly contract: SynthesizerContract;
   /** Trainable parameters (φ), for the unit's optimizer. */
   params(): tf.Variable[];
   /** State that is not trained by the optimizer (BN statistics, a running average). */
   buffers(): tf.Variable[];
   forward(h: tf.Tensor, labels: tf.Tensor1D | null, mode: Mode): SynthesizerForward;
   syntheticGradient(out: tf.Tensor): tf.Tensor;
-  /** One regression step onto the constant target z (gradient units): the loss and the gradients of params(). */
-  regress(f: SynthesizerForward, z: tf.Tensor): { loss: tf.Scalar; grads: tf.Tensor[] };
-}
-
-/** The synthetic gradient as consumed, in gradient units: scale·out, ÷B in 'perExample' units. */
-export function consumedGradient(spec: SynthesizerSpec, out: tf.Tensor): tf.Tensor {
-  return tf.mul(out, spec.scale / unitsFactor(spec, out.shape[0]));
+  /** One regression step onto a constant target (a bare tensor: a gradient): the loss and the gradients of params(). */
+  regress(f: SynthesizerForward, target: TargetInput): { loss: tf.Scalar; grads: tf.Tensor[] };
 }
 
 /**
- * The regression loss of an output against the target z (given in gradient units, converted
- * here): 'sum' sums (out − z)² over batch and units, 'mean' averages; times the loss weight.
- * Also returns out − z and the factor, for the loss's gradient 2·factor·(out − z).
+ * The synthesizer's layers for an activation of the given per-example shape.
+ * Input: h (and, for cDNI, the label context); output: a tensor of h's shape.
  */
-export function regressionLoss(spec: SynthesizerSpec, out: tf.Tensor, z: tf.Tensor): { loss: tf.Scalar; diff: tf.Tensor; norm: number } {
-  const b = unitsFactor(spec, out.shape[0]);
-  const diff = tf.sub(out, b === 1 ? z : tf.mul(z, b));
-  const w = spec.lossWeight;
-  const norm = spec.lossReduction === 'sum' ? w : w / diff.size;
-  return { loss: tf.mul(tf.sum(tf.square(diff)), norm) as tf.Scalar, diff, norm };
+export function buildSynthesizerLayers(hShape: number[], spec: SynthesizerSpec, classes: number, rng: Rng, name: string): Sequential {
+  const ctx = spec.conditioned ? classes : 0;
+  const mods: Module[] = [];
+  if (hShape.length === 1) {
+    let width = hShape[0] + ctx;
+    for (let i = 0; i < spec.hiddenLayers; i++) {
+      mods.push(new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }), new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }), new ReLU());
+      width = spec.width;
+    }
+    // Zero weights AND biases: the first synthetic gradients are exactly zero (paper D.1).
+    mods.push(new Linear(width, hShape[0], rng, { init: 'zero', name: `${name}/out` }));
+  } else if (hShape.length === 3) {
+    let channels = hShape[2] + ctx;
+    for (let i = 0; i < spec.hiddenLayers; i++) {
+      mods.push(new Conv2d(channels, spec.width, spec.kernel, rng, { name: `${name}/hidden${i + 1}` }), new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }), new ReLU());
+      channels = spec.width;
+    }
+    mods.push(new Conv2d(channels, hShape[2], spec.kernel, rng, { init: 'zero', name: `${name}/out` }));
+  } else {
+    throw new Error(`no synthesizer for activations of shape [${hShape}]`);
+  }
+  return new Sequential(name, mods);
 }
 
 /** The 'mlp' synthesizer: a small network trained by gradient descent on the regression loss. */
 export class Synthesizer implements SynthesizerModel {
   readonly net: Sequential;
+  readonly contract: SynthesizerContract;
 
   constructor(
     readonly hShape: number[],
@@ -62,6 +79,7 @@ export class Synthesizer implements SynthesizerModel {
     readonly name: string,
   ) {
     this.net = buildSynthesizerLayers(hShape, spec, classes, rng, name);
+    this.contract = { inputs: spec.conditioned ? 'h+labels' : 'h', target: 'gradient' };
   }
 
   params(): tf.Variable[] {
@@ -99,16 +117,13 @@ export class Synthesizer implements SynthesizerModel {
     return consumedGradient(this.spec, out);
   }
 
-  /**
-   * Regression of the output onto the constant target z (given in gradient units, converted
-   * here): returns the loss and the parameter gradients. 'sum' sums (M − z)² over batch and
-   * units; 'mean' averages.
-   */
-  regress(f: SynthesizerForward, z: tf.Tensor): { loss: tf.Scalar; grads: tf.Tensor[] } {
-    const { loss, diff, norm } = regressionLoss(this.spec, f.out, z);
-    const dg = tf.mul(diff, 2 * norm);
+  /** Regression of the output onto the constant target: the loss (core.ts) and the parameter gradients. */
+  regress(f: SynthesizerForward, target: TargetInput): { loss: tf.Scalar; grads: tf.Tensor[] } {
+    const t = asTarget(target);
+    checkTarget(this.contract, t, this.name);
+    const r = regressionLoss(this.spec, f.out, t);
     // The input (h and the label) is data to the synthesizer: no input gradient.
-    const { grads } = this.net.backward(f.cache, dg, { dx: false, params: true });
-    return { loss, grads };
+    const { grads } = this.net.backward(f.cache, lossGradient(r), { dx: false, params: true });
+    return { loss: r.loss, grads };
   }
 }

@@ -19,7 +19,7 @@ import { depth, inputShape } from '../config';
 import { ConfigError } from '../errors';
 import { classification } from '../tasks/classification';
 import { Task } from '../tasks/task';
-import { ActivationMessage, GradientMessage } from './messages';
+import { ActivationMessage, ErrorMessage, GradientMessage, toUnit } from './messages';
 import { unitSeeds } from './seeds';
 import { BPLambdaSpec, synthesizerFor, targetArrives, validateBPLambdaSpec } from './spec';
 import { sgQuality, SG_QUALITY_SERIES } from './sgquality';
@@ -37,6 +37,8 @@ export interface StepCapture {
   loss: tf.Scalar;
   /** ∂L/∂h_K. */
   dlogits: tf.Tensor;
+  /** The loss's error message: ∂L/∂h_K (the same tensor as dlogits), broadcast to whoever reads it. */
+  error: ErrorMessage;
   /** Per unit k = 1..K (index k − 1). */
   units: UnitRecord[];
   /** True backprop gradients ∂L/∂h_k for k = 1..K−1 (index k − 1), when requested. */
@@ -145,6 +147,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
       out = {
         loss: keep(r.loss),
         dlogits: keep(r.dlogits),
+        error: r.error,
         units: records.map((u) => ({
           dx: keep(u.dx),
           gbar: keep(u.gbar),
@@ -167,7 +170,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     { x, y }: LabelledBatch,
     wantTrue: boolean,
     records: UnitRecord[] | null,
-  ): { loss: tf.Scalar; errors: tf.Scalar; dlogits: tf.Tensor; sgLoss: (tf.Scalar | null)[]; inputLoss: (tf.Scalar | null)[]; trueGrads: tf.Tensor[] | null } {
+  ): { loss: tf.Scalar; errors: tf.Scalar; dlogits: tf.Tensor; error: ErrorMessage; sgLoss: (tf.Scalar | null)[]; inputLoss: (tf.Scalar | null)[]; trueGrads: tf.Tensor[] | null } {
     const K = this.units.length;
     const step = this.steps;
 
@@ -183,6 +186,8 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
       msg = up;
     }
     const { loss, dOutputs, errors } = this.task.loss(msg.h, y);
+    // The loss broadcasts ∂L/∂h_K; the top unit takes it as its gradient.
+    const error: ErrorMessage = { kind: 'error', step, from: K, grad: dOutputs };
 
     // True gradients ∂L/∂h_k by plain backprop, before any parameter moves. With complete unlock,
     // through the layers above as they ran, each on its synthetic input (see BPLambdaSpec).
@@ -199,7 +204,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     // Down: ḡ_K = ∂L/∂h_K; each unit updates its layer, sends z̄_{k−1} below, and regresses its synthesizer.
     // Null where a connection has no synthesizer, or its unit skipped this step (updateProbability).
     const sgLoss: (tf.Scalar | null)[] = new Array(K).fill(null);
-    let incoming: GradientMessage | null = { kind: 'gradient', step, to: K, grad: dOutputs };
+    let incoming: GradientMessage | null = toUnit(error, K);
     for (let k = K; k >= 1; k--) {
       const u = this.units[k - 1];
       const rec = records?.[k - 1];
@@ -208,7 +213,9 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
       if (u.synthesizer && target) sgLoss[k - 1] = u.synthesizerStep(target, rec);
       incoming = down;
     }
-    return { loss, errors, dlogits: dOutputs, sgLoss, inputLoss, trueGrads };
+    // The step's scope ends here: a unit whose target never comes (a cut connection above) forgets it.
+    for (const u of this.units) u.release(step);
+    return { loss, errors, dlogits: dOutputs, error, sgLoss, inputLoss, trueGrads };
   }
 
   evaluate(batch: LabelledBatch): EvalSums {

@@ -7,4 +7,5 @@ export * from './bplambda';
 export * from './sgquality';
 export * from './syntheticinput';
 export * from './recurrent-spec';
+export * from './recurrent-unit';
 export * from './recurrent';

@@ -1,7 +1,7 @@
 /**
- * What units say to each other (paper Figure 9): activations go up, gradients come down.
- * A unit is driven only by these messages and never reads another unit's state, so units can
- * run in separate workers: `serialize` turns a message into plain typed arrays (what
+ * What units say to each other (paper Figure 9): activations go up, gradients come down, and
+ * the loss broadcasts its error ∂L/∂h_K. A unit is driven only by these messages and never reads
+ * another unit's state, so units can run in separate workers: `serialize` turns a message into plain typed arrays (what
  * postMessage copies) and `deserialize` turns it back.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +16,12 @@ export interface ActivationMessage {
   h: tf.Tensor;
   /** Class labels [B] (cDNI's context); null where no synthesizer needs them. */
   labels: tf.Tensor1D | null;
+  /**
+   * In time (recurrent BP(λ), paper A.3): λ at the state this span of steps ends in, 0 where a
+   * chunk ends and the sequences go on, 1 where they end. Absent between layers, whose λ_k is
+   * part of the unit's spec.
+   */
+  lambda?: number;
 }
 
 /**
@@ -34,7 +40,24 @@ export interface GradientMessage {
   target?: tf.Tensor;
 }
 
-export type Message = ActivationMessage | GradientMessage;
+/**
+ * ∂L/∂h_K from the loss, for every unit that reads the output error (addressed to none): the top
+ * unit's gradient (see toUnit), and what direct feedback models (DFA, Kickback) read.
+ */
+export interface ErrorMessage {
+  kind: 'error';
+  step: number;
+  /** The unit whose output h_K the loss read. */
+  from: number;
+  grad: tf.Tensor;
+}
+
+export type Message = ActivationMessage | GradientMessage | ErrorMessage;
+
+/** The error as the gradient message of unit `to` (the top unit: ḡ_K = ∂L/∂h_K). */
+export function toUnit(e: ErrorMessage, to: number): GradientMessage {
+  return { kind: 'gradient', step: e.step, to, grad: e.grad };
+}
 
 export interface SerializedTensor {
   shape: number[];
@@ -43,8 +66,9 @@ export interface SerializedTensor {
 }
 
 export type SerializedMessage =
-  | { kind: 'activation'; step: number; from: number; h: SerializedTensor; labels: SerializedTensor | null }
-  | { kind: 'gradient'; step: number; to: number; grad: SerializedTensor; target?: SerializedTensor };
+  | { kind: 'activation'; step: number; from: number; h: SerializedTensor; labels: SerializedTensor | null; lambda?: number }
+  | { kind: 'gradient'; step: number; to: number; grad: SerializedTensor; target?: SerializedTensor }
+  | { kind: 'error'; step: number; from: number; grad: SerializedTensor };
 
 function toData(t: tf.Tensor): SerializedTensor {
   if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`cannot serialize a ${t.dtype} tensor`);
@@ -57,12 +81,18 @@ function fromData(d: SerializedTensor): tf.Tensor {
 
 /** A message as plain data (copies the tensors' values). */
 export function serialize(m: Message): SerializedMessage {
-  if (m.kind === 'activation') return { kind: 'activation', step: m.step, from: m.from, h: toData(m.h), labels: m.labels ? toData(m.labels) : null };
+  if (m.kind === 'activation') return { kind: 'activation', step: m.step, from: m.from, h: toData(m.h), labels: m.labels ? toData(m.labels) : null, ...lambdaOf(m) };
+  if (m.kind === 'error') return { kind: 'error', step: m.step, from: m.from, grad: toData(m.grad) };
   return { kind: 'gradient', step: m.step, to: m.to, grad: toData(m.grad), ...(m.target ? { target: toData(m.target) } : {}) };
 }
 
 /** Tensors again, owned by the caller's tf.tidy scope. */
 export function deserialize(m: SerializedMessage): Message {
-  if (m.kind === 'activation') return { kind: 'activation', step: m.step, from: m.from, h: fromData(m.h), labels: m.labels ? (fromData(m.labels) as tf.Tensor1D) : null };
+  if (m.kind === 'activation') return { kind: 'activation', step: m.step, from: m.from, h: fromData(m.h), labels: m.labels ? (fromData(m.labels) as tf.Tensor1D) : null, ...lambdaOf(m) };
+  if (m.kind === 'error') return { kind: 'error', step: m.step, from: m.from, grad: fromData(m.grad) };
   return { kind: 'gradient', step: m.step, to: m.to, grad: fromData(m.grad), ...(m.target ? { target: fromData(m.target) } : {}) };
+}
+
+function lambdaOf(m: { lambda?: number }): { lambda?: number } {
+  return m.lambda === undefined ? {} : { lambda: m.lambda };
 }

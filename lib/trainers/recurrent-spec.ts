@@ -13,7 +13,7 @@ import { RECURRENT_SYNTHESIZER_DEFAULTS, RECURRENT_SYNTHESIZER_KEYS, RecurrentSy
  * 'bptt': truncated BPTT, nothing crosses a chunk boundary (λ = 0 there with no synthesizer).
  * 'dni': a synthetic gradient for (h, c) at every chunk's end, backpropagated through the chunk.
  * 'dniAux': DNI plus the synthesizer's auxiliary task of predicting the synthetic gradient it
- * will produce at the next boundary (trainers/recurrent.ts says which target exactly).
+ * will produce at the next boundary (trainers/recurrent-unit.ts says which target exactly).
  */
 export const RECURRENT_METHODS = ['bptt', 'dni', 'dniAux'] as const;
 export type RecurrentMethod = (typeof RECURRENT_METHODS)[number];

@@ -17,10 +17,12 @@
  *   const { loss, grads } = I.regress(f, h1); // Σ(ĥ_1 − h_1)², gradients of I.params()
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildSyntheticInputLayers } from '../builders';
 import { checkKeys, join, posInt } from '../config';
 import { ConfigError } from '../errors';
-import { Cache, Mode } from '../modules/module';
+import { ReLU } from '../modules/activation';
+import { BatchNorm } from '../modules/batchnorm';
+import { Linear } from '../modules/linear';
+import { Cache, Mode, Module } from '../modules/module';
 import { Sequential } from '../modules/sequential';
 import { Rng } from '../rng';
 
@@ -48,6 +50,24 @@ export function validateSyntheticInputSpec(s: SyntheticInputSpec, path: string):
     throw new ConfigError(join(path, 'hiddenLayers'), `must be 0 (linear), 1 (the paper) or 2, got ${JSON.stringify(s.hiddenLayers)}`);
   }
   posInt(s.width, join(path, 'width'));
+}
+
+/**
+ * The layers of a synthetic-input model (complete unlock): the flattened input x of `inSize`
+ * values, `hiddenLayers` Linear → BN → ReLU layers of `width` units (as a synthesizer's), then a
+ * Linear to the `outSize` units of the activation it predicts. Unlike a synthesizer's, the last
+ * layer keeps the default initialisation: a zero output would feed the unit a constant input
+ * that its BatchNorm maps to zero, so nothing above would learn until the model had moved.
+ */
+export function buildSyntheticInputLayers(inSize: number, outSize: number, spec: SyntheticInputSpec, rng: Rng, name: string): Sequential {
+  const mods: Module[] = [];
+  let width = inSize;
+  for (let i = 0; i < spec.hiddenLayers; i++) {
+    mods.push(new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }), new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }), new ReLU());
+    width = spec.width;
+  }
+  mods.push(new Linear(width, outSize, rng, { name: `${name}/out` }));
+  return new Sequential(name, mods);
 }
 
 /** One forward pass of a synthetic-input model: ĥ and what the regression needs. */

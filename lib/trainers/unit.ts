@@ -20,14 +20,17 @@
  * below, whenever it arrives, is only I_k's regression target (inputStep):
  *   ψ_k ← Adam(∂(I_k(x) − o_{k−1})²/∂ψ_k)          inputStep, when o_{k−1} arrives
  *
- * Tensors a unit makes belong to the caller's tf.tidy scope: a driver wraps one step (the
- * forward to the last update) in one scope. The unit keeps this step's caches between its
- * calls and drops them when the step is done.
+ * Messages are checked: a gradient must be addressed to this unit (`to`) and belong to a step
+ * in flight (`step`). The unit keeps a map of its steps in flight, each with its caches, and
+ * drops a step once its layer step, synthesizer step and input step are all done, so a pipeline
+ * can run a forward before an earlier step's gradient has arrived. Tensors a unit makes belong
+ * to the caller's tf.tidy scope: a driver keeps a step's scope open until the step is done.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, AdamSpec } from '../adam';
+import { Adam } from '../adam';
 import { activationShapes, buildLayer } from '../builders';
-import { inputShape, Lambda, NetworkSpec } from '../config';
+import { inputShape, Lambda } from '../config';
+import { mix } from '../mixture';
 import { Cache, Mode } from '../modules/module';
 import { Sequential } from '../modules/sequential';
 import { Rng } from '../rng';
@@ -37,60 +40,11 @@ import { FrozenSynthesizer } from '../synthesizers/frozen';
 import { SynthesizerForward, SynthesizerModel } from '../synthesizers/synthesizer';
 import { ActivationMessage, GradientMessage } from './messages';
 import { updatesAt } from './seeds';
-import { SyntheticInput, SyntheticInputForward, SyntheticInputSpec } from './syntheticinput';
+import { SyntheticInput, SyntheticInputForward } from './syntheticinput';
+import { UnitRecord, UnitSpec } from './unit-spec';
 
-/** Everything needed to build unit k, as plain data. */
-export interface UnitSpec {
-  /** k, 1-based; unit K holds the classifier. */
-  index: number;
-  /** The whole network: the unit builds its layer k and knows h_k's shape from it. */
-  network: NetworkSpec;
-  /** λ_k of the connection above (1 for the top unit, which gets ∂L/∂h_K). */
-  lambda: Lambda;
-  /** The synthesizer of h_k; null unless 0 ≤ λ_k < 1. */
-  synthesizer: SynthesizerSpec | null;
-  /** Whether this unit sends z̄_{k−1} to the unit below (it wants it, and this unit gets a gradient). */
-  sendsDown: boolean;
-  /** p_update: the probability that the unit updates its layer and synthesizer at a step (see BPLambdaSpec). */
-  updateProbability: number;
-  /** Refresh a frozen copy of the synthesizer for the targets sent down every this many steps; 0 = no copy (see BPLambdaSpec). */
-  targetRefresh: number;
-  /** The shape of the unit's synthetic-input model I_k (complete unlock); null when off, and always for unit 1, which reads x. */
-  syntheticInput: SyntheticInputSpec | null;
-  optimizer: AdamSpec;
-  /** Seeds: the layer draws from the run's stream at `layerOffset`; the synthesizer, the update draws and the synthetic input from their own seeds. */
-  seed: number;
-  layerOffset: number;
-  synthesizerSeed: number;
-  updateSeed: number;
-  inputSeed: number;
-}
-
-/** What one unit's step computed (for tests and analysis; tensors in the caller's scope). */
-export interface UnitRecord {
-  /** z̄_{k−1} sent down (null when none). */
-  dx: tf.Tensor | null;
-  /** ḡ_k, the gradient the layer was updated with (null for 'none'). */
-  gbar: tf.Tensor | null;
-  /** The regression target z̄_k (or the true gradient in oracle mode; or made with frozen copies above), in gradient units. */
-  target: tf.Tensor | null;
-  /** The synthetic gradient g_k as consumed, in gradient units (null without a synthesizer). */
-  synthetic: tf.Tensor | null;
-  /** Scalar regression loss of the synthesizer (null when it did not train). */
-  sgLoss: tf.Scalar | null;
-  /** Gradients applied to the layer's parameters, aligned with layer.params() (none when the unit skipped the step). */
-  layerGrads: tf.Tensor[];
-  /** Complete unlock: the synthetic input ĥ_{k−1} = I_k(x) the layer ran on (null without one). */
-  syntheticInput: tf.Tensor | null;
-  /** Complete unlock: I_k's regression target, the real o_{k−1} of the unit below. */
-  inputTarget: tf.Tensor | null;
-  /** Complete unlock: I_k's regression loss Σ(ĥ_{k−1} − o_{k−1})² (null when it did not train). */
-  inputLoss: tf.Scalar | null;
-}
-
-export function emptyRecord(): UnitRecord {
-  return { dx: null, gbar: null, target: null, synthetic: null, sgLoss: null, layerGrads: [], syntheticInput: null, inputTarget: null, inputLoss: null };
-}
+export { emptyRecord } from './unit-spec';
+export type { UnitRecord, UnitSpec } from './unit-spec';
 
 interface Pending {
   step: number;
@@ -118,7 +72,8 @@ export class Unit {
   /** I_k, the synthetic-input model of complete unlock (null when off, and for unit 1). */
   readonly syntheticInput: SyntheticInput | null;
   readonly inputOptimizer: Adam | null;
-  private pending: Pending | null = null;
+  /** The steps in flight, by step. */
+  private readonly pending = new Map<number, Pending>();
 
   constructor(readonly spec: UnitSpec) {
     this.index = spec.index;
@@ -136,6 +91,7 @@ export class Unit {
     const hBelow = activationShapes(spec.network)[spec.index - 1];
     this.syntheticInput = spec.syntheticInput ? new SyntheticInput(inSize, hBelow, spec.syntheticInput, new Rng(spec.inputSeed), `input${spec.index}`) : null;
     this.inputOptimizer = this.syntheticInput ? new Adam(this.syntheticInput.params(), spec.optimizer) : null;
+    if (this.synthesizer?.contract.inputs === 'outputError') throw new Error(`unit ${this.index}: a unit feeds its synthesizer h (and the labels), not the output error`);
   }
 
   get lambda(): Lambda {
@@ -160,7 +116,10 @@ export class Unit {
     if (this.syntheticInput && mode === 'train') {
       if (msg.from !== 0) throw new Error(`unit ${this.index} has a synthetic input (complete unlock): in training it runs on the data (a message from unit 0), got one from unit ${msg.from}`);
       input = this.syntheticInput.forward(msg.h, mode);
+    } else if (msg.from !== this.index - 1) {
+      throw new Error(`unit ${this.index} runs on h_${this.index - 1}, got an activation from unit ${msg.from}`);
     }
+    if (mode === 'train' && this.pending.has(msg.step)) throw new Error(`unit ${this.index}: step ${msg.step} is already in flight`);
     const f = this.layer.forward(input ? input.out : msg.h, mode);
     if (mode === 'train') {
       const sg = this.synthesizer ? this.synthesizer.forward(f.y, msg.labels, mode) : null;
@@ -171,7 +130,7 @@ export class Unit {
         frozenSynthetic = this.frozen.copy.syntheticGradient(this.frozen.copy.forward(f.y, msg.labels, mode).out);
       }
       const update = updatesAt(this.spec.updateSeed, msg.step, this.spec.updateProbability);
-      this.pending = { step: msg.step, cache: f.cache, sg, synthetic, frozenSynthetic, layerDone: false, input, update };
+      this.pending.set(msg.step, { step: msg.step, cache: f.cache, sg, synthetic, frozenSynthetic, layerDone: false, input, update });
     }
     return { kind: 'activation', step: msg.step, from: this.index, h: f.y, labels: msg.labels };
   }
@@ -180,9 +139,11 @@ export class Unit {
    * Update the layer with ḡ_k and return z̄_{k−1} for the unit below (null when it gets none).
    * `incoming` is z̄_k (∂L/∂h_K at the top); with λ = 0 it is not needed and may be null.
    * With a frozen copy the message also carries the target made with frozen copies (`target`).
+   * Without a message, the step is the earliest in flight whose layer step is not done.
    */
   layerStep(incoming: GradientMessage | null, rec?: UnitRecord): GradientMessage | null {
-    const p = this.current('layerStep');
+    const p = incoming ? this.addressed(incoming, 'layerStep') : this.awaitingLayer();
+    if (p.layerDone) throw new Error(`unit ${this.index}: the layer step of step ${p.step} was done already`);
     p.layerDone = true;
     const lambda = this.spec.lambda;
     if (lambda === 'none') {
@@ -190,10 +151,7 @@ export class Unit {
       return null; // No Bprop: no gradient reaches this layer.
     }
     if (lambda > 0 && !incoming) throw new Error(`unit ${this.index}: λ = ${lambda} needs the gradient from above`);
-    let gbar: tf.Tensor;
-    if (lambda === 1) gbar = incoming!.grad;
-    else if (lambda === 0) gbar = p.synthetic!;
-    else gbar = tf.add(tf.mul(incoming!.grad, lambda), tf.mul(p.synthetic!, 1 - lambda));
+    const gbar = mix(lambda, incoming?.grad ?? null, p.synthetic) as tf.Tensor;
     // A unit that skips this step and sends nothing down needs no backward pass at all.
     const b = p.update || this.spec.sendsDown ? this.layer.backward(p.cache, gbar, { dx: this.spec.sendsDown, params: p.update }) : { dx: null, grads: [] };
     // The target for the synthesizers below, before this layer moves (the backward reads its weights).
@@ -212,11 +170,10 @@ export class Unit {
    * `gbar` itself (the same tensor) when nothing frozen took part, so no second backward is made.
    */
   private targetMixture(lambda: number, incoming: GradientMessage | null, p: Pending, gbar: tf.Tensor): tf.Tensor {
-    const above = incoming?.target ?? incoming?.grad;
-    if (lambda === 1) return above!;
-    if (lambda === 0) return p.frozenSynthetic ?? gbar;
-    if (!p.frozenSynthetic && above === incoming!.grad) return gbar;
-    return tf.add(tf.mul(above!, lambda), tf.mul(p.frozenSynthetic ?? p.synthetic!, 1 - lambda));
+    const above = incoming?.target ?? incoming?.grad ?? null;
+    const g = p.frozenSynthetic ?? p.synthetic;
+    if (above === (incoming?.grad ?? null) && g === p.synthetic) return gbar;
+    return mix(lambda, above, g) as tf.Tensor;
   }
 
   /**
@@ -224,8 +181,9 @@ export class Unit {
    * the regression loss, or null when the unit skips this step (p_update).
    */
   synthesizerStep(target: GradientMessage, rec?: UnitRecord): tf.Scalar | null {
-    const p = this.current('synthesizerStep');
-    if (!this.synthesizer || !p.sg) throw new Error(`unit ${this.index} has no synthesizer`);
+    const p = this.addressed(target, 'synthesizerStep');
+    if (!this.synthesizer) throw new Error(`unit ${this.index} has no synthesizer`);
+    if (!p.sg) throw new Error(`unit ${this.index}: the synthesizer step of step ${p.step} was done already`);
     if (!p.update) {
       p.sg = null;
       this.releaseIfDone(p);
@@ -247,7 +205,7 @@ export class Unit {
    * step (p_update: a layer, its synthesizer and its synthetic input update together).
    */
   inputStep(real: ActivationMessage, rec?: UnitRecord): tf.Scalar | null {
-    const p = this.current('inputStep');
+    const p = this.current('inputStep', real.step);
     if (!this.syntheticInput || !p.input) throw new Error(`unit ${this.index} has no synthetic input to regress (none, or its step was done)`);
     if (real.from !== this.index - 1) throw new Error(`unit ${this.index}: a synthetic input regresses onto the output of unit ${this.index - 1}, got one from unit ${real.from}`);
     const f = p.input;
@@ -263,29 +221,52 @@ export class Unit {
     return loss;
   }
 
-  /** ∂L/∂h_{k−1} from ∂L/∂h_k through this layer, touching no parameter (oracle and analysis). */
-  inputGradient(dy: tf.Tensor): tf.Tensor {
-    const p = this.current('inputGradient');
+  /** ∂L/∂h_{k−1} from ∂L/∂h_k through this layer at a step in flight (the only one by default), touching no parameter (oracle and analysis). */
+  inputGradient(dy: tf.Tensor, step?: number): tf.Tensor {
+    const p = this.current('inputGradient', step);
     return this.layer.backward(p.cache, dy, { dx: true, params: false }).dx as tf.Tensor;
   }
 
-  /** Forget this step's caches (a step whose target never came). */
-  release(): void {
-    this.pending = null;
+  /** The steps in flight, earliest first. */
+  inFlight(): number[] {
+    return [...this.pending.keys()].sort((a, b) => a - b);
+  }
+
+  /** Forget a step's caches (a step whose target never came); all steps without one. */
+  release(step?: number): void {
+    if (step === undefined) this.pending.clear();
+    else this.pending.delete(step);
   }
 
   /** Drop the step once the layer step, the synthesizer's and the synthetic input's are all done. */
   private releaseIfDone(p: Pending): void {
-    if (p.layerDone && !p.sg && !p.input) this.release();
+    if (p.layerDone && !p.sg && !p.input) this.release(p.step);
   }
 
-  private current(what: string): Pending {
-    if (!this.pending) throw new Error(`unit ${this.index}: ${what} before forward (or after the step was done)`);
-    return this.pending;
+  /** The step a gradient message is for: it must be addressed to this unit and its step in flight. */
+  private addressed(m: GradientMessage, what: string): Pending {
+    if (m.to !== this.index) throw new Error(`unit ${this.index}: ${what} got a gradient addressed to unit ${m.to}`);
+    return this.current(what, m.step);
+  }
+
+  private awaitingLayer(): Pending {
+    for (const s of this.inFlight()) if (!this.pending.get(s)!.layerDone) return this.pending.get(s)!;
+    throw new Error(`unit ${this.index}: layerStep with no step awaiting one (forward first)`);
+  }
+
+  /** A step in flight; without `step`, the only one. */
+  private current(what: string, step?: number): Pending {
+    if (step === undefined) {
+      if (this.pending.size !== 1) throw new Error(`unit ${this.index}: ${what} needs a step: ${this.pending.size} in flight`);
+      return this.pending.values().next().value as Pending;
+    }
+    const p = this.pending.get(step);
+    if (!p) throw new Error(`unit ${this.index}: ${what} for step ${step}, which is not in flight (before forward, or after the step was done); in flight: [${this.inFlight()}]`);
+    return p;
   }
 
   dispose(): void {
-    this.pending = null;
+    this.pending.clear();
     for (const v of [...this.params(), ...this.buffers()]) v.dispose();
     this.frozen?.dispose();
     this.layerOptimizer.dispose();
