@@ -20,14 +20,14 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { describeBackend, initBackend } from '../lib/backend';
-import { mnistCnn, cifarCnn, mnistFcn } from '../lib/builders';
-import { depth, inputShape, NetworkSpec } from '../lib/config';
+import { describeBackend, initBackend } from '../lib/core/backend';
+import { mnistCnn, cifarCnn, mnistFcn } from '../lib/networks/build';
+import { depth, inputShape, NetworkSpec } from '../lib/networks/spec';
 import { Batcher, batchTensors, Dataset, randomDataset } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
 import { methodSpec, Table2Method } from '../lib/experiments/methods';
 import { SynthesizerSpec } from '../lib/synthesizers/spec';
-import { BPLambdaTrainer } from '../lib/trainers/bplambda';
+import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 import { bpLambdaSpec } from '../lib/trainers/spec';
 import { charLmConfigs, CharLmTiming, timeCharLm } from './charlm';
 import { lstmConfigs, LstmTiming, timeLstm } from './lstm';

@@ -9,8 +9,8 @@
  * the bench needs no data folder).
  */
 import { PTB_PRESET } from '../lib/experiments/sections/penn-treebank';
-import { CharLmBatches } from '../lib/train-lm';
-import { Rng } from '../lib/rng';
+import { CharLmBatches } from '../lib/runs/train-char-lm';
+import { Rng } from '../lib/core/rng';
 import { disposeSequenceBatch } from '../lib/tasks/copy';
 import { softmaxTask } from '../lib/tasks/softmax';
 import { RecurrentTrainer } from '../lib/trainers/recurrent';

@@ -7,7 +7,7 @@
  * with dataSync.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describeBackend, initBackend } from '../lib/backend';
+import { describeBackend, initBackend } from '../lib/core/backend';
 import { blasAddon, setBlasThreads } from '../lib/blas';
 import { conv2dFilterGrad, conv2dInputGrad } from '../lib/modules/conv2d';
 import { availablePaths, calibrationGflops, describePath, usePath } from './paths';

@@ -1,18 +1,12 @@
-/** The library's public surface: notebooks import everything from here (experiments and display from './experiments' and './notebook'). */
-export * from './backend';
-export * from './rng';
-export * from './errors';
-export * from './config';
-export * from './adam';
-export * from './modules';
-export * from './builders';
-export * from './synthesizers';
-export * from './tasks';
-export * from './trainers';
-export * from './train';
-export * from './train-copy';
-export * from './train-lm';
+/**
+ * The library's public surface, layer by layer from the bottom (experiments and display are
+ * imported from './experiments' and './notebook').
+ */
+export * from './core';
 export * from './data';
-export * from './mixture';
-export * from './reference';
-export * from './lm';
+export * from './modules';
+export * from './tasks';
+export * from './networks';
+export * from './synthesizers';
+export * from './trainers';
+export * from './runs';

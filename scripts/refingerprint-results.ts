@@ -9,10 +9,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { initBackend } from '../lib/backend';
+import { initBackend } from '../lib/core/backend';
 import { canonicalJson, storeEntry } from '../lib/experiments/cache';
 import { fingerprint, fingerprintMismatch } from '../lib/experiments/fingerprint';
-import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run';
+import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run-classifier';
 import { projectRoot } from '../lib/core/root';
 
 async function main(): Promise<void> {

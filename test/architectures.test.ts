@@ -4,15 +4,15 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { cifarCnn, cifarFcn, mnistCnn, mnistFcn } from '../lib/builders';
-import { NetworkSpec } from '../lib/config';
+import { cifarCnn, cifarFcn, mnistCnn, mnistFcn } from '../lib/networks/build';
+import { NetworkSpec } from '../lib/networks/spec';
 import { methodSpec, TABLE2_METHODS } from '../lib/experiments/methods';
 import { SynthesizerSpec } from '../lib/synthesizers/spec';
 import { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { bpLambdaSpec } from '../lib/trainers/spec';
 import { countParams } from '../lib/modules/module';
-import { Rng } from '../lib/rng';
-import { BPLambdaTrainer } from '../lib/trainers/bplambda';
+import { Rng } from '../lib/core/rng';
+import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 
 const lin = (i: number, o: number) => i * o + o; // weights + biases
 const bn = (c: number) => 2 * c; // γ and β

@@ -1,7 +1,7 @@
 /** Tensor assertions and fixtures for the tests. */
 import * as tf from '@tensorflow/tfjs';
-import { NetworkSpec } from '../lib/config';
-import { Rng } from '../lib/rng';
+import { NetworkSpec } from '../lib/networks/spec';
+import { Rng } from '../lib/core/rng';
 
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);

@@ -8,10 +8,10 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { describeBackend, initBackend } from '../lib/backend';
+import { describeBackend, initBackend } from '../lib/core/backend';
 import { NATIVE_KERNELS, blasInfo, leadingReduction, nativeBlasAvailable, planMatMul, setNativeBlas } from '../lib/blas';
 import { Linear } from '../lib/modules/linear';
-import { Rng } from '../lib/rng';
+import { Rng } from '../lib/core/rng';
 import { conv2dFilterGrad } from '../lib/modules/conv2d';
 import { assertClose } from './assert';
 

@@ -1,15 +1,16 @@
 /**
  * BP(λ) identities (paper A.1–A.2), each checked against tfjs autodiff of
- * reference forward passes (lib/reference.ts) that share no backward code.
+ * reference forward passes (lib/trainers/reference.ts) that share no backward code.
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { Lambda, NetworkSpec } from '../lib/config';
+import { Lambda } from '../lib/trainers/mixture';
+import { NetworkSpec } from '../lib/networks/spec';
 import { bpLambdaSpec, BPLambdaInput, BPLambdaSpec } from '../lib/trainers/spec';
-import { Rng } from '../lib/rng';
-import { BPLambdaTrainer, disposeCapture } from '../lib/trainers/bplambda';
+import { Rng } from '../lib/core/rng';
+import { BPLambdaTrainer, disposeCapture } from '../lib/trainers/bp-lambda';
 import { Synthesizer } from '../lib/synthesizers/synthesizer';
-import { refLoss, refModule, vjp } from '../lib/reference';
+import { refLoss, refModule, vjp } from '../lib/trainers/reference';
 import { assertClose, randomBatch } from './assert';
 
 const FCN: NetworkSpec = { kind: 'fcn', input: 12, hidden: [10, 9, 8], classes: 5 };

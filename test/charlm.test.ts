@@ -1,5 +1,5 @@
 /**
- * Character-level language modelling (lib/train-lm.ts, lib/lm/): batches, BPC, carried state,
+ * Character-level language modelling (lib/runs/train-char-lm.ts, lib/runs/char-lm/): batches, BPC, carried state,
  * early stopping, sampling, leaks and config errors. References share none of the evaluation
  * code: the LSTM unrolled with plain ops (refLstm) and log-probabilities in double precision.
  */
@@ -9,19 +9,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildVocab, encode, PtbCorpus } from '../lib/data/ptb';
-import { ConfigError } from '../lib/errors';
+import { ConfigError } from '../lib/core/errors';
 import { dataDir } from '../lib/data/paths';
-import { corpusDigest, loadPtbChars, runCharLm } from '../lib/experiments/charlm';
+import { corpusDigest, loadPtbChars, runCharLm } from '../lib/experiments/run-char-lm';
 import { deviations } from '../lib/experiments/preset';
 import { PTB_PRESET } from '../lib/experiments/sections/penn-treebank';
 import { SCALES } from '../lib/experiments/scale';
-import { evaluateText, streamPieces } from '../lib/lm/evaluate';
-import { drawSymbol, sampleText } from '../lib/lm/sample';
-import { refLstm } from '../lib/reference';
-import { Rng } from '../lib/rng';
+import { evaluateText, streamPieces } from '../lib/runs/char-lm/evaluate';
+import { drawSymbol, sampleText } from '../lib/runs/char-lm/sample';
+import { refLstm } from '../lib/trainers/reference';
+import { Rng } from '../lib/core/rng';
 import { disposeSequenceBatch } from '../lib/tasks/copy';
 import { softmaxTask } from '../lib/tasks/softmax';
-import { CharLmBatches, charLmSpec, snapshotParams, trainCharLm } from '../lib/train-lm';
+import { CharLmBatches, charLmSpec, snapshotParams, trainCharLm } from '../lib/runs/train-char-lm';
 import { RecurrentTrainer } from '../lib/trainers/recurrent';
 import { RecurrentInput, recurrentSpec } from '../lib/trainers/recurrent-spec';
 import { assertClose } from './assert';

@@ -1,9 +1,9 @@
 /** Copy and Repeat Copy generators, the error in bits, and the curriculum (lib/tasks/). */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../lib/errors';
-import { refBitLoss } from '../lib/reference';
-import { Rng } from '../lib/rng';
+import { ConfigError } from '../lib/core/errors';
+import { refBitLoss } from '../lib/trainers/reference';
+import { Rng } from '../lib/core/rng';
 import { bitsError, copyArrays, copyBatch, copyInputs, copyLength, CopyStream, timeDependency } from '../lib/tasks/copy';
 import { Curriculum, curriculumSpec } from '../lib/tasks/curriculum';
 import { bitLoss } from '../lib/tasks/sequence';

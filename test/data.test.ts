@@ -23,13 +23,13 @@ import {
   md5File,
   mnistDir,
   parseIdx,
-  projectRoot,
   subset,
   tokenizeChars,
   verifyFile,
   wordToCharFormat,
 } from '../lib/data';
-import { ConfigError, DataError } from '../lib/errors';
+import { ConfigError, DataError } from '../lib/core/errors';
+import { projectRoot } from '../lib/core/root';
 
 /** Where CIFAR-10/PTB live for tests: $DNI_DATA_DIR, else ../shared/data beside the project. */
 function testDataDir(): string | null {

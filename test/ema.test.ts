@@ -5,13 +5,13 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { NetworkSpec } from '../lib/config';
+import { NetworkSpec } from '../lib/networks/spec';
 import { methodSpec } from '../lib/experiments/methods';
 import { EmaSynthesizer } from '../lib/synthesizers/ema';
 import { mergeSynthesizer } from '../lib/synthesizers/spec';
-import { BPLambdaTrainer } from '../lib/trainers/bplambda';
+import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 import { bpLambdaSpec } from '../lib/trainers/spec';
-import { disposeCapture } from '../lib/trainers/bplambda';
+import { disposeCapture } from '../lib/trainers/bp-lambda';
 import { assertClose, randomBatch } from './assert';
 
 const FCN: NetworkSpec = { kind: 'fcn', input: 12, hidden: [10, 9, 8], classes: 5 };

@@ -5,10 +5,10 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { mnistFcn } from '../lib/builders';
+import { mnistFcn } from '../lib/networks/build';
 import { Dataset } from '../lib/data/dataset';
-import { ConfigError } from '../lib/errors';
-import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run';
+import { ConfigError } from '../lib/core/errors';
+import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run-classifier';
 import { closeCells } from '../lib/experiments/claim';
 import { budgetText, cellError, gapClosed, inputErrorAt, lastMean, stepsToReach } from '../lib/experiments/results';
 import { table2Claims, underfittingClaims } from '../lib/experiments/sections/table2-claims';
@@ -21,15 +21,15 @@ import { TABLE2_PRESETS } from '../lib/experiments/sections/table2';
 import { LAMBDA_PRESET } from '../lib/experiments/sections/bp-lambda';
 import { SYNTH_DEPTH_PRESET } from '../lib/experiments/sections/synthesizer-depth';
 import { methodColor, methodDash, METHOD_COLORS, UNLOCK_COLORS } from '../lib/notebook/colors';
-import { EvalRecord, RunResult } from '../lib/train';
-import type { CharLmResult } from '../lib/train-lm';
+import { EvalRecord, RunResult } from '../lib/runs/loop';
+import type { CharLmResult } from '../lib/runs/train-char-lm';
 import { cellSpec, gridConfig, GridConfig, GridRun } from '../lib/experiments/grid';
 import { MethodName, methodLabel, methodSpec, table2Method, usesSynthesizers } from '../lib/experiments/methods';
 import { deviations, override, Preset } from '../lib/experiments/preset';
 import { SCALES } from '../lib/experiments/scale';
-import { Rng } from '../lib/rng';
-import { train } from '../lib/train';
-import { BPLambdaTrainer } from '../lib/trainers/bplambda';
+import { Rng } from '../lib/core/rng';
+import { train } from '../lib/runs/train-classifier';
+import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 import { bpLambdaSpec } from '../lib/trainers/spec';
 
 function throwsField(f: () => unknown, field: string, message?: RegExp): void {

@@ -16,9 +16,9 @@ import { CIFAR10_FILES, CIFAR10_FOLDER } from '../lib/data/cifar10';
 import { md5File } from '../lib/data/checksum';
 import { progressLine } from '../lib/data/download';
 import { ensureDataset, installFromArchive, missingFiles } from '../lib/data/fetch';
-import { projectRoot } from '../lib/data/paths';
+import { projectRoot } from '../lib/core/root';
 import { loadPtb, PTB_FILES, PTB_FOLDER } from '../lib/data/ptb';
-import { ConfigError, DataError } from '../lib/errors';
+import { ConfigError, DataError } from '../lib/core/errors';
 import { tarGz, TarMember } from './tarpack';
 
 /** The folder holding the real files: $DNI_DATA_DIR, else ../shared/data (dev machines and CI). */

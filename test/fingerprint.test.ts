@@ -33,7 +33,7 @@ function measure(edits: [file: string, from: RegExp | string, to: string][]): Ou
     const script = path.join(dir, 'probe.ts');
     fs.writeFileSync(
       script,
-      `import { initBackend } from '${lib}/backend';
+      `import { initBackend } from '${lib}/core/backend';
 import { cacheConfig, cachePath, cellSpec, fingerprint, gridConfig, TABLE2_PRESETS } from '${lib}/experiments';
 (async () => {
   await initBackend();
@@ -104,17 +104,17 @@ describe('numerics fingerprint of the results cache', function () {
   it('a comment, a renamed variable and a renamed function leave it unchanged', () => {
     const out = measure([
       ['trainers/unit.ts', /^/, '// A comment added by a refactor.\n'],
-      ['trainers/bplambda.ts', /\bincoming\b/g, 'fromAbove'],
+      ['trainers/bp-lambda.ts', /\bincoming\b/g, 'fromAbove'],
       ['trainers/spec.ts', /\bsynthesizerFor\b/g, 'resolvedSynthesizer'],
-      ['trainers/bplambda.ts', /\bsynthesizerFor\b/g, 'resolvedSynthesizer'],
-      ['experiments/run.ts', /\bsynthesizerFor\b/g, 'resolvedSynthesizer'],
+      ['trainers/bp-lambda.ts', /\bsynthesizerFor\b/g, 'resolvedSynthesizer'],
+      ['experiments/run-classifier.ts', /\bsynthesizerFor\b/g, 'resolvedSynthesizer'],
       ['experiments/fingerprint.ts', /\bsynthesizerFor\b/g, 'resolvedSynthesizer'],
     ]);
     for (const m of Object.keys(base)) assert.ok(same(out, m), `${m}: ${fingerprintMismatch(base[m].fp, out[m].fp)}`);
   });
 
   it('a changed formula (the mixture weight 1 − λ) changes it where the formula is used', () => {
-    const out = measure([['mixture.ts', 'tf.mul(g, 1 - lambda)', 'tf.mul(g, 1 - lambda * lambda)']]);
+    const out = measure([['trainers/mixture.ts', 'tf.mul(g, 1 - lambda)', 'tf.mul(g, 1 - lambda * lambda)']]);
     assert.match(fingerprintMismatch(base['lambda=0.5'].fp, out['lambda=0.5'].fp) ?? '', /numerics changed/);
     assert.ok(same(out, 'dni'), 'λ = 0 does not use the mixture');
   });
@@ -122,7 +122,7 @@ describe('numerics fingerprint of the results cache', function () {
   it('changed code that picks data changes it: the loader, and the run loop’s choice of evaluation examples', () => {
     const loader = measure([['data/dataset.ts', 't[i] = i / 255;', 't[i] = i / 256;']]);
     assert.match(fingerprintMismatch(base.dni.fp, loader.dni.fp) ?? '', /dataset's contents changed/);
-    const subset = measure([['train.ts', 'subset(data.test, 0, spec.evalExamples)', 'subset(data.test, 1, spec.evalExamples)']]);
+    const subset = measure([['runs/train-classifier.ts', 'subset(data.test, 0, spec.evalExamples)', 'subset(data.test, 1, spec.evalExamples)']]);
     assert.match(fingerprintMismatch(base.dni.fp, subset.dni.fp) ?? '', /numerics changed/);
   });
 

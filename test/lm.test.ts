@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { EarlyStopping } from '../lib/lm/earlystop';
-import { bitsPerChar, StreamBatcher } from '../lib/lm/streams';
+import { EarlyStopping } from '../lib/runs/char-lm/early-stop';
+import { bitsPerChar, StreamBatcher } from '../lib/runs/char-lm/streams';
 
 const ids = (s: string) => Int32Array.from(s, (c) => c.charCodeAt(0));
 const text = (a: Int32Array) => String.fromCharCode(...a);

@@ -1,7 +1,7 @@
 /**
  * The LSTM core's hand-written BPTT (lib/modules/lstm.ts) against two references that share
  * none of its backward code: central finite differences of its own forward, and tfjs autodiff
- * of the chunk unrolled with plain ops (lib/reference.ts, refLstm, one fused 4H matmul there).
+ * of the chunk unrolled with plain ops (lib/trainers/reference.ts, refLstm, one fused 4H matmul there).
  *
  * The function differentiated is f = Σ_t ⟨r_t, h_t⟩ + ⟨e_h, h_T⟩ + ⟨e_c, c_T⟩: r_t stands for the
  * loss gradients reaching each step's output, (e_h, e_c) for a (synthetic) gradient at the
@@ -11,8 +11,8 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { Lstm, LstmState } from '../lib/modules/lstm';
-import { refLstm } from '../lib/reference';
-import { Rng } from '../lib/rng';
+import { refLstm } from '../lib/trainers/reference';
+import { Rng } from '../lib/core/rng';
 import { assertClose } from './assert';
 
 const I = 5;

@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { mnistFcn } from '../lib/builders';
+import { mnistFcn } from '../lib/networks/build';
 import { bpLambdaSpec } from '../lib/trainers/spec';
-import { mixtureWeights } from '../lib/mixture';
-import { bp1VersusAutodiff } from '../lib/reference';
-import { Rng } from '../lib/rng';
-import { BPLambdaTrainer } from '../lib/trainers/bplambda';
+import { mixtureWeights } from '../lib/trainers/mixture';
+import { bp1VersusAutodiff } from '../lib/trainers/reference';
+import { Rng } from '../lib/core/rng';
+import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 
 describe('mixture weights c_k^n (paper A.2)', () => {
   it('BP(0) keeps only the own synthetic gradient; BP(1) only the true gradient', () => {

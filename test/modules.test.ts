@@ -13,7 +13,7 @@ import { Linear } from '../lib/modules/linear';
 import { BatchNorm } from '../lib/modules/batchnorm';
 import { Conv2d, conv2dFilterGrad } from '../lib/modules/conv2d';
 import { poolGrad, Pool } from '../lib/modules/pool';
-import { Rng } from '../lib/rng';
+import { Rng } from '../lib/core/rng';
 import { assertClose } from './assert';
 
 function randn(rng: Rng, shape: number[], std = 1): tf.Tensor {

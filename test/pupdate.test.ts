@@ -4,10 +4,11 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { Lambda, NetworkSpec } from '../lib/config';
-import { ConfigError } from '../lib/errors';
-import { Rng } from '../lib/rng';
-import { BPLambdaTrainer, unitSpecs } from '../lib/trainers/bplambda';
+import { Lambda } from '../lib/trainers/mixture';
+import { NetworkSpec } from '../lib/networks/spec';
+import { ConfigError } from '../lib/core/errors';
+import { Rng } from '../lib/core/rng';
+import { BPLambdaTrainer, unitSpecs } from '../lib/trainers/bp-lambda';
 import { updatesAt } from '../lib/trainers/seeds';
 import { bpLambdaSpec, BPLambdaInput } from '../lib/trainers/spec';
 import { randomBatch } from './assert';

@@ -6,10 +6,10 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { depth, NetworkSpec } from '../lib/config';
+import { depth, NetworkSpec } from '../lib/networks/spec';
 import { methodSpec } from '../lib/experiments/methods';
-import { mix } from '../lib/mixture';
-import { Rng } from '../lib/rng';
+import { mix } from '../lib/trainers/mixture';
+import { Rng } from '../lib/core/rng';
 import { regressionLoss } from '../lib/synthesizers/core';
 import { EmaSynthesizer } from '../lib/synthesizers/ema';
 import { RecurrentSynthesizer } from '../lib/synthesizers/recurrent';
@@ -18,7 +18,7 @@ import { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { copyArrays, COPY_OUTPUTS, copyInputs, disposeSequenceBatch } from '../lib/tasks/copy';
 import { classification } from '../lib/tasks/classification';
 import { bitLoss, SequenceBatch } from '../lib/tasks/sequence';
-import { BPLambdaTrainer, disposeCapture, unitSpecs } from '../lib/trainers/bplambda';
+import { BPLambdaTrainer, disposeCapture, unitSpecs } from '../lib/trainers/bp-lambda';
 import { ActivationMessage, deserialize, ErrorMessage, GradientMessage, Message, serialize, toUnit } from '../lib/trainers/messages';
 import { RecurrentTrainer } from '../lib/trainers/recurrent';
 import { chunkBounds, RecurrentInput, recurrentSpec, truncationLambdas } from '../lib/trainers/recurrent-spec';

@@ -1,6 +1,6 @@
 /**
  * Recurrent BP(λ) (paper A.3; lib/trainers/recurrent.ts) against references that share none of
- * its backward code: tfjs autodiff of the LSTM unrolled with plain ops (lib/reference.ts:
+ * its backward code: tfjs autodiff of the LSTM unrolled with plain ops (lib/trainers/reference.ts:
  * refLstm, refBitLoss) and the synthesizer written out with plain ops below.
  *
  * Most tests feed a sequence as a stream of one-chunk batches (T = 3, batches of 3 steps, the
@@ -9,9 +9,9 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../lib/errors';
-import { bpttVersusAutodiff, refBitLoss, refLstm } from '../lib/reference';
-import { Rng } from '../lib/rng';
+import { ConfigError } from '../lib/core/errors';
+import { bpttVersusAutodiff, refBitLoss, refLstm } from '../lib/trainers/reference';
+import { Rng } from '../lib/core/rng';
 import { copyArrays, COPY_OUTPUTS, copyInputs, CopyLevel, disposeSequenceBatch } from '../lib/tasks/copy';
 import { SequenceBatch } from '../lib/tasks/sequence';
 import { RecurrentSynthesizer } from '../lib/synthesizers/recurrent';

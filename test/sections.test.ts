@@ -15,8 +15,8 @@ import { bestRun, namedError } from '../lib/experiments/results';
 import { SCALES } from '../lib/experiments/scale';
 import { configure, type Section } from '../lib/experiments/section';
 import * as sections from '../lib/experiments/sections';
-import type { EvalRecord, RunResult } from '../lib/train';
-import type { CopyRecord, CopyRunResult } from '../lib/train-copy';
+import type { EvalRecord, RunResult } from '../lib/runs/loop';
+import type { CopyRecord, CopyRunResult } from '../lib/runs/train-copy';
 
 /** A run whose test errors (%) at its evaluations are given. */
 function run(test: number[]): RunResult {

@@ -2,7 +2,7 @@
 // leaves a global changed for the tests after it (the backend, the BLAS path, the environment),
 // so that a test's result never depends on which files ran before it.
 import * as tf from '@tensorflow/tfjs';
-import { describeBackend, initBackend } from '../lib/backend';
+import { describeBackend, initBackend } from '../lib/core/backend';
 import { blasInfo } from '../lib/blas';
 
 /** The globals a test may change only if it restores them before it ends. */

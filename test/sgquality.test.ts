@@ -5,16 +5,17 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { mnistFcn } from '../lib/builders';
-import { Lambda, NetworkSpec } from '../lib/config';
+import { mnistFcn } from '../lib/networks/build';
+import { Lambda } from '../lib/trainers/mixture';
+import { NetworkSpec } from '../lib/networks/spec';
 import { Dataset } from '../lib/data/dataset';
 import { methodSpec } from '../lib/experiments/methods';
-import { refLoss, refModule } from '../lib/reference';
-import { Rng } from '../lib/rng';
-import { train } from '../lib/train';
+import { refLoss, refModule } from '../lib/trainers/reference';
+import { Rng } from '../lib/core/rng';
+import { train } from '../lib/runs/train-classifier';
 import { Synthesizer } from '../lib/synthesizers/synthesizer';
-import { BPLambdaTrainer } from '../lib/trainers/bplambda';
-import { sgCosine, sgDistance, sgQuality, sgSignError } from '../lib/trainers/sgquality';
+import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
+import { sgCosine, sgDistance, sgQuality, sgSignError } from '../lib/trainers/sg-quality';
 import { bpLambdaSpec, BPLambdaInput } from '../lib/trainers/spec';
 import { randomBatch } from './assert';
 

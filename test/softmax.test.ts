@@ -1,7 +1,7 @@
 /** The softmax (next-symbol) sequence task (lib/tasks/softmax.ts) against hand-computed values and tfjs autodiff. */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../lib/rng';
+import { Rng } from '../lib/core/rng';
 import { softmaxLoss, targetLogLikelihoods } from '../lib/tasks/softmax';
 import { assertClose } from './assert';
 

@@ -6,12 +6,13 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { Lambda, NetworkSpec } from '../lib/config';
+import { Lambda } from '../lib/trainers/mixture';
+import { NetworkSpec } from '../lib/networks/spec';
 import { methodSpec } from '../lib/experiments/methods';
-import { refLoss, refModule, vjp } from '../lib/reference';
-import { Rng } from '../lib/rng';
+import { refLoss, refModule, vjp } from '../lib/trainers/reference';
+import { Rng } from '../lib/core/rng';
 import { Synthesizer } from '../lib/synthesizers/synthesizer';
-import { BPLambdaTrainer, disposeCapture, unitSpecs } from '../lib/trainers/bplambda';
+import { BPLambdaTrainer, disposeCapture, unitSpecs } from '../lib/trainers/bp-lambda';
 import { deserialize, serialize } from '../lib/trainers/messages';
 import { bpLambdaSpec, BPLambdaInput } from '../lib/trainers/spec';
 import { assertClose, maxAbsDiff, randomBatch } from './assert';

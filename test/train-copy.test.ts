@@ -1,8 +1,8 @@
-/** trainCopy: the run loop with the curriculum (lib/train-copy.ts). */
+/** trainCopy: the run loop with the curriculum (lib/runs/train-copy.ts). */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError } from '../lib/errors';
-import { copyRunSpec, trainCopy } from '../lib/train-copy';
+import { ConfigError } from '../lib/core/errors';
+import { copyRunSpec, trainCopy } from '../lib/runs/train-copy';
 
 describe('trainCopy', function () {
   afterEach(() => tf.disposeVariables());

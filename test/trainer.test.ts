@@ -1,15 +1,15 @@
 /** Trainer hygiene: no leaks, determinism, config errors, Adam, backend choice. */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { Adam, ADAM_DEFAULTS, learningRate } from '../lib/adam';
-import { initBackend } from '../lib/backend';
-import { mnistCnn, mnistFcn } from '../lib/builders';
-import { NetworkSpec } from '../lib/config';
+import { Adam, ADAM_DEFAULTS, learningRate } from '../lib/core/adam';
+import { initBackend } from '../lib/core/backend';
+import { mnistCnn, mnistFcn } from '../lib/networks/build';
+import { NetworkSpec } from '../lib/networks/spec';
 import { methodSpec, Table2Method, TABLE2_METHODS } from '../lib/experiments/methods';
 import { bpLambdaSpec, BPLambdaSpec, BPLambdaInput } from '../lib/trainers/spec';
-import { ConfigError } from '../lib/errors';
-import { Rng } from '../lib/rng';
-import { BPLambdaTrainer } from '../lib/trainers/bplambda';
+import { ConfigError } from '../lib/core/errors';
+import { Rng } from '../lib/core/rng';
+import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 import { assertClose } from './assert';
 
 function data(shape: number[], b: number, seed: number): { x: tf.Tensor; y: tf.Tensor1D } {
@@ -142,9 +142,9 @@ describe('trainer', function () {
     const saved = process.env.DNI_BACKEND;
     process.env.DNI_BACKEND = 'gpu';
     try {
-      const path = require.resolve('../lib/backend');
+      const path = require.resolve('../lib/core/backend');
       delete require.cache[path];
-      const fresh = require('../lib/backend') as typeof import('../lib/backend');
+      const fresh = require('../lib/core/backend') as typeof import('../lib/core/backend');
       await assert.rejects(fresh.initBackend(), /DNI_BACKEND='gpu'.*tensorflow, wasm, cpu/);
       delete require.cache[path];
     } finally {

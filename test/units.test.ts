@@ -5,12 +5,12 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { layerDraws, buildLayer, mnistCnn } from '../lib/builders';
-import { depth, NetworkSpec } from '../lib/config';
+import { layerDraws, buildLayer, mnistCnn } from '../lib/networks/build';
+import { depth, NetworkSpec } from '../lib/networks/spec';
 import { methodSpec } from '../lib/experiments/methods';
-import { Rng } from '../lib/rng';
+import { Rng } from '../lib/core/rng';
 import { classification } from '../lib/tasks/classification';
-import { BPLambdaTrainer, unitSpecs } from '../lib/trainers/bplambda';
+import { BPLambdaTrainer, unitSpecs } from '../lib/trainers/bp-lambda';
 import { deserialize, GradientMessage, Message, serialize, SerializedMessage } from '../lib/trainers/messages';
 import { bpLambdaSpec, BPLambdaSpec } from '../lib/trainers/spec';
 import { Unit, UnitSpec } from '../lib/trainers/unit';

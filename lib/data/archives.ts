@@ -8,7 +8,7 @@
  *                                                      the official one (a repacked copy); every file
  *                                                      taken from it is still checked by size and md5
  */
-import { ConfigError } from '../errors';
+import { ConfigError } from '../core/errors';
 import { CIFAR10_FILES, CIFAR10_FOLDER } from './cifar10';
 import { FileSpec } from './checksum';
 import { PTB_FILES, PTB_FOLDER } from './ptb';

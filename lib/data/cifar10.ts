@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ConfigError, DataError } from '../errors';
+import { ConfigError, DataError } from '../core/errors';
 import { FileSpec, fetchCommand, verifyFile } from './checksum';
 import { Dataset, UNIT } from './dataset';
 import { DataRoot } from './files';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../rng';
+import { Rng } from '../core/rng';
 
 /**
  * A labelled dataset held in flat typed arrays: example i occupies

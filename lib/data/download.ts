@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DataError } from '../errors';
+import { DataError } from '../core/errors';
 
 export type Log = (line: string) => void;
 

@@ -14,7 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DataError } from '../errors';
+import { DataError } from '../core/errors';
 import { ARCHIVES, archiveMd5, archiveSource, DownloadName, offline } from './archives';
 import { fetchCommand, md5File, verifyFile } from './checksum';
 import { downloadFile, Log } from './download';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DataError } from '../errors';
+import { DataError } from '../core/errors';
 
 /** The data folder a loader was pointed at, and how to point it elsewhere (the fix when it is a file). */
 export interface DataRoot {

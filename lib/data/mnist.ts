@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { DataError } from '../errors';
+import { DataError } from '../core/errors';
 import { FileSpec, verifyFile } from './checksum';
 import { Dataset, UNIT } from './dataset';
 import { checkDirOption, checkOptionKeys } from './options';

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../core/errors';
 
 /** A value as code would write it: unlike JSON, keeps NaN, '1' vs 1 and undefined apart. */
 export function show(v: unknown): string {

@@ -1,22 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-/**
- * The project root: the nearest folder above this file that holds a package.json.
- * Walking up (rather than a fixed `../..`) keeps it right both when run from source
- * (`lib/data/`) and when compiled (`dist/lib/data/`).
- */
-export function projectRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new Error(`no package.json found in ${__dirname} or any folder above it`);
-    }
-    dir = parent;
-  }
-}
+import { projectRoot } from '../core/root';
 
 /**
  * The folder that holds the downloaded datasets: `$DNI_DATA_DIR` when set (so CI and

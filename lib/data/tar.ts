@@ -13,7 +13,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { DataError } from '../errors';
+import { DataError } from '../core/errors';
 
 const BLOCK = 512;
 

@@ -8,7 +8,7 @@ import { loadCifar10 } from '../data/cifar10';
 import { Dataset, subset } from '../data/dataset';
 import { ensureDataset } from '../data/fetch';
 import { loadMnist } from '../data/mnist';
-import { oneOf } from '../config';
+import { oneOf } from '../core/validators';
 
 /**
  * 'mnist' and 'cifar10' are the official train/test splits. The '-validation' ones hold out the

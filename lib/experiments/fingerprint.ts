@@ -12,10 +12,11 @@
  * backends or matmul paths do not count. The data the run would read is covered by a digest of
  * the loaded dataset.
  */
-import { depth, inputShape, NetworkSpec } from '../config';
+import { depth, inputShape, NetworkSpec } from '../networks/spec';
 import { randomDataset } from '../data/dataset';
 import { SynthesizerSpec } from '../synthesizers/spec';
-import { RunResult, RunSpec, train } from '../train';
+import { RunSpec, train } from '../runs/train-classifier';
+import { RunResult } from '../runs/loop';
 import { BPLambdaSpec, synthesizerFor } from '../trainers/spec';
 import { datasetDigest, DatasetName } from './datasets';
 

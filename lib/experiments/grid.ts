@@ -5,17 +5,19 @@
  *   const config = gridConfig({ ...TABLE2_PRESETS.mnistFcn.cpu, steps: 2000 });   // an ablation
  *   const runs = await runGrid(config, 'table2-cpu');
  */
-import { cifarCnn, cifarFcn, mnistCnn, mnistFcn } from '../builders';
-import { bool, checkKeys, NetworkSpec, oneOf, posInt } from '../config';
-import { ConfigError } from '../errors';
+import { cifarCnn, cifarFcn, mnistCnn, mnistFcn } from '../networks/build';
+import { bool, checkKeys, oneOf, posInt } from '../core/validators';
+import { NetworkSpec } from '../networks/spec';
+import { ConfigError } from '../core/errors';
 import { SynthesizerSpec, SYNTHESIZER_KEYS } from '../synthesizers/spec';
-import { RunInput, RunResult } from '../train';
+import { RunInput } from '../runs/train-classifier';
+import { RunResult } from '../runs/loop';
 import { BPLambdaInput } from '../trainers/spec';
-import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS, SYNTHETIC_INPUT_KEYS, validateSyntheticInputSpec } from '../trainers/syntheticinput';
+import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS, SYNTHETIC_INPUT_KEYS, validateSyntheticInputSpec } from '../synthesizers/synthetic-input';
 import { DatasetName } from './datasets';
 import { MethodName, methodLabel, methodSpec, parseMethod } from './methods';
 import { TABLE2 } from './paper';
-import { experimentSpec, ExperimentSpec, runExperiment } from './run';
+import { experimentSpec, ExperimentSpec, runExperiment } from './run-classifier';
 
 export type Family = keyof typeof TABLE2;
 export const FAMILIES = Object.keys(TABLE2) as Family[];

@@ -11,10 +11,10 @@
  *   methodSpec('stale', 4)     // { lambda: [0, 0, 0], synthesizer: { conditioned: false, kind: 'ema' } }
  *   methodSpec('cdni+unlock', 4) // { lambda: [0, 0, 0], synthesizer: { conditioned: true }, syntheticInputs: { hiddenLayers: 1, width: 1024 } }
  */
-import { Lambda } from '../config';
-import { ConfigError } from '../errors';
+import { Lambda } from '../trainers/mixture';
+import { ConfigError } from '../core/errors';
 import { SynthesizerSpec } from '../synthesizers/spec';
-import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS } from '../trainers/syntheticinput';
+import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS } from '../synthesizers/synthetic-input';
 
 /** Every-layer methods of Table 2. */
 export type Table2Method = 'nobprop' | 'bprop' | 'dni' | 'cdni';

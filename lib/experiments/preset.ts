@@ -5,7 +5,7 @@
  *
  *   const config = gridConfig(override(pick(TABLE2_PRESETS.mnistFcn), { 'run.steps': 2000 }));
  */
-import { RunInput } from '../train';
+import { RunInput } from '../runs/train-classifier';
 import { BPLambdaInput } from '../trainers/spec';
 import type { Family, GridConfig } from './grid';
 import { PAPER_ADAM, PAPER_BATCH, PAPER_STEPS } from './paper';

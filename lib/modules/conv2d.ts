@@ -13,7 +13,7 @@
  * gradient seen as a filter [H, W, B, Cout] gives dW as [Cin, k, k, Cout].
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../rng';
+import { Rng } from '../core/rng';
 import { Backward, BackwardOptions, Cache, Forward, Module, makeVariable } from './module';
 
 let counter = 0;

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fastTransposedMatMul } from '../blas';
-import { Rng } from '../rng';
+import { Rng } from '../core/rng';
 import { Backward, BackwardOptions, Cache, Forward, Module, makeVariable } from './module';
 
 export type LinearInit = 'default' | 'zero';

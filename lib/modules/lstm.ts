@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fastTransposedMatMul } from '../blas';
-import { Rng } from '../rng';
+import { Rng } from '../core/rng';
 import { makeVariable } from './module';
 
 /** The gates, in the order of params(): input, forget, output, cell candidate. */

@@ -13,18 +13,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { displayBundle, type MimeBundle } from './display';
-import { DEFAULT_HEIGHT, DEFAULT_WIDTH, plain, renderPng, type RenderOptions } from './render';
+import { DEFAULT_HEIGHT, DEFAULT_WIDTH, type Figure, plain, renderPng, type RenderOptions, type Trace } from './render';
 
 export type { RenderOptions } from './render';
 
-/** One plotly trace (`{type, name, x, y, mode, ...}`); passed to plotly as is. */
-export type Trace = Record<string, unknown> & { name?: string; x?: ArrayLike<unknown>; y?: ArrayLike<unknown> };
-
-/** A plotly figure. */
-export interface Figure {
-  data: Trace[];
-  layout?: Record<string, unknown>;
-}
+export type { Figure, Trace } from './render';
 
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 

@@ -10,7 +10,7 @@ import { FAMILY_NAMES, GridConfig, GridRun } from '../experiments/grid';
 import { methodLabel, parseMethod, table2Method } from '../experiments/methods';
 import { TABLE2 } from '../experiments/paper';
 import { deviations, Preset } from '../experiments/preset';
-import type { RunResult } from '../train';
+import type { RunResult } from '../runs/loop';
 import { DASHES, methodColor, methodDash } from './colors';
 import { Figure, lineFigure, panelFigure, Series } from './figures';
 import { ResultRow } from './tables';

@@ -38,6 +38,6 @@ export { projectRoot } from '../core/root';
 export { renderPng, closeFigures, rendererTimings, chromiumPath } from './render';
 export * from './grid';
 export * from './colors';
-export * from './copy';
+export * from './recurrent-figures';
 export { start, configure } from './start';
 export * from './sections';

@@ -5,7 +5,15 @@
 import * as fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { inTslab, tslabJupyter } from './display';
-import type { Figure } from './figures';
+
+/** One plotly trace (`{type, name, x, y, mode, ...}`); passed to plotly as is. */
+export type Trace = Record<string, unknown> & { name?: string; x?: ArrayLike<unknown>; y?: ArrayLike<unknown> };
+
+/** A plotly figure. */
+export interface Figure {
+  data: Trace[];
+  layout?: Record<string, unknown>;
+}
 
 export interface RenderOptions {
   /** PNG size in CSS pixels (default: layout.width/height, else 720 × 440). */

@@ -7,7 +7,7 @@
  *   // the config cell
  *   const config = nb.configure(ex.TABLE2_SECTIONS.mnistFcn, { 'run.steps': 3000 });
  */
-import { describeBackend, initBackend } from '../backend';
+import { describeBackend, initBackend } from '../core/backend';
 import { scale } from '../experiments/scale';
 import { configure as configured, type Section } from '../experiments/section';
 import { deviationsTable } from './grid';

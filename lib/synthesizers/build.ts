@@ -1,5 +1,5 @@
 /** Builds the synthesizer of a spec, whatever its kind. */
-import { Rng } from '../rng';
+import { Rng } from '../core/rng';
 import { EmaSynthesizer } from './ema';
 import { SynthesizerSpec } from './spec';
 import { Synthesizer, SynthesizerModel } from './synthesizer';

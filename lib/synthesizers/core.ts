@@ -11,8 +11,8 @@
  * synthesizer's own units and is regressed onto as it is.
  */
 import * as tf from '@tensorflow/tfjs';
-import { finite, inRange, join, oneOf } from '../config';
-import { ConfigError } from '../errors';
+import { finite, inRange, join, oneOf } from '../core/validators';
+import { ConfigError } from '../core/errors';
 
 export const TARGET_UNITS = ['perExample', 'batchMean'] as const;
 /**

@@ -5,3 +5,4 @@ export * from './ema';
 export * from './build';
 export * from './frozen';
 export * from './recurrent';
+export * from './synthetic-input';

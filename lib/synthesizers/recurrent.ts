@@ -17,12 +17,12 @@
  * head's target is a value (a raw output of the synthesizer), regressed onto as it is.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkKeys, inRange, join, posInt } from '../config';
+import { checkKeys, inRange, join, posInt } from '../core/validators';
 import { ReLU } from '../modules/activation';
 import { Linear } from '../modules/linear';
 import { Cache, Module } from '../modules/module';
 import { Sequential } from '../modules/sequential';
-import { Rng } from '../rng';
+import { Rng } from '../core/rng';
 import { asTarget, checkTarget, consumedGradient, lossGradient, LossReduction, RegressionLoss, regressionLoss, SynthesizerContract, TargetInput, TargetUnits, validateHiddenLayers, validateRegressionSpec } from './core';
 
 export interface RecurrentSynthesizerSpec {

@@ -3,8 +3,8 @@
  * gradients are trained and consumed (target units, loss reduction and weight, scale).
  * A trainer has one default spec and optional overrides per connection.
  */
-import { bool, checkKeys, join, oneOf, posInt } from '../config';
-import { ConfigError } from '../errors';
+import { bool, checkKeys, join, oneOf, posInt } from '../core/validators';
+import { ConfigError } from '../core/errors';
 import { LossReduction, TargetUnits, validateHiddenLayers, validateRegressionSpec } from './core';
 
 export const SYNTHESIZER_KINDS = ['mlp', 'ema'] as const;

@@ -11,7 +11,7 @@ import { Conv2d } from '../modules/conv2d';
 import { Linear } from '../modules/linear';
 import { Cache, Mode, Module } from '../modules/module';
 import { Sequential } from '../modules/sequential';
-import { Rng } from '../rng';
+import { Rng } from '../core/rng';
 import { asTarget, checkTarget, consumedGradient, lossGradient, regressionLoss, SynthesizerContract, TargetInput } from './core';
 import { SynthesizerSpec } from './spec';
 

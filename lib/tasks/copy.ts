@@ -21,7 +21,7 @@
  * averaged over the sequences. A net that outputs p = ½ everywhere scores 8·N·R bits.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../rng';
+import { Rng } from '../core/rng';
 import { SequenceBatch } from './sequence';
 
 export const PATTERN_BITS = 8;

@@ -10,8 +10,8 @@
  * What error is reported, and how often, is the caller's choice (trainCopy: the bits of a
  * fresh evaluation batch at every evaluation).
  */
-import { checkKeys, inRange, join, oneOf, posInt } from '../config';
-import { ConfigError } from '../errors';
+import { checkKeys, inRange, join, oneOf, posInt } from '../core/validators';
+import { ConfigError } from '../core/errors';
 import { COPY_KINDS, CopyKind, CopyLevel, timeDependency } from './copy';
 
 /** The paper's threshold, in bits per sequence. */

@@ -7,7 +7,7 @@
  *
  * with the conventions of bitLoss (sequence.ts): summed over the masked steps of a sequence and
  * divided by the batch size B. Divided by ln 2 and by the number of predicted symbols it is
- * bits per character (lm/streams.ts, bitsPerChar).
+ * bits per character (runs/char-lm/streams.ts, bitsPerChar).
  *
  *   const trainer = new RecurrentTrainer(spec, softmaxTask);
  */

@@ -4,9 +4,9 @@
  *   const spec = recurrentSpec({ inputs: 9, outputs: 8, T: 5, method: 'dni' });
  *   const aux = recurrentSpec({ ...spec, method: 'dniAux' });
  */
-import { AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../adam';
-import { bool, checkKeys, finite, inRange, join, oneOf, posInt } from '../config';
-import { ConfigError } from '../errors';
+import { AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../core/adam';
+import { bool, checkKeys, finite, inRange, join, oneOf, posInt } from '../core/validators';
+import { ConfigError } from '../core/errors';
 import { RECURRENT_SYNTHESIZER_DEFAULTS, RECURRENT_SYNTHESIZER_KEYS, RecurrentSynthesizerSpec, validateRecurrentSynthesizerSpec } from '../synthesizers/recurrent';
 
 /**

@@ -25,12 +25,12 @@
  * what the unit carries to the next step (the state, the boundary pass) and frees the rest.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../adam';
-import { mix } from '../mixture';
+import { Adam } from '../core/adam';
+import { mix } from './mixture';
 import { Linear, matMulTransposeB } from '../modules/linear';
 import { Lstm, LstmState, LstmStepCache } from '../modules/lstm';
 import { Cache } from '../modules/module';
-import { Rng } from '../rng';
+import { Rng } from '../core/rng';
 import { RecurrentSynthesizer, RecurrentSynthesizerForward } from '../synthesizers/recurrent';
 import { ActivationMessage, GradientMessage } from './messages';
 import { RecurrentSpec, validateRecurrentSpec } from './recurrent-spec';

@@ -15,8 +15,8 @@
  *   const stats = t.step(copyBatch('copy', { N: 10, R: 1 }, 256, rng), { stats: true });
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../adam';
-import { ConfigError } from '../errors';
+import { Adam } from '../core/adam';
+import { ConfigError } from '../core/errors';
 import { Linear } from '../modules/linear';
 import { Lstm, LstmState } from '../modules/lstm';
 import { RecurrentSynthesizer } from '../synthesizers/recurrent';

@@ -9,9 +9,9 @@
  * changed no initial weight. Likewise unit k's synthetic-input model (complete unlock) draws its
  * initial weights from a generator seeded by draw T + 2K + k − 1.
  */
-import { layerDraws } from '../builders';
-import { depth, NetworkSpec } from '../config';
-import { Rng } from '../rng';
+import { layerDraws } from '../networks/build';
+import { depth, NetworkSpec } from '../networks/spec';
+import { Rng } from '../core/rng';
 
 export interface UnitSeeds {
   seed: number;

@@ -3,11 +3,13 @@
  *
  *   const spec = bpLambdaSpec({ network: mnistFcn(4), lambda: [0, 0, 0], synthesizer: { hiddenLayers: 0, conditioned: true } });
  */
-import { AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../adam';
-import { bool, checkKeys, depth, inRange, join, Lambda, NetworkSpec, nonNegInt, validateNetworkSpec } from '../config';
-import { ConfigError } from '../errors';
+import { AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../core/adam';
+import { bool, checkKeys, inRange, join, nonNegInt } from '../core/validators';
+import { Lambda } from './mixture';
+import { depth, NetworkSpec, validateNetworkSpec } from '../networks/spec';
+import { ConfigError } from '../core/errors';
 import { mergeSynthesizer, SynthesizerSpec, SYNTHESIZER_KEYS, validateSynthesizerSpec } from '../synthesizers/spec';
-import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS, SYNTHETIC_INPUT_KEYS, validateSyntheticInputSpec } from './syntheticinput';
+import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS, SYNTHETIC_INPUT_KEYS, validateSyntheticInputSpec } from '../synthesizers/synthetic-input';
 
 export interface BPLambdaSpec {
   network: NetworkSpec;
@@ -41,7 +43,7 @@ export interface BPLambdaSpec {
   targetRefresh: number;
   /**
    * Complete unlock (paper D.1, main text Figure 6; off at null, the default). Every unit k ≥ 2
-   * gets a synthetic-input model I_k(x) of this shape (syntheticinput.ts); unit 1 reads x itself.
+   * gets a synthetic-input model I_k(x) of this shape (synthesizers/synthetic-input.ts); unit 1 reads x itself.
    * In training, unit k runs forward on ĥ_{k−1} = I_k(x), made from the batch's x without waiting
    * for unit k − 1, and everything else is BP(λ) as usual around that input: its synthesizer
    * predicts at its output o_k, the classifier gets ∂L/∂o_K, and the gradient a unit sends down

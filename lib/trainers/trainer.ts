@@ -12,7 +12,7 @@ export interface StepOptions {
   stats?: boolean;
   /**
    * With `stats`: also compute the true backprop gradient ∂L/∂h_k at every connection with a
-   * synthesizer and report how closely the synthetic gradient follows it (sgquality.ts). For
+   * synthesizer and report how closely the synthetic gradient follows it (sg-quality.ts). For
    * measurement only: it never feeds an update.
    */
   measureSG?: boolean;

@@ -3,10 +3,11 @@
  * the record of what one of its steps computed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { AdamSpec } from '../adam';
-import { Lambda, NetworkSpec } from '../config';
+import { AdamSpec } from '../core/adam';
+import { Lambda } from './mixture';
+import { NetworkSpec } from '../networks/spec';
 import { SynthesizerSpec } from '../synthesizers/spec';
-import { SyntheticInputSpec } from './syntheticinput';
+import { SyntheticInputSpec } from '../synthesizers/synthetic-input';
 
 /** Everything needed to build unit k, as plain data. */
 export interface UnitSpec {

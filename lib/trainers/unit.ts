@@ -27,20 +27,21 @@
  * to the caller's tf.tidy scope: a driver keeps a step's scope open until the step is done.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../adam';
-import { activationShapes, buildLayer } from '../builders';
-import { inputShape, Lambda } from '../config';
-import { mix } from '../mixture';
+import { Adam } from '../core/adam';
+import { activationShapes, buildLayer } from '../networks/build';
+import { Lambda } from './mixture';
+import { inputShape } from '../networks/spec';
+import { mix } from './mixture';
 import { Cache, Mode } from '../modules/module';
 import { Sequential } from '../modules/sequential';
-import { Rng } from '../rng';
+import { Rng } from '../core/rng';
 import { SynthesizerSpec } from '../synthesizers/spec';
 import { buildSynthesizer } from '../synthesizers/build';
 import { FrozenSynthesizer } from '../synthesizers/frozen';
 import { SynthesizerForward, SynthesizerModel } from '../synthesizers/synthesizer';
 import { ActivationMessage, GradientMessage } from './messages';
 import { updatesAt } from './seeds';
-import { SyntheticInput, SyntheticInputForward } from './syntheticinput';
+import { SyntheticInput, SyntheticInputForward } from '../synthesizers/synthetic-input';
 import { UnitRecord, UnitSpec } from './unit-spec';
 
 export { emptyRecord } from './unit-spec';

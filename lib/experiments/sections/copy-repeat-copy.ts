@@ -3,10 +3,10 @@
  * truncated BPTT, DNI and DNI+Aux through a curriculum, at a few unrolls T.
  */
 import type { CopyKind } from '../../tasks/copy';
-import type { CopyRunInput, CopyRunResult } from '../../train-copy';
+import type { CopyRunInput, CopyRunResult } from '../../runs/train-copy';
 import type { RecurrentInput, RecurrentMethod } from '../../trainers/recurrent-spec';
 import { shownText, type Claim } from '../claim';
-import { runCopy } from '../copy';
+import { runCopy } from '../run-copy';
 import { RECURRENT_LABELS } from '../methods';
 import type { Preset } from '../preset';
 import { samplesToDependency, stillClimbing } from '../results';

@@ -3,10 +3,10 @@
  * LSTM language model trained with truncated BPTT, DNI and DNI+Aux at a few unrolls T, scored by
  * the test BPC of each run's best validation checkpoint.
  */
-import type { CharLmInput, CharLmResult } from '../../train-lm';
+import type { CharLmInput, CharLmResult } from '../../runs/train-char-lm';
 import type { RecurrentInput, RecurrentMethod } from '../../trainers/recurrent-spec';
 import { shownText, type Claim, type Verdict } from '../claim';
-import { runCharLm } from '../charlm';
+import { runCharLm } from '../run-char-lm';
 import { RECURRENT_LABELS } from '../methods';
 import type { Preset } from '../preset';
 import { scale } from '../scale';

@@ -15,7 +15,7 @@ import * as crypto from 'node:crypto';
 import { ensureDataset } from '../data/fetch';
 import { loadPtb, PtbCorpus } from '../data/ptb';
 import { Progress } from '../core/progress';
-import { CharLmInput, CharLmRecord, CharLmResult, charLmSpec, CharLmSpec, trainCharLm } from '../train-lm';
+import { CharLmInput, CharLmRecord, CharLmResult, charLmSpec, CharLmSpec, trainCharLm } from '../runs/train-char-lm';
 import { cachedRun } from './cache';
 import { Fingerprint } from './fingerprint';
 

@@ -10,12 +10,12 @@
  * returned in the vocabulary's symbols.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkKeys, join } from '../config';
-import { ConfigError } from '../errors';
-import { Vocab } from '../data/ptb';
-import { LstmState } from '../modules/lstm';
-import { Rng } from '../rng';
-import { RecurrentTrainer } from '../trainers/recurrent';
+import { checkKeys, join } from '../../core/validators';
+import { ConfigError } from '../../core/errors';
+import { Vocab } from '../../data/ptb';
+import { LstmState } from '../../modules/lstm';
+import { Rng } from '../../core/rng';
+import { RecurrentTrainer } from '../../trainers/recurrent';
 
 export interface SampleOptions {
   /** Read before sampling; at least one symbol, every one in the vocabulary. */

@@ -20,9 +20,9 @@
  * Nothing of the training state is read or changed: evaluation uses the parameters only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LstmState } from '../modules/lstm';
-import { targetLogLikelihoods } from '../tasks/softmax';
-import { RecurrentTrainer } from '../trainers/recurrent';
+import { LstmState } from '../../modules/lstm';
+import { targetLogLikelihoods } from '../../tasks/softmax';
+import { RecurrentTrainer } from '../../trainers/recurrent';
 import { symbolBatch } from './batches';
 import { bitsPerChar } from './streams';
 

@@ -1,6 +1,6 @@
 /**
  * Character-level language modelling (paper D.2, Penn Treebank, Figure 16): the run loop
- * (train.ts, runLoop) with a RecurrentTrainer on the softmax task, the training split read as
+ * (loop.ts, runLoop) with a RecurrentTrainer on the softmax task, the training split read as
  * contiguous streams, validation BPC at intervals, early stopping, and the test BPC of the best
  * checkpoint.
  *
@@ -9,7 +9,7 @@
  *   run.history.map((r) => [r.samples, r.validBpc]);   // validation curve against characters consumed
  *   run.testBpc;                                        // the best checkpoint's, on the whole test split
  *
- * Training: the split is cut into `batchSize` contiguous streams (lm/streams.ts), and every
+ * Training: the split is cut into `batchSize` contiguous streams (runs/char-lm/streams.ts), and every
  * training batch is the next chunk of T steps of every stream (one θ update each). Batches
  * continue each other (`starts: false`, `ends: false`), so the LSTM state, and with DNI the
  * pending synthetic gradient, carry from one batch to the next; both are reset where the streams
@@ -17,29 +17,29 @@
  * (nothing follows it).
  *
  * Validation (every `evalEvery` steps and after the last): BPC of the validation split, or of its
- * first `validChars` symbols, as defined in lm/evaluate.ts: `evalStreams` contiguous pieces, the
+ * first `validChars` symbols, as defined in runs/char-lm/evaluate.ts: `evalStreams` contiguous pieces, the
  * state carried across chunks and reset to zero at the start of each evaluation. EarlyStopping
- * (lm/earlystop.ts) keeps a copy of every parameter (θ and the synthesizer's φ) at the best
+ * (runs/char-lm/early-stop.ts) keeps a copy of every parameter (θ and the synthesizer's φ) at the best
  * validation BPC; at the end that copy is restored and scored on the whole test split the same way.
  * With `patience`, training ends early once that many validations in a row bring no new best.
  * `generate` samples text from the best checkpoint, so a cached run keeps some (the model is not kept).
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkKeys, join, nonNegInt, posInt } from './config';
-import { PtbCorpus } from './data/ptb';
-import { ConfigError } from './errors';
-import { symbolBatch } from './lm/batches';
-import { EarlyStopping } from './lm/earlystop';
-import { evaluateText } from './lm/evaluate';
-import { checkSampleOptions, SampleOptions, sampleText } from './lm/sample';
-import { StreamBatcher } from './lm/streams';
-import { disposeSequenceBatch } from './tasks/copy';
-import { SequenceBatch } from './tasks/sequence';
-import { softmaxTask } from './tasks/softmax';
-import { EvalRecord, LoopFeed, runLoop } from './train';
-import { RecurrentTrainer } from './trainers/recurrent';
-import { RecurrentInput, RecurrentSpec, recurrentSpec } from './trainers/recurrent-spec';
-import { Trainer } from './trainers/trainer';
+import { checkKeys, join, nonNegInt, posInt } from '../core/validators';
+import { PtbCorpus } from '../data/ptb';
+import { ConfigError } from '../core/errors';
+import { symbolBatch } from './char-lm/batches';
+import { EarlyStopping } from './char-lm/early-stop';
+import { evaluateText } from './char-lm/evaluate';
+import { checkSampleOptions, SampleOptions, sampleText } from './char-lm/sample';
+import { StreamBatcher } from './char-lm/streams';
+import { disposeSequenceBatch } from '../tasks/copy';
+import { SequenceBatch } from '../tasks/sequence';
+import { softmaxTask } from '../tasks/softmax';
+import { EvalRecord, LoopFeed, runLoop } from './loop';
+import { RecurrentTrainer } from '../trainers/recurrent';
+import { RecurrentInput, RecurrentSpec, recurrentSpec } from '../trainers/recurrent-spec';
+import { Trainer } from '../trainers/trainer';
 
 export interface CharLmSpec {
   /** The trainer; inputs and outputs are the vocabulary size (one-hot in, logits out), T a number. */
@@ -52,14 +52,14 @@ export interface CharLmSpec {
   evalEvery: number;
   /** Validate on the first validChars symbols of the validation split; 0 = all of it. */
   validChars: number;
-  /** Contiguous pieces scored side by side at evaluation (lm/evaluate.ts); 0 = batchSize. */
+  /** Contiguous pieces scored side by side at evaluation (runs/char-lm/evaluate.ts); 0 = batchSize. */
   evalStreams: number;
   /**
    * Stop after this many validations in a row without a new best (D.2 stops "once validation
    * error starts to increase": 1); 0 = run all the steps.
    */
   patience: number;
-  /** Text to generate from the best checkpoint at the end (lm/sample.ts), one string per entry of the result's `generated`. */
+  /** Text to generate from the best checkpoint at the end (runs/char-lm/sample.ts), one string per entry of the result's `generated`. */
   generate: SampleOptions[];
 }
 

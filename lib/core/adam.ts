@@ -8,7 +8,7 @@
  * 300k and 400k steps (section D.1).
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkKeys, inRange, posInt } from './config';
+import { checkKeys, inRange, posInt } from './validators';
 import { ConfigError } from './errors';
 
 export interface AdamSpec {

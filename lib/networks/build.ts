@@ -2,14 +2,14 @@
  * Networks from a typed config: one Sequential per layer k, mapping h_{k−1} → h_k.
  * The paper's architectures (section D.1) are `mnistFcn`, `cifarFcn`, `mnistCnn`, `cifarCnn`.
  */
-import { CnnSpec, depth, FcnSpec, inputShape, NetworkSpec } from './config';
-import { Flatten, ReLU } from './modules/activation';
-import { BatchNorm } from './modules/batchnorm';
-import { Conv2d } from './modules/conv2d';
-import { Linear } from './modules/linear';
-import { Pool } from './modules/pool';
-import { Sequential } from './modules/sequential';
-import { Rng } from './rng';
+import { CnnSpec, depth, FcnSpec, inputShape, NetworkSpec } from './spec';
+import { Flatten, ReLU } from '../modules/activation';
+import { BatchNorm } from '../modules/batchnorm';
+import { Conv2d } from '../modules/conv2d';
+import { Linear } from '../modules/linear';
+import { Pool } from '../modules/pool';
+import { Sequential } from '../modules/sequential';
+import { Rng } from '../core/rng';
 
 /**
  * Layer k (1-based) of a network, mapping h_{k−1} → h_k; layer K is the classifier and

@@ -6,7 +6,7 @@
  *   const batch = symbolBatch(chunk.inputs, chunk.targets, V, { starts: false, ends: false });
  */
 import * as tf from '@tensorflow/tfjs';
-import { SequenceBatch } from '../tasks/sequence';
+import { SequenceBatch } from '../../tasks/sequence';
 
 /**
  * Rows of symbol ids (row b, step t) as a time-major batch [L, B, V]. Rows shorter than L (the

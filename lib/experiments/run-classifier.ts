@@ -3,11 +3,12 @@
  *
  *   const run = await runExperiment('01-dni', { dataset: 'mnist', run: { trainer, steps: 3000, evalEvery: 250 } });
  */
-import { checkKeys, join } from '../config';
+import { checkKeys, join } from '../core/validators';
 import { synthesizerFor } from '../trainers/spec';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../core/errors';
 import { Progress } from '../core/progress';
-import { RunInput, RunResult, RunSpec, runSpec, train } from '../train';
+import { RunInput, RunSpec, runSpec, train } from '../runs/train-classifier';
+import { RunResult } from '../runs/loop';
 import { cachedRun } from './cache';
 import { checkDatasetName, DatasetName, loadDataset, prepareDataset } from './datasets';
 import { fingerprint } from './fingerprint';

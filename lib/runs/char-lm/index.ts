@@ -1,5 +1,5 @@
 export * from './streams';
-export * from './earlystop';
+export * from './early-stop';
 export * from './batches';
 export * from './evaluate';
 export * from './sample';

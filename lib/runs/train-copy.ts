@@ -1,6 +1,6 @@
 /**
  * Training on Copy or Repeat Copy with the curriculum (paper D.2, Figure 17): the run loop
- * (train.ts, runLoop) with a RecurrentTrainer, fresh sequences at the curriculum's current level
+ * (loop.ts, runLoop) with a RecurrentTrainer, fresh sequences at the curriculum's current level
  * for every batch, and a curriculum check at every evaluation.
  *
  *   const run = await trainCopy({
@@ -14,14 +14,14 @@
  * a stream of their own, never trained on) are scored in bits per sequence; below the threshold
  * (0.15 bits) the level counts as solved and the next batch is of the next level.
  */
-import { checkKeys, join, nonNegInt, posInt } from './config';
-import { ConfigError } from './errors';
-import { COPY_OUTPUTS, copyInputs, CopyLevel, CopyStream, disposeSequenceBatch, timeDependency } from './tasks/copy';
-import { Advance, Curriculum, CURRICULUM_KEYS, CurriculumSpec, curriculumSpec } from './tasks/curriculum';
-import { SequenceBatch } from './tasks/sequence';
-import { EvalRecord, LoopFeed, runLoop } from './train';
-import { RecurrentTrainer } from './trainers/recurrent';
-import { RecurrentInput, RecurrentSpec, recurrentSpec } from './trainers/recurrent-spec';
+import { checkKeys, join, nonNegInt, posInt } from '../core/validators';
+import { ConfigError } from '../core/errors';
+import { COPY_OUTPUTS, copyInputs, CopyLevel, CopyStream, disposeSequenceBatch, timeDependency } from '../tasks/copy';
+import { Advance, Curriculum, CURRICULUM_KEYS, CurriculumSpec, curriculumSpec } from '../tasks/curriculum';
+import { SequenceBatch } from '../tasks/sequence';
+import { EvalRecord, LoopFeed, runLoop } from './loop';
+import { RecurrentTrainer } from '../trainers/recurrent';
+import { RecurrentInput, RecurrentSpec, recurrentSpec } from '../trainers/recurrent-spec';
 
 export interface CopyRunSpec {
   /** The trainer; its inputs and outputs are the task's. */

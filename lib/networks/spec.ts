@@ -1,9 +1,10 @@
 /**
- * Network specs and the checks every config uses. Unknown fields and out-of-range values throw
- * a ConfigError naming the field (with its path, e.g. `trainer.synthesizer.width`).
+ * The networks of the paper's experiments as specs: fully connected nets and CNNs (section C),
+ * their depth and input shape, and the check of a spec's fields.
  */
-import { ConfigError } from './errors';
-import { PoolKind } from './modules/pool';
+import { ConfigError } from '../core/errors';
+import { checkKeys, join, oneOf, posInt } from '../core/validators';
+import type { PoolKind } from '../modules/pool';
 
 /** A fully connected net: `hidden.length` layers of Linear → BN → ReLU, then a Linear classifier. */
 export interface FcnSpec {
@@ -30,13 +31,6 @@ export interface CnnSpec {
 
 export type NetworkSpec = FcnSpec | CnnSpec;
 
-/**
- * λ_k of connection k (between layer k and layer k + 1): a number in [0, 1] mixes the
- * backpropagated target with the synthetic gradient (0 = DNI, 1 = backprop), and 'none'
- * passes no gradient at all ("No Bprop").
- */
-export type Lambda = number | 'none';
-
 /** Number of layers K (hidden layers + classifier). */
 export function depth(net: NetworkSpec): number {
   return (net.kind === 'fcn' ? net.hidden.length : net.filters.length) + 1;
@@ -45,47 +39,6 @@ export function depth(net: NetworkSpec): number {
 /** Per-example shape of the network's input. */
 export function inputShape(net: NetworkSpec): number[] {
   return net.kind === 'fcn' ? [net.input] : [...net.input];
-}
-
-/** `path.k`, or `k` at the root. */
-export function join(path: string, k: string): string {
-  return path ? `${path}.${k}` : k;
-}
-
-/** Throw on any key of obj not in allowed. */
-export function checkKeys(obj: unknown, allowed: readonly string[], path: string): void {
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-    throw new ConfigError(path || '(root)', `expected an object, got ${JSON.stringify(obj)}`);
-  }
-  for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) throw new ConfigError(join(path, k), `unknown field; expected one of ${allowed.join(', ')}`);
-  }
-}
-
-export function posInt(v: unknown, field: string): void {
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new ConfigError(field, `must be a positive integer, got ${JSON.stringify(v)}`);
-}
-
-export function nonNegInt(v: unknown, field: string): void {
-  if (!Number.isInteger(v) || (v as number) < 0) throw new ConfigError(field, `must be a non-negative integer, got ${JSON.stringify(v)}`);
-}
-
-export function inRange(v: unknown, lo: number, hi: number, field: string, loOpen = false): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v > hi || v < lo || (loOpen && v === lo)) {
-    throw new ConfigError(field, `must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}], got ${JSON.stringify(v)}`);
-  }
-}
-
-export function finite(v: unknown, field: string): void {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(field, `must be a finite number, got ${JSON.stringify(v)}`);
-}
-
-export function bool(v: unknown, field: string): void {
-  if (typeof v !== 'boolean') throw new ConfigError(field, `must be true or false, got ${JSON.stringify(v)}`);
-}
-
-export function oneOf<T>(v: unknown, choices: readonly T[], field: string): void {
-  if (!choices.includes(v as T)) throw new ConfigError(field, `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(v)}`);
 }
 
 const FCN_KEYS = ['kind', 'input', 'hidden', 'classes'];

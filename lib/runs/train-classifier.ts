@@ -1,18 +1,18 @@
 /**
- * The run loop: train any Trainer for a number of steps, evaluating at intervals, and keep a
- * history with everything a notebook plots. `train` wires it to a BP(λ) classifier and a
- * labelled dataset; other trainers (recurrent, multi-network, …) call `runLoop` with their own
+ * A BP(λ) classifier on a labelled dataset, trained by the run loop (loop.ts): the run's spec, its
  * batches and evaluations.
  *
  *   const run = await train(runSpec({ trainer: spec, steps: 3000, evalEvery: 500 }), loadMnist());
  */
 import * as tf from '@tensorflow/tfjs';
-import { bool, checkKeys, inputShape, join, nonNegInt, posInt } from './config';
-import { Batcher, batchTensors, Dataset, subset } from './data/dataset';
-import { ConfigError } from './errors';
-import { BPLambdaTrainer, LabelledBatch } from './trainers/bplambda';
-import { BPLambdaInput, BPLambdaSpec, bpLambdaSpec } from './trainers/spec';
-import { EvalSums, Trainer } from './trainers/trainer';
+import { bool, checkKeys, join, nonNegInt, posInt } from '../core/validators';
+import { inputShape } from '../networks/spec';
+import { Batcher, batchTensors, Dataset, subset } from '../data/dataset';
+import { ConfigError } from '../core/errors';
+import { BPLambdaTrainer, LabelledBatch } from '../trainers/bp-lambda';
+import { BPLambdaInput, BPLambdaSpec, bpLambdaSpec } from '../trainers/spec';
+import { EvalSums, Trainer } from '../trainers/trainer';
+import { EvalRecord, LoopFeed, runLoop, RunResult } from './loop';
 
 export interface RunSpec {
   trainer: BPLambdaSpec;
@@ -32,7 +32,7 @@ export interface RunSpec {
    * Measure synthetic-gradient quality (paper Figure 12): on the steps whose statistics are read
    * (every evalEvery/20-th), compare each synthetic gradient with the true backprop gradient.
    * Each EvalRecord then has series.sgDistance, sgCosine and sgSignError per connection (see
-   * trainers/sgquality.ts), the mean over those steps since the previous evaluation, NaN (null
+   * trainers/sg-quality.ts), the mean over those steps since the previous evaluation, NaN (null
    * in JSON) where a connection has no synthesizer. It never changes an update.
    */
   measureSG: boolean;
@@ -57,109 +57,6 @@ export function runSpec(partial: RunInput, path = ''): RunSpec {
   bool(spec.measureSG, join(path, 'measureSG'));
   validated.add(spec);
   return spec;
-}
-
-export interface EvalRecord {
-  step: number;
-  /** Mean minibatch loss since the last evaluation (training mode, before each update). */
-  trainLoss: number;
-  /** Mean minibatch error since the last evaluation (training mode). */
-  trainBatchError: number;
-  /** Error on a fixed training subset in evaluation mode (NaN when not measured). */
-  trainError: number;
-  testLoss: number;
-  testError: number;
-  /** The trainer's own statistics (StepStats.series), averaged since the last evaluation; e.g. sgLoss per connection. */
-  series: Record<string, number[]>;
-  /** Wall-clock seconds since the start of training. */
-  seconds: number;
-}
-
-export interface RunResult {
-  history: EvalRecord[];
-  /** The last record: evaluated on the whole test set. */
-  final: EvalRecord;
-  /** Mean milliseconds per training step, evaluation excluded. */
-  msPerStep: number;
-}
-
-/** What the run loop needs besides the trainer: batches, and the evaluations of a record. */
-export interface LoopFeed<Batch> {
-  /** The next training batch. */
-  next(): Batch;
-  /** Frees a batch after its step. */
-  release(batch: Batch): void;
-  /** Test loss and error; `final` on the last record (the whole test set). */
-  test(final: boolean): { loss: number; error: number };
-  /** Error on training data in evaluation mode (NaN when not measured). */
-  trainError(): number;
-}
-
-export interface LoopOptions {
-  steps: number;
-  evalEvery: number;
-  /** Passed to every step that reads statistics (see StepOptions.measureSG). */
-  measureSG?: boolean;
-  onEval?: (r: EvalRecord) => void;
-  /** Asked after every evaluation: true ends the run there, with that record the last (a curriculum's goal reached). */
-  stop?: () => boolean;
-}
-
-/** Train for `steps` steps, evaluating every `evalEvery` and at the end. Does not dispose the trainer. */
-export async function runLoop<Batch>(trainer: Trainer<Batch>, feed: LoopFeed<Batch>, opts: LoopOptions): Promise<RunResult> {
-  // Read statistics back on ~20 steps per interval: enough for a mean, few syncs on a GPU.
-  const statsEvery = Math.max(1, Math.floor(opts.evalEvery / 20));
-  const history: EvalRecord[] = [];
-  type Acc = { n: number; loss: number; error: number; series: Record<string, { sum: number[]; n: number[] }> };
-  const fresh = (): Acc => ({ n: 0, loss: 0, error: 0, series: {} });
-  let acc = fresh();
-  let trainMs = 0;
-  const t0 = Date.now();
-  let ran = 0;
-  for (let step = 1; step <= opts.steps; step++) {
-    ran = step;
-    const batch = feed.next();
-    const ts = performance.now();
-    const stats = trainer.step(batch, { stats: step % statsEvery === 0, measureSG: opts.measureSG });
-    trainMs += performance.now() - ts;
-    feed.release(batch);
-    if (stats) {
-      if (!Number.isFinite(stats.loss)) throw new Error(`training diverged at step ${step}: loss ${stats.loss}`);
-      acc.n++;
-      acc.loss += stats.loss;
-      acc.error += stats.error;
-      for (const [key, values] of Object.entries(stats.series)) {
-        const s = (acc.series[key] ??= { sum: values.map(() => 0), n: values.map(() => 0) });
-        values.forEach((v, i) => {
-          if (!Number.isNaN(v)) {
-            s.sum[i] += v;
-            s.n[i]++;
-          }
-        });
-      }
-    }
-    const last = step === opts.steps;
-    if (step % opts.evalEvery === 0 || last) {
-      const test = feed.test(last);
-      const rec: EvalRecord = {
-        step,
-        trainLoss: acc.n ? acc.loss / acc.n : NaN,
-        trainBatchError: acc.n ? acc.error / acc.n : NaN,
-        trainError: feed.trainError(),
-        testLoss: test.loss,
-        testError: test.error,
-        series: Object.fromEntries(Object.entries(acc.series).map(([k, s]) => [k, s.sum.map((v, i) => (s.n[i] ? v / s.n[i] : NaN))])),
-        seconds: (Date.now() - t0) / 1000,
-      };
-      history.push(rec);
-      opts.onEval?.(rec);
-      acc = fresh();
-      // Yield so a notebook kernel can flush progress output.
-      await new Promise((r) => setImmediate(r));
-      if (opts.stop?.()) break;
-    }
-  }
-  return { history, final: history[history.length - 1], msPerStep: trainMs / ran };
 }
 
 /** Loss and error of a classifier on a dataset, in evaluation mode. */

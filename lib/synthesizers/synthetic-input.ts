@@ -17,14 +17,14 @@
  *   const { loss, grads } = I.regress(f, h1); // Σ(ĥ_1 − h_1)², gradients of I.params()
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkKeys, join, posInt } from '../config';
-import { ConfigError } from '../errors';
+import { checkKeys, join, posInt } from '../core/validators';
+import { ConfigError } from '../core/errors';
 import { ReLU } from '../modules/activation';
 import { BatchNorm } from '../modules/batchnorm';
 import { Linear } from '../modules/linear';
 import { Cache, Mode, Module } from '../modules/module';
 import { Sequential } from '../modules/sequential';
-import { Rng } from '../rng';
+import { Rng } from '../core/rng';
 
 /** The shape of every synthetic-input model of a network. */
 export interface SyntheticInputSpec {

@@ -7,7 +7,7 @@
  *   const s = new StreamBatcher(corpus.train, 256);
  *   const { inputs, targets } = s.next(8);   // [256][8] ids; targets are the inputs shifted by one
  */
-import { ConfigError } from '../errors';
+import { ConfigError } from '../../core/errors';
 
 export interface StreamChunk {
   /** inputs[b][t]: the symbol at step t of row b. */

@@ -14,15 +14,15 @@
  *   trainer.step({ x, y }, { stats: true, measureSG: true }).series.sgCosine;   // per connection
  */
 import * as tf from '@tensorflow/tfjs';
-import { activationShapes } from '../builders';
-import { depth, inputShape } from '../config';
-import { ConfigError } from '../errors';
+import { activationShapes } from '../networks/build';
+import { depth, inputShape } from '../networks/spec';
+import { ConfigError } from '../core/errors';
 import { classification } from '../tasks/classification';
 import { Task } from '../tasks/task';
 import { ActivationMessage, ErrorMessage, GradientMessage, toUnit } from './messages';
 import { unitSeeds } from './seeds';
 import { BPLambdaSpec, synthesizerFor, targetArrives, validateBPLambdaSpec } from './spec';
-import { sgQuality, SG_QUALITY_SERIES } from './sgquality';
+import { sgQuality, SG_QUALITY_SERIES } from './sg-quality';
 import { EvalSums, StepOptions, StepStats, Trainer } from './trainer';
 import { emptyRecord, Unit, UnitRecord, UnitSpec } from './unit';
 

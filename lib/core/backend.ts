@@ -12,7 +12,7 @@
  * With native TensorFlow nothing is replaced: it is faster still.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BlasInfo, blasInfo, describeWasmPath, initNativeBlas } from './blas';
+import { BlasInfo, blasInfo, describeWasmPath, initNativeBlas } from '../blas';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];

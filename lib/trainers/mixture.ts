@@ -9,6 +9,13 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
+ * λ_k of connection k (between layer k and layer k + 1): a number in [0, 1] mixes the
+ * backpropagated target with the synthetic gradient (0 = DNI, 1 = backprop), and 'none'
+ * passes no gradient at all ("No Bprop").
+ */
+export type Lambda = number | 'none';
+
+/**
  * ḡ = λ·z̄ + (1 − λ)·g, where z̄ is the gradient arriving from above (or from the future) and g
  * the synthetic gradient. null stands for a gradient that is zero (none arrives, or no
  * synthesizer): λ = 1 is z̄ itself and λ = 0 is g itself, as tensors, with no arithmetic; null

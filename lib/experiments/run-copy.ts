@@ -9,7 +9,7 @@
  * LSTM, the recurrent trainer, the task or the curriculum changes it; a refactor does not.
  */
 import { Progress } from '../core/progress';
-import { CopyRecord, CopyRunInput, CopyRunResult, copyRunSpec, CopyRunSpec, trainCopy } from '../train-copy';
+import { CopyRecord, CopyRunInput, CopyRunResult, copyRunSpec, CopyRunSpec, trainCopy } from '../runs/train-copy';
 import { cachedRun } from './cache';
 import { Fingerprint } from './fingerprint';
 

@@ -5,16 +5,16 @@
  * modules but share none of its backward code.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Flatten, ReLU } from './modules/activation';
-import { BatchNorm } from './modules/batchnorm';
-import { Conv2d } from './modules/conv2d';
-import { Linear } from './modules/linear';
-import { Module } from './modules/module';
-import { Pool } from './modules/pool';
-import { Sequential } from './modules/sequential';
-import { BPLambdaTrainer, disposeCapture } from './trainers/bplambda';
-import { disposeChunkRecords, RecurrentTrainer } from './trainers/recurrent';
-import type { SequenceBatch } from './tasks/sequence';
+import { Flatten, ReLU } from '../modules/activation';
+import { BatchNorm } from '../modules/batchnorm';
+import { Conv2d } from '../modules/conv2d';
+import { Linear } from '../modules/linear';
+import { Module } from '../modules/module';
+import { Pool } from '../modules/pool';
+import { Sequential } from '../modules/sequential';
+import { BPLambdaTrainer, disposeCapture } from './bp-lambda';
+import { disposeChunkRecords, RecurrentTrainer } from './recurrent';
+import type { SequenceBatch } from '../tasks/sequence';
 
 /** Training-mode forward of one module with autodiff-able ops. */
 export function refModule(m: Module, x: tf.Tensor): tf.Tensor {

@@ -1,0 +1,5 @@
+export * from './train-classifier';
+export * from './train-copy';
+export * from './train-char-lm';
+export * from './char-lm';
+export * from './loop';
