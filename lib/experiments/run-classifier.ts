@@ -4,10 +4,10 @@
  *   const run = await runExperiment('01-dni', { dataset: 'mnist', run: { trainer, steps: 3000, evalEvery: 250 } });
  */
 import { checkKeys, join } from '../core/validators';
-import { synthesizerFor } from '../trainers/spec';
+import { BPLAMBDA_OPTIONS_OFF, synthesizerFor } from '../trainers/spec';
 import { ConfigError } from '../core/errors';
 import { Progress } from '../core/progress';
-import { RunInput, RunSpec, runSpec, train } from '../runs/train-classifier';
+import { RUN_OPTIONS_OFF, RunInput, RunSpec, runSpec, train } from '../runs/train-classifier';
 import { RunResult } from '../runs/loop';
 import { cachedRun } from './cache';
 import { checkDatasetName, DatasetName, loadDataset, prepareDataset } from './datasets';
@@ -38,7 +38,7 @@ export function experimentSpec(input: ExperimentInput, path = ''): ExperimentSpe
  * (complete unlock) are listed only when on, without `width` when they are linear.
  */
 export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: object } {
-  const { synthesizer: _default, synthesizers: _overrides, updateProbability, targetRefresh, syntheticInputs, ...trainer } = spec.run.trainer;
+  const { synthesizer: _default, synthesizers: _overrides, ...trainer } = spec.run.trainer;
   const fcn = spec.run.trainer.network.kind === 'fcn';
   const used: Record<string, object> = {};
   spec.run.trainer.lambda.forEach((l, i) => {
@@ -47,11 +47,18 @@ export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: 
     const model = s.kind === 'ema' ? { decay } : { hiddenLayers, ...(hiddenLayers > 0 ? { width } : {}), ...(fcn ? {} : { kernel }) };
     used[String(i + 1)] = { ...s, ...model };
   });
-  // Options added after results were committed are left out at their off value, so those results keep their keys.
-  const { measureSG, ...run } = spec.run;
-  const inputs = syntheticInputs && { hiddenLayers: syntheticInputs.hiddenLayers, ...(syntheticInputs.hiddenLayers > 0 ? { width: syntheticInputs.width } : {}) };
-  const added = { ...(updateProbability !== 1 ? { updateProbability } : {}), ...(targetRefresh !== 0 ? { targetRefresh } : {}), ...(inputs ? { syntheticInputs: inputs } : {}) };
-  return { dataset: spec.dataset, run: { ...run, ...(measureSG ? { measureSG } : {}), trainer: { ...trainer, ...added, synthesizers: used } } };
+  const inputs = trainer.syntheticInputs;
+  const keyed = {
+    ...trainer,
+    syntheticInputs: inputs && { hiddenLayers: inputs.hiddenLayers, ...(inputs.hiddenLayers > 0 ? { width: inputs.width } : {}) },
+  };
+  const run = withoutOff({ ...spec.run, trainer: undefined }, RUN_OPTIONS_OFF);
+  return { dataset: spec.dataset, run: { ...run, trainer: { ...withoutOff(keyed, BPLAMBDA_OPTIONS_OFF), synthesizers: used } } };
+}
+
+/** `o` without the options that are at their off value (so runs made before an option existed keep their keys). */
+function withoutOff<T extends object>(o: T, off: Readonly<Record<string, unknown>>): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && !(k in off && v === off[k]))) as Partial<T>;
 }
 
 /** An experiment input that resolves to the cache config `cfg` again (the inverse of cacheConfig). */

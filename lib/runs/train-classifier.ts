@@ -40,7 +40,10 @@ export interface RunSpec {
 
 export type RunInput = Partial<Omit<RunSpec, 'trainer'>> & Pick<RunSpec, 'steps'> & { trainer: BPLambdaInput };
 
-export const RUN_DEFAULTS: Omit<RunSpec, 'trainer' | 'steps'> = { batchSize: 256, evalEvery: 1000, evalExamples: 0, trainEvalExamples: 10000, dataSeed: 0, measureSG: false };
+/** Run options added after runs were committed, at their off values (see BPLAMBDA_OPTIONS_OFF). */
+export const RUN_OPTIONS_OFF = { measureSG: false } as const;
+
+export const RUN_DEFAULTS: Omit<RunSpec, 'trainer' | 'steps'> = { batchSize: 256, evalEvery: 1000, evalExamples: 0, trainEvalExamples: 10000, dataSeed: 0, ...RUN_OPTIONS_OFF };
 
 export const RUN_KEYS = ['trainer', 'steps', ...Object.keys(RUN_DEFAULTS)];
 

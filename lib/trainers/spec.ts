@@ -77,6 +77,13 @@ export type BPLambdaInput = Pick<BPLambdaSpec, 'network' | 'lambda'> &
     optimizer?: Partial<AdamSpec>;
   };
 
+/**
+ * Options added after runs were committed, at their off values. A spec with an option off is the
+ * code before the option existed, and the results cache keys it as before (the option left out);
+ * a new option goes here, so its default and its cache key come from one place.
+ */
+export const BPLAMBDA_OPTIONS_OFF = { updateProbability: 1, targetRefresh: 0, syntheticInputs: null } as const;
+
 export const BPLAMBDA_KEYS = ['network', 'lambda', 'synthesizer', 'synthesizers', 'oracle', 'updateProbability', 'targetRefresh', 'syntheticInputs', 'optimizer', 'seed'];
 
 // Specs that passed validation, so a spec handed from runSpec to the trainer is checked once.
@@ -91,8 +98,7 @@ export function bpLambdaSpec(partial: BPLambdaInput, path = ''): BPLambdaSpec {
   if (inputs !== undefined && inputs !== null) checkKeys(inputs, SYNTHETIC_INPUT_KEYS, join(path, 'syntheticInputs'));
   const spec: BPLambdaSpec = {
     oracle: false,
-    updateProbability: 1,
-    targetRefresh: 0,
+    ...BPLAMBDA_OPTIONS_OFF,
     seed: 0,
     synthesizers: {},
     ...partial,
