@@ -22,16 +22,16 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend } from '../lib/core/backend';
 import { mnistCnn, cifarCnn, mnistFcn } from '../lib/networks/build';
-import { depth, inputShape, NetworkSpec } from '../lib/networks/spec';
-import { Batcher, batchTensors, Dataset, randomDataset } from '../lib/data/dataset';
+import { depth, inputShape, type NetworkSpec } from '../lib/networks/spec';
+import { Batcher, batchTensors, type Dataset, randomDataset } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
-import { methodSpec, Table2Method } from '../lib/experiments/methods';
-import { SynthesizerSpec } from '../lib/synthesizers/spec';
+import { methodSpec, type Table2Method } from '../lib/experiments/methods';
+import type { SynthesizerSpec } from '../lib/synthesizers/spec';
 import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 import { bpLambdaSpec } from '../lib/trainers/spec';
-import { charLmConfigs, CharLmTiming, timeCharLm } from './charlm';
-import { lstmConfigs, LstmTiming, timeLstm } from './lstm';
-import { availablePaths, calibrationGflops, describePath, KernelPath, usePath } from './paths';
+import { charLmConfigs, type CharLmTiming, timeCharLm } from './charlm';
+import { lstmConfigs, type LstmTiming, timeLstm } from './lstm';
+import { availablePaths, calibrationGflops, describePath, type KernelPath, usePath } from './paths';
 
 interface Config {
   name: string;
@@ -48,13 +48,24 @@ const FCN_SYNTH: Record<string, Partial<SynthesizerSpec>> = { bprop: {}, dni: { 
 function configs(cnn: boolean): Config[] {
   const out: Config[] = [];
   for (const method of ['bprop', 'dni', 'cdni'] as const) {
-    for (const depth of [3, 6]) out.push({ name: `${method}-${depth}`, network: mnistFcn(depth), method, synthesizer: FCN_SYNTH[method], batch: 256, fcn: true });
+    for (const depth of [3, 6])
+      out.push({ name: `${method}-${depth}`, network: mnistFcn(depth), method, synthesizer: FCN_SYNTH[method], batch: 256, fcn: true });
   }
   if (cnn) {
-    for (const [family, network, filters] of [['mnistCnn', mnistCnn(3), 64], ['cifarCnn', cifarCnn(3), 128]] as const) {
+    for (const [family, network, filters] of [
+      ['mnistCnn', mnistCnn(3), 64],
+      ['cifarCnn', cifarCnn(3), 128],
+    ] as const) {
       for (const method of ['bprop', 'dni'] as const) {
         for (const batch of [64, 256]) {
-          out.push({ name: `${family}-3 ${method} b${batch}`, network, method, synthesizer: { hiddenLayers: 2, width: filters, kernel: 5 }, batch, fcn: false });
+          out.push({
+            name: `${family}-3 ${method} b${batch}`,
+            network,
+            method,
+            synthesizer: { hiddenLayers: 2, width: filters, kernel: 5 },
+            batch,
+            fcn: false,
+          });
         }
       }
     }
@@ -66,7 +77,9 @@ function configs(cnn: boolean): Config[] {
 function timeSteps(c: Config, data: Dataset, steps: number): number {
   const warmup = c.fcn ? 40 : 2;
   const m = methodSpec(c.method, depth(c.network));
-  const t = new BPLambdaTrainer(bpLambdaSpec({ network: c.network, lambda: m.lambda, synthesizer: { ...c.synthesizer, ...m.synthesizer }, optimizer: { lr: 1e-4 } }));
+  const t = new BPLambdaTrainer(
+    bpLambdaSpec({ network: c.network, lambda: m.lambda, synthesizer: { ...c.synthesizer, ...m.synthesizer }, optimizer: { lr: 1e-4 } }),
+  );
   const shape = c.network.kind === 'fcn' ? [c.network.input] : c.network.input;
   const batcher = new Batcher(data, c.batch, 0, { dropRemainder: true });
   const times: number[] = [];
@@ -89,9 +102,14 @@ function arg(name: string): string | undefined {
 
 /** PyTorch's ms per step by config name and thread count, or null (with the reason printed). */
 function pytorch(steps: number): Map<string, number> | null {
-  const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch.py'), '--steps', String(steps), '--threads', '1,2'], { encoding: 'utf8', timeout: 900_000 });
+  const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch.py'), '--steps', String(steps), '--threads', '1,2'], {
+    encoding: 'utf8',
+    timeout: 900_000,
+  });
   if (r.status !== 0) {
-    console.log(`PyTorch reference skipped: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()} (apt-get install -y python3-torch libopenblas0-openmp)`);
+    console.log(
+      `PyTorch reference skipped: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()} (apt-get install -y python3-torch libopenblas0-openmp)`,
+    );
     return null;
   }
   const out = new Map<string, number>();
@@ -104,11 +122,19 @@ function pytorch(steps: number): Map<string, number> | null {
 
 /** One row, measured in a child process so that one config running out of wasm memory cannot take the rest down. */
 function measureRow(p: KernelPath, name: string, steps: number): { ms: number; lstm?: LstmTiming; lm?: CharLmTiming } | { error: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--row', p, name, '--steps', String(steps)], { encoding: 'utf8', timeout: 1_800_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--row', p, name, '--steps', String(steps)], {
+    encoding: 'utf8',
+    timeout: 1_800_000,
+  });
   const line = r.stdout.split('\n').find((l) => l.startsWith('ROW '));
   const lstm = r.stdout.split('\n').find((l) => l.startsWith('LSTM '));
   const lm = r.stdout.split('\n').find((l) => l.startsWith('CHARLM '));
-  if (line) return { ms: Number(line.slice(4)), ...(lstm ? { lstm: JSON.parse(lstm.slice(5)) as LstmTiming } : {}), ...(lm ? { lm: JSON.parse(lm.slice(7)) as CharLmTiming } : {}) };
+  if (line)
+    return {
+      ms: Number(line.slice(4)),
+      ...(lstm ? { lstm: JSON.parse(lstm.slice(5)) as LstmTiming } : {}),
+      ...(lm ? { lm: JSON.parse(lm.slice(7)) as CharLmTiming } : {}),
+    };
   const err = `${r.stderr}`.split('\n').find((l) => /Error|error/.test(l)) ?? `exit ${r.status}`;
   return { error: /memory access out of bounds|Out of memory|Cannot allocate/i.test(err) ? 'out of wasm memory' : err.trim().slice(0, 80) };
 }
@@ -135,7 +161,9 @@ async function row(p: KernelPath, name: string, steps: number): Promise<void> {
   if (!c) throw new Error(`no bench config '${name}'`);
   // CNN steps are slow on plain wasm: fewer of them.
   const n = c.fcn ? steps : Math.max(3, Math.floor(steps / 3));
-  console.log(`ROW ${timeSteps(c, c.fcn ? loadMnist().train : randomDataset(inputShape(c.network), c.network.classes, 2 * c.batch, 0), n)}`);
+  console.log(
+    `ROW ${timeSteps(c, c.fcn ? loadMnist().train : randomDataset(inputShape(c.network), c.network.classes, 2 * c.batch, 0), n)}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -149,7 +177,15 @@ async function main(): Promise<void> {
   const list = configs(!process.argv.includes('--no-cnn')).filter((c) => !only || c.name.includes(only));
   const lstmList = process.argv.includes('--no-lstm') ? [] : lstmConfigs().filter((c) => !only || c.name.includes(only));
   const lmList = process.argv.includes('--no-lstm') ? [] : charLmConfigs().filter((c) => !only || c.name.includes(only));
-  const rows: { config: string; path: KernelPath; msPerStep: number | null; error?: string; matmulGflops: number; lstm?: LstmTiming; lm?: CharLmTiming }[] = [];
+  const rows: {
+    config: string;
+    path: KernelPath;
+    msPerStep: number | null;
+    error?: string;
+    matmulGflops: number;
+    lstm?: LstmTiming;
+    lm?: CharLmTiming;
+  }[] = [];
   const paths = availablePaths();
   for (const p of paths) {
     usePath(p);
@@ -159,7 +195,15 @@ async function main(): Promise<void> {
     usePath(paths[0]);
     for (const c of [...list, ...lstmList, ...lmList]) {
       const m = measureRow(p, c.name, steps);
-      const r = { config: c.name, path: p, msPerStep: 'ms' in m ? Number(m.ms.toFixed(1)) : null, ...('error' in m ? { error: m.error } : {}), ...('lstm' in m ? { lstm: m.lstm } : {}), ...('lm' in m ? { lm: m.lm } : {}), matmulGflops: gflops };
+      const r = {
+        config: c.name,
+        path: p,
+        msPerStep: 'ms' in m ? Number(m.ms.toFixed(1)) : null,
+        ...('error' in m ? { error: m.error } : {}),
+        ...('lstm' in m ? { lstm: m.lstm } : {}),
+        ...('lm' in m ? { lm: m.lm } : {}),
+        matmulGflops: gflops,
+      };
       rows.push(r);
       if (json) console.log(JSON.stringify(r));
       else if ('error' in m) console.log(`  ${p} ${c.name}: ${m.error}`);
@@ -167,13 +211,17 @@ async function main(): Promise<void> {
   }
   const torch = process.argv.includes('--pytorch') ? pytorch(steps) : null;
   if (json) {
-    if (torch) for (const [k, v] of torch) console.log(JSON.stringify({ config: k.split('@')[0], path: `pytorch, ${k.split('@')[1]} thread(s)`, msPerStep: v }));
+    if (torch)
+      for (const [k, v] of torch)
+        console.log(JSON.stringify({ config: k.split('@')[0], path: `pytorch, ${k.split('@')[1]} thread(s)`, msPerStep: v }));
     return;
   }
   if (list.length) printStepTable(list, rows, paths, steps, torch);
   if (lmList.length) printCharLmTable(lmList, rows, paths, steps);
   if (!lstmList.length) return;
-  console.log(`\nLSTM on Copy (256 units, batch 256): ms per chunk of T steps, median of ${steps} chunks after 5 warm-up chunks of a continuing stream; CPU ms is this process's (the machine may be shared); sequences/s for whole Copy sequences of N = 10 (21 steps); GFLOP/s = the chunk's matmul FLOPs ÷ wall time, beside the path's 1024³ calibration matmul\n`);
+  console.log(
+    `\nLSTM on Copy (256 units, batch 256): ms per chunk of T steps, median of ${steps} chunks after 5 warm-up chunks of a continuing stream; CPU ms is this process's (the machine may be shared); sequences/s for whole Copy sequences of N = 10 (21 steps); GFLOP/s = the chunk's matmul FLOPs ÷ wall time, beside the path's 1024³ calibration matmul\n`,
+  );
   const lh = ['config', 'path', 'ms/chunk', 'CPU ms/chunk', 'sequences/s', 'MFLOP/chunk', 'GFLOP/s', 'calibration GFLOP/s'];
   console.log(`| ${lh.join(' | ')} |`);
   console.log(`|${lh.map(() => '---').join('|')}|`);
@@ -181,16 +229,25 @@ async function main(): Promise<void> {
     for (const p of paths) {
       const r = rows.find((x) => x.config === c.name && x.path === p)!;
       const t = r.lstm;
-      const cells = t ? [t.ms.toFixed(1), t.cpuMs.toFixed(1), t.seqPerSec.toFixed(0), (t.flops / 1e6).toFixed(0), (t.flops / (t.ms * 1e6)).toFixed(1)] : [r.error ?? 'failed', '—', '—', '—', '—'];
+      const cells = t
+        ? [t.ms.toFixed(1), t.cpuMs.toFixed(1), t.seqPerSec.toFixed(0), (t.flops / 1e6).toFixed(0), (t.flops / (t.ms * 1e6)).toFixed(1)]
+        : [r.error ?? 'failed', '—', '—', '—', '—'];
       console.log(`| ${[c.name, p, ...cells, r.matmulGflops].join(' | ')} |`);
     }
   }
 }
 
 /** The character-level LM table: ms per training chunk and characters per second on every path. */
-function printCharLmTable(list: { name: string; hidden: number; batch: number; T: number }[], rows: { config: string; path: KernelPath; error?: string; lm?: CharLmTiming }[], paths: KernelPath[], steps: number): void {
+function printCharLmTable(
+  list: { name: string; hidden: number; batch: number; T: number }[],
+  rows: { config: string; path: KernelPath; error?: string; lm?: CharLmTiming }[],
+  paths: KernelPath[],
+  steps: number,
+): void {
   const c0 = list[0];
-  console.log(`\nCharacter-level PTB LM, the cpu preset (${c0.hidden} units, batch ${c0.batch}, T = ${c0.T}, 50 symbols one-hot): ms per training chunk, median of ${steps} chunks after 5 warm-up chunks of a continuing stream; CPU ms is this process's; characters/s = batch × T ÷ wall time\n`);
+  console.log(
+    `\nCharacter-level PTB LM, the cpu preset (${c0.hidden} units, batch ${c0.batch}, T = ${c0.T}, 50 symbols one-hot): ms per training chunk, median of ${steps} chunks after 5 warm-up chunks of a continuing stream; CPU ms is this process's; characters/s = batch × T ÷ wall time\n`,
+  );
   const h = ['config', 'path', 'ms/chunk', 'CPU ms/chunk', 'characters/s'];
   console.log(`| ${h.join(' | ')} |`);
   console.log(`|${h.map(() => '---').join('|')}|`);
@@ -205,9 +262,22 @@ function printCharLmTable(list: { name: string; hidden: number; batch: number; T
 }
 
 /** The FCN and CNN table: ms per step on every path, the speed-up, and PyTorch beside them. */
-function printStepTable(list: Config[], rows: { config: string; path: KernelPath; msPerStep: number | null; error?: string }[], paths: KernelPath[], steps: number, torch: Map<string, number> | null): void {
-  console.log(`\nms per step: median of ${steps} steps after 40 warm-up steps (CNNs: ${Math.max(3, Math.floor(steps / 3))} after 2), each config in its own process; Adam; FCNs on MNIST batches, CNNs on random images\n`);
-  const header = ['config', ...paths.map((p) => `${p} (ms)`), ...(paths.length > 1 ? ['speed-up'] : []), ...(torch ? ['PyTorch 1 thr (ms)', 'ratio', 'PyTorch 2 thr (ms)', 'ratio'] : [])];
+function printStepTable(
+  list: Config[],
+  rows: { config: string; path: KernelPath; msPerStep: number | null; error?: string }[],
+  paths: KernelPath[],
+  steps: number,
+  torch: Map<string, number> | null,
+): void {
+  console.log(
+    `\nms per step: median of ${steps} steps after 40 warm-up steps (CNNs: ${Math.max(3, Math.floor(steps / 3))} after 2), each config in its own process; Adam; FCNs on MNIST batches, CNNs on random images\n`,
+  );
+  const header = [
+    'config',
+    ...paths.map((p) => `${p} (ms)`),
+    ...(paths.length > 1 ? ['speed-up'] : []),
+    ...(torch ? ['PyTorch 1 thr (ms)', 'ratio', 'PyTorch 2 thr (ms)', 'ratio'] : []),
+  ];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const c of list) {

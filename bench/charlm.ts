@@ -14,7 +14,7 @@ import { Rng } from '../lib/core/rng';
 import { disposeSequenceBatch } from '../lib/tasks/copy';
 import { softmaxTask } from '../lib/tasks/softmax';
 import { RecurrentTrainer } from '../lib/trainers/recurrent';
-import { RecurrentMethod, recurrentSpec } from '../lib/trainers/recurrent-spec';
+import { type RecurrentMethod, recurrentSpec } from '../lib/trainers/recurrent-spec';
 
 /** Character-level PTB's vocabulary. */
 const PTB_CHARS = 50;
@@ -46,7 +46,10 @@ export interface CharLmTiming {
 
 export function timeCharLm(c: CharLmBench, chunks: number): CharLmTiming {
   const { optimizer } = PTB_PRESET.cpu.run.trainer;
-  const t = new RecurrentTrainer(recurrentSpec({ inputs: PTB_CHARS, outputs: PTB_CHARS, hidden: c.hidden, T: c.T, method: c.method, optimizer }), softmaxTask);
+  const t = new RecurrentTrainer(
+    recurrentSpec({ inputs: PTB_CHARS, outputs: PTB_CHARS, hidden: c.hidden, T: c.T, method: c.method, optimizer }),
+    softmaxTask,
+  );
   const rng = new Rng(0);
   const warmup = 5;
   const ids = Int32Array.from({ length: c.batch * (c.T * (warmup + chunks) + 2) }, () => rng.int(PTB_CHARS));

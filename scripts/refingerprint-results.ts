@@ -10,19 +10,25 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../lib/core/backend';
-import { canonicalJson, storeEntry } from '../lib/experiments/cache';
+import { storeEntry } from '../lib/experiments/cache';
+import { canonicalJson } from '../lib/experiments/canonical-json';
 import { fingerprint, fingerprintMismatch } from '../lib/experiments/fingerprint';
 import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run-classifier';
 import { projectRoot } from '../lib/core/root';
 
 async function main(): Promise<void> {
   if (!process.argv.includes('--probe-changed')) {
-    console.error('refingerprint-results: pass --probe-changed to confirm only the probe changed (see the comment at the top of this script)');
+    console.error(
+      'refingerprint-results: pass --probe-changed to confirm only the probe changed (see the comment at the top of this script)',
+    );
     process.exit(2);
   }
   await initBackend();
   const dir = process.env.DNI_RESULTS_DIR || path.join(projectRoot(), 'results');
-  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((x) => x.endsWith('.json'))
+    .sort()) {
     const file = path.join(dir, f);
     const e = JSON.parse(fs.readFileSync(file, 'utf8'));
     const spec = experimentSpec(inputFromCacheConfig(e.config));

@@ -5,10 +5,10 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { cifarCnn, cifarFcn, mnistCnn, mnistFcn } from '../lib/networks/build';
-import { NetworkSpec } from '../lib/networks/spec';
+import type { NetworkSpec } from '../lib/networks/spec';
 import { methodSpec, TABLE2_METHODS } from '../lib/experiments/methods';
-import { SynthesizerSpec } from '../lib/synthesizers/spec';
-import { Synthesizer } from '../lib/synthesizers/synthesizer';
+import type { SynthesizerSpec } from '../lib/synthesizers/spec';
+import type { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { bpLambdaSpec } from '../lib/trainers/spec';
 import { countParams } from '../lib/modules/module';
 import { Rng } from '../lib/core/rng';
@@ -19,7 +19,9 @@ const bn = (c: number) => 2 * c; // γ and β
 const conv = (k: number, i: number, o: number) => k * k * i * o + o;
 
 function layerParams(net: NetworkSpec): number {
-  const t = new BPLambdaTrainer(bpLambdaSpec({ network: net, lambda: methodSpec('bprop', net.kind === 'fcn' ? net.hidden.length + 1 : net.filters.length + 1).lambda }));
+  const t = new BPLambdaTrainer(
+    bpLambdaSpec({ network: net, lambda: methodSpec('bprop', net.kind === 'fcn' ? net.hidden.length + 1 : net.filters.length + 1).lambda }),
+  );
   const n = t.units.reduce((s, u) => s + countParams(u.layer), 0);
   t.dispose();
   return n;
@@ -33,7 +35,7 @@ function synthParams(net: NetworkSpec, synth: Partial<SynthesizerSpec>): number[
   return n;
 }
 
-describe('paper architectures (D.1)', function () {
+describe('paper architectures (D.1)', () => {
   afterEach(() => tf.disposeVariables());
 
   it('MNIST FCN, 3–6 layers of 256 (Linear, BN, ReLU) and a linear classifier', () => {
@@ -60,9 +62,15 @@ describe('paper architectures (D.1)', function () {
   });
 
   it('synthesizers: MNIST DNI 2×1024, cDNI linear, CIFAR-10 1×4000, CNN two hidden 5×5 conv layers', () => {
-    assert.deepEqual(synthParams(mnistFcn(3), { hiddenLayers: 2, width: 1024 }), Array(2).fill(lin(256, 1024) + bn(1024) + lin(1024, 1024) + bn(1024) + lin(1024, 256)));
+    assert.deepEqual(
+      synthParams(mnistFcn(3), { hiddenLayers: 2, width: 1024 }),
+      Array(2).fill(lin(256, 1024) + bn(1024) + lin(1024, 1024) + bn(1024) + lin(1024, 256)),
+    );
     assert.deepEqual(synthParams(mnistFcn(3), { hiddenLayers: 0, conditioned: true }), Array(2).fill(lin(256 + 10, 256)));
-    assert.deepEqual(synthParams(cifarFcn(3), { hiddenLayers: 1, width: 4000 }), Array(2).fill(lin(1000, 4000) + bn(4000) + lin(4000, 1000)));
+    assert.deepEqual(
+      synthParams(cifarFcn(3), { hiddenLayers: 1, width: 4000 }),
+      Array(2).fill(lin(1000, 4000) + bn(4000) + lin(4000, 1000)),
+    );
     const cnnSynth = conv(5, 64, 64) + bn(64) + conv(5, 64, 64) + bn(64) + conv(5, 64, 64);
     assert.deepEqual(synthParams(mnistCnn(3), { hiddenLayers: 2, width: 64 }), [cnnSynth, cnnSynth]);
     const cnnCSynth = conv(5, 64 + 10, 64) + bn(64) + conv(5, 64, 64) + bn(64) + conv(5, 64, 64);
@@ -79,7 +87,11 @@ describe('paper architectures (D.1)', function () {
       const y = tf.tensor1d([1, 2, 3, 4], 'int32');
       for (const method of TABLE2_METHODS) {
         const t = new BPLambdaTrainer(
-          bpLambdaSpec({ network: net, lambda: methodSpec(method, 3).lambda, synthesizer: { hiddenLayers: 1, width: 4, conditioned: method === 'cdni' } }),
+          bpLambdaSpec({
+            network: net,
+            lambda: methodSpec(method, 3).lambda,
+            synthesizer: { hiddenLayers: 1, width: 4, conditioned: method === 'cdni' },
+          }),
         );
         const s = t.step({ x, y }, { stats: true })!;
         assert.ok(Number.isFinite(s.loss), `${net.kind} ${shape} ${method}: loss ${s.loss}`);

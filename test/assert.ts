@@ -1,6 +1,6 @@
 /** Tensor assertions and fixtures for the tests. */
 import * as tf from '@tensorflow/tfjs';
-import { NetworkSpec } from '../lib/networks/spec';
+import type { NetworkSpec } from '../lib/networks/spec';
 import { Rng } from '../lib/core/rng';
 
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
@@ -19,7 +19,8 @@ export function assertClose(a: tf.Tensor, b: tf.Tensor, rtol: number, what: stri
   if (a.shape.join() !== b.shape.join()) throw new Error(`${what}: shapes differ [${a.shape}] vs [${b.shape}]`);
   const scale = Math.max(maxAbs(a), maxAbs(b), 1e-12);
   const d = maxAbsDiff(a, b);
-  if (d > rtol * scale + atol) throw new Error(`${what}: max |a − b| = ${d.toExponential(3)} exceeds ${rtol} × ${scale.toExponential(3)} + ${atol}`);
+  if (d > rtol * scale + atol)
+    throw new Error(`${what}: max |a − b| = ${d.toExponential(3)} exceeds ${rtol} × ${scale.toExponential(3)} + ${atol}`);
 }
 
 /** A seeded random batch for a network: uniform inputs and labels below its class count. */
@@ -27,7 +28,13 @@ export function randomBatch(net: NetworkSpec, b: number, seed: number): { x: tf.
   const rng = new Rng(seed);
   const shape = net.kind === 'fcn' ? [net.input] : net.input;
   const n = shape.reduce((a, c) => a * c, 1);
-  const x = tf.tensor(Float32Array.from({ length: b * n }, () => rng.uniform()), [b, ...shape]);
-  const y = tf.tensor1d(Int32Array.from({ length: b }, () => rng.int(net.classes)), 'int32');
+  const x = tf.tensor(
+    Float32Array.from({ length: b * n }, () => rng.uniform()),
+    [b, ...shape],
+  );
+  const y = tf.tensor1d(
+    Int32Array.from({ length: b }, () => rng.int(net.classes)),
+    'int32',
+  );
   return { x, y };
 }

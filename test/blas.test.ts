@@ -16,7 +16,12 @@ import { conv2dFilterGrad } from '../lib/modules/conv2d';
 import { assertClose } from './assert';
 
 const SIZES = [1, 7, 33, 257];
-const TRANSPOSES: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+const TRANSPOSES: [boolean, boolean][] = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
 
 /** Run f on the native path and on the stock path; leave the path as it was. */
 function bothPaths<T extends tf.Tensor | tf.Tensor[]>(f: () => T): { native: T; stock: T } {
@@ -53,7 +58,13 @@ let seed = 1;
 const randn = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', seed++);
 
 /** Conv2DBackpropFilter by definition, in float64: the reference where wasm has no kernel. */
-function filterGradReference(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], strides: number, pad: 'same' | 'valid'): tf.Tensor4D {
+function filterGradReference(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: number,
+  pad: 'same' | 'valid',
+): tf.Tensor4D {
   const c = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad);
   const xs = x.dataSync();
   const ds = dy.dataSync();
@@ -79,7 +90,7 @@ function filterGradReference(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [numb
   return tf.tensor4d(Float32Array.from(out), filterShape);
 }
 
-describe('native BLAS kernels (wasm + OpenBLAS)', function () {
+describe('native BLAS kernels (wasm + OpenBLAS)', () => {
   // Tests switch paths; each ends on the path the process started on (DNI_BLAS decides it).
   let initial = false;
   afterEach(() => setNativeBlas(initial));
@@ -102,7 +113,14 @@ describe('native BLAS kernels (wasm + OpenBLAS)', function () {
   it('plans batched matmuls: one strided call for equal batches or a batch of one, per-entry calls otherwise', () => {
     assert.deepEqual(planMatMul([3, 7, 5], [5, 2], false, false)?.strideB, 0);
     assert.deepEqual(planMatMul([1, 7, 5], [4, 5, 2], false, false)?.outShape, [4, 7, 2]);
-    assert.deepEqual(planMatMul([2, 1, 7, 5], [3, 5, 2], false, false)?.pairs, [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]);
+    assert.deepEqual(planMatMul([2, 1, 7, 5], [3, 5, 2], false, false)?.pairs, [
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+      [1, 1],
+      [1, 2],
+    ]);
     assert.equal(planMatMul([7, 5], [4, 2], false, false), null); // inner mismatch: the stock kernel reports it
   });
 
@@ -136,7 +154,12 @@ describe('native BLAS kernels (wasm + OpenBLAS)', function () {
       // The stock kernel gets two-sided broadcasts wrong: it sees the operands broadcast explicitly.
       const outer = tf.broadcast_util.assertAndGetBroadcastShape(sa.slice(0, -2), sb.slice(0, -2));
       const full = (t: tf.Tensor) => tf.broadcastTo(t, [...outer, ...t.shape.slice(-2)]);
-      compare(() => tf.matMul(a, b, tA, tB), `matMul [${sa}]·[${sb}] tA=${tA} tB=${tB}`, 1e-5, () => tf.tidy(() => tf.matMul(full(a), full(b), tA, tB)));
+      compare(
+        () => tf.matMul(a, b, tA, tB),
+        `matMul [${sa}]·[${sb}] tA=${tA} tB=${tB}`,
+        1e-5,
+        () => tf.tidy(() => tf.matMul(full(a), full(b), tA, tB)),
+      );
       tf.dispose([a, b]);
     }
   });
@@ -145,15 +168,27 @@ describe('native BLAS kernels (wasm + OpenBLAS)', function () {
     // The stock _FusedMatMul is wrong with a transposed operand (tfjs-backend-wasm 4.22): the
     // reference is the same computation unfused on the stock kernels.
     for (const [tA, tB] of TRANSPOSES) {
-      for (const [M, K, N] of [[1, 7, 33], [33, 257, 7], [64, 100, 10]]) {
+      for (const [M, K, N] of [
+        [1, 7, 33],
+        [33, 257, 7],
+        [64, 100, 10],
+      ]) {
         const a = randn(tA ? [K, M] : [M, K]) as tf.Tensor2D;
         const b = randn(tB ? [N, K] : [K, N]) as tf.Tensor2D;
         const bias = randn([N]);
         const what = `${M}×${K}×${N} tA=${tA} tB=${tB}`;
-        compare(() => tf.fused.matMul({ a, b, transposeA: tA, transposeB: tB, bias, activation: 'relu' }), `fused relu ${what}`, 1e-5, () =>
-          tf.tidy(() => tf.relu(tf.add(tf.matMul(a, b, tA, tB), bias))),
+        compare(
+          () => tf.fused.matMul({ a, b, transposeA: tA, transposeB: tB, bias, activation: 'relu' }),
+          `fused relu ${what}`,
+          1e-5,
+          () => tf.tidy(() => tf.relu(tf.add(tf.matMul(a, b, tA, tB), bias))),
         );
-        compare(() => tf.fused.matMul({ a, b, transposeA: tA, transposeB: tB }), `fused linear ${what}`, 1e-5, () => tf.matMul(a, b, tA, tB));
+        compare(
+          () => tf.fused.matMul({ a, b, transposeA: tA, transposeB: tB }),
+          `fused linear ${what}`,
+          1e-5,
+          () => tf.matMul(a, b, tA, tB),
+        );
         tf.dispose([a, b, bias]);
       }
     }
@@ -272,7 +307,13 @@ describe('native BLAS kernels (wasm + OpenBLAS)', function () {
     const c = tf.matMul(a, b);
     assert.ok(backend.wasm.HEAPU8.buffer.byteLength > before, 'the heap did not grow; the test did not test growth');
     const v = c.dataSync();
-    for (const [i, j] of [[0, 0], [n - 1, m - 1], [17, m - 5], [n - 2, 3]]) assert.equal(v[i * m + j], (i + 1) * (j + 1), `c[${i},${j}]`);
+    for (const [i, j] of [
+      [0, 0],
+      [n - 1, m - 1],
+      [17, m - 5],
+      [n - 2, 3],
+    ])
+      assert.equal(v[i * m + j], (i + 1) * (j + 1), `c[${i},${j}]`);
     tf.dispose([a, b, c]);
   });
 
@@ -307,10 +348,16 @@ describe('native BLAS kernels (wasm + OpenBLAS)', function () {
       assert.equal(blasInfo().enabled, false);
       setNativeBlas(true);
       NATIVE_KERNELS.forEach((k, i) => assert.notEqual(tf.getKernel(k, 'wasm')?.kernelFunc, stock[i], `${k} is not replaced`));
-      assert.match(describeBackend({ backend: 'wasm', reason: 'test', versions: {}, missing: [], blas: blasInfo() }), /wasm \+ OpenBLAS sgemm \(\d+ threads?\)/);
+      assert.match(
+        describeBackend({ backend: 'wasm', reason: 'test', versions: {}, missing: [], blas: blasInfo() }),
+        /wasm \+ OpenBLAS sgemm \(\d+ threads?\)/,
+      );
       setNativeBlas(false);
       NATIVE_KERNELS.forEach((k, i) => assert.equal(tf.getKernel(k, 'wasm')?.kernelFunc, stock[i], `${k} is not the stock kernel`));
-      assert.match(describeBackend({ backend: 'wasm', reason: 'test', versions: {}, missing: [], blas: blasInfo() }), /^backend: wasm \(native BLAS off: /);
+      assert.match(
+        describeBackend({ backend: 'wasm', reason: 'test', versions: {}, missing: [], blas: blasInfo() }),
+        /^backend: wasm \(native BLAS off: /,
+      );
     } finally {
       setNativeBlas(was);
     }

@@ -4,12 +4,12 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { Lambda } from '../lib/trainers/mixture';
-import { NetworkSpec } from '../lib/networks/spec';
-import { bpLambdaSpec, BPLambdaInput, BPLambdaSpec } from '../lib/trainers/spec';
+import type { Lambda } from '../lib/trainers/mixture';
+import type { NetworkSpec } from '../lib/networks/spec';
+import { bpLambdaSpec, type BPLambdaInput, type BPLambdaSpec } from '../lib/trainers/spec';
 import { Rng } from '../lib/core/rng';
 import { BPLambdaTrainer, disposeCapture } from '../lib/trainers/bp-lambda';
-import { Synthesizer } from '../lib/synthesizers/synthesizer';
+import type { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { refLoss, refModule, vjp } from '../lib/trainers/reference';
 import { assertClose, randomBatch } from './assert';
 
@@ -19,7 +19,13 @@ const CNN: NetworkSpec = { kind: 'cnn', input: [8, 8, 2], filters: [3, 4], pools
 const batch = randomBatch;
 
 function spec(net: NetworkSpec, lambda: Lambda[], extra: Partial<BPLambdaInput> = {}): BPLambdaSpec {
-  return bpLambdaSpec({ network: net, lambda, seed: 3, ...extra, synthesizer: { hiddenLayers: 0, width: 1, conditioned: false, kernel: 5, ...extra.synthesizer } });
+  return bpLambdaSpec({
+    network: net,
+    lambda,
+    seed: 3,
+    ...extra,
+    synthesizer: { hiddenLayers: 0, width: 1, conditioned: false, kernel: 5, ...extra.synthesizer },
+  });
 }
 
 /** Give every synthesizer non-zero weights, so synthetic gradients are not trivially zero. */
@@ -44,7 +50,7 @@ function refSynthetic(t: BPLambdaTrainer, k: number, h: tf.Tensor, y: tf.Tensor1
   return tf.mul(refModule(s.net, input), s.spec.scale / b);
 }
 
-describe('BP(λ)', function () {
+describe('BP(λ)', () => {
   afterEach(() => tf.disposeVariables());
 
   it('BP(1) parameter gradients equal backprop of the full loss (FCN)', () => {
@@ -81,34 +87,35 @@ describe('BP(λ)', function () {
     }
   });
 
-  for (const targetUnits of ['perExample', 'batchMean'] as const) it(`for random λ ∈ (0,1)^K, ḡ_k is the mixture Σ_n c_k^n g_k^n of paper A.2 (${targetUnits} synthesizer units)`, () => {
-    const rng = new Rng(7);
-    const lambda = [0, 0, 0].map(() => 0.1 + 0.8 * rng.uniform());
-    const t = new BPLambdaTrainer(spec(FCN, lambda, { synthesizer: { scale: 0.7, targetUnits } }));
-    randomiseSynthesizers(t, 11);
-    const { x, y } = batch(FCN, 16, 3);
-    const K = t.units.length;
-    const hs = refActivations(t, x);
-    const dLdhK = tf.grad((logits: tf.Tensor) => refLoss(logits, y))(hs[K]);
-    // g_n for n < K: the (scaled) synthetic gradient; for n = K: the true gradient.
-    const g = (n: number) => (n === K ? dLdhK : refSynthetic(t, n, hs[n], y));
-    // g_k^n: apply g_n, then the chain rule back from h_n to h_k.
-    const unroll = (k: number, n: number) => vjp((hk) => t.units.slice(k, n).reduce((h, u) => refModule(u.layer, h), hk), hs[k], g(n));
-    const expected: tf.Tensor[] = [];
-    for (let k = 1; k < K; k++) {
-      let sum = tf.zerosLike(hs[k]);
-      let prod = 1; // Π_{j=k}^{n−1} λ_j
-      for (let n = k; n <= K; n++) {
-        const c = n === K ? prod : (1 - lambda[n - 1]) * prod;
-        sum = tf.add(sum, tf.mul(n === k ? g(k) : unroll(k, n), c));
-        if (n < K) prod *= lambda[n - 1];
+  for (const targetUnits of ['perExample', 'batchMean'] as const)
+    it(`for random λ ∈ (0,1)^K, ḡ_k is the mixture Σ_n c_k^n g_k^n of paper A.2 (${targetUnits} synthesizer units)`, () => {
+      const rng = new Rng(7);
+      const lambda = [0, 0, 0].map(() => 0.1 + 0.8 * rng.uniform());
+      const t = new BPLambdaTrainer(spec(FCN, lambda, { synthesizer: { scale: 0.7, targetUnits } }));
+      randomiseSynthesizers(t, 11);
+      const { x, y } = batch(FCN, 16, 3);
+      const K = t.units.length;
+      const hs = refActivations(t, x);
+      const dLdhK = tf.grad((logits: tf.Tensor) => refLoss(logits, y))(hs[K]);
+      // g_n for n < K: the (scaled) synthetic gradient; for n = K: the true gradient.
+      const g = (n: number) => (n === K ? dLdhK : refSynthetic(t, n, hs[n], y));
+      // g_k^n: apply g_n, then the chain rule back from h_n to h_k.
+      const unroll = (k: number, n: number) => vjp((hk) => t.units.slice(k, n).reduce((h, u) => refModule(u.layer, h), hk), hs[k], g(n));
+      const expected: tf.Tensor[] = [];
+      for (let k = 1; k < K; k++) {
+        let sum = tf.zerosLike(hs[k]);
+        let prod = 1; // Π_{j=k}^{n−1} λ_j
+        for (let n = k; n <= K; n++) {
+          const c = n === K ? prod : (1 - lambda[n - 1]) * prod;
+          sum = tf.add(sum, tf.mul(n === k ? g(k) : unroll(k, n), c));
+          if (n < K) prod *= lambda[n - 1];
+        }
+        expected.push(sum);
       }
-      expected.push(sum);
-    }
-    const cap = t.stepCapture({ x, y });
-    for (let k = 1; k < K; k++) assertClose(cap.units[k - 1].gbar!, expected[k - 1], 2e-4, `ḡ_${k}`);
-    disposeCapture(cap);
-  });
+      const cap = t.stepCapture({ x, y });
+      for (let k = 1; k < K; k++) assertClose(cap.units[k - 1].gbar!, expected[k - 1], 2e-4, `ḡ_${k}`);
+      disposeCapture(cap);
+    });
 
   it('BP(0): each target is the one-step vector–Jacobian product, and nothing crosses a DNI', () => {
     const t = new BPLambdaTrainer(spec(FCN, [0, 0, 0]));
@@ -140,14 +147,24 @@ describe('BP(λ)', function () {
     randomiseSynthesizers(t, 6);
     const { x, y } = batch(FCN, 16, 5);
     const hs = refActivations(t, x);
-    const trueGrads = [1, 2, 3].map((k) => tf.grad((h: tf.Tensor) => refLoss(t.units.slice(k).reduce((a, u) => refModule(u.layer, a), h), y))(hs[k]));
+    const trueGrads = [1, 2, 3].map((k) =>
+      tf.grad((h: tf.Tensor) =>
+        refLoss(
+          t.units.slice(k).reduce((a, u) => refModule(u.layer, a), h),
+          y,
+        ),
+      )(hs[k]),
+    );
     const cap = t.stepCapture({ x, y });
     [1, 2, 3].forEach((k) => assertClose(cap.units[k - 1].target!, trueGrads[k - 1], 1e-4, `oracle target ${k}`));
     disposeCapture(cap);
   });
 
   it('at step 0 the layers below a DNI do not move: their synthetic gradient is exactly zero', () => {
-    for (const lambda of [[0, 0, 0], [1, 0, 1]] as Lambda[][]) {
+    for (const lambda of [
+      [0, 0, 0],
+      [1, 0, 1],
+    ] as Lambda[][]) {
       const t = new BPLambdaTrainer(spec(FCN, lambda, { synthesizer: { hiddenLayers: 2, width: 16, conditioned: true, kernel: 5 } }));
       const before = t.layerParams().map((ps) => ps.map((p) => p.dataSync().slice()));
       const { x, y } = batch(FCN, 16, 6);
@@ -177,7 +194,17 @@ describe('BP(λ)', function () {
   it('synthesizer regression gradients equal autodiff of the SG loss (2 hidden layers with BN, cDNI)', () => {
     for (const reduction of ['sum', 'mean'] as const) {
       const t = new BPLambdaTrainer(
-        spec(FCN, [0, 1, 1], { synthesizer: { hiddenLayers: 2, width: 7, conditioned: true, kernel: 5, lossReduction: reduction, lossWeight: 0.5, targetUnits: 'batchMean' } }),
+        spec(FCN, [0, 1, 1], {
+          synthesizer: {
+            hiddenLayers: 2,
+            width: 7,
+            conditioned: true,
+            kernel: 5,
+            lossReduction: reduction,
+            lossWeight: 0.5,
+            targetUnits: 'batchMean',
+          },
+        }),
       );
       randomiseSynthesizers(t, 8);
       const { x, y } = batch(FCN, 16, 7);
@@ -185,7 +212,12 @@ describe('BP(λ)', function () {
       const hs = refActivations(t, x);
       const cap0 = tf.tidy(() => {
         // z̄_1 under BP(1) above is the true gradient ∂L/∂h_1 (batch-mean units: regressed onto as it is).
-        const z = tf.grad((h: tf.Tensor) => refLoss(t.units.slice(1).reduce((a, u) => refModule(u.layer, a), h), y))(hs[1]);
+        const z = tf.grad((h: tf.Tensor) =>
+          refLoss(
+            t.units.slice(1).reduce((a, u) => refModule(u.layer, a), h),
+            y,
+          ),
+        )(hs[1]);
         const input = tf.concat([hs[1], tf.oneHot(y, 5).toFloat()], 1);
         const r = tf.variableGrads(() => {
           const d = tf.sub(refModule(s.net, input), z);
@@ -200,7 +232,12 @@ describe('BP(λ)', function () {
         const u = t.units[0];
         const f = u.layer.forward(x, 'train');
         const sg = s.forward(f.y, y, 'train');
-        const z = tf.grad((h: tf.Tensor) => refLoss(t.units.slice(1).reduce((a, uu) => refModule(uu.layer, a), h), y))(f.y);
+        const z = tf.grad((h: tf.Tensor) =>
+          refLoss(
+            t.units.slice(1).reduce((a, uu) => refModule(uu.layer, a), h),
+            y,
+          ),
+        )(f.y);
         const r = s.regress(sg, z);
         for (const g of r.grads) out.push(tf.keep(g));
         return out;
@@ -212,12 +249,22 @@ describe('BP(λ)', function () {
   });
 
   it("in 'perExample' units the synthesizer regresses onto B·z̄ (its first update matches autodiff of Σ(g − B·z̄)²)", () => {
-    const t = new BPLambdaTrainer(spec(FCN, [0, 1, 1], { synthesizer: { targetUnits: 'perExample' }, optimizer: { lr: 0.01, beta1: 0, beta2: 0.999, eps: 1e-30, decaySteps: [], decayFactor: 0.1 } }));
+    const t = new BPLambdaTrainer(
+      spec(FCN, [0, 1, 1], {
+        synthesizer: { targetUnits: 'perExample' },
+        optimizer: { lr: 0.01, beta1: 0, beta2: 0.999, eps: 1e-30, decaySteps: [], decayFactor: 0.1 },
+      }),
+    );
     randomiseSynthesizers(t, 12);
     const { x, y } = batch(FCN, 16, 9);
     const s = t.units[0].synthesizer as Synthesizer;
     const hs = refActivations(t, x);
-    const z = tf.grad((h: tf.Tensor) => refLoss(t.units.slice(1).reduce((a, u) => refModule(u.layer, a), h), y))(hs[1]);
+    const z = tf.grad((h: tf.Tensor) =>
+      refLoss(
+        t.units.slice(1).reduce((a, u) => refModule(u.layer, a), h),
+        y,
+      ),
+    )(hs[1]);
     const ref = tf.variableGrads(() => tf.sum(tf.square(tf.sub(refModule(s.net, hs[1]), tf.mul(z, 16)))) as tf.Scalar, s.params());
     const before = s.params().map((p) => tf.clone(p));
     t.step({ x, y });

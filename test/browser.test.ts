@@ -95,7 +95,12 @@ describe('notebook 01 in the classic Jupyter Notebook, in headless Chromium', fu
   const pageErrors: string[] = [];
 
   const api = (p: string, init?: RequestInit) => fetch(`${base}${p}${p.includes('?') ? '&' : '?'}token=${token}`, init);
-  const logTail = (n = 60) => serverLog.split('\n').slice(-n).map((l) => `      | ${l}`).join('\n');
+  const logTail = (n = 60) =>
+    serverLog
+      .split('\n')
+      .slice(-n)
+      .map((l) => `      | ${l}`)
+      .join('\n');
 
   before(async function () {
     const chromium = chromiumPath();
@@ -144,8 +149,15 @@ describe('notebook 01 in the classic Jupyter Notebook, in headless Chromium', fu
       DNI_RESULTS_DIR: path.join(tmp, 'results'),
       DNI_E2E_TAG: tag,
     };
-    const args = ['--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0',
-      `--NotebookApp.token=${token}`, `--notebook-dir=${site}`];
+    const args = [
+      '--no-browser',
+      '--allow-root',
+      '--ip=127.0.0.1',
+      `--port=${port}`,
+      '--port-retries=0',
+      `--NotebookApp.token=${token}`,
+      `--notebook-dir=${site}`,
+    ];
     // Its own process group, so that the whole group can be stopped if it does not stop itself.
     server = spawn('jupyter-notebook', args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = server;
@@ -162,7 +174,9 @@ describe('notebook 01 in the classic Jupyter Notebook, in headless Chromium', fu
       if (Date.now() - t0 > 60_000) assert.fail(`jupyter-notebook did not answer on ${base} within 60 s:\n${logTail()}`);
       await sleep(250);
     }
-    console.log(`      server up in ${((Date.now() - t0) / 1000).toFixed(1)} s (jupyter-notebook ${spawnSync('jupyter-notebook', ['--version'], { encoding: 'utf8' }).stdout.trim()})`);
+    console.log(
+      `      server up in ${((Date.now() - t0) / 1000).toFixed(1)} s (jupyter-notebook ${spawnSync('jupyter-notebook', ['--version'], { encoding: 'utf8' }).stdout.trim()})`,
+    );
 
     const { chromium: pw } = require('playwright-core') as typeof import('playwright-core');
     browser = await pw.launch({ executablePath: chromium!, args: CHROMIUM_ARGS, timeout: 60_000 });
@@ -183,35 +197,42 @@ describe('notebook 01 in the classic Jupyter Notebook, in headless Chromium', fu
       )
       .catch((e: Error) => [`(could not read the cells: ${e.message})`]);
     const dialogs = await page.$$eval('.modal-body', (els) => els.map((el) => (el as unknown as PageElement).innerText)).catch(() => []);
-    return [
-      ...cells,
-      ...dialogs.map((d) => `dialog: ${d}`),
-      ...pageErrors.map((e) => `page error: ${e}`),
-    ].map((l) => `      ${l.replace(/\n/g, '\n        ')}`).join('\n');
+    return [...cells, ...dialogs.map((d) => `dialog: ${d}`), ...pageErrors.map((e) => `page error: ${e}`)]
+      .map((l) => `      ${l.replace(/\n/g, '\n        ')}`)
+      .join('\n');
   }
 
-  it('opens notebook 01, edits run.steps in the editor, runs all: figures and tables show, no errors', async function () {
+  it('opens notebook 01, edits run.steps in the editor, runs all: figures and tables show, no errors', async () => {
     const p = page!;
     const t0 = Date.now();
     try {
       await p.goto(`${base}/notebooks/notebooks/${NOTEBOOK}?token=${token}`, { timeout: 60_000 });
       // The kernel the notebook asks for (tslab) is started by the server and connected.
       await p.waitForFunction(
-        () => typeof Jupyter !== 'undefined' && !!Jupyter.notebook?.kernel?.is_connected() &&
+        () =>
+          typeof Jupyter !== 'undefined' &&
+          !!Jupyter.notebook?.kernel?.is_connected() &&
           document.querySelector('#kernel_indicator_icon')?.className.includes('kernel_idle_icon') === true,
         undefined,
         { timeout: 120_000, polling: 250 },
       );
       assert.equal(await p.evaluate(() => Jupyter.notebook!.kernel!.name), 'tslab');
       // A reader choosing it by hand finds it under Kernel > Change kernel.
-      const offered = await p.$$eval('#menu-change-kernel-submenu a', (els) => els.map((el) => (el as unknown as PageElement).innerText.trim()));
+      const offered = await p.$$eval('#menu-change-kernel-submenu a', (els) =>
+        els.map((el) => (el as unknown as PageElement).innerText.trim()),
+      );
       assert.ok(offered.includes('TypeScript (tslab)'), `Kernel > Change kernel offers ${JSON.stringify(offered)}`);
       // The leftover check at the end looks for this tag: it must see the running kernel.
-      assert.ok(taggedProcesses(tag).some((q) => /tslab kernel/.test(q.cmd)), 'the tslab kernel process is not found by its tag');
+      assert.ok(
+        taggedProcesses(tag).some((q) => /tslab kernel/.test(q.cmd)),
+        'the tslab kernel process is not found by its tag',
+      );
       const tKernel = Date.now();
 
       // Edit the config cell as a reader does: click the line to follow, End, Enter, type.
-      const configIndex = await p.evaluate(() => Jupyter.notebook!.get_cells().findIndex((c) => c.cell_type === 'code' && c.get_text().includes('nb.configure(')));
+      const configIndex = await p.evaluate(() =>
+        Jupyter.notebook!.get_cells().findIndex((c) => c.cell_type === 'code' && c.get_text().includes('nb.configure(')),
+      );
       assert.ok(configIndex >= 0, 'no config cell (one calling nb.configure) in notebook 01');
       const before = await p.evaluate((i) => Jupyter.notebook!.get_cells()[i].get_text(), configIndex);
       const cell = p.locator('#notebook-container > .cell').nth(configIndex);
@@ -234,9 +255,11 @@ describe('notebook 01 in the classic Jupyter Notebook, in headless Chromium', fu
       await p.waitForFunction(
         () => {
           const w = globalThis as unknown as { dniIdleChecks?: number };
-          const error = document.querySelectorAll('.output_error').length > 0 ||
+          const error =
+            document.querySelectorAll('.output_error').length > 0 ||
             Array.from(document.querySelectorAll('.output_stderr')).some((el) => /error/i.test(el.innerText));
-          const busy = Jupyter.notebook!.get_cells().some((c) => c.input_prompt_number === '*') ||
+          const busy =
+            Jupyter.notebook!.get_cells().some((c) => c.input_prompt_number === '*') ||
             !document.querySelector('#kernel_indicator_icon')?.className.includes('kernel_idle_icon');
           w.dniIdleChecks = busy ? 0 : (w.dniIdleChecks ?? 0) + 1;
           return error || w.dniIdleChecks >= 2;
@@ -247,11 +270,18 @@ describe('notebook 01 in the classic Jupyter Notebook, in headless Chromium', fu
       const tRun = Date.now();
 
       const errors = await p.$$eval('.output_error, .output_stderr', (els) =>
-        els.map((el) => (el as unknown as PageElement).innerText).filter((t) => /error/i.test(t)));
+        els.map((el) => (el as unknown as PageElement).innerText).filter((t) => /error/i.test(t)),
+      );
       assert.deepEqual(errors, [], 'a cell shows an error');
       const prompts = await p.evaluate(() =>
-        Jupyter.notebook!.get_cells().filter((c) => c.cell_type === 'code').map((c) => c.input_prompt_number ?? null));
-      assert.ok(prompts.every((n) => typeof n === 'number'), `not every code cell ran: prompts ${JSON.stringify(prompts)}`);
+        Jupyter.notebook!.get_cells()
+          .filter((c) => c.cell_type === 'code')
+          .map((c) => c.input_prompt_number ?? null),
+      );
+      assert.ok(
+        prompts.every((n) => typeof n === 'number'),
+        `not every code cell ran: prompts ${JSON.stringify(prompts)}`,
+      );
 
       // Figures: PNGs (the classic notebook has no plotly renderer), decoded and on screen.
       const figures = p.locator('.output_png img');
@@ -277,8 +307,10 @@ describe('notebook 01 in the classic Jupyter Notebook, in headless Chromium', fu
       assert.ok(!/step \d+\/40\b/.test(outputs), 'a run still trained for the preset 40 steps');
       assert.match(outputs, new RegExp(`After ${STEPS} steps`));
       assert.match(results!, new RegExp(`\\b${STEPS} steps\\b`), `the results table's budget does not show ${STEPS} steps:\n${results}`);
-      console.log(`      kernel ready ${((tKernel - t0) / 1000).toFixed(1)} s after opening; Run All ${((tRun - tKernel) / 1000).toFixed(1)} s; ` +
-        `${nFigures} figures, ${tables.length} tables`);
+      console.log(
+        `      kernel ready ${((tKernel - t0) / 1000).toFixed(1)} s after opening; Run All ${((tRun - tKernel) / 1000).toFixed(1)} s; ` +
+          `${nFigures} figures, ${tables.length} tables`,
+      );
     } catch (e) {
       console.log(`      ---- the page ----\n${await describePage()}\n      ---- server log (tail) ----\n${logTail()}`);
       throw e;

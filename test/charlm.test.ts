@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { buildVocab, encode, PtbCorpus } from '../lib/data/ptb';
+import { buildVocab, encode, type PtbCorpus } from '../lib/data/ptb';
 import { ConfigError } from '../lib/core/errors';
 import { dataDir } from '../lib/data/paths';
 import { corpusDigest, loadPtbChars, runCharLm } from '../lib/experiments/run-char-lm';
@@ -23,7 +23,7 @@ import { disposeSequenceBatch } from '../lib/tasks/copy';
 import { softmaxTask } from '../lib/tasks/softmax';
 import { CharLmBatches, charLmSpec, snapshotParams, trainCharLm } from '../lib/runs/train-char-lm';
 import { RecurrentTrainer } from '../lib/trainers/recurrent';
-import { RecurrentInput, recurrentSpec } from '../lib/trainers/recurrent-spec';
+import { type RecurrentInput, recurrentSpec } from '../lib/trainers/recurrent-spec';
 import { assertClose } from './assert';
 
 type Corpus = Pick<PtbCorpus, 'train' | 'valid' | 'test' | 'vocab'>;
@@ -36,7 +36,20 @@ function corpus(train: string, valid: string, test: string): Corpus {
 }
 
 function lmTrainer(V: number, extra: Partial<RecurrentInput> = {}): RecurrentTrainer {
-  return new RecurrentTrainer(recurrentSpec({ inputs: V, outputs: V, hidden: 6, T: 3, method: 'bptt', seed: 2, optimizer: { lr: 0.01 }, ...extra, synthesizer: { width: 5 } }), softmaxTask);
+  return new RecurrentTrainer(
+    recurrentSpec({
+      inputs: V,
+      outputs: V,
+      hidden: 6,
+      T: 3,
+      method: 'bptt',
+      seed: 2,
+      optimizer: { lr: 0.01 },
+      ...extra,
+      synthesizer: { width: 5 },
+    }),
+    softmaxTask,
+  );
 }
 
 /** Every parameter drawn from N(0, std²): a sharper model than the default init, so errors show. */
@@ -68,7 +81,7 @@ function refLogProbs(t: RecurrentTrainer, ids: Int32Array, reset = Infinity): nu
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
 
-describe('character-level language model', function () {
+describe('character-level language model', () => {
   afterEach(() => tf.disposeVariables());
 
   it('BPC of a tiny text by hand: a zero output layer with bias ln p scores the unigram p', () => {
@@ -89,8 +102,15 @@ describe('character-level language model', function () {
   });
 
   it('the streams of an evaluation cover every prediction once; the state carried across chunks equals one long forward pass', () => {
-    assert.deepEqual(streamPieces(10, 3), [[0, 3], [3, 6], [6, 10]]);
-    assert.deepEqual(streamPieces(2, 5), [[0, 1], [1, 2]]);
+    assert.deepEqual(streamPieces(10, 3), [
+      [0, 3],
+      [3, 6],
+      [6, 10],
+    ]);
+    assert.deepEqual(streamPieces(2, 5), [
+      [0, 1],
+      [1, 2],
+    ]);
     const rng = new Rng(4);
     const V = 5;
     const ids = Int32Array.from({ length: 23 }, () => rng.int(V));
@@ -99,7 +119,10 @@ describe('character-level language model', function () {
     const whole = evaluateText(t, ids, { streams: 1, chunk: 1000, perChar: true });
     const chunked = evaluateText(t, ids, { streams: 1, chunk: 3, perChar: true });
     const ref = refLogProbs(t, ids);
-    assert.ok(maxDiff(chunked.logProbs!, whole.logProbs!) < 1e-5, `chunks of 3 vs one pass: ${maxDiff(chunked.logProbs!, whole.logProbs!)}`);
+    assert.ok(
+      maxDiff(chunked.logProbs!, whole.logProbs!) < 1e-5,
+      `chunks of 3 vs one pass: ${maxDiff(chunked.logProbs!, whole.logProbs!)}`,
+    );
     assert.ok(maxDiff(whole.logProbs!, ref) < 1e-4, `one pass vs plain ops: ${maxDiff(whole.logProbs!, ref)}`);
     assert.ok(Math.abs(chunked.nats + ref.reduce((a, b) => a + b, 0)) < 1e-3);
     // Not trivially so: resetting the state at every chunk changes the log-likelihoods.
@@ -124,7 +147,14 @@ describe('character-level language model', function () {
     const batches = new CharLmBatches(c.train, 2, 3, V);
     const seen = [0, 1, 2].map(() => {
       const b = batches.next();
-      const r = { x: decode(b.x), y: decode(b.y), ones: b.x.sum().dataSync()[0], mask: b.mask.sum().dataSync()[0], starts: b.starts, ends: b.ends };
+      const r = {
+        x: decode(b.x),
+        y: decode(b.y),
+        ones: b.x.sum().dataSync()[0],
+        mask: b.mask.sum().dataSync()[0],
+        starts: b.starts,
+        ends: b.ends,
+      };
       disposeSequenceBatch(b);
       return r;
     });
@@ -148,24 +178,32 @@ describe('character-level language model', function () {
     const bt = batches.next();
     assert.equal(bt.ends, true, 'one chunk per stream: the sequences end (no synthetic gradient)');
     const theta = t.coreParams();
-    const ref = tf.variableGrads(() =>
-      tf.tidy(() => {
-        const r = refLstm(theta.slice(0, 8), tf.unstack(bt.x), tf.zeros([B, 6]), tf.zeros([B, 6]));
-        const z = tf.add(tf.matMul(tf.concat(r.hs, 0) as tf.Tensor2D, theta[8] as tf.Tensor2D), theta[9]);
-        return tf.div(tf.sum(tf.losses.softmaxCrossEntropy(tf.reshape(bt.y, [L * B, V]), z as tf.Tensor2D, undefined, 0, tf.Reduction.NONE)), B) as tf.Scalar;
-      }),
+    const ref = tf.variableGrads(
+      () =>
+        tf.tidy(() => {
+          const r = refLstm(theta.slice(0, 8), tf.unstack(bt.x), tf.zeros([B, 6]), tf.zeros([B, 6]));
+          const z = tf.add(tf.matMul(tf.concat(r.hs, 0) as tf.Tensor2D, theta[8] as tf.Tensor2D), theta[9]);
+          return tf.div(
+            tf.sum(tf.losses.softmaxCrossEntropy(tf.reshape(bt.y, [L * B, V]), z as tf.Tensor2D, undefined, 0, tf.Reduction.NONE)),
+            B,
+          ) as tf.Scalar;
+        }),
       theta,
     );
     const recs = t.stepCapture(bt);
     assert.equal(recs.length, 1);
     assertClose(recs[0].loss, ref.value, 1e-5, 'loss');
     theta.forEach((v, i) => assertClose(recs[0].grads[i], ref.grads[v.name], 1e-4, v.name));
-    tf.dispose([ref.value, ...Object.values(ref.grads), ...recs.flatMap((r) => [r.loss, ...r.grads, ...[r.initial, r.synthetic].filter((x): x is tf.Tensor => !!x)])]);
+    tf.dispose([
+      ref.value,
+      ...Object.values(ref.grads),
+      ...recs.flatMap((r) => [r.loss, ...r.grads, ...[r.initial, r.synthetic].filter((x): x is tf.Tensor => !!x)]),
+    ]);
     disposeSequenceBatch(bt);
     t.dispose();
   });
 
-  it('early stopping keeps the best validation checkpoint, not the last: after training, the restored parameters score the recorded best', async function () {
+  it('early stopping keeps the best validation checkpoint, not the last: after training, the restored parameters score the recorded best', async () => {
     // Train on strict alternation; validate on alternation with every 10th symbol broken. The
     // model first learns the alternation (validation improves), then grows over-confident and the
     // broken symbols cost more than the others gain: validation gets worse again.
@@ -176,7 +214,14 @@ describe('character-level language model', function () {
     let testAgain = NaN;
     let sampled = '';
     const generate = [{ prime: 'ab', length: 12, temperature: 1, seed: 3 }];
-    const input = { trainer: { method: 'dni' as const, T: 2, hidden: 8, synthesizer: { width: 8 }, optimizer: { lr: 0.05 } }, steps: 60, batchSize: 4, evalEvery: 3, evalStreams: 2, generate };
+    const input = {
+      trainer: { method: 'dni' as const, T: 2, hidden: 8, synthesizer: { width: 8 }, optimizer: { lr: 0.05 } },
+      steps: 60,
+      batchSize: 4,
+      evalEvery: 3,
+      evalStreams: 2,
+      generate,
+    };
     const run = await trainCharLm(input, c, {
       keep: (t) => {
         kept = snapshotParams(t);
@@ -189,7 +234,10 @@ describe('character-level language model', function () {
     const bpcs = run.history.map((r) => r.validBpc);
     const bestAt = bpcs.indexOf(Math.min(...bpcs));
     assert.equal(run.best.step, run.history[bestAt].step);
-    assert.ok(bestAt > 0 && bestAt < bpcs.length - 1, `the best validation must be neither the first nor the last: ${bpcs.map((b) => b.toFixed(3)).join(' ')}`);
+    assert.ok(
+      bestAt > 0 && bestAt < bpcs.length - 1,
+      `the best validation must be neither the first nor the last: ${bpcs.map((b) => b.toFixed(3)).join(' ')}`,
+    );
     assert.ok(run.final.validBpc > run.best.validBpc + 0.05, 'the last validation is clearly worse');
     assert.ok(Math.abs(reEval - run.best.validBpc) < 1e-6, `restored parameters score ${reEval}, the best was ${run.best.validBpc}`);
     assert.ok(Math.abs(testAgain - run.testBpc) < 1e-6, 'the reported test BPC is the restored checkpoint’s');
@@ -204,7 +252,10 @@ describe('character-level language model', function () {
     assert.equal(run.testChars, 79);
     // D.2 stops once validation gets worse: with patience 2 the same run ends two validations after its best.
     const short = await trainCharLm({ ...input, patience: 2 }, c);
-    assert.deepEqual(short.history.map((r) => r.validBpc), bpcs.slice(0, bestAt + 3));
+    assert.deepEqual(
+      short.history.map((r) => r.validBpc),
+      bpcs.slice(0, bestAt + 3),
+    );
     assert.deepEqual(short.best, run.best);
     assert.equal(short.testBpc, run.testBpc);
   });
@@ -223,11 +274,17 @@ describe('character-level language model', function () {
         counts.push(tf.memory().numTensors);
       }
       // After the first step the carried state (and DNI's pending pass) exists; from then on the count is flat.
-      assert.ok(counts.slice(1).every((n) => n === counts[1]), `${method}: ${counts.join(' ')}`);
+      assert.ok(
+        counts.slice(1).every((n) => n === counts[1]),
+        `${method}: ${counts.join(' ')}`,
+      );
       t.dispose();
     }
     const before = tf.memory().numTensors;
-    await trainCharLm({ trainer: { method: 'dniAux', T: 3, hidden: 6, synthesizer: { width: 4 } }, steps: 7, batchSize: 3, evalEvery: 3, evalStreams: 2 }, c);
+    await trainCharLm(
+      { trainer: { method: 'dniAux', T: 3, hidden: 6, synthesizer: { width: 4 } }, steps: 7, batchSize: 3, evalEvery: 3, evalStreams: 2 },
+      c,
+    );
     assert.equal(tf.memory().numTensors, before, 'the run frees everything');
     const t = lmTrainer(V);
     const before2 = tf.memory().numTensors;
@@ -249,7 +306,7 @@ describe('character-level language model', function () {
     const greedy = s(0, 1);
     assert.equal(greedy, s(0, 2), 'greedy ignores the seed');
     // Greedy: every symbol is the argmax of the model's next-symbol distribution (plain ops).
-    const text = encode([...('abc' + greedy)], c.vocab, 'sample');
+    const text = encode([...`abc${greedy}`], c.vocab, 'sample');
     const theta = t.coreParams();
     const z = tf.tidy(() => {
       const xs = Array.from(text.subarray(0, text.length - 1), (id) => tf.oneHot([id], V).toFloat());
@@ -260,7 +317,7 @@ describe('character-level language model', function () {
     // drawSymbol(): frequencies of softmax([ln 1, ln 2, ln 3, ln 4]) = (0.1, 0.2, 0.3, 0.4); at τ = 2, ∝ (1, √2, √3, 2).
     for (const [tau, p] of [
       [1, [0.1, 0.2, 0.3, 0.4]],
-      [2, [1, Math.SQRT2, Math.sqrt(3), 2].map((v, _, a) => v / (1 + Math.SQRT2 + Math.sqrt(3) + 2))],
+      [2, [1, Math.SQRT2, Math.sqrt(3), 2].map((v, _, _a) => v / (1 + Math.SQRT2 + Math.sqrt(3) + 2))],
     ] as const) {
       const rng = new Rng(3);
       const n = 20000;
@@ -292,11 +349,28 @@ describe('character-level language model', function () {
       [() => charLmSpec({ ...base, batch: 4 } as any, 50), 'batch'],
       [() => charLmSpec({ steps: 1 } as any, 50), 'trainer'],
     ];
-    for (const [f, field] of cases) assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field, `expected a ConfigError on ${field}`);
+    for (const [f, field] of cases)
+      assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field, `expected a ConfigError on ${field}`);
     assert.equal(charLmSpec(base, 50).trainer.inputs, 50);
     const c = corpus('abcabcabc', 'abc', 'abc');
-    await assert.rejects(trainCharLm({ ...base, validChars: 4, batchSize: 2 }, c), (e: unknown) => e instanceof ConfigError && e.field === 'validChars');
-    await assert.rejects(trainCharLm({ ...base, batchSize: 2, generate: [{ prime: 'ab', length: 1, temperature: 0, seed: 0 }, { prime: 'a_', length: 1, temperature: 0, seed: 0 }] }, c), (e: unknown) => e instanceof ConfigError && e.field === 'generate[1].prime');
+    await assert.rejects(
+      trainCharLm({ ...base, validChars: 4, batchSize: 2 }, c),
+      (e: unknown) => e instanceof ConfigError && e.field === 'validChars',
+    );
+    await assert.rejects(
+      trainCharLm(
+        {
+          ...base,
+          batchSize: 2,
+          generate: [
+            { prime: 'ab', length: 1, temperature: 0, seed: 0 },
+            { prime: 'a_', length: 1, temperature: 0, seed: 0 },
+          ],
+        },
+        c,
+      ),
+      (e: unknown) => e instanceof ConfigError && e.field === 'generate[1].prime',
+    );
     const t = lmTrainer(3);
     const sample = (o: object) => () => sampleText(t, c.vocab, { prime: 'ab', length: 3, temperature: 1, seed: 0, ...o });
     for (const [o, field] of [
@@ -308,7 +382,10 @@ describe('character-level language model', function () {
     ] as const) {
       assert.throws(sample(o), (e: unknown) => e instanceof ConfigError && e.field === field, `expected a ConfigError on ${field}`);
     }
-    assert.throws(() => sampleText(t, buildVocab([...'abcd']), { prime: 'a', length: 1, temperature: 0, seed: 0 }), (e: unknown) => e instanceof ConfigError && e.field === 'vocab');
+    assert.throws(
+      () => sampleText(t, buildVocab([...'abcd']), { prime: 'a', length: 1, temperature: 0, seed: 0 }),
+      (e: unknown) => e instanceof ConfigError && e.field === 'vocab',
+    );
     t.dispose();
   });
 
@@ -319,7 +396,11 @@ describe('character-level language model', function () {
       for (const method of cfg.methods) for (const T of cfg.Ts) charLmSpec({ ...cfg.run, trainer: { ...cfg.run.trainer, method, T } }, 50);
     }
     const p = PTB_PRESET.paper.run;
-    assert.deepEqual([p.trainer.hidden, p.trainer.optimizer?.lr, p.batchSize, p.evalEvery, p.validChars, p.patience], [1024, 7e-5, 256, 5000, 0, 1], 'D.2');
+    assert.deepEqual(
+      [p.trainer.hidden, p.trainer.optimizer?.lr, p.batchSize, p.evalEvery, p.validChars, p.patience],
+      [1024, 7e-5, 256, 5000, 0, 1],
+      'D.2',
+    );
     assert.ok(deviations(PTB_PRESET).length > 0);
     assert.throws(() => deviations({ ...PTB_PRESET, why: {} }), /no reason given/);
   });
@@ -330,7 +411,13 @@ describe('character-level language model', function () {
     process.env.DNI_RESULTS_DIR = dir;
     try {
       const c = corpus('the_cat_sat_on_the_mat_'.repeat(10), 'the_mat_sat_on_the_cat_', 'a_cat_on_a_mat_');
-      const input = { trainer: { method: 'dni' as const, T: 3, hidden: 6, synthesizer: { width: 4 } }, steps: 6, batchSize: 3, evalEvery: 3, evalStreams: 2 };
+      const input = {
+        trainer: { method: 'dni' as const, T: 3, hidden: 6, synthesizer: { width: 4 } },
+        steps: 6,
+        batchSize: 3,
+        evalEvery: 3,
+        evalStreams: 2,
+      };
       const first = await runCharLm('t', input, { corpus: c, quiet: true });
       assert.equal(fs.readdirSync(dir).length, 1);
       const file = path.join(dir, fs.readdirSync(dir)[0]);
@@ -361,11 +448,18 @@ describe('character-level language model', function () {
     process.env.DNI_RESULTS_DIR = dir;
     try {
       const cfg = PTB_PRESET.smoke;
-      const run = await runCharLm('ptb-smoke', { ...cfg.run, trainer: { ...cfg.run.trainer, method: 'dniAux', T: cfg.Ts[0] } }, { quiet: true });
+      const run = await runCharLm(
+        'ptb-smoke',
+        { ...cfg.run, trainer: { ...cfg.run.trainer, method: 'dniAux', T: cfg.Ts[0] } },
+        { quiet: true },
+      );
       assert.equal((await loadPtbChars()).vocab.itos.length, 50);
       assert.equal(run.testChars, 442423 - 1);
       assert.equal(run.validChars, cfg.run.validChars! - 1);
-      assert.deepEqual(run.history.map((r) => r.step), [5, 10]);
+      assert.deepEqual(
+        run.history.map((r) => r.step),
+        [5, 10],
+      );
       assert.ok(run.testBpc > 3 && run.testBpc < Math.log2(50) + 0.5, `test BPC ${run.testBpc}`);
     } finally {
       if (saved === undefined) delete process.env.DNI_RESULTS_DIR;

@@ -12,7 +12,7 @@ import { assertClose } from './assert';
 /** Row t, sequence b, channel j of a time-major [L, B, C] array. */
 const at = (a: Float32Array, B: number, C: number) => (t: number, b: number, j: number) => a[(t * B + b) * C + j];
 
-describe('Copy and Repeat Copy', function () {
+describe('Copy and Repeat Copy', () => {
   it('Copy, N = 3: the pattern, then the delimiter, then the pattern is the target of the output phase', () => {
     const B = 4;
     const a = copyArrays('copy', { N: 3, R: 1 }, B, new Rng(1));
@@ -132,7 +132,7 @@ describe('Copy and Repeat Copy', function () {
   });
 });
 
-describe('curriculum', function () {
+describe('curriculum', () => {
   it('Copy: N + 1 when the error drops below 0.15 bits, and not at or above it', () => {
     const c = new Curriculum('copy');
     assert.deepEqual(c.level, { N: 1, R: 1 });
@@ -177,6 +177,7 @@ describe('curriculum', function () {
       [() => curriculumSpec({ kind: 'copyy' } as any), 'kind'],
       [() => curriculumSpec({ kind: 'copy', treshold: 1 } as any), 'treshold'],
     ];
-    for (const [f, field] of cases) assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field, `expected a ConfigError on ${field}`);
+    for (const [f, field] of cases)
+      assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field, `expected a ConfigError on ${field}`);
   });
 });

@@ -1,7 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -10,7 +8,7 @@ import {
   CIFAR10_CLASSES,
   CIFAR10_FILES,
   CIFAR10_FOLDER,
-  Dataset,
+  type Dataset,
   MNIST_FILES,
   PTB_FILES,
   PTB_FOLDER,
@@ -193,12 +191,19 @@ describe('data: dataset and Batcher', () => {
         idx.forEach((i, j) => assert.equal(y[j], i % 7));
         seen.push(...idx);
       }
-      assert.deepEqual([...seen].sort((p, q) => p - q), Array.from({ length: 103 }, (_, i) => i));
+      assert.deepEqual(
+        [...seen].sort((p, q) => p - q),
+        Array.from({ length: 103 }, (_, i) => i),
+      );
       assert.equal(b.epoch, e);
       orders.push(seen);
     }
     assert.notDeepEqual(orders[0], orders[1], 'reshuffled each epoch');
-    assert.notDeepEqual(orders[0], Array.from({ length: 103 }, (_, i) => i), 'shuffled');
+    assert.notDeepEqual(
+      orders[0],
+      Array.from({ length: 103 }, (_, i) => i),
+      'shuffled',
+    );
   });
 
   it('same seed gives the same batches; another seed does not', () => {
@@ -277,8 +282,20 @@ describe('data: unusable files and folders are reported as what they are, not as
     const file = path.join(tmp, 'x.bin');
     fs.writeFileSync(file, 'hello');
     const parts = [file, 'not readable', 'EACCES: permission denied', `chmod a+r ${file}`, 'the user running this'];
-    withEacces('openSync', (p) => p === file, () => assertDataError(() => verifyFile(file, spec, 'HINT'), parts));
-    assert.throws(() => withEacces('openSync', (p) => p === file, () => verifyFile(file, spec, 'HINT')), (e: Error) => !/missing/.test(e.message));
+    withEacces(
+      'openSync',
+      (p) => p === file,
+      () => assertDataError(() => verifyFile(file, spec, 'HINT'), parts),
+    );
+    assert.throws(
+      () =>
+        withEacces(
+          'openSync',
+          (p) => p === file,
+          () => verifyFile(file, spec, 'HINT'),
+        ),
+      (e: Error) => !/missing/.test(e.message),
+    );
     if (process.getuid?.() !== 0) {
       // Without root the permission bits do stop the read: check the real thing too.
       fs.chmodSync(file, 0o000);
@@ -291,8 +308,10 @@ describe('data: unusable files and folders are reported as what they are, not as
     fs.mkdirSync(sub);
     const file = path.join(sub, 'x.bin');
     fs.writeFileSync(file, 'hello');
-    withEacces('statSync', (p) => p.startsWith(sub + path.sep), () =>
-      assertDataError(() => verifyFile(file, spec, 'HINT'), [file, `folder ${sub} is not searchable`, 'EACCES', `chmod a+rx ${sub}`]),
+    withEacces(
+      'statSync',
+      (p) => p.startsWith(sub + path.sep),
+      () => assertDataError(() => verifyFile(file, spec, 'HINT'), [file, `folder ${sub} is not searchable`, 'EACCES', `chmod a+rx ${sub}`]),
     );
   });
 
@@ -300,20 +319,19 @@ describe('data: unusable files and folders are reported as what they are, not as
     const root = path.join(tmp, 'data');
     fs.writeFileSync(root, 'not a folder');
     const file = path.join(root, 'sub', 'x.bin');
-    assertDataError(() => verifyFile(file, spec, 'HINT', { dir: root, hint: 'ROOT-HINT' }), [
-      `the data folder ${root} is a file, not a folder; ROOT-HINT`,
-    ]);
+    assertDataError(
+      () => verifyFile(file, spec, 'HINT', { dir: root, hint: 'ROOT-HINT' }),
+      [`the data folder ${root} is a file, not a folder; ROOT-HINT`],
+    );
     // A file above the data folder, and one below it (where a dataset folder should be).
-    assertDataError(() => verifyFile(file, spec, 'HINT', { dir: path.join(root, 'sub'), hint: 'ROOT-HINT' }), [
-      path.join(root, 'sub'),
-      `${root} is a file, not a folder`,
-      'ROOT-HINT',
-    ]);
-    assertDataError(() => verifyFile(path.join(root, 'x.bin'), spec, 'HINT', { dir: tmp, hint: 'ROOT-HINT' }), [
-      path.join(root, 'x.bin'),
-      `${root} is a file, not a folder`,
-      'HINT',
-    ]);
+    assertDataError(
+      () => verifyFile(file, spec, 'HINT', { dir: path.join(root, 'sub'), hint: 'ROOT-HINT' }),
+      [path.join(root, 'sub'), `${root} is a file, not a folder`, 'ROOT-HINT'],
+    );
+    assertDataError(
+      () => verifyFile(path.join(root, 'x.bin'), spec, 'HINT', { dir: tmp, hint: 'ROOT-HINT' }),
+      [path.join(root, 'x.bin'), `${root} is a file, not a folder`, 'HINT'],
+    );
     // The data file itself a folder.
     fs.mkdirSync(path.join(tmp, 'x.bin'));
     assertDataError(() => verifyFile(path.join(tmp, 'x.bin'), spec, 'HINT'), [path.join(tmp, 'x.bin'), 'a folder', 'HINT']);
@@ -351,8 +369,10 @@ describe('data: unusable files and folders are reported as what they are, not as
       fs.mkdirSync(folder, { recursive: true });
       const file = path.join(folder, l.first);
       sparseFile(file, l.spec[l.first].bytes);
-      withEacces('openSync', (p) => p === file, () =>
-        assertDataError(() => l.load(root), [file, 'not readable', 'EACCES: permission denied', `chmod a+r ${file}`]),
+      withEacces(
+        'openSync',
+        (p) => p === file,
+        () => assertDataError(() => l.load(root), [file, 'not readable', 'EACCES: permission denied', `chmod a+r ${file}`]),
       );
       fs.rmSync(file);
       fs.symlinkSync(file, file);
@@ -372,7 +392,10 @@ describe('data: unusable files and folders are reported as what they are, not as
 
   it('CIFAR-10: a dataset folder that is a file is named, with the fix', () => {
     fs.writeFileSync(path.join(tmp, CIFAR10_FOLDER), '');
-    assertDataError(() => loadCifar10({ dir: tmp }), [`${path.join(tmp, CIFAR10_FOLDER)} is a file, not a folder`, 'npm run data -- cifar10']);
+    assertDataError(
+      () => loadCifar10({ dir: tmp }),
+      [`${path.join(tmp, CIFAR10_FOLDER)} is a file, not a folder`, 'npm run data -- cifar10'],
+    );
   });
 });
 
@@ -606,7 +629,10 @@ describe('data: CIFAR-10', function () {
       const good = fs.readFileSync(path.join(dir, CIFAR10_FOLDER, f));
       fs.rmSync(path.join(folder, f));
       fs.writeFileSync(path.join(folder, f), good.subarray(0, 3073 * 100));
-      assertDataError(() => loadCifar10(), [path.join(folder, f), 'truncated', `found ${3073 * 100} bytes`, `${spec.bytes} bytes`, spec.md5, 'npm run data']);
+      assertDataError(
+        () => loadCifar10(),
+        [path.join(folder, f), 'truncated', `found ${3073 * 100} bytes`, `${spec.bytes} bytes`, spec.md5, 'npm run data'],
+      );
       const bad = Buffer.from(good);
       bad[12345] ^= 0x80;
       fs.writeFileSync(path.join(folder, f), bad);

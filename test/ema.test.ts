@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { NetworkSpec } from '../lib/networks/spec';
+import type { NetworkSpec } from '../lib/networks/spec';
 import { methodSpec } from '../lib/experiments/methods';
 import { EmaSynthesizer } from '../lib/synthesizers/ema';
 import { mergeSynthesizer } from '../lib/synthesizers/spec';
@@ -23,24 +23,56 @@ function near(got: number[], want: number[], what: string): void {
   got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `${what}[${i}]: got ${v}, want ${want[i]} (${got} vs ${want})`));
 }
 
-describe('stale gradients (ema synthesizer)', function () {
+describe('stale gradients (ema synthesizer)', () => {
   afterEach(() => tf.disposeVariables());
 
   it('follows a hand-computed sequence: avg ← d·avg + (1 − d)·batch mean of B·z̄, consumed as avg·scale/B', () => {
     // decay 0.5, 'perExample' units (targets ×B, B = 2), scale 1, loss Σ(out − B·z̄)².
-    const s = new EmaSynthesizer([2], mergeSynthesizer({ kind: 'ema', decay: 0.5, targetUnits: 'perExample', lossReduction: 'sum' }), 'ema');
+    const s = new EmaSynthesizer(
+      [2],
+      mergeSynthesizer({ kind: 'ema', decay: 0.5, targetUnits: 'perExample', lossReduction: 'sum' }),
+      'ema',
+    );
     const h = tf.zeros([2, 2]);
     const steps = [
       // z̄ (gradient units)     B·z̄ batch mean   avg after                        consumed before (avg/2)  loss before the update
-      { z: [[1, 2], [3, 4]], avg: [2, 3], consumed: [0, 0], loss: 4 + 16 + 36 + 64 },
+      {
+        z: [
+          [1, 2],
+          [3, 4],
+        ],
+        avg: [2, 3],
+        consumed: [0, 0],
+        loss: 4 + 16 + 36 + 64,
+      },
       // out = (2, 3) for both examples; B·z̄ = ((−2, 0), (2, 4)): diff ((4, 3), (0, −1)) → 26
-      { z: [[-1, 0], [1, 2]], avg: [1, 2.5], consumed: [1, 1.5], loss: 26 },
-      { z: [[0, 0], [0, 0]], avg: [0.5, 1.25], consumed: [0.5, 1.25], loss: 2 * (1 + 6.25) },
+      {
+        z: [
+          [-1, 0],
+          [1, 2],
+        ],
+        avg: [1, 2.5],
+        consumed: [1, 1.5],
+        loss: 26,
+      },
+      {
+        z: [
+          [0, 0],
+          [0, 0],
+        ],
+        avg: [0.5, 1.25],
+        consumed: [0.5, 1.25],
+        loss: 2 * (1 + 6.25),
+      },
     ];
     for (const [i, st] of steps.entries()) {
       tf.tidy(() => {
         const f = s.forward(h, null, 'train');
-        near(read(s.syntheticGradient(f.out)), [...st.consumed, ...st.consumed], `step ${i + 1}: consumed gradient, the same for both examples`);
+        near(
+          read(s.syntheticGradient(f.out)),
+          [...st.consumed, ...st.consumed],
+          `step ${i + 1}: consumed gradient, the same for both examples`,
+        );
         const r = s.regress(f, tf.tensor(st.z));
         assert.equal(r.grads.length, 0);
         near(read(r.loss), [st.loss], `step ${i + 1}: reported loss`);
@@ -55,7 +87,15 @@ describe('stale gradients (ema synthesizer)', function () {
     // stale@3: an average at the top connection, so z̄_3 is the loss's gradient through the classifier.
     // (Lower down the batch mean is zero: see the next test.)
     const m = methodSpec('stale@3', 4);
-    const t = new BPLambdaTrainer(bpLambdaSpec({ network: { ...FCN, hidden: [10, 9, 10] }, ...m, synthesizer: { ...m.synthesizer, decay: 0.7, scale: 0.5 }, optimizer: { lr: 0.01 }, seed: 2 }));
+    const t = new BPLambdaTrainer(
+      bpLambdaSpec({
+        network: { ...FCN, hidden: [10, 9, 10] },
+        ...m,
+        synthesizer: { ...m.synthesizer, decay: 0.7, scale: 0.5 },
+        optimizer: { lr: 0.01 },
+        seed: 2,
+      }),
+    );
     const ema = t.units[2].synthesizer as EmaSynthesizer;
     assert.ok(ema instanceof EmaSynthesizer);
     let avg = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -64,15 +104,27 @@ describe('stale gradients (ema synthesizer)', function () {
       const { x, y } = randomBatch(FCN, B, 30 + step);
       const cap = t.stepCapture({ x, y });
       const consumed = read(cap.units[2].synthetic!);
-      for (let b = 0; b < B; b++) near(consumed.slice(10 * b, 10 * b + 10), avg.map((a) => (a * 0.5) / B), `step ${step}: example ${b} consumes the old average`);
+      for (let b = 0; b < B; b++)
+        near(
+          consumed.slice(10 * b, 10 * b + 10),
+          avg.map((a) => (a * 0.5) / B),
+          `step ${step}: example ${b} consumes the old average`,
+        );
       const z = read(cap.units[2].target!);
       const mean = avg.map((_, j) => Array.from({ length: B }, (_, b) => z[10 * b + j]).reduce((p, c) => p + c, 0) / B);
       avg = avg.map((a, j) => 0.7 * a + 0.3 * B * mean[j]);
-      near(read(ema.average).map((v) => Math.round(v * 1e5) / 1e5), avg.map((v) => Math.round(v * 1e5) / 1e5), `step ${step}: average`);
+      near(
+        read(ema.average).map((v) => Math.round(v * 1e5) / 1e5),
+        avg.map((v) => Math.round(v * 1e5) / 1e5),
+        `step ${step}: average`,
+      );
       disposeCapture(cap);
       tf.dispose([x, y]);
     }
-    assert.ok(avg.some((v) => Math.abs(v) > 1e-3), 'the targets were not all zero');
+    assert.ok(
+      avg.some((v) => Math.abs(v) > 1e-3),
+      'the targets were not all zero',
+    );
   });
 
   it('every-layer stale gradients: a step leaks no tensors; below a Linear → BN layer the batch-mean target is zero', () => {

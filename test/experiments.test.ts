@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { mnistFcn } from '../lib/networks/build';
-import { Dataset } from '../lib/data/dataset';
+import type { Dataset } from '../lib/data/dataset';
 import { ConfigError } from '../lib/core/errors';
 import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run-classifier';
 import { closeCells } from '../lib/experiments/claim';
@@ -21,11 +21,11 @@ import { TABLE2_PRESETS } from '../lib/experiments/sections/table2';
 import { LAMBDA_PRESET } from '../lib/experiments/sections/bp-lambda';
 import { SYNTH_DEPTH_PRESET } from '../lib/experiments/sections/synthesizer-depth';
 import { methodColor, methodDash, METHOD_COLORS, UNLOCK_COLORS } from '../lib/notebook/colors';
-import { EvalRecord, RunResult } from '../lib/runs/loop';
+import type { EvalRecord, RunResult } from '../lib/runs/loop';
 import type { CharLmResult } from '../lib/runs/train-char-lm';
-import { cellSpec, gridConfig, GridConfig, GridRun } from '../lib/experiments/grid';
-import { MethodName, methodLabel, methodSpec, table2Method, usesSynthesizers } from '../lib/experiments/methods';
-import { deviations, override, Preset } from '../lib/experiments/preset';
+import { cellSpec, gridConfig, type GridConfig, type GridRun } from '../lib/experiments/grid';
+import { type MethodName, methodLabel, methodSpec, table2Method, usesSynthesizers } from '../lib/experiments/methods';
+import { deviations, override, type Preset } from '../lib/experiments/preset';
 import { SCALES } from '../lib/experiments/scale';
 import { Rng } from '../lib/core/rng';
 import { train } from '../lib/runs/train-classifier';
@@ -43,10 +43,17 @@ function throwsField(f: () => unknown, field: string, message?: RegExp): void {
 function toyData(n: number, shape: number[], classes: number, labelMax = classes - 1): Dataset {
   const rng = new Rng(1);
   const d = shape.reduce((a, b) => a * b, 1);
-  return { name: 'toy', x: Float32Array.from({ length: n * d }, () => rng.uniform()), y: Int32Array.from({ length: n }, () => rng.int(labelMax + 1)), n, shape, numClasses: classes };
+  return {
+    name: 'toy',
+    x: Float32Array.from({ length: n * d }, () => rng.uniform()),
+    y: Int32Array.from({ length: n }, () => rng.int(labelMax + 1)),
+    n,
+    shape,
+    numClasses: classes,
+  };
 }
 
-describe('experiments', function () {
+describe('experiments', () => {
   afterEach(() => tf.disposeVariables());
 
   it('one map from method names to λ and conditioning', () => {
@@ -76,16 +83,40 @@ describe('experiments', function () {
     assert.equal(methodLabel('stale'), 'Stale gradients');
     assert.equal(table2Method('stale'), null);
     // Complete unlock: every-layer DNI or cDNI with the paper's synthetic inputs.
-    assert.deepEqual(methodSpec('dni+unlock', 4), { lambda: [0, 0, 0], synthesizer: { conditioned: false }, syntheticInputs: { hiddenLayers: 1, width: 1024 } });
-    assert.deepEqual(methodSpec('cdni+unlock', 3), { lambda: [0, 0], synthesizer: { conditioned: true }, syntheticInputs: { hiddenLayers: 1, width: 1024 } });
+    assert.deepEqual(methodSpec('dni+unlock', 4), {
+      lambda: [0, 0, 0],
+      synthesizer: { conditioned: false },
+      syntheticInputs: { hiddenLayers: 1, width: 1024 },
+    });
+    assert.deepEqual(methodSpec('cdni+unlock', 3), {
+      lambda: [0, 0],
+      synthesizer: { conditioned: true },
+      syntheticInputs: { hiddenLayers: 1, width: 1024 },
+    });
     assert.ok(!('syntheticInputs' in methodSpec('dni', 4)));
     assert.equal(methodLabel('dni+unlock'), 'DNI, complete unlock');
     assert.equal(methodLabel('cdni+unlock'), 'cDNI, complete unlock');
     assert.equal(table2Method('cdni+unlock'), null);
     assert.ok(usesSynthesizers('dni+unlock'));
-    for (const m of ['bprop+unlock', 'stale+unlock', 'dni@2+unlock', 'dni+unlocked']) throwsField(() => methodSpec(m, 4), 'method', /dni\+unlock, cdni\+unlock/);
+    for (const m of ['bprop+unlock', 'stale+unlock', 'dni@2+unlock', 'dni+unlocked'])
+      throwsField(() => methodSpec(m, 4), 'method', /dni\+unlock, cdni\+unlock/);
     // Every mapped spec is a valid trainer spec (a cut leaves no λ > 0 below it).
-    for (const m of ['nobprop', 'bprop', 'dni', 'cdni', 'dni@1', 'cdni@3', 'dni@1-4', 'nobprop@1', 'nobprop@3', 'lambda=0.3', 'stale', 'stale@1', 'dni+unlock', 'cdni+unlock']) {
+    for (const m of [
+      'nobprop',
+      'bprop',
+      'dni',
+      'cdni',
+      'dni@1',
+      'cdni@3',
+      'dni@1-4',
+      'nobprop@1',
+      'nobprop@3',
+      'lambda=0.3',
+      'stale',
+      'stale@1',
+      'dni+unlock',
+      'cdni+unlock',
+    ]) {
       bpLambdaSpec({ network: mnistFcn(5, 8), ...methodSpec(m, 5) });
     }
   });
@@ -105,7 +136,11 @@ describe('experiments', function () {
     throwsField(() => gridConfig(override(base, { 'trainer.optimizer.lr': 0 })), 'run.trainer.optimizer.lr');
     throwsField(() => gridConfig(override(base, { 'methodSynthesizers.cdni.widht': 3 })), 'methodSynthesizers.cdni.widht');
     // Every synthesizer setting is reachable from a grid config (sgScale and the loss weight were not).
-    const cell = cellSpec(gridConfig(override(base, { 'trainer.synthesizer.scale': 0.1, 'trainer.synthesizer.lossWeight': 0.5 })), 3, 'dni');
+    const cell = cellSpec(
+      gridConfig(override(base, { 'trainer.synthesizer.scale': 0.1, 'trainer.synthesizer.lossWeight': 0.5 })),
+      3,
+      'dni',
+    );
     assert.equal(cell.run.trainer.synthesizer.scale, 0.1);
     assert.equal(cell.run.trainer.synthesizer.lossWeight, 0.5);
     assert.throws(() => override(base, { 'family.x': 1 }), /'family' is not an object/);
@@ -115,16 +150,28 @@ describe('experiments', function () {
     const base = gridConfig({ ...TABLE2_PRESETS.mnistFcn.smoke, methods: ['dni', 'cdni', 'dni+unlock', 'cdni+unlock'] });
     assert.equal(cellSpec(base, 3, 'dni').run.trainer.syntheticInputs, null);
     assert.deepEqual(cellSpec(base, 3, 'dni+unlock').run.trainer.syntheticInputs, { hiddenLayers: 1, width: 1024 });
-    const shaped = gridConfig({ ...base, syntheticInputs: { width: 32 }, methodSynthesizers: { cdni: { hiddenLayers: 0, width: 7 }, 'cdni+unlock': { hiddenLayers: 1 } } });
+    const shaped = gridConfig({
+      ...base,
+      syntheticInputs: { width: 32 },
+      methodSynthesizers: { cdni: { hiddenLayers: 0, width: 7 }, 'cdni+unlock': { hiddenLayers: 1 } },
+    });
     const cell = cellSpec(shaped, 4, 'cdni+unlock').run.trainer;
     assert.deepEqual(cell.syntheticInputs, { hiddenLayers: 1, width: 32 });
     assert.deepEqual([cell.synthesizer.hiddenLayers, cell.synthesizer.width, cell.synthesizer.conditioned], [1, 7, true]);
     assert.equal(cellSpec(shaped, 4, 'cdni').run.trainer.synthesizer.hiddenLayers, 0);
     assert.equal(cellSpec(shaped, 4, 'cdni').run.trainer.syntheticInputs, null);
-    throwsField(() => gridConfig({ ...base, trainer: { ...base.trainer, syntheticInputs: {} } } as GridConfig), 'trainer.syntheticInputs', /dni\+unlock/);
+    throwsField(
+      () => gridConfig({ ...base, trainer: { ...base.trainer, syntheticInputs: {} } } as GridConfig),
+      'trainer.syntheticInputs',
+      /dni\+unlock/,
+    );
     throwsField(() => gridConfig({ ...base, syntheticInputs: { hiddenLayers: 3 } }), 'syntheticInputs.hiddenLayers');
     throwsField(() => gridConfig({ ...base, syntheticInputs: { widht: 3 } as never }), 'syntheticInputs.widht', /unknown field/);
-    throwsField(() => gridConfig({ ...TABLE2_PRESETS.mnistCnn.smoke, methods: ['dni+unlock'] }), 'run.trainer.syntheticInputs', /MNIST FCNs only/);
+    throwsField(
+      () => gridConfig({ ...TABLE2_PRESETS.mnistCnn.smoke, methods: ['dni+unlock'] }),
+      'run.trainer.syntheticInputs',
+      /MNIST FCNs only/,
+    );
   });
 
   it('every preset is valid at every scale, and every cpu deviation from the paper has a reason', () => {
@@ -151,16 +198,28 @@ describe('experiments', function () {
 
   it('options added later are left out of the cache key when off, so committed results keep their keys', () => {
     const base = TABLE2_PRESETS.mnistFcn.smoke;
-    const cfg = (changes: Record<string, unknown>, m: MethodName = 'dni') => cacheConfig(cellSpec(gridConfig(override(base, changes)), 3, m)) as { run: Record<string, unknown> & { trainer: Record<string, unknown> } };
+    const cfg = (changes: Record<string, unknown>, m: MethodName = 'dni') =>
+      cacheConfig(cellSpec(gridConfig(override(base, changes)), 3, m)) as {
+        run: Record<string, unknown> & { trainer: Record<string, unknown> };
+      };
     const key = (changes: Record<string, unknown>, m: MethodName = 'dni') => JSON.stringify(cfg(changes, m));
     assert.ok(!('measureSG' in cfg({}).run));
     assert.equal(key({ 'run.measureSG': false }), key({}));
     assert.equal(cfg({ 'run.measureSG': true }).run.measureSG, true);
     // An 'mlp' synthesizer's key has no decay; an 'ema' one's has it and no model shape.
-    const synth = (changes: Record<string, unknown>, m: MethodName) => (cfg(changes, m).run.trainer.synthesizers as Record<string, Record<string, unknown>>)['1'];
+    const synth = (changes: Record<string, unknown>, m: MethodName) =>
+      (cfg(changes, m).run.trainer.synthesizers as Record<string, Record<string, unknown>>)['1'];
     assert.ok(!('decay' in synth({}, 'dni')));
     assert.equal(key({ 'trainer.synthesizer.decay': 0.5 }), key({}));
-    assert.deepEqual(Object.keys(synth({}, 'stale')).sort(), ['conditioned', 'decay', 'kind', 'lossReduction', 'lossWeight', 'scale', 'targetUnits']);
+    assert.deepEqual(Object.keys(synth({}, 'stale')).sort(), [
+      'conditioned',
+      'decay',
+      'kind',
+      'lossReduction',
+      'lossWeight',
+      'scale',
+      'targetUnits',
+    ]);
     assert.notEqual(key({ 'trainer.synthesizer.decay': 0.5 }, 'stale'), key({}, 'stale'));
     assert.equal(key({ 'trainer.synthesizer.width': 3, 'trainer.synthesizer.hiddenLayers': 0 }, 'stale'), key({}, 'stale'));
     // p_update: absent at 1, present otherwise.
@@ -172,10 +231,16 @@ describe('experiments', function () {
     assert.equal(key({ 'trainer.targetRefresh': 0 }), key({}));
     assert.equal(cfg({ 'trainer.targetRefresh': 50 }).run.trainer.targetRefresh, 50);
     // Complete unlock: absent when off, its shape when on (no width when linear), and a stored config resolves to the same key.
-    for (const m of ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda=0.5'] as MethodName[]) assert.ok(!('syntheticInputs' in cfg({}, m).run.trainer), m);
+    for (const m of ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda=0.5'] as MethodName[])
+      assert.ok(!('syntheticInputs' in cfg({}, m).run.trainer), m);
     assert.deepEqual(cfg({}, 'dni+unlock').run.trainer.syntheticInputs, { hiddenLayers: 1, width: 1024 });
-    assert.deepEqual(cfg({ syntheticInputs: { hiddenLayers: 0, width: 5 } }, 'dni+unlock').run.trainer.syntheticInputs, { hiddenLayers: 0 });
-    assert.equal(key({ syntheticInputs: { hiddenLayers: 0, width: 5 } }, 'dni+unlock'), key({ syntheticInputs: { hiddenLayers: 0 } }, 'dni+unlock'));
+    assert.deepEqual(cfg({ syntheticInputs: { hiddenLayers: 0, width: 5 } }, 'dni+unlock').run.trainer.syntheticInputs, {
+      hiddenLayers: 0,
+    });
+    assert.equal(
+      key({ syntheticInputs: { hiddenLayers: 0, width: 5 } }, 'dni+unlock'),
+      key({ syntheticInputs: { hiddenLayers: 0 } }, 'dni+unlock'),
+    );
     assert.notEqual(key({ syntheticInputs: { width: 5 } }, 'dni+unlock'), key({}, 'dni+unlock'));
     for (const changes of [{}, { syntheticInputs: { hiddenLayers: 0 } }]) {
       const stored = cfg(changes, 'cdni+unlock');
@@ -186,26 +251,61 @@ describe('experiments', function () {
   it('bad input a new user would hit is reported naming the field, before training', async () => {
     const spec = { trainer: { network: mnistFcn(3, 8), lambda: [0, 0] }, steps: 2, batchSize: 4, trainEvalExamples: 0 };
     // A network with fewer classes than the data: labels past the count would be all-zero targets.
-    await assert.rejects(train({ ...spec, trainer: { ...spec.trainer, network: { ...mnistFcn(3, 8), classes: 5 } } }, { train: toyData(20, [784], 10), test: toyData(8, [784], 10) }), (e: unknown) => e instanceof ConfigError && e.field === 'trainer.network.classes' && /10 classes/.test(e.message));
+    await assert.rejects(
+      train(
+        { ...spec, trainer: { ...spec.trainer, network: { ...mnistFcn(3, 8), classes: 5 } } },
+        { train: toyData(20, [784], 10), test: toyData(8, [784], 10) },
+      ),
+      (e: unknown) => e instanceof ConfigError && e.field === 'trainer.network.classes' && /10 classes/.test(e.message),
+    );
     // Labels outside the declared classes.
-    await assert.rejects(train(spec, { train: toyData(20, [784], 10, 12), test: toyData(8, [784], 10) }), (e: unknown) => e instanceof ConfigError && e.field === 'trainer.network.classes' && /labels in \[0, 1[0-2]\]/.test(e.message));
+    await assert.rejects(
+      train(spec, { train: toyData(20, [784], 10, 12), test: toyData(8, [784], 10) }),
+      (e: unknown) => e instanceof ConfigError && e.field === 'trainer.network.classes' && /labels in \[0, 1[0-2]\]/.test(e.message),
+    );
     // An input width that differs from the data: named as network.input, not reported by the batcher.
-    await assert.rejects(train(spec, { train: toyData(20, [700], 10), test: toyData(8, [700], 10) }), (e: unknown) => e instanceof ConfigError && e.field === 'trainer.network.input' && /700/.test(e.message));
+    await assert.rejects(
+      train(spec, { train: toyData(20, [700], 10), test: toyData(8, [700], 10) }),
+      (e: unknown) => e instanceof ConfigError && e.field === 'trainer.network.input' && /700/.test(e.message),
+    );
     // Three hidden layers in a synthesizer.
-    throwsField(() => bpLambdaSpec({ ...spec.trainer, synthesizer: { hiddenLayers: 3 } }), 'synthesizer.hiddenLayers', /0 \(linear\), 1 or 2/);
+    throwsField(
+      () => bpLambdaSpec({ ...spec.trainer, synthesizer: { hiddenLayers: 3 } }),
+      'synthesizer.hiddenLayers',
+      /0 \(linear\), 1 or 2/,
+    );
     // λ > 0 right below a cut connection, which passes no gradient for it to mix in.
     throwsField(() => bpLambdaSpec({ network: mnistFcn(4, 8), lambda: [0.5, 'none', 1] }), 'lambda[0]', /connection 2 .* is 'none'/);
     bpLambdaSpec({ network: mnistFcn(4, 8), lambda: [0, 'none', 1] }); // DNI below a cut is allowed
     // Per-connection overrides: connection numbers and fields are checked.
     throwsField(() => bpLambdaSpec({ network: mnistFcn(3, 8), lambda: [0, 0], synthesizers: { '3': {} } }), 'synthesizers.3');
-    throwsField(() => bpLambdaSpec({ network: mnistFcn(3, 8), lambda: [0, 0], synthesizers: { '1': { widht: 2 } as never } }), 'synthesizers.1.widht');
-    throwsField(() => bpLambdaSpec({ network: mnistFcn(3, 8), lambda: [0, 0], synthesizers: { '2': { hiddenLayers: 5 } } }), 'synthesizers.2.hiddenLayers');
+    throwsField(
+      () => bpLambdaSpec({ network: mnistFcn(3, 8), lambda: [0, 0], synthesizers: { '1': { widht: 2 } as never } }),
+      'synthesizers.1.widht',
+    );
+    throwsField(
+      () => bpLambdaSpec({ network: mnistFcn(3, 8), lambda: [0, 0], synthesizers: { '2': { hiddenLayers: 5 } } }),
+      'synthesizers.2.hiddenLayers',
+    );
   });
 
   it('per-connection synthesizer overrides build different synthesizers per connection', () => {
-    const t = new BPLambdaTrainer(bpLambdaSpec({ network: mnistFcn(4, 8), lambda: [0, 0, 0], synthesizer: { hiddenLayers: 2, width: 6 }, synthesizers: { '2': { hiddenLayers: 0, conditioned: true } } }));
-    assert.deepEqual(t.units.slice(0, 3).map((u) => u.synthesizer!.spec.hiddenLayers), [2, 0, 2]);
-    assert.deepEqual(t.units.slice(0, 3).map((u) => u.synthesizer!.spec.conditioned), [false, true, false]);
+    const t = new BPLambdaTrainer(
+      bpLambdaSpec({
+        network: mnistFcn(4, 8),
+        lambda: [0, 0, 0],
+        synthesizer: { hiddenLayers: 2, width: 6 },
+        synthesizers: { '2': { hiddenLayers: 0, conditioned: true } },
+      }),
+    );
+    assert.deepEqual(
+      t.units.slice(0, 3).map((u) => u.synthesizer!.spec.hiddenLayers),
+      [2, 0, 2],
+    );
+    assert.deepEqual(
+      t.units.slice(0, 3).map((u) => u.synthesizer!.spec.conditioned),
+      [false, true, false],
+    );
     // Unit 2's linear synthesizer sees [h, onehot]: 8 + 10 inputs.
     assert.deepEqual(t.units[1].synthesizer!.params()[0].shape, [18, 8]);
     t.dispose();
@@ -214,28 +314,102 @@ describe('experiments', function () {
   describe('claims', () => {
     /** A run whose test and training errors (%) at its evaluations are given. */
     const run = (test: number[], train: number[] = test): RunResult => {
-      const history: EvalRecord[] = test.map((t, i) => ({ step: 100 * (i + 1), trainLoss: 1, trainBatchError: 0, trainError: train[i] / 100, testLoss: 1, testError: t / 100, series: {}, seconds: i }));
+      const history: EvalRecord[] = test.map((t, i) => ({
+        step: 100 * (i + 1),
+        trainLoss: 1,
+        trainBatchError: 0,
+        trainError: train[i] / 100,
+        testLoss: 1,
+        testError: t / 100,
+        series: {},
+        seconds: i,
+      }));
       return { history, final: history[history.length - 1], msPerStep: 1 };
     };
     const grid = (runs: Record<string, [number[], number[]?]>): GridRun[] =>
-      Object.entries(runs).map(([method, [test, train]]) => ({ depth: 3, method: method as MethodName, name: methodLabel(method), run: run(test, train) }));
+      Object.entries(runs).map(([method, [test, train]]) => ({
+        depth: 3,
+        method: method as MethodName,
+        name: methodLabel(method),
+        run: run(test, train),
+      }));
     const cfg = gridConfig({ ...TABLE2_PRESETS.mnistFcn.smoke, depths: [3] });
 
     it('judge on the mean of the last evaluations, not on one final point', () => {
       assert.equal(lastMean(run([50, 10, 12, 14])), 12);
       // DNI's last point dips below No Bprop's, but its last three evaluations do not.
-      const claims = table2Claims(cfg, grid({ nobprop: [[20, 20, 20, 20]], bprop: [[2, 2, 2, 2]], dni: [[25, 25, 25, 19]], cdni: [[3, 3, 3, 3]] }));
+      const claims = table2Claims(
+        cfg,
+        grid({ nobprop: [[20, 20, 20, 20]], bprop: [[2, 2, 2, 2]], dni: [[25, 25, 25, 19]], cdni: [[3, 3, 3, 3]] }),
+      );
       assert.equal(claims.find((c) => c.claim === 'DNI beats No Bprop')!.verdict, 'not shown');
       assert.equal(claims.find((c) => c.claim === 'cDNI beats DNI')!.verdict, 'shown');
     });
 
     it('underfitting is not testable before backprop generalises worse than it fits, and judged after', () => {
-      const early = underfittingClaims(grid({ bprop: [[10, 10, 10], [9.8, 9.8, 9.8]], dni: [[20, 20, 20], [19.9, 19.9, 19.9]], cdni: [[15, 15, 15], [15, 15, 15]] }), [3]);
-      assert.deepEqual(early.map((c) => c.verdict), ['not testable at this budget', 'not testable at this budget']);
-      const late = underfittingClaims(grid({ bprop: [[10, 10, 10], [2, 2, 2]], dni: [[20, 20, 20], [15, 15, 15]], cdni: [[15, 15, 15], [8, 8, 8]] }), [3]);
-      assert.deepEqual(late.map((c) => c.verdict), ['shown', 'shown']);
-      const overfits = underfittingClaims(grid({ bprop: [[10, 10, 10], [2, 2, 2]], dni: [[20, 20, 20], [3, 3, 3]], cdni: [[15, 15, 15], [4, 4, 4]] }), [3]);
-      assert.deepEqual(overfits.map((c) => c.verdict), ['not shown', 'not shown']);
+      const early = underfittingClaims(
+        grid({
+          bprop: [
+            [10, 10, 10],
+            [9.8, 9.8, 9.8],
+          ],
+          dni: [
+            [20, 20, 20],
+            [19.9, 19.9, 19.9],
+          ],
+          cdni: [
+            [15, 15, 15],
+            [15, 15, 15],
+          ],
+        }),
+        [3],
+      );
+      assert.deepEqual(
+        early.map((c) => c.verdict),
+        ['not testable at this budget', 'not testable at this budget'],
+      );
+      const late = underfittingClaims(
+        grid({
+          bprop: [
+            [10, 10, 10],
+            [2, 2, 2],
+          ],
+          dni: [
+            [20, 20, 20],
+            [15, 15, 15],
+          ],
+          cdni: [
+            [15, 15, 15],
+            [8, 8, 8],
+          ],
+        }),
+        [3],
+      );
+      assert.deepEqual(
+        late.map((c) => c.verdict),
+        ['shown', 'shown'],
+      );
+      const overfits = underfittingClaims(
+        grid({
+          bprop: [
+            [10, 10, 10],
+            [2, 2, 2],
+          ],
+          dni: [
+            [20, 20, 20],
+            [3, 3, 3],
+          ],
+          cdni: [
+            [15, 15, 15],
+            [4, 4, 4],
+          ],
+        }),
+        [3],
+      );
+      assert.deepEqual(
+        overfits.map((c) => c.verdict),
+        ['not shown', 'not shown'],
+      );
     });
 
     it('close calls get more seeds, and a cell is judged on the mean of its seeds', () => {
@@ -261,10 +435,22 @@ describe('experiments', function () {
       const e = (m: string): number => {
         const x = /@(\d+)(?:-(\d+))?$/.exec(m);
         const p = x ? Number(x[2] ?? x[1]) : 0;
-        return m === 'bprop' ? 1.8 : m.startsWith('dni@1-') ? 2 + p : m.startsWith('cdni@') ? 2 + p / 10 : m.startsWith('dni@') ? 2 + p / 2 : 3 + 4 * p;
+        return m === 'bprop'
+          ? 1.8
+          : m.startsWith('dni@1-')
+            ? 2 + p
+            : m.startsWith('cdni@')
+              ? 2 + p / 10
+              : m.startsWith('dni@')
+                ? 2 + p / 2
+                : 3 + 4 * p;
       };
       const withSeries = (r: RunResult, p: number, cos: number[]): RunResult => {
-        const series = (i: number) => ({ sgDistance: [1, 2, 3, 4, 5].map((k) => (k === p ? [1, 5, 4, 3, 2][i] : NaN)), sgCosine: [1, 2, 3, 4, 5].map((k) => (k === p ? cos[i] : NaN)), sgSignError: [0.4, 0.4, 0.4, 0.4, 0.4] });
+        const series = (i: number) => ({
+          sgDistance: [1, 2, 3, 4, 5].map((k) => (k === p ? [1, 5, 4, 3, 2][i] : NaN)),
+          sgCosine: [1, 2, 3, 4, 5].map((k) => (k === p ? cos[i] : NaN)),
+          sgSignError: [0.4, 0.4, 0.4, 0.4, 0.4],
+        });
         const history = r.history.map((h, i) => ({ ...h, series: series(i) }));
         return { ...r, history, final: history[history.length - 1] };
       };
@@ -274,16 +460,29 @@ describe('experiments', function () {
         return { depth: 6, method: m, name: methodLabel(m), run: p ? withSeries(base, p, [0, 0.1, 0.2, 0.15, 0.1]) : base };
       });
       const claims = singleDniClaims(cfg6, runs);
-      assert.deepEqual(claims.map((c) => c.verdict), ['shown', 'shown', 'not shown', 'shown', 'shown']);
+      assert.deepEqual(
+        claims.map((c) => c.verdict),
+        ['shown', 'shown', 'not shown', 'shown', 'shown'],
+      );
       // The cut at p = 1 (7%) now beats the DNI there (9%): claim 1 fails, and it is no close call.
-      const worse = runs.map((r) => (r.method === 'dni@1' ? { ...r, run: withSeries(run([9, 9, 9, 9, 9]), 1, [0, 0.1, 0.2, 0.15, 0.1]) } : r));
+      const worse = runs.map((r) =>
+        r.method === 'dni@1' ? { ...r, run: withSeries(run([9, 9, 9, 9, 9]), 1, [0, 0.1, 0.2, 0.15, 0.1]) } : r,
+      );
       const c2 = singleDniClaims(cfg6, worse);
       assert.equal(c2[0].verdict, 'not shown');
       assert.ok(!closeCells([c2[0]]).some((c) => c.method === 'dni@1'));
       // DNI after layer 1 at 2.5% against Bprop 1.8%: 0.2 points past the 0.5 tolerance, a close call.
-      assert.deepEqual(closeCells([claims[2]]).map((c) => c.method).sort(), ['bprop', 'dni@1']);
+      assert.deepEqual(
+        closeCells([claims[2]])
+          .map((c) => c.method)
+          .sort(),
+        ['bprop', 'dni@1'],
+      );
       const q = sgQualityClaims(cfg6, runs);
-      assert.deepEqual(q.map((c) => c.verdict), ['shown', 'shown', 'shown']);
+      assert.deepEqual(
+        q.map((c) => c.verdict),
+        ['shown', 'shown', 'shown'],
+      );
       assert.match(q[0].evidence, /p = 1: peak at evaluation 2 of 5, 5\.00 → 2\.00/);
       // Without measurements the claims cannot be judged.
       const bare = runs.map((r) => ({ ...r, run: run([e(r.method), e(r.method), e(r.method)]) }));
@@ -293,16 +492,38 @@ describe('experiments', function () {
     it('stale gradients against No Bprop and cDNI, and training at a low update probability', () => {
       const cfg3 = gridConfig(STALE_PRESET.smoke.grid);
       const g = (errs: Record<string, number[]>): GridRun[] =>
-        Object.entries(errs).flatMap(([m, byDepth]) => cfg3.depths.map((d, i) => ({ depth: d, method: m as MethodName, name: methodLabel(m), run: run([byDepth[i], byDepth[i], byDepth[i]]) })));
+        Object.entries(errs).flatMap(([m, byDepth]) =>
+          cfg3.depths.map((d, i) => ({
+            depth: d,
+            method: m as MethodName,
+            name: methodLabel(m),
+            run: run([byDepth[i], byDepth[i], byDepth[i]]),
+          })),
+        );
       // As the paper: stale a little below No Bprop, far above cDNI.
       const paperLike = staleClaims(cfg3, g({ nobprop: [9.3, 12.6], stale: [9.1, 11.8], cdni: [2.2, 1.9] }));
-      assert.deepEqual(paperLike.map((c) => c.verdict), ['shown', 'shown']);
+      assert.deepEqual(
+        paperLike.map((c) => c.verdict),
+        ['shown', 'shown'],
+      );
       // Both calls at 3 layers are within a point of their thresholds (0.2 below No Bprop; 0.25 past half the gap at 4 layers is not).
-      assert.deepEqual(closeCells([paperLike[0]]).map((c) => `${c.depth}/${c.method}`).sort(), ['3/nobprop', '3/stale', '4/nobprop', '4/stale']);
+      assert.deepEqual(
+        closeCells([paperLike[0]])
+          .map((c) => `${c.depth}/${c.method}`)
+          .sort(),
+        ['3/nobprop', '3/stale', '4/nobprop', '4/stale'],
+      );
       // Stale as good as cDNI: the second claim fails.
       assert.equal(staleClaims(cfg3, g({ nobprop: [9.3, 12.6], stale: [2.5, 2.5], cdni: [2.2, 1.9] }))[1].verdict, 'not shown');
-      const pts = [{ method: 'nobprop', p: 1, error: 15 }, { method: 'dni', p: 0.2, error: 12 }, { method: 'cdni', p: 0.05, error: 20 }];
-      assert.deepEqual(updateProbabilityClaims(pts).map((c) => c.verdict), ['shown', 'not shown']);
+      const pts = [
+        { method: 'nobprop', p: 1, error: 15 },
+        { method: 'dni', p: 0.2, error: 12 },
+        { method: 'cdni', p: 0.05, error: 20 },
+      ];
+      assert.deepEqual(
+        updateProbabilityClaims(pts).map((c) => c.verdict),
+        ['shown', 'not shown'],
+      );
       assert.equal(updateProbabilityClaims(pts.slice(0, 2))[1].verdict, 'not testable at this budget');
     });
 
@@ -321,23 +542,46 @@ describe('experiments', function () {
       ];
       assert.deepEqual(inputErrorAt(runs[2].run, 2, 10, 5), [2, 1.2, 0.8, 0.6]);
       const claims = unlockClaims(cfgU, runs, 3);
-      assert.deepEqual(claims.map((c) => c.verdict), ['not shown', 'shown', 'shown']);
+      assert.deepEqual(
+        claims.map((c) => c.verdict),
+        ['not shown', 'shown', 'shown'],
+      );
       assert.match(claims[1].evidence, /with synthetic inputs: step 300; without: step 200/);
     });
 
     it('Penn Treebank claims: DNI against BPTT, and DNI+Aux against DNI, by test BPC with a margin', () => {
-      const cell = (method: 'bptt' | 'dni' | 'dniAux', T: number, testBpc: number) => ({ method, T, run: { testBpc } as unknown as CharLmResult });
-      const shown = charLmClaims([cell('bptt', 2, 2.1), cell('dni', 2, 2.05), cell('dniAux', 2, 2.0), cell('bptt', 4, 2.0), cell('dni', 4, 1.95), cell('dniAux', 4, 1.9)]);
-      assert.deepEqual(shown.map((c) => c.verdict), ['shown', 'shown']);
+      const cell = (method: 'bptt' | 'dni' | 'dniAux', T: number, testBpc: number) => ({
+        method,
+        T,
+        run: { testBpc } as unknown as CharLmResult,
+      });
+      const shown = charLmClaims([
+        cell('bptt', 2, 2.1),
+        cell('dni', 2, 2.05),
+        cell('dniAux', 2, 2.0),
+        cell('bptt', 4, 2.0),
+        cell('dni', 4, 1.95),
+        cell('dniAux', 4, 1.9),
+      ]);
+      assert.deepEqual(
+        shown.map((c) => c.verdict),
+        ['shown', 'shown'],
+      );
       const mixed = charLmClaims([cell('bptt', 2, 2.1), cell('dni', 2, 2.2), cell('dniAux', 2, 2.195)]);
-      assert.deepEqual(mixed.map((c) => c.verdict), ['not shown', 'not testable at this budget']);
+      assert.deepEqual(
+        mixed.map((c) => c.verdict),
+        ['not shown', 'not testable at this budget'],
+      );
     });
 
     it('gap closed and budgets in epochs', () => {
       assert.equal(gapClosed(20, 2, 2), 100);
       assert.equal(gapClosed(20, 2, 20), 0);
       assert.equal(gapClosed(21.4, 1.8, 4.3).toFixed(0), '87');
-      assert.deepEqual(budgetText(gridConfig(TABLE2_PRESETS.mnistFcn.cpu)), { ours: '1000 steps, 4.27 epochs', paper: '500k steps, 2133 epochs' });
+      assert.deepEqual(budgetText(gridConfig(TABLE2_PRESETS.mnistFcn.cpu)), {
+        ours: '1000 steps, 4.27 epochs',
+        paper: '500k steps, 2133 epochs',
+      });
     });
 
     it('one colour per method, whatever the variant', () => {

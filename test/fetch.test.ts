@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { archiveMd5, archiveSource } from '../lib/data/archives';
@@ -19,7 +19,7 @@ import { ensureDataset, installFromArchive, missingFiles } from '../lib/data/fet
 import { projectRoot } from '../lib/core/root';
 import { loadPtb, PTB_FILES, PTB_FOLDER } from '../lib/data/ptb';
 import { ConfigError, DataError } from '../lib/core/errors';
-import { tarGz, TarMember } from './tarpack';
+import { tarGz, type TarMember } from './tarpack';
 
 /** The folder holding the real files: $DNI_DATA_DIR, else ../shared/data (dev machines and CI). */
 function sourceDir(folder: string): string | null {
@@ -32,7 +32,10 @@ const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
 
 /** Mikolov's archive layout, word-level files only (the installer derives the char-level ones). */
 function ptbMembers(dir: string): TarMember[] {
-  return ['train', 'valid', 'test'].map((s) => ({ name: `./simple-examples/data/ptb.${s}.txt`, body: fs.readFileSync(path.join(dir, PTB_FOLDER, `ptb.${s}.txt`)) }));
+  return ['train', 'valid', 'test'].map((s) => ({
+    name: `./simple-examples/data/ptb.${s}.txt`,
+    body: fs.readFileSync(path.join(dir, PTB_FOLDER, `ptb.${s}.txt`)),
+  }));
 }
 
 /** A local server: `files` by path; '/cut/<name>' sends half of <name> and drops the connection. */
@@ -102,36 +105,56 @@ describe('data: fetch on first use (a local mirror)', function () {
     const root = tmp('ptb');
     const lines: string[] = [];
     try {
-      await withEnv({ DNI_DATA_MIRROR: server.url, DNI_PTB_ARCHIVE_MD5: md5(archive), DNI_PTB_URL: undefined, DNI_OFFLINE: undefined }, async () => {
-        assert.equal(await ensureDataset('ptb', { root, log: (m) => lines.push(m) }), true);
-        assert.equal(await ensureDataset('ptb', { root, log: (m) => lines.push(m) }), false);
-      });
+      await withEnv(
+        { DNI_DATA_MIRROR: server.url, DNI_PTB_ARCHIVE_MD5: md5(archive), DNI_PTB_URL: undefined, DNI_OFFLINE: undefined },
+        async () => {
+          assert.equal(await ensureDataset('ptb', { root, log: (m) => lines.push(m) }), true);
+          assert.equal(await ensureDataset('ptb', { root, log: (m) => lines.push(m) }), false);
+        },
+      );
     } finally {
       await server.close();
     }
     assert.deepEqual(server.hits, ['/simple-examples.tgz'], 'downloaded once');
-    assert.ok(lines.some((l) => /fetching it \(35 MB\) from DNI_DATA_MIRROR/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /Penn Treebank: .* MB\/s, done/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /fetching it \(35 MB\) from DNI_DATA_MIRROR/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /Penn Treebank: .* MB\/s, done/.test(l)),
+      lines.join('\n'),
+    );
     assert.deepEqual(missingFiles('ptb', root, 'md5'), []);
-    assert.deepEqual(tree(root), ['.downloads', PTB_FOLDER, ...Object.keys(PTB_FILES).sort().map((f) => path.join(PTB_FOLDER, f))]);
+    assert.deepEqual(tree(root), [
+      '.downloads',
+      PTB_FOLDER,
+      ...Object.keys(PTB_FILES)
+        .sort()
+        .map((f) => path.join(PTB_FOLDER, f)),
+    ]);
     assert.equal(loadPtb('char', { dir: root }).vocab.itos.length, 50);
   });
 
   it('CIFAR-10 from a mirror: all six files installed and checked', async function () {
     const src = sourceDir(CIFAR10_FOLDER);
     if (src === null) return this.skip();
-    const archive = tarGz(Object.keys(CIFAR10_FILES).map((f) => ({ name: `${CIFAR10_FOLDER}/${f}`, body: fs.readFileSync(path.join(src, CIFAR10_FOLDER, f)) })));
+    const archive = tarGz(
+      Object.keys(CIFAR10_FILES).map((f) => ({ name: `${CIFAR10_FOLDER}/${f}`, body: fs.readFileSync(path.join(src, CIFAR10_FOLDER, f)) })),
+    );
     const server = await serve(new Map([['/cifar-10-binary.tar.gz', archive]]));
     const root = tmp('cifar');
     try {
-      await withEnv({ DNI_DATA_MIRROR: server.url, DNI_CIFAR10_ARCHIVE_MD5: md5(archive), DNI_CIFAR10_URL: undefined, DNI_OFFLINE: undefined }, () => ensureDataset('cifar10', { root, log: quiet }));
+      await withEnv(
+        { DNI_DATA_MIRROR: server.url, DNI_CIFAR10_ARCHIVE_MD5: md5(archive), DNI_CIFAR10_URL: undefined, DNI_OFFLINE: undefined },
+        () => ensureDataset('cifar10', { root, log: quiet }),
+      );
     } finally {
       await server.close();
     }
     for (const [f, spec] of Object.entries(CIFAR10_FILES)) assert.equal(md5File(path.join(root, CIFAR10_FOLDER, f)), spec.md5, f);
   });
 
-  it("an archive that is not the official one is refused by its md5, unless trusted; nothing is left in place", async function () {
+  it('an archive that is not the official one is refused by its md5, unless trusted; nothing is left in place', async function () {
     const src = sourceDir(PTB_FOLDER);
     if (src === null) return this.skip();
     const archive = tarGz(ptbMembers(src));
@@ -139,7 +162,11 @@ describe('data: fetch on first use (a local mirror)', function () {
     const root = tmp('md5');
     try {
       await withEnv({ DNI_PTB_URL: `${server.url}/x.tgz`, DNI_PTB_ARCHIVE_MD5: 'f'.repeat(32), DNI_OFFLINE: undefined }, () =>
-        rejectsWith(ensureDataset('ptb', { root, log: quiet }), [path.join(root, '.downloads', 'simple-examples.tgz'), `md5 ${md5(archive)}`, `expected ${'f'.repeat(32)}`]),
+        rejectsWith(ensureDataset('ptb', { root, log: quiet }), [
+          path.join(root, '.downloads', 'simple-examples.tgz'),
+          `md5 ${md5(archive)}`,
+          `expected ${'f'.repeat(32)}`,
+        ]),
       );
     } finally {
       await server.close();
@@ -157,7 +184,11 @@ describe('data: fetch on first use (a local mirror)', function () {
     const root = tmp('corrupt');
     const file = path.join(tmp('a'), 'simple-examples.tgz');
     fs.writeFileSync(file, tarGz(members));
-    await rejectsWith(installFromArchive('ptb', file, root, { archiveMd5: null }), ['simple-examples/data/ptb.valid.txt', 'corrupt', PTB_FILES['ptb.valid.txt'].md5]);
+    await rejectsWith(installFromArchive('ptb', file, root, { archiveMd5: null }), [
+      'simple-examples/data/ptb.valid.txt',
+      'corrupt',
+      PTB_FILES['ptb.valid.txt'].md5,
+    ]);
     assert.deepEqual(tree(root), [], 'no file in place, no scratch folder');
   });
 
@@ -169,14 +200,21 @@ describe('data: fetch on first use (a local mirror)', function () {
       [{ name: 'simple-examples/data/../../../escaped.txt', body: 'pwned' }, /climbs out of its folder/],
       [{ name: '../escaped.txt', body: 'pwned' }, /climbs out of its folder/],
       [{ name: '/tmp/escaped.txt', body: 'pwned' }, /absolute path/],
-      [{ name: 'simple-examples/data/ptb.valid.txt', type: '2', linkname: '/etc/passwd' }, /ptb\.valid\.txt is a symbolic link to "\/etc\/passwd", not a regular file/],
+      [
+        { name: 'simple-examples/data/ptb.valid.txt', type: '2', linkname: '/etc/passwd' },
+        /ptb\.valid\.txt is a symbolic link to "\/etc\/passwd", not a regular file/,
+      ],
       [{ name: 'simple-examples/data/ptb.test.txt', type: '1', linkname: 'simple-examples/data/ptb.train.txt' }, /is a hard link/],
     ];
     for (const [evil, why] of cases) {
       fs.writeFileSync(archive, tarGz([good, evil]));
       await rejectsWith(installFromArchive('ptb', archive, root, { archiveMd5: null }), [archive, why]);
       assert.deepEqual(tree(root), [], `${evil.name}: nothing left in the data folder`);
-      assert.deepEqual(tree(path.dirname(root)).filter((f) => f !== 'data'), [], `${evil.name}: nothing written beside it`);
+      assert.deepEqual(
+        tree(path.dirname(root)).filter((f) => f !== 'data'),
+        [],
+        `${evil.name}: nothing written beside it`,
+      );
     }
     assert.ok(!fs.existsSync('/tmp/escaped.txt'));
   });
@@ -188,11 +226,19 @@ describe('data: fetch on first use (a local mirror)', function () {
     const server = await serve(new Map([['/simple-examples.tgz', archive]]));
     const root = tmp('cut');
     try {
-      await withEnv({ DNI_PTB_URL: `${server.url}/cut/simple-examples.tgz`, DNI_PTB_ARCHIVE_MD5: md5(archive), DNI_OFFLINE: undefined }, () =>
-        rejectsWith(ensureDataset('ptb', { root, log: quiet }), [`${server.url}/cut/simple-examples.tgz`, 'broke after', 'nothing was kept']),
+      await withEnv(
+        { DNI_PTB_URL: `${server.url}/cut/simple-examples.tgz`, DNI_PTB_ARCHIVE_MD5: md5(archive), DNI_OFFLINE: undefined },
+        () =>
+          rejectsWith(ensureDataset('ptb', { root, log: quiet }), [
+            `${server.url}/cut/simple-examples.tgz`,
+            'broke after',
+            'nothing was kept',
+          ]),
       );
       assert.deepEqual(tree(root), ['.downloads'], 'no .part, no archive, no lock, no files');
-      await withEnv({ DNI_PTB_URL: `${server.url}/simple-examples.tgz`, DNI_PTB_ARCHIVE_MD5: md5(archive), DNI_OFFLINE: undefined }, () => ensureDataset('ptb', { root, log: quiet }));
+      await withEnv({ DNI_PTB_URL: `${server.url}/simple-examples.tgz`, DNI_PTB_ARCHIVE_MD5: md5(archive), DNI_OFFLINE: undefined }, () =>
+        ensureDataset('ptb', { root, log: quiet }),
+      );
     } finally {
       await server.close();
     }
@@ -201,7 +247,14 @@ describe('data: fetch on first use (a local mirror)', function () {
 
   it('DNI_OFFLINE=1 gives the clear error with the command; an archive put in .downloads is still used', async function () {
     const root = tmp('offline');
-    await withEnv({ DNI_OFFLINE: '1' }, () => rejectsWith(ensureDataset('ptb', { root, log: quiet }), ['Penn Treebank is not complete', 'DNI_OFFLINE is set', 'npm run data -- ptb', path.join(root, '.downloads', 'simple-examples.tgz')]));
+    await withEnv({ DNI_OFFLINE: '1' }, () =>
+      rejectsWith(ensureDataset('ptb', { root, log: quiet }), [
+        'Penn Treebank is not complete',
+        'DNI_OFFLINE is set',
+        'npm run data -- ptb',
+        path.join(root, '.downloads', 'simple-examples.tgz'),
+      ]),
+    );
     const src = sourceDir(PTB_FOLDER);
     if (src === null) return this.skip();
     fs.mkdirSync(path.join(root, '.downloads'), { recursive: true });
@@ -220,8 +273,9 @@ describe('data: fetch on first use (a local mirror)', function () {
     const server = await serve(new Map([['/simple-examples.tgz', archive]]));
     const root = tmp('twice');
     try {
-      const got = await withEnv({ DNI_DATA_MIRROR: server.url, DNI_PTB_ARCHIVE_MD5: md5(archive), DNI_PTB_URL: undefined, DNI_OFFLINE: undefined }, () =>
-        Promise.all([ensureDataset('ptb', { root, log: quiet }), ensureDataset('ptb', { root, log: quiet })]),
+      const got = await withEnv(
+        { DNI_DATA_MIRROR: server.url, DNI_PTB_ARCHIVE_MD5: md5(archive), DNI_PTB_URL: undefined, DNI_OFFLINE: undefined },
+        () => Promise.all([ensureDataset('ptb', { root, log: quiet }), ensureDataset('ptb', { root, log: quiet })]),
       );
       assert.deepEqual(got.sort(), [false, true]);
     } finally {
@@ -238,23 +292,32 @@ describe('data: fetch on first use (a local mirror)', function () {
     await withEnv({ DNI_DATA_MIRROR: 'https://m.example/dni/', DNI_PTB_URL: undefined }, async () => {
       assert.deepEqual(archiveSource('ptb'), { url: 'https://m.example/dni/simple-examples.tgz', from: 'DNI_DATA_MIRROR' });
     });
-    await withEnv({ DNI_DATA_MIRROR: 'https://m.example', DNI_PTB_URL: 'http://h/p.tgz' }, async () => assert.equal(archiveSource('ptb').url, 'http://h/p.tgz'));
+    await withEnv({ DNI_DATA_MIRROR: 'https://m.example', DNI_PTB_URL: 'http://h/p.tgz' }, async () =>
+      assert.equal(archiveSource('ptb').url, 'http://h/p.tgz'),
+    );
     const bad = (vars: Record<string, string>, field: string, fn: () => unknown) =>
       withEnv(vars, async () => assert.throws(fn, (e: unknown) => e instanceof ConfigError && e.field === field));
     await bad({ DNI_DATA_MIRROR: 'ftp://m.example' }, 'DNI_DATA_MIRROR', () => archiveSource('cifar10'));
     await bad({ DNI_CIFAR10_URL: 'not a url' }, 'DNI_CIFAR10_URL', () => archiveSource('cifar10'));
     await bad({ DNI_PTB_ARCHIVE_MD5: 'abc' }, 'DNI_PTB_ARCHIVE_MD5', () => archiveMd5('ptb'));
-    await withEnv({ DNI_OFFLINE: 'maybe' }, () => assert.rejects(ensureDataset('ptb', { root: tmp('bad'), log: quiet }), (e: unknown) => e instanceof ConfigError && e.field === 'DNI_OFFLINE'));
+    await withEnv({ DNI_OFFLINE: 'maybe' }, () =>
+      assert.rejects(
+        ensureDataset('ptb', { root: tmp('bad'), log: quiet }),
+        (e: unknown) => e instanceof ConfigError && e.field === 'DNI_OFFLINE',
+      ),
+    );
   });
 
-  it('an unwritable data folder is an error naming the folder and the fix', async function () {
+  it('an unwritable data folder is an error naming the folder and the fix', async () => {
     if (process.getuid?.() === 0) {
       console.log('    (root can write anywhere: checked with a file in place of the folder instead)');
     }
     const parent = tmp('ro');
     const root = path.join(parent, 'data');
     fs.writeFileSync(root, 'a file where the data folder should be');
-    await withEnv({ DNI_OFFLINE: undefined }, () => rejectsWith(ensureDataset('ptb', { root, log: quiet }), ['cannot be fetched into', root, 'set DNI_DATA_DIR to a writable folder']));
+    await withEnv({ DNI_OFFLINE: undefined }, () =>
+      rejectsWith(ensureDataset('ptb', { root, log: quiet }), ['cannot be fetched into', root, 'set DNI_DATA_DIR to a writable folder']),
+    );
   });
 
   it('progress lines give bytes, rate and time left', () => {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { blasInfo, nativeBlasAvailable, setNativeBlas } from '../lib/blas';
-import { Fingerprint, fingerprintMismatch, probe } from '../lib/experiments/fingerprint';
+import { type Fingerprint, fingerprintMismatch, probe } from '../lib/experiments/fingerprint';
 import { cellSpec, gridConfig } from '../lib/experiments/grid';
 import { TABLE2_PRESETS } from '../lib/experiments/sections/table2';
 
@@ -75,7 +75,13 @@ describe('numerics fingerprint of the results cache', function () {
     const native = nativeBlasAvailable().ok;
     const wasm = tf.getBackend() === 'wasm';
     // The 21-layer one: deep stacks of tiny layers amplified rounding until the probe shortened them.
-    for (const [family, depth, method] of [['mnistFcn', 4, 'dni'], ['mnistFcn', 3, 'lambda=0.5'], ['cifarCnn', 3, 'cdni'], ['mnistFcn', 21, 'cdni'], ['mnistFcn', 4, 'cdni+unlock']] as const) {
+    for (const [family, depth, method] of [
+      ['mnistFcn', 4, 'dni'],
+      ['mnistFcn', 3, 'lambda=0.5'],
+      ['cifarCnn', 3, 'cdni'],
+      ['mnistFcn', 21, 'cdni'],
+      ['mnistFcn', 4, 'cdni+unlock'],
+    ] as const) {
       const spec = cellSpec(gridConfig({ ...TABLE2_PRESETS[family].cpu, depths: [depth], methods: [method] }), depth, method).run;
       const runs: number[][] = [await probe(spec)];
       if (wasm && native) {
@@ -122,7 +128,9 @@ describe('numerics fingerprint of the results cache', function () {
   it('changed code that picks data changes it: the loader, and the run loop’s choice of evaluation examples', () => {
     const loader = measure([['data/dataset.ts', 't[i] = i / 255;', 't[i] = i / 256;']]);
     assert.match(fingerprintMismatch(base.dni.fp, loader.dni.fp) ?? '', /dataset's contents changed/);
-    const subset = measure([['runs/train-classifier.ts', 'subset(data.test, 0, spec.evalExamples)', 'subset(data.test, 1, spec.evalExamples)']]);
+    const subset = measure([
+      ['runs/train-classifier.ts', 'subset(data.test, 0, spec.evalExamples)', 'subset(data.test, 1, spec.evalExamples)'],
+    ]);
     assert.match(fingerprintMismatch(base.dni.fp, subset.dni.fp) ?? '', /numerics changed/);
   });
 

@@ -9,7 +9,20 @@ import * as path from 'node:path';
 import { projectRoot } from '../lib/core/root';
 
 /** Bottom to top. A layer may import from itself and from the layers before it. */
-const LAYERS = ['blas', 'core', 'data', 'modules', 'tasks', 'networks', 'synthesizers', 'trainers', 'runs', 'experiments', 'notebook', 'index.ts'];
+const LAYERS = [
+  'blas',
+  'core',
+  'data',
+  'modules',
+  'tasks',
+  'networks',
+  'synthesizers',
+  'trainers',
+  'runs',
+  'experiments',
+  'notebook',
+  'index.ts',
+];
 const LIB = path.join(projectRoot(), 'lib');
 
 function sources(dir: string): string[] {
@@ -24,7 +37,10 @@ const layerOf = (file: string) => path.relative(LIB, file).split(path.sep)[0];
 /** The lib files `file` imports (relative specifiers in import / export … from, import(), require()). */
 function imports(file: string): string[] {
   // Comments hold examples of notebook imports ('../dist/lib/…'): only code counts.
-  const text = fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const text = fs
+    .readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   const out: string[] = [];
   for (const m of text.matchAll(/(?:\bfrom|\bimport\(|\brequire\()\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
     const t = path.resolve(path.dirname(file), m[1]);
@@ -48,7 +64,8 @@ describe('lib/ layout', () => {
         continue;
       }
       for (const d of deps) {
-        if (LAYERS.indexOf(layerOf(d)) > mine) wrong.push(`${path.relative(LIB, f)} (${layerOf(f)}) imports ${path.relative(LIB, d)} (${layerOf(d)}), a layer above it`);
+        if (LAYERS.indexOf(layerOf(d)) > mine)
+          wrong.push(`${path.relative(LIB, f)} (${layerOf(f)}) imports ${path.relative(LIB, d)} (${layerOf(d)}), a layer above it`);
       }
     }
     assert.deepEqual(wrong, []);

@@ -20,7 +20,7 @@ describe('language-model data', () => {
     const c3 = s.next(3);
     assert.deepEqual(c3.inputs.map(text), ['g', 'o', 'w']);
     assert.deepEqual(c3.targets.map(text), ['h', 'p', 'x']);
-    assert.deepEqual([c1.ends, c2.ends, c3.ends], [false, false, true], 'the third chunk reaches the streams\' end');
+    assert.deepEqual([c1.ends, c2.ends, c3.ends], [false, false, true], "the third chunk reaches the streams' end");
     const c4 = s.next(3);
     assert.equal(c4.restarted, true);
     assert.equal(s.epoch, 1);
@@ -49,7 +49,10 @@ describe('language-model data', () => {
     assert.equal(keep.offer(4, 1.5, snap('w4')), false); // a tie is not better
     assert.deepEqual(keep.best, { step: 2, score: 1.5, state: 'w2' });
     assert.equal(snapshots, 2, 'a snapshot is taken only for a new best');
-    assert.deepEqual(keep.history.map((h) => h.score), [2.0, 1.5, 1.7, 1.5]);
+    assert.deepEqual(
+      keep.history.map((h) => h.score),
+      [2.0, 1.5, 1.7, 1.5],
+    );
     assert.throws(() => keep.offer(5, NaN, snap('w5')), /NaN/);
   });
 });

@@ -10,7 +10,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { Lstm, LstmState } from '../lib/modules/lstm';
+import { Lstm, type LstmState } from '../lib/modules/lstm';
 import { refLstm } from '../lib/trainers/reference';
 import { Rng } from '../lib/core/rng';
 import { assertClose } from './assert';
@@ -21,7 +21,13 @@ const B = 3;
 const T = 4;
 
 function randn(rng: Rng, shape: number[], std = 1): tf.Tensor {
-  return tf.tensor(rng.normals(shape.reduce((a, b) => a * b, 1), std), shape);
+  return tf.tensor(
+    rng.normals(
+      shape.reduce((a, b) => a * b, 1),
+      std,
+    ),
+    shape,
+  );
 }
 
 interface Problem {
@@ -83,7 +89,7 @@ function dispose(p: Problem): void {
   tf.dispose([...p.xs, p.s0.h, p.s0.c, ...p.r.filter((x): x is tf.Tensor => !!x), ...(p.end ? [p.end.h, p.end.c] : [])]);
 }
 
-describe('LSTM core: hand-written BPTT', function () {
+describe('LSTM core: hand-written BPTT', () => {
   afterEach(() => tf.disposeVariables());
 
   for (const [what, opts] of [
@@ -153,8 +159,15 @@ describe('LSTM core: hand-written BPTT', function () {
       const zero = { h: tf.zeros([B, H]), c: tf.zeros([B, H]) };
       const x = p.lstm.backward(out.cache, p.r, zero, { params: true, initial: true });
       const y = p.lstm.backward(out.cache, p.r, null, { params: true, initial: true });
-      const none = p.lstm.backward(out.cache, p.r.map(() => null), null, { params: true, initial: true });
-      return [tf.sub(x.grads[0], y.grads[0]), tf.sub(x.initial!.c, y.initial!.c), none.grads[0], none.initial!.h].map((t) => tf.max(tf.abs(t)));
+      const none = p.lstm.backward(
+        out.cache,
+        p.r.map(() => null),
+        null,
+        { params: true, initial: true },
+      );
+      return [tf.sub(x.grads[0], y.grads[0]), tf.sub(x.initial!.c, y.initial!.c), none.grads[0], none.initial!.h].map((t) =>
+        tf.max(tf.abs(t)),
+      );
     });
     for (const t of a) assert.equal(t.dataSync()[0], 0);
     tf.dispose(a);

@@ -35,7 +35,10 @@ describe('bp1VersusAutodiff', () => {
     const rng = new Rng(2);
     const t = new BPLambdaTrainer(bpLambdaSpec({ network: mnistFcn(3, 32), lambda: [1, 1] }));
     const x = tf.tensor2d(rng.normals(16 * 784), [16, 784]);
-    const y = tf.tensor1d(Int32Array.from({ length: 16 }, () => rng.int(10)), 'int32');
+    const y = tf.tensor1d(
+      Int32Array.from({ length: 16 }, () => rng.int(10)),
+      'int32',
+    );
     const r = bp1VersusAutodiff(t, x, y);
     assert.ok(r.maxAbsGrad > 1e-3, `gradients should not vanish, got ${r.maxAbsGrad}`);
     assert.ok(r.maxAbsDiff < 1e-5 * Math.max(1, r.maxAbsGrad), `difference ${r.maxAbsDiff}`);

@@ -8,7 +8,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../lib/modules/module';
+import type { Module } from '../lib/modules/module';
 import { Linear } from '../lib/modules/linear';
 import { BatchNorm } from '../lib/modules/batchnorm';
 import { Conv2d, conv2dFilterGrad } from '../lib/modules/conv2d';
@@ -17,11 +17,22 @@ import { Rng } from '../lib/core/rng';
 import { assertClose } from './assert';
 
 function randn(rng: Rng, shape: number[], std = 1): tf.Tensor {
-  return tf.tensor(rng.normals(shape.reduce((a, b) => a * b, 1), std), shape);
+  return tf.tensor(
+    rng.normals(
+      shape.reduce((a, b) => a * b, 1),
+      std,
+    ),
+    shape,
+  );
 }
 
 /** Directional derivative by central differences vs. by the module's backward. */
-function checkModule(m: Module, xShape: number[], seed: number, opts: { eps?: number; params?: boolean } = {}): { fd: number; analytic: number } {
+function checkModule(
+  m: Module,
+  xShape: number[],
+  seed: number,
+  opts: { eps?: number; params?: boolean } = {},
+): { fd: number; analytic: number } {
   const rng = new Rng(seed);
   const eps = opts.eps ?? 1e-2;
   const x = randn(rng, xShape);
@@ -62,7 +73,7 @@ function assertAgree({ fd, analytic }: { fd: number; analytic: number }, what: s
   assert.ok(err < rtol, `${what}: finite differences ${fd} vs backward ${analytic} (relative error ${err.toExponential(2)})`);
 }
 
-describe('modules: backward vs central finite differences', function () {
+describe('modules: backward vs central finite differences', () => {
   afterEach(() => tf.disposeVariables());
 
   it('Linear', () => {
@@ -109,7 +120,9 @@ describe('modules: backward vs central finite differences', function () {
       // The filter gradient of a convolution does not depend on the filter's value.
       ref = tf.tidy(() => {
         const x = tf.tensor4d(xv, [3, 7, 7, 4]);
-        return tf.grad((w: tf.Tensor) => tf.conv2d(x, w as tf.Tensor4D, 1, 'same'))(tf.zeros([5, 5, 4, 5]), tf.tensor4d(dyv, [3, 7, 7, 5])).dataSync();
+        return tf
+          .grad((w: tf.Tensor) => tf.conv2d(x, w as tf.Tensor4D, 1, 'same'))(tf.zeros([5, 5, 4, 5]), tf.tensor4d(dyv, [3, 7, 7, 5]))
+          .dataSync();
       });
     } finally {
       await tf.setBackend(before);
@@ -119,7 +132,8 @@ describe('modules: backward vs central finite differences', function () {
 
   it('max and average pooling 3×3 stride 2', () => {
     // A small step keeps every window's maximum where it is (max pooling is piecewise linear).
-    for (const kind of ['max', 'avg'] as const) assertAgree(checkModule(new Pool(kind), [2, 7, 7, 3], 7, { eps: 1e-3 }), `${kind} pool`, 5e-3);
+    for (const kind of ['max', 'avg'] as const)
+      assertAgree(checkModule(new Pool(kind), [2, 7, 7, 3], 7, { eps: 1e-3 }), `${kind} pool`, 5e-3);
   });
 
   it('max-pool gradient equals the cpu backend’s MaxPoolGrad (wasm’s is wrong for batch or channels > 1)', async () => {
@@ -132,7 +146,11 @@ describe('modules: backward vs central finite differences', function () {
     await tf.setBackend('cpu');
     let ref: tf.TypedArray;
     try {
-      ref = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 3, 2, "same"))(tf.tensor4d(xv, shape), tf.tensor4d(dyv, [3, 14, 14, 4])).dataSync());
+      ref = tf.tidy(() =>
+        tf
+          .grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 3, 2, 'same'))(tf.tensor4d(xv, shape), tf.tensor4d(dyv, [3, 14, 14, 4]))
+          .dataSync(),
+      );
     } finally {
       await tf.setBackend(before);
     }

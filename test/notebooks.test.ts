@@ -9,8 +9,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cachedRun, cachePath, canonicalJson } from '../lib/experiments/cache';
-import { Fingerprint } from '../lib/experiments/fingerprint';
+import { cachedRun, cachePath } from '../lib/experiments/cache';
+import { canonicalJson } from '../lib/experiments/canonical-json';
+import type { Fingerprint } from '../lib/experiments/fingerprint';
 import { lineFigure, mimeBundle, panelFigure, PLOTLY_MIME } from '../lib/notebook/figures';
 import { chromiumPath, closeFigures } from '../lib/notebook/render';
 import { Progress } from '../lib/core/progress';
@@ -94,7 +95,10 @@ describe('notebook helpers', () => {
       const b = await cachedRun('notebook-b', { ...config }, c.compute, { dir, quiet: true });
       assert.equal(c.calls(), 1);
       assert.deepEqual(b, a);
-      assert.equal(fs.readFileSync(cachePath('notebook-b', config, { dir }), 'utf8'), fs.readFileSync(cachePath('notebook-a', config, { dir }), 'utf8'));
+      assert.equal(
+        fs.readFileSync(cachePath('notebook-b', config, { dir }), 'utf8'),
+        fs.readFileSync(cachePath('notebook-a', config, { dir }), 'utf8'),
+      );
       // Another config is no twin.
       await cachedRun('notebook-c', { ...config, lr: 3e-4 }, c.compute, { dir, quiet: true });
       assert.equal(c.calls(), 2);
@@ -124,7 +128,9 @@ describe('notebook helpers', () => {
         await cachedRun('unit', config, c.compute, { dir, quiet: true });
         const file = cachePath('unit', config, { dir });
         fs.writeFileSync(file, corrupt(fs.readFileSync(file, 'utf8')));
-        const { value, warnings } = await captureWarnings(() => cachedRun<{ calls: number }>('unit', config, c.compute, { dir, quiet: true }));
+        const { value, warnings } = await captureWarnings(() =>
+          cachedRun<{ calls: number }>('unit', config, c.compute, { dir, quiet: true }),
+        );
         assert.equal(c.calls(), 2, 'recomputed');
         assert.equal(value.calls, 2);
         assert.equal(warnings.length, 1, warnings.join('\n'));
@@ -144,15 +150,21 @@ describe('notebook helpers', () => {
 
     it('reuses an entry while its numerics fingerprint matches within the tolerance, and recomputes when it does not', async () => {
       const c = counter();
-      const fp = (probe: number[], data = 'abc'): (() => Promise<Fingerprint>) => async () => ({ probe, data });
+      const fp =
+        (probe: number[], data = 'abc'): (() => Promise<Fingerprint>) =>
+        async () => ({ probe, data });
       await cachedRun('unit', config, c.compute, { dir, quiet: true, fingerprint: fp([1.5, 0.25]) });
       // Float-level noise (a backend or BLAS path) is within the tolerance.
       await cachedRun('unit', config, c.compute, { dir, quiet: true, fingerprint: fp([1.5000001, 0.25000002]) });
       assert.equal(c.calls(), 1);
-      const changed = await captureWarnings(() => cachedRun('unit', config, c.compute, { dir, quiet: true, fingerprint: fp([1.52, 0.25]) }));
+      const changed = await captureWarnings(() =>
+        cachedRun('unit', config, c.compute, { dir, quiet: true, fingerprint: fp([1.52, 0.25]) }),
+      );
       assert.equal(c.calls(), 2);
       assert.match(changed.warnings[0], /numerics changed \(probe number 0/);
-      const data = await captureWarnings(() => cachedRun('unit', config, c.compute, { dir, quiet: true, fingerprint: fp([1.52, 0.25], 'xyz') }));
+      const data = await captureWarnings(() =>
+        cachedRun('unit', config, c.compute, { dir, quiet: true, fingerprint: fp([1.52, 0.25], 'xyz') }),
+      );
       assert.equal(c.calls(), 3);
       assert.match(data.warnings[0], /dataset's contents changed/);
     });
@@ -191,7 +203,10 @@ describe('notebook helpers', () => {
 
     it('rejects an unknown value, naming DNI_SCALE and the choices', async () => {
       await withEnv({ DNI_SCALE: 'huge' }, () => {
-        assert.throws(() => scale(), (e: Error) => /DNI_SCALE/.test(e.message) && /smoke, cpu, paper/.test(e.message));
+        assert.throws(
+          () => scale(),
+          (e: Error) => /DNI_SCALE/.test(e.message) && /smoke, cpu, paper/.test(e.message),
+        );
       });
     });
   });
@@ -252,7 +267,13 @@ describe('notebook helpers', () => {
       assert.deepEqual((middling.layout as { yaxis: { tickvals: number[] } }).yaxis.tickvals, [10, 20, 30, 40, 50, 60]);
       // Each end of the data gets a label within a factor 1.5 (the one just below 2.14, just above 54.5 is 50 × 1.5 away at most),
       // and the range shows it.
-      const wide = lineFigure({ title: 't', xTitle: 'x', yTitle: 'y', logY: true, series: [{ name: 'a', x: [1, 2, 3], y: [2.14, 9, 54.5] }] });
+      const wide = lineFigure({
+        title: 't',
+        xTitle: 'x',
+        yTitle: 'y',
+        logY: true,
+        series: [{ name: 'a', x: [1, 2, 3], y: [2.14, 9, 54.5] }],
+      });
       const w = (wide.layout as { yaxis: { tickvals: number[]; range: number[] } }).yaxis;
       assert.deepEqual(w.tickvals, [2, 5, 10, 20, 50]);
       assert.ok(w.range[0] < Math.log10(2) && w.range[1] > Math.log10(54.5), `range ${w.range}`);
@@ -267,18 +288,49 @@ describe('notebook helpers', () => {
     });
 
     it('panels share their axes, title the outer ones, and list each method once in the legend', () => {
-      const panel = (t: string, bp: number[]) => ({ title: t, series: [{ name: 'Bprop', x: [1, 2, 3], y: bp, color: '#1f77b4' }, { name: 'DNI', x: [1, 2, 3], y: [30, 20, 10], color: '#d62728' }] });
-      const f = panelFigure({ title: 'grid', xTitle: 'training step', yTitle: 'test error (%)', logY: true, panels: [panel('3 layers', [9, 5, 2]), panel('4 layers', [8, 4, 2]), panel('5 layers', [7, 3, 2])] });
+      const panel = (t: string, bp: number[]) => ({
+        title: t,
+        series: [
+          { name: 'Bprop', x: [1, 2, 3], y: bp, color: '#1f77b4' },
+          { name: 'DNI', x: [1, 2, 3], y: [30, 20, 10], color: '#d62728' },
+        ],
+      });
+      const f = panelFigure({
+        title: 'grid',
+        xTitle: 'training step',
+        yTitle: 'test error (%)',
+        logY: true,
+        panels: [panel('3 layers', [9, 5, 2]), panel('4 layers', [8, 4, 2]), panel('5 layers', [7, 3, 2])],
+      });
       const l = f.layout as Record<string, { matches?: string; title?: { text: string }; tickvals?: number[] } & Record<string, unknown>>;
-      assert.deepEqual(f.data.map((t) => [t.xaxis, t.yaxis, t.showlegend]), [['x', 'y', true], ['x', 'y', true], ['x2', 'y2', false], ['x2', 'y2', false], ['x3', 'y3', false], ['x3', 'y3', false]]);
+      assert.deepEqual(
+        f.data.map((t) => [t.xaxis, t.yaxis, t.showlegend]),
+        [
+          ['x', 'y', true],
+          ['x', 'y', true],
+          ['x2', 'y2', false],
+          ['x2', 'y2', false],
+          ['x3', 'y3', false],
+          ['x3', 'y3', false],
+        ],
+      );
       assert.equal(l.yaxis2.matches, 'y');
       assert.equal(l.xaxis3.matches, 'x');
       // 2 columns: y titles on the left column (panels 1, 3), x titles under the bottom of each column (panels 2, 3) and on the first.
-      assert.deepEqual([l.yaxis, l.yaxis2, l.yaxis3].map((a) => a.title?.text ?? null), ['test error (%)', null, 'test error (%)']);
-      assert.deepEqual([l.xaxis, l.xaxis2, l.xaxis3].map((a) => a.title?.text ?? null), ['training step', 'training step', 'training step']);
+      assert.deepEqual(
+        [l.yaxis, l.yaxis2, l.yaxis3].map((a) => a.title?.text ?? null),
+        ['test error (%)', null, 'test error (%)'],
+      );
+      assert.deepEqual(
+        [l.xaxis, l.xaxis2, l.xaxis3].map((a) => a.title?.text ?? null),
+        ['training step', 'training step', 'training step'],
+      );
       // One log scale over every panel's data (2 … 30).
       assert.deepEqual(l.yaxis.tickvals, [2, 5, 10, 20]);
-      assert.throws(() => panelFigure({ title: 't', xTitle: 'x', yTitle: 'y', panels: [{ title: 'p', series: [{ name: 'a', x: [1, 2], y: [1] }] }] }), /series 'a' in panel 'p' has 2 x values but 1 y values/);
+      assert.throws(
+        () => panelFigure({ title: 't', xTitle: 'x', yTitle: 'y', panels: [{ title: 'p', series: [{ name: 'a', x: [1, 2], y: [1] }] }] }),
+        /series 'a' in panel 'p' has 2 x values but 1 y values/,
+      );
     });
 
     it('without chromium: plotly JSON + text, a warning, no failure', async () => {
@@ -292,7 +344,10 @@ describe('notebook helpers', () => {
     it('has plotly JSON, text, a PNG when chromium exists, and no SVG', async () => {
       const b = await mimeBundle(fig);
       const json = b[PLOTLY_MIME] as { data: { name: string; y: number[] }[] };
-      assert.deepEqual(json.data.map((t) => t.name), ['bprop', 'cDNI']);
+      assert.deepEqual(
+        json.data.map((t) => t.name),
+        ['bprop', 'cDNI'],
+      );
       assert.ok(Array.isArray(json.data[0].y), 'typed arrays become plain arrays');
       assert.equal(json.data[0].y[0], 0.9, 'float32 noise rounded away');
       assert.match(b['text/plain'] as string, /Test error[\s\S]*bprop: 3 points/);
@@ -339,7 +394,9 @@ function requireNbclient(): string {
 }
 
 function errorOutputs(nbFile: string): string[] {
-  const nb = JSON.parse(fs.readFileSync(nbFile, 'utf8')) as { cells: { cell_type: string; outputs?: { output_type: string; ename?: string }[] }[] };
+  const nb = JSON.parse(fs.readFileSync(nbFile, 'utf8')) as {
+    cells: { cell_type: string; outputs?: { output_type: string; ename?: string }[] }[];
+  };
   const errors: string[] = [];
   nb.cells.forEach((c, i) => {
     for (const o of c.outputs ?? []) if (o.output_type === 'error') errors.push(`cell ${i}: ${o.ename ?? 'error'}`);
@@ -393,7 +450,11 @@ describe('scripts/run-notebooks.py', function () {
       const toStderr = (marker: string) => `require('fs').writeSync(2, '${marker}\\n');`;
       const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
       const notebooks: Record<string, string[]> = {
-        'dies.ipynb': ["console.log('fine')", `${toStderr('boom-marker')} console.error('console-marker'); process.exit(3);`, "console.log('never')"],
+        'dies.ipynb': [
+          "console.log('fine')",
+          `${toStderr('boom-marker')} console.error('console-marker'); process.exit(3);`,
+          "console.log('never')",
+        ],
         'exits.ipynb': [`process.on('exit', () => { ${toStderr('exit-marker')} process.exitCode = 4; }); 1`],
         'healthy.ipynb': [`${toStderr('quiet-marker')} console.log('ok')`],
       };
@@ -405,12 +466,21 @@ describe('scripts/run-notebooks.py', function () {
       }
       const out = path.join(dir, 'out');
       const files = Object.keys(notebooks).map((f) => path.join(dir, f));
-      const r = spawnSync('python3', [RUNNER, '--no-build', '--scale', 'smoke', '--jobs', '2', '--out', out, ...files], { cwd: ROOT, encoding: 'utf8' });
+      const r = spawnSync('python3', [RUNNER, '--no-build', '--scale', 'smoke', '--jobs', '2', '--out', out, ...files], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       const all = `${r.stdout}\n${r.stderr}`;
       assert.equal(r.status, 1, all);
       // Each report is one block (no interleaving under --jobs): header, marker, FAILED line.
-      assert.match(r.stderr, /dies\.ipynb: cell 1 failed\n(?:(?!\.ipynb)[^])*kernel exited with status 3(?:(?!\.ipynb)[^])*boom-marker\n[^\n]*dies\.ipynb: FAILED/);
-      assert.match(r.stderr, /exits\.ipynb: every cell ran, but the kernel exited with status 4 at shutdown\n(?:(?!\.ipynb)[^])*exit-marker\n[^\n]*exits\.ipynb: FAILED/);
+      assert.match(
+        r.stderr,
+        /dies\.ipynb: cell 1 failed\n(?:(?!\.ipynb)[\s\S])*kernel exited with status 3(?:(?!\.ipynb)[\s\S])*boom-marker\n[^\n]*dies\.ipynb: FAILED/,
+      );
+      assert.match(
+        r.stderr,
+        /exits\.ipynb: every cell ran, but the kernel exited with status 4 at shutdown\n(?:(?!\.ipynb)[\s\S])*exit-marker\n[^\n]*exits\.ipynb: FAILED/,
+      );
       assert.match(r.stdout, /healthy\.ipynb: ok/);
       assert.ok(!all.includes('quiet-marker'), `a healthy kernel's stderr is not shown:\n${all}`);
       assert.deepEqual(fs.readdirSync(out), ['healthy.ipynb'], 'only the healthy notebook is written');
@@ -426,7 +496,15 @@ describe('scripts/run-notebooks.py', function () {
     try {
       fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
       const nbFile = path.join(dir, 'start.ipynb');
-      fs.writeFileSync(nbFile, JSON.stringify({ cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: '1' }], metadata: {}, nbformat: 4, nbformat_minor: 4 }));
+      fs.writeFileSync(
+        nbFile,
+        JSON.stringify({
+          cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: '1' }],
+          metadata: {},
+          nbformat: 4,
+          nbformat_minor: 4,
+        }),
+      );
       // The kernel's node (npm exec, the first process of the kernelspec) dies before tslab starts.
       const crash = path.join(dir, 'crash.js');
       fs.writeFileSync(crash, "require('fs').writeSync(2, 'startup-marker\\n'); process.exit(5);\n");
@@ -436,7 +514,10 @@ describe('scripts/run-notebooks.py', function () {
         env: { ...process.env, NODE_OPTIONS: `--require ${crash}` },
       });
       assert.equal(r.status, 1, `${r.stdout}${r.stderr}`);
-      assert.match(r.stderr, /start\.ipynb: the kernel failed before running any cell\n[^]*kernel exited with status 5[^]*startup-marker/);
+      assert.match(
+        r.stderr,
+        /start\.ipynb: the kernel failed before running any cell\n[\s\S]*kernel exited with status 5[\s\S]*startup-marker/,
+      );
       assert.ok(!/Traceback/.test(r.stderr), `no Python traceback:\n${r.stderr}`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -446,14 +527,20 @@ describe('scripts/run-notebooks.py', function () {
   it('executes every notebooks/*.ipynb at DNI_SCALE=smoke, on copies, without errors', () => {
     // DNI_NOTEBOOKS_DIR: another folder of notebooks (a project-like folder), to test this test.
     const dir = process.env.DNI_NOTEBOOKS_DIR ? path.resolve(process.env.DNI_NOTEBOOKS_DIR) : path.join(ROOT, 'notebooks');
-    let notebooks = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort() : [];
+    let notebooks = fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.ipynb'))
+          .sort()
+      : [];
     // CIFAR-10 lives in DNI_DATA_DIR, else ../shared/data beside the project (dev and CI), else data/.
     const shared = path.resolve(ROOT, '..', 'shared', 'data');
     const dataDir = process.env.DNI_DATA_DIR ?? (fs.existsSync(shared) ? shared : path.join(ROOT, 'data'));
     if (!fs.existsSync(path.join(dataDir, 'cifar-10-batches-bin', 'test_batch.bin'))) {
       const usesCifar = (f: string) => /cifar(Fcn|Cnn|10)/.test(fs.readFileSync(path.join(dir, f), 'utf8'));
       const skipped = notebooks.filter(usesCifar);
-      if (skipped.length) console.log(`      skipped (no CIFAR-10 in ${dataDir}; run \`npm run data\` and set DNI_DATA_DIR): ${skipped.join(', ')}`);
+      if (skipped.length)
+        console.log(`      skipped (no CIFAR-10 in ${dataDir}; run \`npm run data\` and set DNI_DATA_DIR): ${skipped.join(', ')}`);
       notebooks = notebooks.filter((f) => !usesCifar(f));
     }
     if (notebooks.length === 0) {

@@ -14,7 +14,11 @@ const ROOT = projectRoot();
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 function plan(args: string[], env: Record<string, string>): { status: number | null; out: string } {
-  const r = spawnSync('node', [TSX, path.join('scripts', 'notebook-plan.ts'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync('node', [TSX, path.join('scripts', 'notebook-plan.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -32,19 +36,29 @@ describe('scripts/notebook-plan.ts', function () {
     fs.mkdirSync(results);
     fs.mkdirSync(data);
     const entry = (name: string, config: object, steps: number, msPerStep: number) =>
-      fs.writeFileSync(path.join(results, name), JSON.stringify({ config, result: { final: { step: steps }, msPerStep }, createdAt: '2026-01-01T00:00:00.000Z' }));
+      fs.writeFileSync(
+        path.join(results, name),
+        JSON.stringify({ config, result: { final: { step: steps }, msPerStep }, createdAt: '2026-01-01T00:00:00.000Z' }),
+      );
     entry('a-cpu-mnist-0000000000000000.json', { dataset: 'mnist', run: { steps: 100 } }, 100, 20);
     entry('b-cpu-cifar-0000000000000000.json', { dataset: 'cifar10-validation', run: { steps: 3000 } }, 3000, 100);
     entry('c-cpu-ptb-0000000000000000.json', { task: 'ptb-char', run: { steps: 6000 } }, 6000, 10);
     const log = path.join(dir, 'log.txt');
-    fs.writeFileSync(log, `${['a', 'b', 'c', 'a'].map((k) => path.join(results, fs.readdirSync(results).find((f) => f.startsWith(k))!)).join('\n')}\n`);
+    fs.writeFileSync(
+      log,
+      `${['a', 'b', 'c', 'a'].map((k) => path.join(results, fs.readdirSync(results).find((f) => f.startsWith(k))!)).join('\n')}\n`,
+    );
     const env = { DNI_RESULTS_DIR: results, DNI_DATA_DIR: data };
     const rec = plan(['record', 'cpu', 'notebooks/03-x.ipynb', log, '12.3', String(Date.parse('2026-06-01'))], env);
     assert.equal(rec.status, 0, rec.out);
     const manifest = JSON.parse(fs.readFileSync(path.join(results, 'notebooks', 'cpu.json'), 'utf8'));
     assert.deepEqual(
       manifest['03-x.ipynb'].runs.map((r: { entry: string; data: string | null; steps: number }) => [r.entry.slice(0, 1), r.data, r.steps]),
-      [['a', null, 100], ['b', 'cifar10', 3000], ['c', 'ptb', 6000]],
+      [
+        ['a', null, 100],
+        ['b', 'cifar10', 3000],
+        ['c', 'ptb', 6000],
+      ],
     );
     assert.equal(manifest['03-x.ipynb'].cachedSeconds, 12);
 
@@ -62,7 +76,11 @@ describe('scripts/notebook-plan.ts', function () {
   });
 
   it('DNI_CACHE=off plans every run as computed', () => {
-    const p = plan(['plan', 'cpu', 'notebooks/03-x.ipynb'], { DNI_RESULTS_DIR: path.join(dir, 'results'), DNI_DATA_DIR: path.join(dir, 'data'), DNI_CACHE: 'off' });
+    const p = plan(['plan', 'cpu', 'notebooks/03-x.ipynb'], {
+      DNI_RESULTS_DIR: path.join(dir, 'results'),
+      DNI_DATA_DIR: path.join(dir, 'data'),
+      DNI_CACHE: 'off',
+    });
     assert.match(p.out, /03-x: 0 of 3 run\(s\) cached, 3 to compute/);
   });
 });

@@ -4,19 +4,21 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { Lambda } from '../lib/trainers/mixture';
-import { NetworkSpec } from '../lib/networks/spec';
+import type { Lambda } from '../lib/trainers/mixture';
+import type { NetworkSpec } from '../lib/networks/spec';
 import { ConfigError } from '../lib/core/errors';
 import { Rng } from '../lib/core/rng';
 import { BPLambdaTrainer, unitSpecs } from '../lib/trainers/bp-lambda';
 import { updatesAt } from '../lib/trainers/seeds';
-import { bpLambdaSpec, BPLambdaInput } from '../lib/trainers/spec';
+import { bpLambdaSpec, type BPLambdaInput } from '../lib/trainers/spec';
 import { randomBatch } from './assert';
 
 const FCN: NetworkSpec = { kind: 'fcn', input: 12, hidden: [10, 9, 8], classes: 5 };
 
 function trainer(lambda: Lambda[], extra: Partial<BPLambdaInput> = {}): BPLambdaTrainer {
-  return new BPLambdaTrainer(bpLambdaSpec({ network: FCN, lambda, seed: 7, optimizer: { lr: 0.01 }, synthesizer: { hiddenLayers: 0, conditioned: true }, ...extra }));
+  return new BPLambdaTrainer(
+    bpLambdaSpec({ network: FCN, lambda, seed: 7, optimizer: { lr: 0.01 }, synthesizer: { hiddenLayers: 0, conditioned: true }, ...extra }),
+  );
 }
 
 /** Non-zero synthesizer weights, so every layer gets a non-zero gradient from the first step. */
@@ -37,7 +39,7 @@ function steps(t: BPLambdaTrainer, n: number, each?: (step: number) => void): vo
   }
 }
 
-describe('random update probability (p_update)', function () {
+describe('random update probability (p_update)', () => {
   afterEach(() => tf.disposeVariables());
 
   it('p = 1 is plain training: parameters bit-identical to a spec without the field', () => {
@@ -48,7 +50,12 @@ describe('random update probability (p_update)', function () {
       return snapshot(t.params());
     };
     const [plain, p1] = [run({}), run({ updateProbability: 1 })];
-    p1.forEach((arr, i) => assert.ok(arr.every((v, j) => Object.is(v, plain[i][j])), `parameter ${i} differs`));
+    p1.forEach((arr, i) =>
+      assert.ok(
+        arr.every((v, j) => Object.is(v, plain[i][j])),
+        `parameter ${i} differs`,
+      ),
+    );
     // A smaller p does change the run (so the comparison could fail).
     const p9 = run({ updateProbability: 0.9 });
     assert.ok(p9.some((arr, i) => arr.some((v, j) => v !== plain[i][j])));
@@ -77,10 +84,17 @@ describe('random update probability (p_update)', function () {
     steps(t, 8, (step) => {
       const want = seeds.map((s) => updatesAt(s, step, 0.5));
       // The documented draw: number `step` of Rng(updateSeed), below p.
-      assert.deepEqual(want, seeds.map((s) => Rng.at(s, step).uniform() < 0.5));
+      assert.deepEqual(
+        want,
+        seeds.map((s) => Rng.at(s, step).uniform() < 0.5),
+      );
       drawn.push(want);
       t.units.forEach((u, i) => {
-        assert.equal(moved(u.layer.params(), layers[i]), want[i], `step ${step}: layer ${i + 1} ${want[i] ? 'should have' : 'should not have'} moved`);
+        assert.equal(
+          moved(u.layer.params(), layers[i]),
+          want[i],
+          `step ${step}: layer ${i + 1} ${want[i] ? 'should have' : 'should not have'} moved`,
+        );
         if (u.synthesizer) assert.equal(moved(u.synthesizer.params(), synths[i]), want[i], `step ${step}: synthesizer ${i + 1}`);
       });
       layers = t.units.map((u) => snapshot(u.layer.params()));
@@ -113,6 +127,9 @@ describe('random update probability (p_update)', function () {
     for (let s = 0; s < 4; s++) t.step({ x, y }, { stats: true, measureSG: true });
     assert.equal(tf.memory().numTensors, before);
     tf.dispose([x, y]);
-    assert.throws(() => bpLambdaSpec({ network: FCN, lambda: [0, 0, 0], updateProbability: 1.5 }), (e: unknown) => e instanceof ConfigError && e.field === 'updateProbability');
+    assert.throws(
+      () => bpLambdaSpec({ network: FCN, lambda: [0, 0, 0], updateProbability: 1.5 }),
+      (e: unknown) => e instanceof ConfigError && e.field === 'updateProbability',
+    );
   });
 });

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { depth, NetworkSpec } from '../lib/networks/spec';
+import { depth, type NetworkSpec } from '../lib/networks/spec';
 import { methodSpec } from '../lib/experiments/methods';
 import { mix } from '../lib/trainers/mixture';
 import { Rng } from '../lib/core/rng';
@@ -17,11 +17,19 @@ import { SYNTHESIZER_DEFAULTS } from '../lib/synthesizers/spec';
 import { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { copyArrays, COPY_OUTPUTS, copyInputs, disposeSequenceBatch } from '../lib/tasks/copy';
 import { classification } from '../lib/tasks/classification';
-import { bitLoss, SequenceBatch } from '../lib/tasks/sequence';
+import { bitLoss, type SequenceBatch } from '../lib/tasks/sequence';
 import { BPLambdaTrainer, disposeCapture, unitSpecs } from '../lib/trainers/bp-lambda';
-import { ActivationMessage, deserialize, ErrorMessage, GradientMessage, Message, serialize, toUnit } from '../lib/trainers/messages';
+import {
+  type ActivationMessage,
+  deserialize,
+  type ErrorMessage,
+  type GradientMessage,
+  type Message,
+  serialize,
+  toUnit,
+} from '../lib/trainers/messages';
 import { RecurrentTrainer } from '../lib/trainers/recurrent';
-import { chunkBounds, RecurrentInput, recurrentSpec, truncationLambdas } from '../lib/trainers/recurrent-spec';
+import { chunkBounds, type RecurrentInput, recurrentSpec, truncationLambdas } from '../lib/trainers/recurrent-spec';
 import { RecurrentUnit } from '../lib/trainers/recurrent-unit';
 import { bpLambdaSpec } from '../lib/trainers/spec';
 import { Unit } from '../lib/trainers/unit';
@@ -37,7 +45,15 @@ function wire<M extends Message>(m: M): M {
 }
 
 function specOf(extra: Partial<RecurrentInput> & Pick<RecurrentInput, 'T' | 'method'>) {
-  return recurrentSpec({ inputs: I, outputs: COPY_OUTPUTS, hidden: 6, seed: 5, optimizer: { lr: 0.02 }, ...extra, synthesizer: { width: 5, ...extra.synthesizer } });
+  return recurrentSpec({
+    inputs: I,
+    outputs: COPY_OUTPUTS,
+    hidden: 6,
+    seed: 5,
+    optimizer: { lr: 0.02 },
+    ...extra,
+    synthesizer: { width: 5, ...extra.synthesizer },
+  });
 }
 
 /** Steps [from, to) of B Repeat Copy sequences. */
@@ -84,7 +100,7 @@ function driveByMessages(unit: RecurrentUnit, b: SequenceBatch, T: number | 'ful
 
 const bits = (vars: tf.Variable[]) => vars.map((v) => v.dataSync() as Float32Array);
 
-describe('one BP(λ) core for layers and time', function () {
+describe('one BP(λ) core for layers and time', () => {
   afterEach(() => tf.disposeVariables());
 
   for (const extra of [
@@ -105,13 +121,26 @@ describe('one BP(λ) core for layers and time', function () {
       for (const b of batches) {
         trainer.step(b);
         step = driveByMessages(unit, b, spec.T, step);
-        if (b.ends === false) assert.deepEqual(bits([unit.state!.h, unit.state!.c] as tf.Variable[]), bits([trainer.state!.h, trainer.state!.c] as tf.Variable[]), 'the carried state');
+        if (b.ends === false)
+          assert.deepEqual(
+            bits([unit.state!.h, unit.state!.c] as tf.Variable[]),
+            bits([trainer.state!.h, trainer.state!.c] as tf.Variable[]),
+            'the carried state',
+          );
       }
       assert.equal(step, trainer.updates, 'one unit step per chunk');
       const [a, t] = [bits(unit.params()), bits(trainer.params())];
-      a.forEach((arr, i) => assert.ok(arr.every((v, j) => Object.is(v, t[i][j])), `parameter ${unit.params()[i].name} differs`));
+      a.forEach((arr, i) =>
+        assert.ok(
+          arr.every((v, j) => Object.is(v, t[i][j])),
+          `parameter ${unit.params()[i].name} differs`,
+        ),
+      );
       const fresh = new RecurrentUnit(spec);
-      assert.ok(bits(fresh.params()).some((arr, i) => arr.some((v, j) => v !== t[i][j])), 'and they trained');
+      assert.ok(
+        bits(fresh.params()).some((arr, i) => arr.some((v, j) => v !== t[i][j])),
+        'and they trained',
+      );
       [fresh, unit, trainer].forEach((x) => x.dispose());
       batches.forEach(disposeSequenceBatch);
     });
@@ -119,7 +148,10 @@ describe('one BP(λ) core for layers and time', function () {
 
   it("a recurrent unit's step leaks no tensors: the state and the boundary pass carry, the rest is freed; drop and dispose free everything", () => {
     const start = tf.memory().numTensors;
-    for (const extra of [{ method: 'dniAux', T: 2, sgToCore: true, sgTarget: 'withStepLoss' }, { method: 'bptt', T: 2 }] as const) {
+    for (const extra of [
+      { method: 'dniAux', T: 2, sgToCore: true, sgTarget: 'withStepLoss' },
+      { method: 'bptt', T: 2 },
+    ] as const) {
       const unit = new RecurrentUnit(specOf(extra));
       const [whole, b] = [batch(4), batch(4, 0, 4)];
       driveByMessages(unit, whole, extra.T, 0); // Adam slots exist from here on
@@ -195,7 +227,10 @@ describe('one BP(λ) core for layers and time', function () {
       const h1 = units[0].forward({ kind: 'activation', step: 1, from: 0, h: b1.x, labels: null });
       assert.deepEqual(units[0].inFlight(), [0, 1]);
       assert.throws(() => units[0].forward({ kind: 'activation', step: 1, from: 0, h: b1.x, labels: null }), /step 1 is already in flight/);
-      assert.throws(() => units[1].forward({ kind: 'activation', step: 0, from: 0, h: b0.x, labels: null }), /runs on h_1, got an activation from unit 0/);
+      assert.throws(
+        () => units[1].forward({ kind: 'activation', step: 0, from: 0, h: b0.x, labels: null }),
+        /runs on h_1, got an activation from unit 0/,
+      );
       units[1].forward(h0);
       units[1].forward(h1);
       // λ = 0: each layer step takes the earliest step awaiting one, and says which step its gradient belongs to.
@@ -224,7 +259,10 @@ describe('one BP(λ) core for layers and time', function () {
     const { x, y } = randomBatch(FCN, 4, 9);
     for (let i = 0; i < 3; i++) t.step({ x, y });
     assert.ok(t.units[0].synthesizer, 'unit 1 has a synthesizer, and unit 2 sends it nothing');
-    assert.deepEqual(t.units.map((u) => u.inFlight()), [[], [], []]);
+    assert.deepEqual(
+      t.units.map((u) => u.inFlight()),
+      [[], [], []],
+    );
     tf.dispose([x, y]);
     t.dispose();
   });
@@ -246,8 +284,14 @@ describe('one BP(λ) core for layers and time', function () {
   it('a regression target is a gradient (converted to the synthesizer’s units) or a value (taken as it is); each synthesizer declares its inputs and target kind', () => {
     tf.tidy(() => {
       const spec = { ...SYNTHESIZER_DEFAULTS, targetUnits: 'perExample' as const, lossReduction: 'sum' as const };
-      const out = tf.tensor2d([[1, 0], [0, 1]]);
-      const z = tf.tensor2d([[0.5, 0], [0, 0.5]]);
+      const out = tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]);
+      const z = tf.tensor2d([
+        [0.5, 0],
+        [0, 0.5],
+      ]);
       // perExample units: a gradient target is ×B (B = 2) before the regression, a value is not.
       assert.equal(regressionLoss(spec, out, { kind: 'gradient', value: z }).loss.dataSync()[0], 0);
       assert.equal(regressionLoss(spec, out, { kind: 'value', value: z }).loss.dataSync()[0], 0.5);
@@ -258,7 +302,13 @@ describe('one BP(λ) core for layers and time', function () {
       assert.throws(() => cdni.regress(f, { kind: 'value', value: z }), /regresses onto a gradient target, got a value/);
       assert.deepEqual(cdni.regress(f, z).loss.dataSync(), cdni.regress(f, { kind: 'gradient', value: z }).loss.dataSync());
       assert.deepEqual(new EmaSynthesizer([2], { ...spec, kind: 'ema' }, 'e').contract, { inputs: 'none', target: 'gradient' });
-      const rs = new RecurrentSynthesizer(2, { hiddenLayers: 0, width: 2, scale: 0.1, lossWeight: 1, auxWeight: 1, targetUnits: 'perExample', lossReduction: 'sum' }, true, new Rng(2), 'r');
+      const rs = new RecurrentSynthesizer(
+        2,
+        { hiddenLayers: 0, width: 2, scale: 0.1, lossWeight: 1, auxWeight: 1, targetUnits: 'perExample', lossReduction: 'sum' },
+        true,
+        new Rng(2),
+        'r',
+      );
       assert.deepEqual(rs.contract, { inputs: 'h', target: 'gradient' });
     });
   });

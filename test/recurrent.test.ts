@@ -12,11 +12,11 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../lib/core/errors';
 import { bpttVersusAutodiff, refBitLoss, refLstm } from '../lib/trainers/reference';
 import { Rng } from '../lib/core/rng';
-import { copyArrays, COPY_OUTPUTS, copyInputs, CopyLevel, disposeSequenceBatch } from '../lib/tasks/copy';
-import { SequenceBatch } from '../lib/tasks/sequence';
+import { copyArrays, COPY_OUTPUTS, copyInputs, type CopyLevel, disposeSequenceBatch } from '../lib/tasks/copy';
+import type { SequenceBatch } from '../lib/tasks/sequence';
 import { RecurrentSynthesizer } from '../lib/synthesizers/recurrent';
 import { disposeChunkRecords, RecurrentTrainer } from '../lib/trainers/recurrent';
-import { chunkBounds, RecurrentInput, recurrentSpec, truncationLambdas } from '../lib/trainers/recurrent-spec';
+import { chunkBounds, type RecurrentInput, recurrentSpec, truncationLambdas } from '../lib/trainers/recurrent-spec';
 import { assertClose, maxAbs, maxAbsDiff } from './assert';
 
 const H = 7;
@@ -24,7 +24,17 @@ const B = 4;
 const I = copyInputs('repeatCopy');
 
 function trainer(extra: Partial<RecurrentInput> & Pick<RecurrentInput, 'T' | 'method'>): RecurrentTrainer {
-  return new RecurrentTrainer(recurrentSpec({ inputs: I, outputs: COPY_OUTPUTS, hidden: H, seed: 3, optimizer: { lr: 0.01 }, ...extra, synthesizer: { width: 5, ...extra.synthesizer } }));
+  return new RecurrentTrainer(
+    recurrentSpec({
+      inputs: I,
+      outputs: COPY_OUTPUTS,
+      hidden: H,
+      seed: 3,
+      optimizer: { lr: 0.01 },
+      ...extra,
+      synthesizer: { width: 5, ...extra.synthesizer },
+    }),
+  );
 }
 
 /** Steps [from, to) of B Repeat Copy sequences; it starts / ends the sequences when it holds their first / last step. */
@@ -66,14 +76,21 @@ function refChunk(theta: tf.Tensor[], bt: SequenceBatch, h0: tf.Tensor, c0: tf.T
 
 const copies = (ts: tf.Tensor[]) => ts.map((x) => tf.clone(x));
 
-describe('recurrent BP(λ)', function () {
+describe('recurrent BP(λ)', () => {
   afterEach(() => tf.disposeVariables());
 
   it('λ = 1 everywhere (T = full, or T ≥ L) is full BPTT: every θ gradient equals autodiff of the unrolled loss', () => {
-    for (const [method, T] of [['bptt', 'full'], ['dni', 'full'], ['dniAux', 50]] as const) {
+    for (const [method, T] of [
+      ['bptt', 'full'],
+      ['dni', 'full'],
+      ['dniAux', 50],
+    ] as const) {
       const t = trainer({ T, method });
       const bt = batch({ N: 3, R: 2 }, 1);
-      const ref = tf.variableGrads(() => tf.tidy(() => refChunk(t.coreParams(), bt, tf.zeros([B, H]), tf.zeros([B, H])).loss), t.coreParams());
+      const ref = tf.variableGrads(
+        () => tf.tidy(() => refChunk(t.coreParams(), bt, tf.zeros([B, H]), tf.zeros([B, H])).loss),
+        t.coreParams(),
+      );
       const recs = t.stepCapture(bt);
       assert.equal(recs.length, 1, 'one chunk');
       assert.equal(recs[0].synthetic, null, 'no synthetic gradient where the sequences end');
@@ -95,7 +112,11 @@ describe('recurrent BP(λ)', function () {
   });
 
   it('truncation is λ = 0 at every T-th state: the chunks and λ_k', () => {
-    assert.deepEqual(chunkBounds(7, 3), [[0, 3], [3, 6], [6, 7]]);
+    assert.deepEqual(chunkBounds(7, 3), [
+      [0, 3],
+      [3, 6],
+      [6, 7],
+    ]);
     assert.deepEqual(chunkBounds(6, 'full'), [[0, 6]]);
     assert.deepEqual(truncationLambdas(7, 3), [1, 1, 0, 1, 1, 0, 1]);
     assert.deepEqual(truncationLambdas(6, 3, false), [1, 1, 0, 1, 1, 0]);
@@ -155,7 +176,16 @@ describe('recurrent BP(λ)', function () {
     const recs = t.stepCapture(bt);
     assert.equal(recs.length, 5);
     assert.equal(t.updates, 5);
-    assert.deepEqual(recs.map((r) => [r.synthetic !== null, r.target !== null]), [[true, false], [true, true], [true, true], [true, true], [false, true]]);
+    assert.deepEqual(
+      recs.map((r) => [r.synthetic !== null, r.target !== null]),
+      [
+        [true, false],
+        [true, true],
+        [true, true],
+        [true, true],
+        [false, true],
+      ],
+    );
     for (let j = 1; j < 5; j++) assertClose(recs[j].regressed!, recs[j - 1].synthetic!, 1e-6, `step ${j}`);
     disposeChunkRecords(recs);
     disposeSequenceBatch(bt);
@@ -210,8 +240,19 @@ describe('recurrent BP(λ)', function () {
         const x = tf.unstack(first.x);
         const prefix = refLstm(thetaA.slice(0, 8), x.slice(0, 2), tf.zeros([B, H]), tf.zeros([B, H]));
         const h3 = refLstm(thetaA.slice(0, 8), [x[2]], prefix.h, prefix.c).h;
-        const last: SequenceBatch = { x: tf.slice(first.x, [2, 0, 0], [1, B, I]), y: tf.slice(first.y, [2, 0, 0], [1, B, 8]), mask: tf.slice(first.mask, [2, 0], [1, B]) };
-        const dl = tf.grad((h: tf.Tensor) => refBitLoss(tf.add(tf.matMul(h as tf.Tensor2D, thetaA[8] as tf.Tensor2D), thetaA[9]), tf.reshape(last.y, [B, 8]), tf.reshape(last.mask, [B]), B))(h3);
+        const last: SequenceBatch = {
+          x: tf.slice(first.x, [2, 0, 0], [1, B, I]),
+          y: tf.slice(first.y, [2, 0, 0], [1, B, 8]),
+          mask: tf.slice(first.mask, [2, 0], [1, B]),
+        };
+        const dl = tf.grad((h: tf.Tensor) =>
+          refBitLoss(
+            tf.add(tf.matMul(h as tf.Tensor2D, thetaA[8] as tf.Tensor2D), thetaA[9]),
+            tf.reshape(last.y, [B, 8]),
+            tf.reshape(last.mask, [B]),
+            B,
+          ),
+        )(h3);
         assert.ok(maxAbs(dl) > 1e-4, 'the boundary step has a loss');
         expected = tf.add(expected, tf.concat([dl, tf.zerosLike(dl)], 1));
       }
@@ -286,32 +327,44 @@ describe('recurrent BP(λ)', function () {
   });
 
   for (const hiddenLayers of [0, 1, 2]) {
-    it(`the recurrent synthesizer (${hiddenLayers} hidden layers, with the aux head): its regression gradients and ∂/∂h equal autodiff`, () => tf.tidy(() => {
-      const rng = new Rng(20 + hiddenLayers);
-      const spec = recurrentSpec({ inputs: I, outputs: 8, hidden: H, T: 3, method: 'dniAux', synthesizer: { hiddenLayers, width: 5, lossReduction: 'mean', lossWeight: 0.7, auxWeight: 1.3 } }).synthesizer;
-      const s = new RecurrentSynthesizer(H, spec, true, rng, 'synth');
-      for (const p of s.params()) p.assign(tf.tensor(rng.normals(p.size, 0.4), p.shape));
-      const h = tf.tensor2d(rng.normals(B * H), [B, H]);
-      const z = tf.tensor2d(rng.normals(B * 2 * H, 0.1), [B, 2 * H]);
-      const auxTarget = tf.tensor2d(rng.normals(B * 2 * H), [B, 2 * H]);
-      const f = s.forward(h);
-      const r = s.regress(f, z, auxTarget, true);
-      // Plain ops: (Linear → ReLU)^n, two linear heads; 'mean' losses with their weights, the target ×B ('perExample').
-      const loss = (x: tf.Tensor, ...phi: tf.Tensor[]) => {
-        let a = x;
-        for (let l = 0; l < hiddenLayers; l++) a = tf.relu(tf.add(tf.matMul(a as tf.Tensor2D, phi[2 * l] as tf.Tensor2D), phi[2 * l + 1]));
-        const k = 2 * hiddenLayers;
-        const out = tf.add(tf.matMul(a as tf.Tensor2D, phi[k] as tf.Tensor2D), phi[k + 1]);
-        const aux = tf.add(tf.matMul(a as tf.Tensor2D, phi[k + 2] as tf.Tensor2D), phi[k + 3]);
-        return tf.add(tf.mul(tf.mean(tf.square(tf.sub(out, tf.mul(z, B)))), 0.7), tf.mul(tf.mean(tf.square(tf.sub(aux, auxTarget))), 1.3));
-      };
-      const ref = tf.grads(loss)([h, ...s.params()]);
-      assertClose(tf.add(r.loss, r.auxLoss!), loss(h, ...s.params()), 1e-5, 'loss');
-      assertClose(r.dh!, ref[0], 1e-4, '∂/∂h');
-      s.params().forEach((p, i) => assertClose(r.grads[i], ref[i + 1], 1e-4, p.name));
-      assert.equal(maxAbs(s.consumed(tf.zerosLike(f.out) as tf.Tensor2D)), 0);
-      assertClose(s.consumed(f.out), tf.mul(f.out, spec.scale / B), 1e-7, 'consumed = scale·out/B');
-    }));
+    it(`the recurrent synthesizer (${hiddenLayers} hidden layers, with the aux head): its regression gradients and ∂/∂h equal autodiff`, () =>
+      tf.tidy(() => {
+        const rng = new Rng(20 + hiddenLayers);
+        const spec = recurrentSpec({
+          inputs: I,
+          outputs: 8,
+          hidden: H,
+          T: 3,
+          method: 'dniAux',
+          synthesizer: { hiddenLayers, width: 5, lossReduction: 'mean', lossWeight: 0.7, auxWeight: 1.3 },
+        }).synthesizer;
+        const s = new RecurrentSynthesizer(H, spec, true, rng, 'synth');
+        for (const p of s.params()) p.assign(tf.tensor(rng.normals(p.size, 0.4), p.shape));
+        const h = tf.tensor2d(rng.normals(B * H), [B, H]);
+        const z = tf.tensor2d(rng.normals(B * 2 * H, 0.1), [B, 2 * H]);
+        const auxTarget = tf.tensor2d(rng.normals(B * 2 * H), [B, 2 * H]);
+        const f = s.forward(h);
+        const r = s.regress(f, z, auxTarget, true);
+        // Plain ops: (Linear → ReLU)^n, two linear heads; 'mean' losses with their weights, the target ×B ('perExample').
+        const loss = (x: tf.Tensor, ...phi: tf.Tensor[]) => {
+          let a = x;
+          for (let l = 0; l < hiddenLayers; l++)
+            a = tf.relu(tf.add(tf.matMul(a as tf.Tensor2D, phi[2 * l] as tf.Tensor2D), phi[2 * l + 1]));
+          const k = 2 * hiddenLayers;
+          const out = tf.add(tf.matMul(a as tf.Tensor2D, phi[k] as tf.Tensor2D), phi[k + 1]);
+          const aux = tf.add(tf.matMul(a as tf.Tensor2D, phi[k + 2] as tf.Tensor2D), phi[k + 3]);
+          return tf.add(
+            tf.mul(tf.mean(tf.square(tf.sub(out, tf.mul(z, B)))), 0.7),
+            tf.mul(tf.mean(tf.square(tf.sub(aux, auxTarget))), 1.3),
+          );
+        };
+        const ref = tf.grads(loss)([h, ...s.params()]);
+        assertClose(tf.add(r.loss, r.auxLoss!), loss(h, ...s.params()), 1e-5, 'loss');
+        assertClose(r.dh!, ref[0], 1e-4, '∂/∂h');
+        s.params().forEach((p, i) => assertClose(r.grads[i], ref[i + 1], 1e-4, p.name));
+        assert.equal(maxAbs(s.consumed(tf.zerosLike(f.out) as tf.Tensor2D)), 0);
+        assertClose(s.consumed(f.out), tf.mul(f.out, spec.scale / B), 1e-7, 'consumed = scale·out/B');
+      }));
   }
 
   it('a training step leaks no tensors (every method and option, whole sequences and streams, stats, capture-free), and dispose frees everything', () => {
@@ -401,13 +454,21 @@ describe('recurrent BP(λ)', function () {
       [() => recurrentSpec({ ...base, lambda: [0] } as any), 'lambda'],
       [() => recurrentSpec({ ...base, seed: 1.5 }), 'seed'],
     ];
-    for (const [f, field] of cases) assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field && e.message.includes(`'${field}'`), `expected a ConfigError on ${field}`);
+    for (const [f, field] of cases)
+      assert.throws(
+        f,
+        (e: unknown) => e instanceof ConfigError && e.field === field && e.message.includes(`'${field}'`),
+        `expected a ConfigError on ${field}`,
+      );
     assert.equal(recurrentSpec(base).synthesizer.width, 256, 'the synthesizer is as wide as the LSTM by default');
     assert.equal(recurrentSpec({ ...base, hidden: 32 }).synthesizer.width, 32);
     // Data that does not fit the sizes.
     const t = trainer({ T: 3, method: 'bptt' });
     const bt = { x: tf.zeros([5, 2, 3]) as tf.Tensor3D, y: tf.zeros([5, 2, 8]) as tf.Tensor3D, mask: tf.zeros([5, 2]) as tf.Tensor2D };
-    assert.throws(() => t.step(bt), (e: unknown) => e instanceof ConfigError && e.field === 'inputs');
+    assert.throws(
+      () => t.step(bt),
+      (e: unknown) => e instanceof ConfigError && e.field === 'inputs',
+    );
     disposeSequenceBatch(bt);
     t.dispose();
   });

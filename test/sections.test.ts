@@ -8,8 +8,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { shownText, type Claim } from '../lib/experiments/claim';
-import { GridRun } from '../lib/experiments/grid';
-import { MethodName, methodLabel } from '../lib/experiments/methods';
+import type { GridRun } from '../lib/experiments/grid';
+import { type MethodName, methodLabel } from '../lib/experiments/methods';
 import { deviations } from '../lib/experiments/preset';
 import { bestRun, namedError } from '../lib/experiments/results';
 import { SCALES } from '../lib/experiments/scale';
@@ -20,11 +20,25 @@ import type { CopyRecord, CopyRunResult } from '../lib/runs/train-copy';
 
 /** A run whose test errors (%) at its evaluations are given. */
 function run(test: number[]): RunResult {
-  const history: EvalRecord[] = test.map((t, i) => ({ step: 100 * (i + 1), trainLoss: 1, trainBatchError: 0, trainError: t / 100, testLoss: 1, testError: t / 100, series: {}, seconds: i }));
+  const history: EvalRecord[] = test.map((t, i) => ({
+    step: 100 * (i + 1),
+    trainLoss: 1,
+    trainBatchError: 0,
+    trainError: t / 100,
+    testLoss: 1,
+    testError: t / 100,
+    series: {},
+    seconds: i,
+  }));
   return { history, final: history[history.length - 1], msPerStep: 1 };
 }
 const flat = (e: number) => run([e, e, e]);
-const cellRun = (depth: number, method: MethodName, e: number, name = methodLabel(method)): GridRun => ({ depth, method, name, run: flat(e) });
+const cellRun = (depth: number, method: MethodName, e: number, name = methodLabel(method)): GridRun => ({
+  depth,
+  method,
+  name,
+  run: flat(e),
+});
 
 const ALL: [string, Section<unknown, unknown>][] = [
   ...Object.entries(sections.TABLE2_SECTIONS).map(([k, s]) => [`TABLE2_SECTIONS.${k}`, s] as [string, Section<unknown, unknown>]),
@@ -39,7 +53,7 @@ const ALL: [string, Section<unknown, unknown>][] = [
   ['PTB_SECTION', sections.PTB_SECTION] as [string, Section<unknown, unknown>],
 ];
 
-describe('paper sections', function () {
+describe('paper sections', () => {
   it('every section cites the paper, resolves at every scale, and gives a reason for every cpu deviation', () => {
     const prior = process.env.DNI_SCALE;
     try {
@@ -69,14 +83,27 @@ describe('paper sections', function () {
 
   it('Table 2: the CIFAR-10 CNN adds the underfitting claims, and the CNN section prefixes each family', () => {
     const cfg = configure(sections.TABLE2_SECTIONS.cifarCnn);
-    const runs = cfg.depths.flatMap((d) => [cellRun(d, 'nobprop', 40), cellRun(d, 'bprop', 20), cellRun(d, 'dni', 22), cellRun(d, 'cdni', 21)]);
+    const runs = cfg.depths.flatMap((d) => [
+      cellRun(d, 'nobprop', 40),
+      cellRun(d, 'bprop', 20),
+      cellRun(d, 'dni', 22),
+      cellRun(d, 'cdni', 21),
+    ]);
     const cifar = sections.TABLE2_SECTIONS.cifarCnn.claims(cfg, runs);
     const fcn = sections.TABLE2_SECTIONS.mnistFcn.claims(configure(sections.TABLE2_SECTIONS.mnistFcn), []);
     assert.ok(cifar.some((c) => /underfitting/.test(c.claim)));
     assert.ok(!fcn.some((c) => /underfitting/.test(c.claim)));
     const cnn = sections.TABLE2_CNN_SECTION;
     const configs = configure(cnn);
-    const both = { mnist: configs.mnist.depths.flatMap((d) => [cellRun(d, 'nobprop', 3), cellRun(d, 'bprop', 1), cellRun(d, 'dni', 1.2), cellRun(d, 'cdni', 1.1)]), cifar: runs };
+    const both = {
+      mnist: configs.mnist.depths.flatMap((d) => [
+        cellRun(d, 'nobprop', 3),
+        cellRun(d, 'bprop', 1),
+        cellRun(d, 'dni', 1.2),
+        cellRun(d, 'cdni', 1.1),
+      ]),
+      cifar: runs,
+    };
     const claims = cnn.claims(configs, both);
     assert.ok(claims.every((c) => /^(MNIST|CIFAR-10): /.test(c.claim)));
     assert.match(cnn.summary(configs, both, claims), new RegExp(`MNIST 3L No Bprop 3\\.0%.*; ${shownText(claims)}\\.$`));
@@ -85,19 +112,28 @@ describe('paper sections', function () {
   it('synthesizer depth: linear cDNI best by a margin, and the deep network against backprop', () => {
     const cfg = configure(sections.SYNTH_DEPTH_SECTION);
     const d = cfg.grid.depths[0];
-    const synth = (errs: number[]) => [cellRun(d, 'bprop', 1.8, 'Bprop'), ...cfg.synthDepths.map((h, i) => cellRun(d, 'cdni', errs[i], sections.synthName('cdni', h)))];
+    const synth = (errs: number[]) => [
+      cellRun(d, 'bprop', 1.8, 'Bprop'),
+      ...cfg.synthDepths.map((h, i) => cellRun(d, 'cdni', errs[i], sections.synthName('cdni', h))),
+    ];
     // The paper's 21-layer claim on its own numbers: 2% for both.
     const deep = [cellRun(cfg.deepLayers, 'bprop', 2, 'Bprop'), cellRun(cfg.deepLayers, 'cdni', 2, 'cDNI')];
     const v = (errs: number[]) => sections.synthDepthClaims(cfg, { synth: synth(errs), deep }).map((c) => c.verdict);
     assert.deepEqual(v([1.6, 2.5, 3.0]), ['shown', 'shown']);
     assert.deepEqual(v([1.6, 1.8, 3.0]), ['not testable at this budget', 'shown']);
     assert.deepEqual(v([2.5, 1.6, 3.0]), ['not shown', 'shown']);
-    const far = sections.synthDepthClaims(cfg, { synth: synth([1.6, 2.5, 3]), deep: [deep[0], cellRun(cfg.deepLayers, 'cdni', 2.6, 'cDNI')] });
+    const far = sections.synthDepthClaims(cfg, {
+      synth: synth([1.6, 2.5, 3]),
+      deep: [deep[0], cellRun(cfg.deepLayers, 'cdni', 2.6, 'cDNI')],
+    });
     assert.equal(far[1].verdict, 'not shown');
     // Seeds of the same name are averaged, with their spread in the evidence.
     const seeded = [...synth([1.6, 2.5, 3.0]), { ...cellRun(d, 'cdni', 2.0, sections.synthName('cdni', 0)), seed: 2 }];
     assert.match(sections.synthDepthClaims(cfg, { synth: seeded, deep })[0].evidence, /0 hidden: 1\.80% \(1\.60–2\.00, 2 seeds\)/);
-    assert.match(sections.synthDepthSentence(cfg, { synth: seeded, deep }), /cDNI reached 1\.80% with a linear synthesizer.*Bprop 1\.80%.*2\.00% with linear cDNI against 2\.00% with Bprop\.$/);
+    assert.match(
+      sections.synthDepthSentence(cfg, { synth: seeded, deep }),
+      /cDNI reached 1\.80% with a linear synthesizer.*Bprop 1\.80%.*2\.00% with linear cDNI against 2\.00% with Bprop\.$/,
+    );
   });
 
   it('synthesizer depth: no extra seeds unless a deeper synthesizer is within a point of the linear one', async () => {
@@ -111,22 +147,36 @@ describe('paper sections', function () {
     const cfg = configure(sections.STALE_SECTION);
     const errs: Record<number, number> = { 0: 9, 0.9: 8 };
     const decays: sections.DecayChoice = { sweep: [], error: (_, x) => errs[x], best: new Map(cfg.grid.depths.map((dd) => [dd, 0.9])) };
-    assert.equal(sections.decaysSentence(decays), `Chosen on the validation split: ${cfg.grid.depths.map((dd) => `${dd} layers: decay 0.9 (8.00%)`).join('; ')}.`);
+    assert.equal(
+      sections.decaysSentence(decays),
+      `Chosen on the validation split: ${cfg.grid.depths.map((dd) => `${dd} layers: decay 0.9 (8.00%)`).join('; ')}.`,
+    );
     const runs = cfg.grid.depths.flatMap((dd) => [cellRun(dd, 'nobprop', 10), cellRun(dd, 'stale', 9.5), cellRun(dd, 'cdni', 2)]);
     const r = { decays, runs };
     const claims = sections.STALE_SECTION.claims(cfg, r);
-    assert.deepEqual(claims.map((c) => c.verdict), ['shown', 'shown']);
-    assert.match(sections.STALE_SECTION.summary(cfg, r, claims), /stale-gradient baseline reached 9\.50% \(\d layers, decay 0\.9\).*2 of 2 claims above are shown at this budget\.$/);
+    assert.deepEqual(
+      claims.map((c) => c.verdict),
+      ['shown', 'shown'],
+    );
+    assert.match(
+      sections.STALE_SECTION.summary(cfg, r, claims),
+      /stale-gradient baseline reached 9\.50% \(\d layers, decay 0\.9\).*2 of 2 claims above are shown at this budget\.$/,
+    );
   });
 
   it('p_update: points from the runs, claims and sentence', () => {
     const cfg = configure(sections.UPDATE_PROBABILITY_SECTION);
     const runs: sections.UpdateRun[] = [
       { ...cellRun(4, 'nobprop', 15), p: 1 },
-      ...cfg.grid.methods.filter((m) => m !== 'nobprop').flatMap((m) => cfg.probabilities.map((p) => ({ ...cellRun(4, m, 10 * (1 - p) + 2), p }))),
+      ...cfg.grid.methods
+        .filter((m) => m !== 'nobprop')
+        .flatMap((m) => cfg.probabilities.map((p) => ({ ...cellRun(4, m, 10 * (1 - p) + 2), p }))),
     ];
     const claims = sections.UPDATE_PROBABILITY_SECTION.claims(cfg, runs);
-    assert.deepEqual(claims.map((c) => c.verdict), ['shown', 'shown']);
+    assert.deepEqual(
+      claims.map((c) => c.verdict),
+      ['shown', 'shown'],
+    );
     assert.match(sections.updateSentence(cfg, runs), /\(No Bprop 15\.00% with every layer updating\)\.$/);
   });
 
@@ -139,13 +189,25 @@ describe('paper sections', function () {
       { kind: 'copy', method: 'bptt', T: 2, run: copyRun(bptt) },
       { kind: 'copy', method: 'dni', T: 2, run: copyRun(dni) },
     ];
-    assert.deepEqual(sections.copyClaims(cells([1, 2, 3, 3, 3, 3, 3, 3], [1, 3, 5, 6, 6, 6, 6, 6])).map((c) => c.verdict), ['shown', 'shown']);
-    assert.deepEqual(sections.copyClaims(cells([1, 1, 1, 1, 1, 1, 2, 3], [1, 3, 5, 6, 6, 6, 6, 6])).map((c) => c.verdict), ['not testable at this budget', 'shown']);
-    assert.deepEqual(sections.copyClaims(cells([2, 3, 3, 3, 3, 3, 3, 3], [1, 1, 3, 4, 4, 4, 4, 4])).map((c) => c.verdict), ['not shown', 'not shown']);
+    assert.deepEqual(
+      sections.copyClaims(cells([1, 2, 3, 3, 3, 3, 3, 3], [1, 3, 5, 6, 6, 6, 6, 6])).map((c) => c.verdict),
+      ['shown', 'shown'],
+    );
+    assert.deepEqual(
+      sections.copyClaims(cells([1, 1, 1, 1, 1, 1, 2, 3], [1, 3, 5, 6, 6, 6, 6, 6])).map((c) => c.verdict),
+      ['not testable at this budget', 'shown'],
+    );
+    assert.deepEqual(
+      sections.copyClaims(cells([2, 3, 3, 3, 3, 3, 3, 3], [1, 1, 3, 4, 4, 4, 4, 4])).map((c) => c.verdict),
+      ['not shown', 'not shown'],
+    );
     const cfg = configure(sections.COPY_SECTION);
     const cs = cells([1, 2, 3, 3], [1, 3, 5, 6]);
     const claims: Claim[] = sections.COPY_SECTION.claims(cfg, cs);
-    assert.match(sections.COPY_SECTION.summary(cfg, cs, claims), /Copy BPTT T=2: 3, Copy DNI T=2: 6; \d of 2 claims above are shown at this budget\.$/);
+    assert.match(
+      sections.COPY_SECTION.summary(cfg, cs, claims),
+      /Copy BPTT T=2: 3, Copy DNI T=2: 6; \d of 2 claims above are shown at this budget\.$/,
+    );
   });
 
   it('Penn Treebank: the best run by test BPC', () => {
@@ -161,7 +223,10 @@ describe('paper sections', function () {
 
   it('lib/experiments imports nothing from lib/notebook, and no file there is over 250 lines', () => {
     const root = path.join(__dirname, '..', 'lib', 'experiments');
-    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    const files = (dir: string): string[] =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
     for (const f of files(root)) {
       const text = fs.readFileSync(f, 'utf8');
       assert.ok(!/from '(\.\.\/)+notebook/.test(text), `${path.relative(root, f)} imports from lib/notebook`);

@@ -6,17 +6,17 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { mnistFcn } from '../lib/networks/build';
-import { Lambda } from '../lib/trainers/mixture';
-import { NetworkSpec } from '../lib/networks/spec';
-import { Dataset } from '../lib/data/dataset';
+import type { Lambda } from '../lib/trainers/mixture';
+import type { NetworkSpec } from '../lib/networks/spec';
+import type { Dataset } from '../lib/data/dataset';
 import { methodSpec } from '../lib/experiments/methods';
 import { refLoss, refModule } from '../lib/trainers/reference';
 import { Rng } from '../lib/core/rng';
 import { train } from '../lib/runs/train-classifier';
-import { Synthesizer } from '../lib/synthesizers/synthesizer';
+import type { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 import { sgCosine, sgDistance, sgQuality, sgSignError } from '../lib/trainers/sg-quality';
-import { bpLambdaSpec, BPLambdaInput } from '../lib/trainers/spec';
+import { bpLambdaSpec, type BPLambdaInput } from '../lib/trainers/spec';
 import { randomBatch } from './assert';
 
 // Three examples of three entries; the true gradient t and a synthetic gradient g.
@@ -37,7 +37,7 @@ function close(got: tf.Scalar, want: number, what: string): void {
   assert.ok(Math.abs(v - want) < 1e-6, `${what}: got ${v}, want ${want}`);
 }
 
-describe('synthetic-gradient quality', function () {
+describe('synthetic-gradient quality', () => {
   it('distance, cosine and sign error are per-example means (hand-computed, FCN-shaped)', () => {
     const g = tf.tensor(G, [3, 3]);
     const t = tf.tensor(T, [3, 3]);
@@ -84,7 +84,16 @@ describe('synthetic-gradient quality', function () {
 const FCN: NetworkSpec = { kind: 'fcn', input: 12, hidden: [10, 9, 8], classes: 5 };
 
 function trainer(lambda: Lambda[], extra: Partial<BPLambdaInput> = {}): BPLambdaTrainer {
-  return new BPLambdaTrainer(bpLambdaSpec({ network: FCN, lambda, seed: 3, optimizer: { lr: 0.01 }, ...extra, synthesizer: { hiddenLayers: 0, ...extra.synthesizer } }));
+  return new BPLambdaTrainer(
+    bpLambdaSpec({
+      network: FCN,
+      lambda,
+      seed: 3,
+      optimizer: { lr: 0.01 },
+      ...extra,
+      synthesizer: { hiddenLayers: 0, ...extra.synthesizer },
+    }),
+  );
 }
 
 /** Non-zero synthesizer weights, so synthetic gradients are not trivially zero. */
@@ -95,7 +104,7 @@ function randomiseSynthesizers(t: BPLambdaTrainer, seed: number): void {
 
 const values = (t: BPLambdaTrainer) => t.params().map((p) => p.dataSync().slice());
 
-describe('synthetic-gradient quality during training', function () {
+describe('synthetic-gradient quality during training', () => {
   afterEach(() => tf.disposeVariables());
 
   it('the measured numbers compare the consumed synthetic gradient (÷B, scaled) with autodiff’s ∂L/∂h_k; NaN without a synthesizer', () => {
@@ -112,7 +121,12 @@ describe('synthetic-gradient quality during training', function () {
         for (const v of Object.values(want)) v.push(NaN);
         continue;
       }
-      const truth = tf.grad((h: tf.Tensor) => refLoss(t.units.slice(k).reduce((a, u) => refModule(u.layer, a), h), y))(hs[k]);
+      const truth = tf.grad((h: tf.Tensor) =>
+        refLoss(
+          t.units.slice(k).reduce((a, u) => refModule(u.layer, a), h),
+          y,
+        ),
+      )(hs[k]);
       const synthetic = tf.mul(refModule(s.net, tf.concat([hs[k], tf.oneHot(y, FCN.classes).toFloat()], 1)), 0.7 / 16);
       want.sgDistance.push(sgDistance(synthetic, truth).dataSync()[0]);
       want.sgCosine.push(sgCosine(synthetic, truth).dataSync()[0]);
@@ -148,7 +162,12 @@ describe('synthetic-gradient quality during training', function () {
         return values(t);
       };
       const [off, on] = [run(false), run(true)];
-      on.forEach((arr, i) => assert.ok(arr.every((v, j) => Object.is(v, off[i][j])), `parameter ${i} differs`));
+      on.forEach((arr, i) =>
+        assert.ok(
+          arr.every((v, j) => Object.is(v, off[i][j])),
+          `parameter ${i} differs`,
+        ),
+      );
       // And training moved them, so the comparison is not of untouched initial values.
       const t0 = trainer(m.lambda, { synthesizer: { hiddenLayers: 1, width: 6, ...m.synthesizer } });
       assert.ok(values(t0).some((arr, i) => arr.some((v, j) => v !== off[i][j])));
@@ -168,9 +187,26 @@ describe('synthetic-gradient quality during training', function () {
 
   it('runs with measureSG record the three series at every evaluation (mean over the read steps)', async () => {
     const rng = new Rng(1);
-    const toy = (n: number): Dataset => ({ name: 'toy', x: Float32Array.from({ length: n * 784 }, () => rng.uniform()), y: Int32Array.from({ length: n }, () => rng.int(10)), n, shape: [784], numClasses: 10 });
+    const toy = (n: number): Dataset => ({
+      name: 'toy',
+      x: Float32Array.from({ length: n * 784 }, () => rng.uniform()),
+      y: Int32Array.from({ length: n }, () => rng.int(10)),
+      n,
+      shape: [784],
+      numClasses: 10,
+    });
     const data = { train: toy(64), test: toy(16) };
-    const r = await train({ trainer: { network: mnistFcn(3, 8), lambda: [0, 1], synthesizer: { hiddenLayers: 0 } }, steps: 4, batchSize: 8, evalEvery: 2, trainEvalExamples: 0, measureSG: true }, data);
+    const r = await train(
+      {
+        trainer: { network: mnistFcn(3, 8), lambda: [0, 1], synthesizer: { hiddenLayers: 0 } },
+        steps: 4,
+        batchSize: 8,
+        evalEvery: 2,
+        trainEvalExamples: 0,
+        measureSG: true,
+      },
+      data,
+    );
     assert.equal(r.history.length, 2);
     for (const rec of r.history) {
       for (const name of ['sgDistance', 'sgCosine', 'sgSignError']) {
@@ -178,7 +214,16 @@ describe('synthetic-gradient quality during training', function () {
         assert.ok(Number.isFinite(rec.series[name][0]) && Number.isNaN(rec.series[name][1]), `${name}: ${rec.series[name]}`);
       }
     }
-    const plain = await train({ trainer: { network: mnistFcn(3, 8), lambda: [0, 1], synthesizer: { hiddenLayers: 0 } }, steps: 2, batchSize: 8, evalEvery: 2, trainEvalExamples: 0 }, data);
+    const plain = await train(
+      {
+        trainer: { network: mnistFcn(3, 8), lambda: [0, 1], synthesizer: { hiddenLayers: 0 } },
+        steps: 2,
+        batchSize: 8,
+        evalEvery: 2,
+        trainEvalExamples: 0,
+      },
+      data,
+    );
     assert.deepEqual(Object.keys(plain.final.series), ['sgLoss']);
   });
 });

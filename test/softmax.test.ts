@@ -7,7 +7,7 @@ import { assertClose } from './assert';
 
 const oneHot = (ids: number[], V: number) => tf.tidy(() => tf.oneHot(tf.tensor1d(ids, 'int32'), V).toFloat() as tf.Tensor2D);
 
-describe('softmax sequence task', function () {
+describe('softmax sequence task', () => {
   it('uniform logits over V symbols cost exactly log2 V bits per character', () => {
     for (const V of [2, 50]) {
       const L = 3;
@@ -15,8 +15,14 @@ describe('softmax sequence task', function () {
       const rng = new Rng(V);
       // Each row's logits are one constant (a different one per row): p = 1/V whatever the target.
       const rows = Array.from({ length: L * B }, () => rng.normal() * 10);
-      const logits = tf.tensor2d(rows.flatMap((c) => new Array<number>(V).fill(c)), [L * B, V]);
-      const y = oneHot(Array.from({ length: L * B }, () => rng.int(V)), V);
+      const logits = tf.tensor2d(
+        rows.flatMap((c) => new Array<number>(V).fill(c)),
+        [L * B, V],
+      );
+      const y = oneHot(
+        Array.from({ length: L * B }, () => rng.int(V)),
+        V,
+      );
       const l = softmaxLoss(logits, y, tf.ones([L * B]) as tf.Tensor1D, B);
       // The loss is Σ over steps ÷ B: L characters per sequence.
       const bpc = l.loss.dataSync()[0] / L / Math.LN2;
@@ -47,7 +53,9 @@ describe('softmax sequence task', function () {
     assert.deepEqual(Array.from(l.wrong.dataSync()), [1]);
     // Per-row log-likelihoods: ln ½, ln ¾, ln ⅙ (the masked row is not masked here).
     const ll = targetLogLikelihoods(logits, y).dataSync();
-    [Math.log(1 / 2), Math.log(3 / 4), Math.log(1 / 6)].forEach((v, i) => assert.ok(Math.abs(ll[i] - v) < 1e-6, `row ${i}: ${ll[i]} vs ${v}`));
+    [Math.log(1 / 2), Math.log(3 / 4), Math.log(1 / 6)].forEach((v, i) =>
+      assert.ok(Math.abs(ll[i] - v) < 1e-6, `row ${i}: ${ll[i]} vs ${v}`),
+    );
     tf.dispose([logits, y, mask, l.loss, l.dLogits, l.wrong]);
   });
 
@@ -55,10 +63,14 @@ describe('softmax sequence task', function () {
     const [L, B, V] = [4, 3, 7];
     const rng = new Rng(11);
     const logits = tf.tensor2d(rng.normals(L * B * V, 30), [L * B, V]); // large: a naive exp would overflow
-    const y = oneHot(Array.from({ length: L * B }, () => rng.int(V)), V);
+    const y = oneHot(
+      Array.from({ length: L * B }, () => rng.int(V)),
+      V,
+    );
     const mask = tf.tensor1d(Array.from({ length: L * B }, (_, i) => (i % 5 === 2 ? 0 : 1)));
     // Reference: tfjs's own loss, per row, masked, Σ ÷ B.
-    const ref = (zz: tf.Tensor) => tf.div(tf.sum(tf.mul(tf.losses.softmaxCrossEntropy(y, zz as tf.Tensor2D, undefined, 0, tf.Reduction.NONE), mask)), B) as tf.Scalar;
+    const ref = (zz: tf.Tensor) =>
+      tf.div(tf.sum(tf.mul(tf.losses.softmaxCrossEntropy(y, zz as tf.Tensor2D, undefined, 0, tf.Reduction.NONE), mask)), B) as tf.Scalar;
     const ours = softmaxLoss(logits, y, mask, B);
     assertClose(ours.loss, ref(logits), 1e-5, 'loss');
     const g = tf.grad(ref)(logits);

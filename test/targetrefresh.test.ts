@@ -6,15 +6,15 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { Lambda } from '../lib/trainers/mixture';
-import { NetworkSpec } from '../lib/networks/spec';
+import type { Lambda } from '../lib/trainers/mixture';
+import type { NetworkSpec } from '../lib/networks/spec';
 import { methodSpec } from '../lib/experiments/methods';
 import { refLoss, refModule, vjp } from '../lib/trainers/reference';
 import { Rng } from '../lib/core/rng';
 import { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { BPLambdaTrainer, disposeCapture, unitSpecs } from '../lib/trainers/bp-lambda';
 import { deserialize, serialize } from '../lib/trainers/messages';
-import { bpLambdaSpec, BPLambdaInput } from '../lib/trainers/spec';
+import { bpLambdaSpec, type BPLambdaInput } from '../lib/trainers/spec';
 import { assertClose, maxAbsDiff, randomBatch } from './assert';
 
 const FCN: NetworkSpec = { kind: 'fcn', input: 12, hidden: [10, 9, 8], classes: 5 };
@@ -22,7 +22,14 @@ const B = 8;
 
 function trainer(lambda: Lambda[], extra: Partial<BPLambdaInput> = {}): BPLambdaTrainer {
   return new BPLambdaTrainer(
-    bpLambdaSpec({ network: FCN, lambda, seed: 5, optimizer: { lr: 0.05 }, ...extra, synthesizer: { hiddenLayers: 1, width: 6, conditioned: true, scale: 0.8, ...extra.synthesizer } }),
+    bpLambdaSpec({
+      network: FCN,
+      lambda,
+      seed: 5,
+      optimizer: { lr: 0.05 },
+      ...extra,
+      synthesizer: { hiddenLayers: 1, width: 6, conditioned: true, scale: 0.8, ...extra.synthesizer },
+    }),
   );
 }
 
@@ -39,7 +46,7 @@ function step(t: BPLambdaTrainer, seed: number): void {
 
 const values = (vs: tf.Variable[]) => vs.map((v) => Float32Array.from(v.dataSync()));
 
-describe('frozen target copies (targetRefresh)', function () {
+describe('frozen target copies (targetRefresh)', () => {
   afterEach(() => tf.disposeVariables());
 
   for (const method of ['dni', 'cdni', 'lambda=0.5', 'dni@2'] as const) {
@@ -52,7 +59,12 @@ describe('frozen target copies (targetRefresh)', function () {
         return values(t.params());
       };
       const [off, every] = [run(0), run(1)];
-      every.forEach((arr, i) => assert.ok(arr.every((v, j) => Object.is(v, off[i][j])), `parameter ${i} differs`));
+      every.forEach((arr, i) =>
+        assert.ok(
+          arr.every((v, j) => Object.is(v, off[i][j])),
+          `parameter ${i} differs`,
+        ),
+      );
       // Refreshing less often changes the run, so the comparison could fail; except with a single
       // DNI, whose only copy makes a target that no synthesizer below uses.
       const rarely = run(3);
@@ -61,7 +73,10 @@ describe('frozen target copies (targetRefresh)', function () {
     });
   }
 
-  for (const lambda of [[0, 0, 0], [0, 1, 0]] as Lambda[][]) {
+  for (const lambda of [
+    [0, 0, 0],
+    [0, 1, 0],
+  ] as Lambda[][]) {
     it(`with refresh every 3 steps, each target equals the one made from the weights of the last refresh; layers use the live synthesizers (λ = [${lambda}])`, () => {
       const t = trainer(lambda, { targetRefresh: 3 });
       randomiseSynthesizers(t, 2);
@@ -99,7 +114,11 @@ describe('frozen target copies (targetRefresh)', function () {
         if (lambda[k - 1] === 1) continue; // no synthesizer at this connection
         assertClose(cap.units[k - 1].target!, frozen[k], 1e-4, `target of synthesizer ${k}`);
         // The top synthesizer's target comes from the loss and is the same either way; the others differ.
-        if (k < K - 1) assert.ok(maxAbsDiff(frozen[k], live[k]) > 0.05 * maxAbsDiff(frozen[k], tf.zerosLike(frozen[k])), `synthesizer ${k}: frozen and live targets are too close to tell apart`);
+        if (k < K - 1)
+          assert.ok(
+            maxAbsDiff(frozen[k], live[k]) > 0.05 * maxAbsDiff(frozen[k], tf.zerosLike(frozen[k])),
+            `synthesizer ${k}: frozen and live targets are too close to tell apart`,
+          );
         // The layer itself still updates with the live synthetic gradient.
         assertClose(cap.units[k - 1].gbar!, liveSynthetic[k - 1]!, 1e-4, `ḡ_${k} is the live synthetic gradient`);
       }
@@ -111,9 +130,15 @@ describe('frozen target copies (targetRefresh)', function () {
     const spec = bpLambdaSpec({ network: FCN, lambda: [0, 0, 0], targetRefresh: 2, synthesizer: { hiddenLayers: 0 }, seed: 1 });
     const t = new BPLambdaTrainer(spec);
     randomiseSynthesizers(t, 3);
-    assert.deepEqual(unitSpecs(spec).map((u) => u.targetRefresh), [2, 2, 2, 2]);
+    assert.deepEqual(
+      unitSpecs(spec).map((u) => u.targetRefresh),
+      [2, 2, 2, 2],
+    );
     // Unit 1 sends nothing down, so it keeps no copy.
-    assert.deepEqual(t.units.map((u) => u.frozen !== null), [false, true, true, false]);
+    assert.deepEqual(
+      t.units.map((u) => u.frozen !== null),
+      [false, true, true, false],
+    );
     tf.tidy(() => {
       const { x, y } = randomBatch(FCN, B, 4);
       let msg = { kind: 'activation' as const, step: 0, from: 0, h: x, labels: null };

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../lib/core/errors';
 import { copyRunSpec, trainCopy } from '../lib/runs/train-copy';
 
-describe('trainCopy', function () {
+describe('trainCopy', () => {
   afterEach(() => tf.disposeVariables());
 
   it('checks the level every evalEvery steps on fresh sequences and advances as the curriculum says; stopAfter ends the run', async () => {
@@ -37,7 +37,13 @@ describe('trainCopy', function () {
   });
 
   it('the default threshold is 0.15 bits: an untrained net solves nothing', async () => {
-    const run = await trainCopy({ trainer: { method: 'bptt', T: 3, hidden: 8 }, curriculum: { kind: 'copy' }, steps: 4, batchSize: 4, evalEvery: 2 });
+    const run = await trainCopy({
+      trainer: { method: 'bptt', T: 3, hidden: 8 },
+      curriculum: { kind: 'copy' },
+      steps: 4,
+      batchSize: 4,
+      evalEvery: 2,
+    });
     assert.equal(run.history.length, 2);
     assert.equal(run.maxSolved, null);
     assert.equal(run.maxDependency, 0);
@@ -55,7 +61,8 @@ describe('trainCopy', function () {
       [() => copyRunSpec({ ...base, batch: 4 } as any), 'batch'],
       [() => copyRunSpec({ trainer: base.trainer, steps: 1 } as any), 'curriculum'],
     ];
-    for (const [f, field] of cases) assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field, `expected a ConfigError on ${field}`);
+    for (const [f, field] of cases)
+      assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field, `expected a ConfigError on ${field}`);
     assert.equal(copyRunSpec(base).trainer.inputs, 9);
     assert.equal(copyRunSpec({ ...base, curriculum: { kind: 'repeatCopy' } }).trainer.inputs, 10);
   });

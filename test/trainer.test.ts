@@ -4,9 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam, ADAM_DEFAULTS, learningRate } from '../lib/core/adam';
 import { initBackend } from '../lib/core/backend';
 import { mnistCnn, mnistFcn } from '../lib/networks/build';
-import { NetworkSpec } from '../lib/networks/spec';
-import { methodSpec, Table2Method, TABLE2_METHODS } from '../lib/experiments/methods';
-import { bpLambdaSpec, BPLambdaSpec, BPLambdaInput } from '../lib/trainers/spec';
+import type { NetworkSpec } from '../lib/networks/spec';
+import { methodSpec, type Table2Method, TABLE2_METHODS } from '../lib/experiments/methods';
+import { bpLambdaSpec, type BPLambdaSpec, type BPLambdaInput } from '../lib/trainers/spec';
 import { ConfigError } from '../lib/core/errors';
 import { Rng } from '../lib/core/rng';
 import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
@@ -16,8 +16,14 @@ function data(shape: number[], b: number, seed: number): { x: tf.Tensor; y: tf.T
   const rng = new Rng(seed);
   const n = shape.reduce((a, c) => a * c, 1);
   return {
-    x: tf.tensor(Float32Array.from({ length: b * n }, () => rng.uniform()), [b, ...shape]),
-    y: tf.tensor1d(Int32Array.from({ length: b }, () => rng.int(10)), 'int32'),
+    x: tf.tensor(
+      Float32Array.from({ length: b * n }, () => rng.uniform()),
+      [b, ...shape],
+    ),
+    y: tf.tensor1d(
+      Int32Array.from({ length: b }, () => rng.int(10)),
+      'int32',
+    ),
   };
 }
 
@@ -33,7 +39,7 @@ function spec(method: Table2Method, net: NetworkSpec, extra: Partial<BPLambdaInp
   });
 }
 
-describe('trainer', function () {
+describe('trainer', () => {
   afterEach(() => tf.disposeVariables());
 
   it('a training step leaks no tensors (every method, FCN and CNN, oracle, capture-free stats)', () => {
@@ -49,7 +55,11 @@ describe('trainer', function () {
           t.step({ x, y });
           t.step({ x, y }, { stats: true });
           t.evaluate({ x, y });
-          assert.equal(tf.memory().numTensors, before, `${net.kind} ${method}${oracle ? ' (oracle)' : ''} leaked ${tf.memory().numTensors - before} tensors`);
+          assert.equal(
+            tf.memory().numTensors,
+            before,
+            `${net.kind} ${method}${oracle ? ' (oracle)' : ''} leaked ${tf.memory().numTensors - before} tensors`,
+          );
           t.dispose();
         }
       }
@@ -107,12 +117,19 @@ describe('trainer', function () {
       [() => bpLambdaSpec({ ...base, targetRefresh: -1 }), 'targetRefresh'],
     ];
     for (const [f, field] of cases) {
-      assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field && e.message.includes(`'${field}'`), `expected a ConfigError on ${field}`);
+      assert.throws(
+        f,
+        (e: unknown) => e instanceof ConfigError && e.field === field && e.message.includes(`'${field}'`),
+        `expected a ConfigError on ${field}`,
+      );
     }
     // A width mismatch between the data and the network.
     const t = new BPLambdaTrainer(bpLambdaSpec(base));
     const { x, y } = data([700], 4, 1);
-    assert.throws(() => t.step({ x, y }), (e: unknown) => e instanceof ConfigError && e.field === 'network.input' && /\[784\]/.test(e.message));
+    assert.throws(
+      () => t.step({ x, y }),
+      (e: unknown) => e instanceof ConfigError && e.field === 'network.input' && /\[784\]/.test(e.message),
+    );
     tf.dispose([x, y]);
   });
 

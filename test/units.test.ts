@@ -6,14 +6,14 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { layerDraws, buildLayer, mnistCnn } from '../lib/networks/build';
-import { depth, NetworkSpec } from '../lib/networks/spec';
+import { depth, type NetworkSpec } from '../lib/networks/spec';
 import { methodSpec } from '../lib/experiments/methods';
 import { Rng } from '../lib/core/rng';
 import { classification } from '../lib/tasks/classification';
 import { BPLambdaTrainer, unitSpecs } from '../lib/trainers/bp-lambda';
-import { deserialize, GradientMessage, Message, serialize, SerializedMessage } from '../lib/trainers/messages';
-import { bpLambdaSpec, BPLambdaSpec } from '../lib/trainers/spec';
-import { Unit, UnitSpec } from '../lib/trainers/unit';
+import { deserialize, type GradientMessage, type Message, serialize, type SerializedMessage } from '../lib/trainers/messages';
+import { bpLambdaSpec, type BPLambdaSpec } from '../lib/trainers/spec';
+import { Unit, type UnitSpec } from '../lib/trainers/unit';
 import { randomBatch } from './assert';
 
 const FCN: NetworkSpec = { kind: 'fcn', input: 20, hidden: [16, 12, 10], classes: 5 };
@@ -58,7 +58,7 @@ function values(vars: tf.Variable[]): Float32Array[] {
   return vars.map((v) => v.dataSync() as Float32Array);
 }
 
-describe('units and messages', function () {
+describe('units and messages', () => {
   afterEach(() => tf.disposeVariables());
 
   for (const [name, net, method] of [
@@ -68,11 +68,20 @@ describe('units and messages', function () {
   ] as const) {
     it(`a ${name} network driven through serialized messages is bit-identical to the in-process trainer`, () => {
       const m = methodSpec(method, depth(net));
-      const spec = bpLambdaSpec({ network: net, ...m, synthesizer: { hiddenLayers: 1, width: 6, kernel: 3, ...m.synthesizer }, optimizer: { lr: 1e-2 }, seed: 4 });
+      const spec = bpLambdaSpec({
+        network: net,
+        ...m,
+        synthesizer: { hiddenLayers: 1, width: 6, kernel: 3, ...m.synthesizer },
+        optimizer: { lr: 1e-2 },
+        seed: 4,
+      });
       const trainer = new BPLambdaTrainer(spec);
       // Built from plain data alone, in reverse order: construction does not depend on any process-wide order.
       const specs: UnitSpec[] = structuredClone(unitSpecs(spec));
-      const units = specs.reverse().map((s) => new Unit(s)).reverse();
+      const units = specs
+        .reverse()
+        .map((s) => new Unit(s))
+        .reverse();
       assert.deepEqual(values(units.flatMap((u) => u.params())), values(trainer.params()), 'same initial parameters');
       for (let step = 0; step < 4; step++) {
         const { x, y } = batch(net, 6, 10 + step);
@@ -81,7 +90,12 @@ describe('units and messages', function () {
         tf.dispose([x, y]);
       }
       const [a, b] = [values(units.flatMap((u) => u.params())), values(trainer.params())];
-      a.forEach((arr, i) => assert.ok(arr.every((v, j) => Object.is(v, b[i][j])), `parameter ${i} differs after 4 steps`));
+      a.forEach((arr, i) =>
+        assert.ok(
+          arr.every((v, j) => Object.is(v, b[i][j])),
+          `parameter ${i} differs after 4 steps`,
+        ),
+      );
       // And they did train: the parameters moved.
       const fresh = new BPLambdaTrainer(spec);
       assert.ok(values(fresh.params()).some((arr, i) => arr.some((v, j) => v !== b[i][j])));
@@ -106,7 +120,12 @@ describe('units and messages', function () {
   });
 
   it('a step of units leaks no tensors outside its scope', () => {
-    const spec = bpLambdaSpec({ network: FCN, ...methodSpec('cdni', 4), synthesizer: { hiddenLayers: 1, width: 5, conditioned: true }, seed: 2 });
+    const spec = bpLambdaSpec({
+      network: FCN,
+      ...methodSpec('cdni', 4),
+      synthesizer: { hiddenLayers: 1, width: 5, conditioned: true },
+      seed: 2,
+    });
     const units = unitSpecs(spec).map((s) => new Unit(s));
     const { x, y } = batch(FCN, 4, 2);
     pipelineStep(units, x, y, 0, true); // Adam slots exist from here on
@@ -145,6 +164,9 @@ describe('units and messages', function () {
     assert.deepEqual(offsets, [0, 21 * 16, 21 * 16 + 17 * 12, 21 * 16 + 17 * 12 + 13 * 10]);
     assert.equal(new Set(specs.map((s) => s.synthesizerSeed)).size, specs.length);
     const other = unitSpecs({ ...spec, seed: 10 });
-    assert.notDeepEqual(other.map((s) => s.synthesizerSeed), specs.map((s) => s.synthesizerSeed));
+    assert.notDeepEqual(
+      other.map((s) => s.synthesizerSeed),
+      specs.map((s) => s.synthesizerSeed),
+    );
   });
 });

@@ -9,10 +9,10 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Lambda } from '../lib/trainers/mixture';
-import { NetworkSpec } from '../lib/networks/spec';
+import type { Lambda } from '../lib/trainers/mixture';
+import type { NetworkSpec } from '../lib/networks/spec';
 import { BatchNorm } from '../lib/modules/batchnorm';
-import { Module } from '../lib/modules/module';
+import type { Module } from '../lib/modules/module';
 import { Sequential } from '../lib/modules/sequential';
 import { ConfigError } from '../lib/core/errors';
 import { methodSpec } from '../lib/experiments/methods';
@@ -20,13 +20,13 @@ import { refLoss, refModule, vjp } from '../lib/trainers/reference';
 import { Rng } from '../lib/core/rng';
 import { runSpec } from '../lib/runs/train-classifier';
 import { BPLambdaTrainer, disposeCapture, unitSpecs } from '../lib/trainers/bp-lambda';
-import { ActivationMessage, GradientMessage } from '../lib/trainers/messages';
+import type { ActivationMessage, GradientMessage } from '../lib/trainers/messages';
 import { updatesAt } from '../lib/trainers/seeds';
-import { bpLambdaSpec, BPLambdaInput } from '../lib/trainers/spec';
+import { bpLambdaSpec, type BPLambdaInput } from '../lib/trainers/spec';
 import { SYNTHETIC_INPUT_DEFAULTS } from '../lib/synthesizers/synthetic-input';
 import { Unit } from '../lib/trainers/unit';
 import { classification } from '../lib/tasks/classification';
-import { Synthesizer } from '../lib/synthesizers/synthesizer';
+import type { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { assertClose, maxAbs, maxAbsDiff, randomBatch } from './assert';
 
 const FCN: NetworkSpec = { kind: 'fcn', input: 12, hidden: [10, 9, 8], classes: 5 };
@@ -35,7 +35,15 @@ const B = 8;
 
 function trainer(lambda: Lambda[], extra: Partial<BPLambdaInput> = {}): BPLambdaTrainer {
   return new BPLambdaTrainer(
-    bpLambdaSpec({ network: FCN, lambda, seed: 5, optimizer: { lr: 0.01 }, syntheticInputs: { hiddenLayers: 1, width: 7 }, ...extra, synthesizer: { hiddenLayers: 0, ...extra.synthesizer } }),
+    bpLambdaSpec({
+      network: FCN,
+      lambda,
+      seed: 5,
+      optimizer: { lr: 0.01 },
+      syntheticInputs: { hiddenLayers: 1, width: 7 },
+      ...extra,
+      synthesizer: { hiddenLayers: 0, ...extra.synthesizer },
+    }),
   );
 }
 
@@ -74,14 +82,16 @@ function refSynthetic(t: BPLambdaTrainer, k: number, o: tf.Tensor): tf.Tensor {
 /** Evaluation-mode forward with plain ops: BatchNorm with its running statistics. */
 function refEval(m: Module, x: tf.Tensor): tf.Tensor {
   if (m instanceof Sequential) return m.modules.reduce((h, mm) => refEval(mm, h), x);
-  if (m instanceof BatchNorm) return tf.add(tf.mul(tf.div(tf.sub(x, m.runningMean), tf.sqrt(tf.add(m.runningVar, m.eps))), m.gamma), m.beta);
+  if (m instanceof BatchNorm)
+    return tf.add(tf.mul(tf.div(tf.sub(x, m.runningMean), tf.sqrt(tf.add(m.runningVar, m.eps))), m.gamma), m.beta);
   return refModule(m, x); // Linear and ReLU: the same in both modes
 }
 
 const values = (vs: tf.Variable[]) => vs.map((v) => Float32Array.from(v.dataSync()));
-const same = (a: Float32Array[], b: Float32Array[]) => a.length === b.length && a.every((arr, i) => arr.length === b[i].length && arr.every((v, j) => Object.is(v, b[i][j])));
+const same = (a: Float32Array[], b: Float32Array[]) =>
+  a.length === b.length && a.every((arr, i) => arr.length === b[i].length && arr.every((v, j) => Object.is(v, b[i][j])));
 
-describe('complete unlock (synthetic inputs)', function () {
+describe('complete unlock (synthetic inputs)', () => {
   afterEach(() => tf.disposeVariables());
 
   it("unit k's layer trains on ĥ_{k−1} = I_k(x), not on h_{k−1}: its gradients and the z̄ it sends down equal autodiff at ĥ", () => {
@@ -97,7 +107,10 @@ describe('complete unlock (synthetic inputs)', function () {
     const gradsAt = (k: number, input: tf.Tensor) => {
       const vars = t.units[k - 1].layer.params();
       const g = gbar(k);
-      const f = () => (k === K ? refLoss(refModule(t.units[k - 1].layer, input), y) : (tf.sum(tf.mul(refModule(t.units[k - 1].layer, input), g)) as tf.Scalar));
+      const f = () =>
+        k === K
+          ? refLoss(refModule(t.units[k - 1].layer, input), y)
+          : (tf.sum(tf.mul(refModule(t.units[k - 1].layer, input), g)) as tf.Scalar);
       const r = tf.variableGrads(f, vars);
       return vars.map((v) => r.grads[v.name]);
     };
@@ -113,7 +126,10 @@ describe('complete unlock (synthetic inputs)', function () {
       if (k > 1) {
         assertClose(cap.units[k - 1].syntheticInput!, inputs[k - 1], 1e-5, `ĥ_${k - 1}`);
         // Training on h instead would give clearly different gradients.
-        assert.ok(maxAbsDiff(want[k - 1][0], chained[k - 2][0]) > 0.05 * maxAbs(want[k - 1][0]), `layer ${k}: gradients at ĥ and at h are too close to tell apart`);
+        assert.ok(
+          maxAbsDiff(want[k - 1][0], chained[k - 2][0]) > 0.05 * maxAbs(want[k - 1][0]),
+          `layer ${k}: gradients at ĥ and at h are too close to tell apart`,
+        );
       }
       if (k < K) assertClose(cap.units[k - 1].target!, zbar[k - 1], 1e-4, `z̄_${k}, the target of synthesizer ${k}`);
     }
@@ -124,7 +140,10 @@ describe('complete unlock (synthetic inputs)', function () {
   it("I_k regresses onto unit k − 1's training output o_{k−1} = f_{k−1}(ĥ_{k−2}): target, loss and its first Adam step against autodiff", () => {
     // Linear synthetic inputs, so no gradient is zero but for rounding (a bias before BN would be), and Adam's first step is lr·sign(gradient).
     const lr = 0.01;
-    const t = trainer([0, 0, 0], { syntheticInputs: { hiddenLayers: 0 }, optimizer: { lr, beta1: 0, beta2: 0.999, eps: 1e-30, decaySteps: [], decayFactor: 0.1 } });
+    const t = trainer([0, 0, 0], {
+      syntheticInputs: { hiddenLayers: 0 },
+      optimizer: { lr, beta1: 0, beta2: 0.999, eps: 1e-30, decaySteps: [], decayFactor: 0.1 },
+    });
     const { x, y } = randomBatch(FCN, B, 2);
     const K = t.units.length;
     const inputs = refInputs(t, x);
@@ -141,7 +160,11 @@ describe('complete unlock (synthetic inputs)', function () {
     for (let k = 2; k <= K; k++) {
       const u = cap.units[k - 1];
       assertClose(u.inputTarget!, outs[k - 2], 1e-5, `target of I_${k}`);
-      if (k > 2) assert.ok(maxAbsDiff(outs[k - 2], hs[k - 2]) > 0.05 * maxAbs(hs[k - 2]), `o_${k - 1} and the chained h_${k - 1} are too close to tell apart`);
+      if (k > 2)
+        assert.ok(
+          maxAbsDiff(outs[k - 2], hs[k - 2]) > 0.05 * maxAbs(hs[k - 2]),
+          `o_${k - 1} and the chained h_${k - 1} are too close to tell apart`,
+        );
       const loss = tf.sum(tf.square(tf.sub(inputs[k - 1], outs[k - 2])));
       assertClose(u.inputLoss!, loss, 1e-5, `loss of I_${k}`);
       models[k - 1]!.params().forEach((p, i) => {
@@ -175,21 +198,39 @@ describe('complete unlock (synthetic inputs)', function () {
     });
     assert.ok(Math.abs(got.loss - chained.loss) <= 1e-5 * Math.abs(chained.loss), `loss ${got.loss} vs chained ${chained.loss}`);
     assert.equal(got.errors, chained.errors);
-    assert.ok(Math.abs(unlocked - chained.loss) > 1e-2 * Math.abs(chained.loss), `the synthetic-input forward (${unlocked}) is too close to the chained one (${chained.loss}) to tell apart`);
+    assert.ok(
+      Math.abs(unlocked - chained.loss) > 1e-2 * Math.abs(chained.loss),
+      `the synthetic-input forward (${unlocked}) is too close to the chained one (${chained.loss}) to tell apart`,
+    );
     tf.dispose([x, y]);
   });
 
   it('training lowers the synthetic-input regression loss (4-layer FCN of width 32, 40 steps)', () => {
     const net: NetworkSpec = { kind: 'fcn', input: 64, hidden: [32, 32, 32], classes: 10 };
-    const t = new BPLambdaTrainer(bpLambdaSpec({ network: net, ...methodSpec('dni', 4), synthesizer: { hiddenLayers: 1, width: 32 }, syntheticInputs: { hiddenLayers: 1, width: 32 }, optimizer: { lr: 3e-3 }, seed: 1 }));
+    const t = new BPLambdaTrainer(
+      bpLambdaSpec({
+        network: net,
+        ...methodSpec('dni', 4),
+        synthesizer: { hiddenLayers: 1, width: 32 },
+        syntheticInputs: { hiddenLayers: 1, width: 32 },
+        optimizer: { lr: 3e-3 },
+        seed: 1,
+      }),
+    );
     const batches = [0, 1, 2, 3].map((s) => randomBatch(net, 32, 50 + s));
     const losses: number[][] = [];
     for (let s = 0; s < 40; s++) losses.push(t.step(batches[s % 4], { stats: true })!.series.inputLoss);
-    assert.ok(losses.every((l) => l.length === 4 && Number.isNaN(l[0])), 'one entry per unit, NaN for unit 1');
+    assert.ok(
+      losses.every((l) => l.length === 4 && Number.isNaN(l[0])),
+      'one entry per unit, NaN for unit 1',
+    );
     const mean = (rows: number[][], i: number) => rows.reduce((a, r) => a + r[i], 0) / rows.length;
     for (let i = 1; i < 4; i++) {
       const [first, last] = [mean(losses.slice(0, 5), i), mean(losses.slice(-5), i)];
-      assert.ok(Number.isFinite(first) && last < 0.7 * first, `ĥ_${i}: loss ${first.toFixed(1)} over the first 5 steps, ${last.toFixed(1)} over the last 5`);
+      assert.ok(
+        Number.isFinite(first) && last < 0.7 * first,
+        `ĥ_${i}: loss ${first.toFixed(1)} over the first 5 steps, ${last.toFixed(1)} over the last 5`,
+      );
     }
     for (const b of batches) tf.dispose([b.x, b.y]);
   });
@@ -210,7 +251,14 @@ describe('complete unlock (synthetic inputs)', function () {
   });
 
   it('units run forward in any order (the top one first) and regress their inputs whenever o_{k−1} arrives: bit-identical to the trainer', () => {
-    const spec = bpLambdaSpec({ network: FCN, lambda: [0, 0, 0], synthesizer: { hiddenLayers: 1, width: 6 }, syntheticInputs: { hiddenLayers: 1, width: 6 }, optimizer: { lr: 0.01 }, seed: 4 });
+    const spec = bpLambdaSpec({
+      network: FCN,
+      lambda: [0, 0, 0],
+      synthesizer: { hiddenLayers: 1, width: 6 },
+      syntheticInputs: { hiddenLayers: 1, width: 6 },
+      optimizer: { lr: 0.01 },
+      seed: 4,
+    });
     const t = new BPLambdaTrainer(spec);
     const units = unitSpecs(spec).map((s) => new Unit(s));
     const K = units.length;
@@ -241,7 +289,9 @@ describe('complete unlock (synthetic inputs)', function () {
   });
 
   it('a unit with a synthetic input refuses a training forward from the unit below, and an input target from elsewhere', () => {
-    const units = unitSpecs(bpLambdaSpec({ network: FCN, lambda: [0, 0, 0], syntheticInputs: {}, synthesizer: { hiddenLayers: 0 } })).map((s) => new Unit(s));
+    const units = unitSpecs(bpLambdaSpec({ network: FCN, lambda: [0, 0, 0], syntheticInputs: {}, synthesizer: { hiddenLayers: 0 } })).map(
+      (s) => new Unit(s),
+    );
     const { x, y } = randomBatch(FCN, B, 6);
     tf.tidy(() => {
       const data: ActivationMessage = { kind: 'activation', step: 0, from: 0, h: x, labels: null };
@@ -254,7 +304,15 @@ describe('complete unlock (synthetic inputs)', function () {
   });
 
   it('with p_update, a unit that skips a step leaves its synthetic input alone (NaN loss); the others update it', () => {
-    const spec = bpLambdaSpec({ network: FCN, lambda: [0, 0, 0], syntheticInputs: { hiddenLayers: 1, width: 7 }, synthesizer: { hiddenLayers: 0 }, updateProbability: 0.5, optimizer: { lr: 0.01 }, seed: 8 });
+    const spec = bpLambdaSpec({
+      network: FCN,
+      lambda: [0, 0, 0],
+      syntheticInputs: { hiddenLayers: 1, width: 7 },
+      synthesizer: { hiddenLayers: 0 },
+      updateProbability: 0.5,
+      optimizer: { lr: 0.01 },
+      seed: 8,
+    });
     const t = new BPLambdaTrainer(spec);
     const seeds = unitSpecs(spec).map((u) => u.updateSeed);
     const seen = new Set<boolean>();
@@ -273,7 +331,7 @@ describe('complete unlock (synthetic inputs)', function () {
     assert.equal(seen.size, 2, 'both updating and skipping units were drawn');
   });
 
-  it("with measureSG (and oracle), the true gradient at h_k is backprop through the layers above at their synthetic inputs; measuring changes no update", () => {
+  it('with measureSG (and oracle), the true gradient at h_k is backprop through the layers above at their synthetic inputs; measuring changes no update', () => {
     const t = trainer([0, 0, 0]);
     randomiseSynthesizers(t, 9);
     const { x, y } = randomBatch(FCN, B, 9);
@@ -303,14 +361,32 @@ describe('complete unlock (synthetic inputs)', function () {
   });
 
   it('synthetic inputs change no existing initial weight and draw their own (seeds after every other)', () => {
-    const plain = new BPLambdaTrainer(bpLambdaSpec({ network: FCN, lambda: [0, 0, 0], synthesizer: { hiddenLayers: 1, width: 6 }, seed: 2 }));
-    const unlocked = new BPLambdaTrainer(bpLambdaSpec({ network: FCN, lambda: [0, 0, 0], synthesizer: { hiddenLayers: 1, width: 6 }, syntheticInputs: { hiddenLayers: 1, width: 6 }, seed: 2 }));
-    assert.ok(same(values(unlocked.units.flatMap((u) => [...u.layer.params(), ...(u.synthesizer?.params() ?? [])])), values(plain.params())));
+    const plain = new BPLambdaTrainer(
+      bpLambdaSpec({ network: FCN, lambda: [0, 0, 0], synthesizer: { hiddenLayers: 1, width: 6 }, seed: 2 }),
+    );
+    const unlocked = new BPLambdaTrainer(
+      bpLambdaSpec({
+        network: FCN,
+        lambda: [0, 0, 0],
+        synthesizer: { hiddenLayers: 1, width: 6 },
+        syntheticInputs: { hiddenLayers: 1, width: 6 },
+        seed: 2,
+      }),
+    );
+    assert.ok(
+      same(values(unlocked.units.flatMap((u) => [...u.layer.params(), ...(u.synthesizer?.params() ?? [])])), values(plain.params())),
+    );
     const firsts = unlocked.units.slice(1).map((u) => u.syntheticInput!.params()[0].dataSync()[0]);
     assert.equal(new Set(firsts).size, 3, 'each unit draws its own synthetic-input weights');
     const specs = unitSpecs(unlocked.spec);
-    assert.equal(new Set([...specs.map((s) => s.inputSeed), ...specs.map((s) => s.updateSeed), ...specs.map((s) => s.synthesizerSeed)]).size, 12);
-    assert.deepEqual(specs.map((s) => s.syntheticInput), [null, { hiddenLayers: 1, width: 6 }, { hiddenLayers: 1, width: 6 }, { hiddenLayers: 1, width: 6 }]);
+    assert.equal(
+      new Set([...specs.map((s) => s.inputSeed), ...specs.map((s) => s.updateSeed), ...specs.map((s) => s.synthesizerSeed)]).size,
+      12,
+    );
+    assert.deepEqual(
+      specs.map((s) => s.syntheticInput),
+      [null, { hiddenLayers: 1, width: 6 }, { hiddenLayers: 1, width: 6 }, { hiddenLayers: 1, width: 6 }],
+    );
   });
 
   // Parameters after 4 steps of DNI / cDNI / BP(0.5) (with p_update 0.7, frozen targets every 2
@@ -328,7 +404,18 @@ describe('complete unlock (synthetic inputs)', function () {
   for (const method of ['dni', 'cdni', 'lambda=0.5']) {
     const m = methodSpec(method, 4);
     const params = (extra: Partial<BPLambdaInput>): Float32Array[] => {
-      const t = new BPLambdaTrainer(bpLambdaSpec({ network: FCN, ...m, synthesizer: { hiddenLayers: 1, width: 6, ...m.synthesizer }, optimizer: { lr: 0.01 }, seed: 3, updateProbability: 0.7, targetRefresh: 2, ...extra }));
+      const t = new BPLambdaTrainer(
+        bpLambdaSpec({
+          network: FCN,
+          ...m,
+          synthesizer: { hiddenLayers: 1, width: 6, ...m.synthesizer },
+          optimizer: { lr: 0.01 },
+          seed: 3,
+          updateProbability: 0.7,
+          targetRefresh: 2,
+          ...extra,
+        }),
+      );
       for (let s = 0; s < 4; s++) {
         const { x, y } = randomBatch(FCN, 8, 20 + s);
         t.step({ x, y }, { stats: true, measureSG: s % 2 === 1 });
@@ -339,7 +426,12 @@ describe('complete unlock (synthetic inputs)', function () {
       return out;
     };
     const bitsEqual = (a: Float32Array[], b: Float32Array[]) =>
-      a.length === b.length && a.every((v, i) => Buffer.compare(Buffer.from(v.buffer, v.byteOffset, v.byteLength), Buffer.from(b[i].buffer, b[i].byteOffset, b[i].byteLength)) === 0);
+      a.length === b.length &&
+      a.every(
+        (v, i) =>
+          Buffer.compare(Buffer.from(v.buffer, v.byteOffset, v.byteLength), Buffer.from(b[i].buffer, b[i].byteOffset, b[i].byteLength)) ===
+          0,
+      );
 
     it(`syntheticInputs null and absent are the same run to the bit, and complete unlock is another (${method}, this backend)`, () => {
       const off = params({ syntheticInputs: null });
@@ -363,7 +455,9 @@ describe('complete unlock (synthetic inputs)', function () {
         for (let j = 0; j < v.length; j++) [sum, abs, weighted] = [sum + v[j], abs + Math.abs(v[j]), weighted + v[j] * ((j % 7) - 3)];
         // Recorded to 8 significant digits; 1e-6 of the tensor's Σ|v| is far below what a changed formula moves.
         const tol = 1e-6 * Math.max(abs, 1e-3);
-        [sum, abs, weighted].forEach((x, k) => assert.ok(Math.abs(x - want[i][k]) <= tol, `${method}: parameter ${i}, statistic ${k}: ${x} now, ${want[i][k]} recorded`));
+        [sum, abs, weighted].forEach((x, k) =>
+          assert.ok(Math.abs(x - want[i][k]) <= tol, `${method}: parameter ${i}, statistic ${k}: ${x} now, ${want[i][k]} recorded`),
+        );
       });
     });
   }
@@ -371,7 +465,11 @@ describe('complete unlock (synthetic inputs)', function () {
   it('config errors name the field: a CNN, hiddenLayers, width, unknown keys; {} is the paper shape', () => {
     const bad = (syntheticInputs: unknown, net: NetworkSpec, field: string, message: RegExp) =>
       assert.throws(
-        () => runSpec({ trainer: { network: net, lambda: net === CNN ? [0, 0] : [0, 0, 0], syntheticInputs: syntheticInputs as never }, steps: 1 }),
+        () =>
+          runSpec({
+            trainer: { network: net, lambda: net === CNN ? [0, 0] : [0, 0, 0], syntheticInputs: syntheticInputs as never },
+            steps: 1,
+          }),
         (e: unknown) => e instanceof ConfigError && e.field === field && message.test(e.message),
       );
     bad({}, CNN, 'trainer.syntheticInputs', /MNIST FCNs only/);

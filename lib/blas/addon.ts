@@ -3,8 +3,8 @@
  * Float32Array views. Loading it never throws: when it is absent the answer says why
  * and how to get it, and everything runs on plain wasm.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface BlasAddon {
   /**
@@ -14,18 +14,51 @@ export interface BlasAddon {
    * with actAlpha, 4 sigmoid, 5 elu).
    */
   sgemm(
-    heap: Float32Array, transA: boolean, transB: boolean, M: number, N: number, K: number,
-    alpha: number, aOff: number, lda: number, bOff: number, ldb: number, beta: number, cOff: number, ldc: number,
-    batch?: number, strideA?: number, strideB?: number, strideC?: number, biasOff?: number, act?: number, actAlpha?: number,
+    heap: Float32Array,
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    aOff: number,
+    lda: number,
+    bOff: number,
+    ldb: number,
+    beta: number,
+    cOff: number,
+    ldc: number,
+    batch?: number,
+    strideA?: number,
+    strideB?: number,
+    strideC?: number,
+    biasOff?: number,
+    act?: number,
+    actAlpha?: number,
   ): void;
   /**
    * NHWC convolution, filter [kh, kw, Cin, Cout], through im2col + sgemm. mode 0 writes y
    * (forward), 1 writes x from y = dy (input gradient), 2 writes the filter from y = dy.
    */
   conv2d(
-    heap: Float32Array, mode: 0 | 1 | 2, xOff: number, fOff: number, yOff: number,
-    B: number, H: number, W: number, Cin: number, kh: number, kw: number, Cout: number,
-    Ho: number, Wo: number, strideH: number, strideW: number, padTop: number, padLeft: number,
+    heap: Float32Array,
+    mode: 0 | 1 | 2,
+    xOff: number,
+    fOff: number,
+    yOff: number,
+    B: number,
+    H: number,
+    W: number,
+    Cin: number,
+    kh: number,
+    kw: number,
+    Cout: number,
+    Ho: number,
+    Wo: number,
+    strideH: number,
+    strideW: number,
+    padTop: number,
+    padLeft: number,
   ): void;
   /** out[c] = scale·Σ_r x[r·cols + c]: a sum or mean over leading axes. */
   reduceRows(heap: Float32Array, xOff: number, rows: number, cols: number, outOff: number, scale: number): void;
@@ -34,9 +67,7 @@ export interface BlasAddon {
   info(): { config: string; corename: string; parallel: 'serial' | 'pthreads' | 'openmp'; procs: number };
 }
 
-export type AddonLoad =
-  | { ok: true; addon: BlasAddon; file: string }
-  | { ok: false; reason: string; fix: string };
+export type AddonLoad = { ok: true; addon: BlasAddon; file: string } | { ok: false; reason: string; fix: string };
 
 export const ADDON_FILE = path.join('native', 'build', 'Release', 'dni_blas.node');
 

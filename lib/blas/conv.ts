@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
-import { WasmBackend, heapF32, offsetOf } from './heap';
+import { type WasmBackend, heapF32, offsetOf } from './heap';
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -19,8 +19,14 @@ function geometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap, 
   const format = tf.backend_util.convertConv2DDataFormat(String(attrs.dataFormat ?? 'NHWC') as 'NHWC' | 'NCHW');
   if (format !== 'channelsLast') return null;
   const info = tf.backend_util.computeConv2DInfo(
-    xShape as Shape4, filterShape as Shape4, attrs.strides as [number, number] | number, (dilations ?? 1) as [number, number] | number,
-    attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined, false, format,
+    xShape as Shape4,
+    filterShape as Shape4,
+    attrs.strides as [number, number] | number,
+    (dilations ?? 1) as [number, number] | number,
+    attrs.pad as 'same' | 'valid' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    false,
+    format,
   );
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   return info;
@@ -28,9 +34,24 @@ function geometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap, 
 
 function call(addon: BlasAddon, backend: WasmBackend, mode: 0 | 1 | 2, c: Conv2DInfo, x: TensorInfo, f: TensorInfo, y: TensorInfo): void {
   addon.conv2d(
-    heapF32(backend), mode, offsetOf(backend, x), offsetOf(backend, f), offsetOf(backend, y),
-    c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.filterHeight, c.filterWidth, c.outChannels,
-    c.outHeight, c.outWidth, c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left,
+    heapF32(backend),
+    mode,
+    offsetOf(backend, x),
+    offsetOf(backend, f),
+    offsetOf(backend, y),
+    c.batchSize,
+    c.inHeight,
+    c.inWidth,
+    c.inChannels,
+    c.filterHeight,
+    c.filterWidth,
+    c.outChannels,
+    c.outHeight,
+    c.outWidth,
+    c.strideHeight,
+    c.strideWidth,
+    c.padInfo.top,
+    c.padInfo.left,
   );
 }
 

@@ -9,7 +9,7 @@
  *   DNI_BLAS_THREADS=n    OpenBLAS threads (else OMP_NUM_THREADS, else all cores)
  */
 import * as tf from '@tensorflow/tfjs';
-import { AddonLoad, BlasAddon, loadAddon } from './addon';
+import { type AddonLoad, type BlasAddon, loadAddon } from './addon';
 import { installNativeKernels, kernelsOn, switchKernels } from './register';
 import { blasThreadsFromEnv, exportThreadEnv } from './threads';
 
@@ -52,7 +52,9 @@ function mode(): 'on' | 'off' | 'auto' {
   if (v === '' || v === 'auto') return 'auto';
   if (['off', '0', 'false', 'no'].includes(v)) return 'off';
   if (['on', '1', 'true', 'yes'].includes(v)) return 'on';
-  throw new Error(`DNI_BLAS='${process.env.DNI_BLAS}' is not understood; use DNI_BLAS=off (plain wasm), DNI_BLAS=on (native or fail), or leave it unset`);
+  throw new Error(
+    `DNI_BLAS='${process.env.DNI_BLAS}' is not understood; use DNI_BLAS=off (plain wasm), DNI_BLAS=on (native or fail), or leave it unset`,
+  );
 }
 
 /**
@@ -81,7 +83,9 @@ export function setNativeBlas(on: boolean): void {
     return;
   }
   if (tf.getBackend() !== 'wasm') {
-    throw new Error(`native BLAS replaces wasm kernels, but the active backend is '${tf.getBackend()}'; select wasm first (DNI_BACKEND=wasm)`);
+    throw new Error(
+      `native BLAS replaces wasm kernels, but the active backend is '${tf.getBackend()}'; select wasm first (DNI_BACKEND=wasm)`,
+    );
   }
   const load = ensureAddon();
   if (!load.ok) throw new Error(`native BLAS is unavailable: ${load.reason}; ${load.fix}`);
@@ -124,8 +128,8 @@ export function blasInfo(): BlasInfo {
     enabled: kernelsOn(),
     library: `OpenBLAS ${version} (${i.parallel}, ${i.corename})`,
     threads: a.getThreads(),
-    reason: kernelsOn() ? null : offInfo?.reason ?? 'switched off by setNativeBlas(false)',
-    fix: kernelsOn() ? null : offInfo?.fix ?? 'setNativeBlas(true) switches it on',
+    reason: kernelsOn() ? null : (offInfo?.reason ?? 'switched off by setNativeBlas(false)'),
+    fix: kernelsOn() ? null : (offInfo?.fix ?? 'setNativeBlas(true) switches it on'),
   };
 }
 

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
-import { WasmBackend, heapF32, offsetOf } from './heap';
+import { type WasmBackend, heapF32, offsetOf } from './heap';
 
 /** tfjs activation names the addon applies, and its codes for them. */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4, elu: 5 };
@@ -71,12 +71,29 @@ export function planMatMul(aShape: number[], bShape: number[], transposeA: boole
   if ((batchA === batch || batchA === 1) && (batchB === batch || batchB === 1)) {
     return { M, N, K, batch, strideA: batchA === 1 ? 0 : M * K, strideB: batchB === 1 ? 0 : K * N, outShape, pairs: null };
   }
-  return { M, N, K, batch, strideA: M * K, strideB: K * N, outShape, pairs: broadcastPairs(aShape.slice(0, -2), bShape.slice(0, -2), outer) };
+  return {
+    M,
+    N,
+    K,
+    batch,
+    strideA: M * K,
+    strideB: K * N,
+    outShape,
+    pairs: broadcastPairs(aShape.slice(0, -2), bShape.slice(0, -2), outer),
+  };
 }
 
 function run(
-  addon: BlasAddon, backend: WasmBackend, a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean, p: Plan,
-  bias: TensorInfo | null, act: number, actAlpha: number,
+  addon: BlasAddon,
+  backend: WasmBackend,
+  a: TensorInfo,
+  b: TensorInfo,
+  tA: boolean,
+  tB: boolean,
+  p: Plan,
+  bias: TensorInfo | null,
+  act: number,
+  actAlpha: number,
 ): TensorInfo {
   const out = backend.makeOutput(p.outShape, 'float32');
   const heap = heapF32(backend); // after makeOutput: the allocation may have grown the heap
@@ -86,10 +103,54 @@ function run(
   const ldb = tB ? p.K : p.N;
   const mn = p.M * p.N;
   if (!p.pairs) {
-    addon.sgemm(heap, tA, tB, p.M, p.N, p.K, 1, aOff, lda, bOff, ldb, 0, cOff, p.N, p.batch, p.strideA, p.strideB, mn, biasOff, act, actAlpha);
+    addon.sgemm(
+      heap,
+      tA,
+      tB,
+      p.M,
+      p.N,
+      p.K,
+      1,
+      aOff,
+      lda,
+      bOff,
+      ldb,
+      0,
+      cOff,
+      p.N,
+      p.batch,
+      p.strideA,
+      p.strideB,
+      mn,
+      biasOff,
+      act,
+      actAlpha,
+    );
   } else {
     p.pairs.forEach(([ia, ib], e) =>
-      addon.sgemm(heap, tA, tB, p.M, p.N, p.K, 1, aOff + ia * p.strideA, lda, bOff + ib * p.strideB, ldb, 0, cOff + e * mn, p.N, 1, 0, 0, mn, biasOff, act, actAlpha),
+      addon.sgemm(
+        heap,
+        tA,
+        tB,
+        p.M,
+        p.N,
+        p.K,
+        1,
+        aOff + ia * p.strideA,
+        lda,
+        bOff + ib * p.strideB,
+        ldb,
+        0,
+        cOff + e * mn,
+        p.N,
+        1,
+        0,
+        0,
+        mn,
+        biasOff,
+        act,
+        actAlpha,
+      ),
     );
   }
   return out;

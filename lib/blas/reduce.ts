@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
-import { WasmBackend, heapF32, offsetOf } from './heap';
+import { type WasmBackend, heapF32, offsetOf } from './heap';
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
 

@@ -10,7 +10,15 @@ import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } f
 import { nativeBatchMatMul, nativeFusedMatMul } from './matmul';
 import { nativeMean, nativeSum } from './reduce';
 
-export const NATIVE_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Sum', 'Mean'] as const;
+export const NATIVE_KERNELS = [
+  'BatchMatMul',
+  '_FusedMatMul',
+  'Conv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'Sum',
+  'Mean',
+] as const;
 
 let stock: Map<string, KernelConfig | undefined> | null = null;
 let native: KernelConfig[] | null = null;

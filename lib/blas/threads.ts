@@ -4,7 +4,7 @@
  * the number of cores. The thread pool is sized when OpenBLAS loads, so the variables are
  * exported before the addon is loaded, and the count is set again through the addon after.
  */
-import * as os from 'os';
+import * as os from 'node:os';
 
 export interface ThreadChoice {
   threads: number;
@@ -15,7 +15,9 @@ export interface ThreadChoice {
 function positiveInt(name: string, v: string): number {
   const n = Number(v.trim());
   if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`${name}='${v}' is not a positive integer; set a thread count such as 1 or 2, or unset it to use all ${os.cpus().length} cores`);
+    throw new Error(
+      `${name}='${v}' is not a positive integer; set a thread count such as 1 or 2, or unset it to use all ${os.cpus().length} cores`,
+    );
   }
   return n;
 }

@@ -12,7 +12,7 @@
  * With native TensorFlow nothing is replaced: it is faster still.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BlasInfo, blasInfo, describeWasmPath, initNativeBlas } from '../blas';
+import { type BlasInfo, blasInfo, describeWasmPath, initNativeBlas } from '../blas';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -54,7 +54,7 @@ async function loadWasm(): Promise<boolean> {
   try {
     const wasm = require('@tensorflow/tfjs-backend-wasm');
     // In Node the .wasm files are read from the package folder.
-    const path = require('path') as typeof import('path');
+    const path = require('node:path') as typeof import('path');
     const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
     return true;
@@ -77,7 +77,9 @@ export async function initBackend(): Promise<BackendInfo> {
 async function select(): Promise<BackendInfo> {
   const forced = process.env.DNI_BACKEND?.trim();
   if (forced && !(BACKENDS as readonly string[]).includes(forced)) {
-    throw new Error(`DNI_BACKEND='${forced}' is not a backend; choose one of: ${BACKENDS.join(', ')} (or unset it to pick the fastest installed)`);
+    throw new Error(
+      `DNI_BACKEND='${forced}' is not a backend; choose one of: ${BACKENDS.join(', ')} (or unset it to pick the fastest installed)`,
+    );
   }
   const versions: Record<string, string> = { tfjs: tf.version.tfjs };
   const missing: string[] = [];
@@ -99,7 +101,9 @@ async function select(): Promise<BackendInfo> {
         return finish('tensorflow', forced ? 'forced by DNI_BACKEND' : 'native TensorFlow found', versions, missing);
       }
       if (forced) {
-        throw new Error(`DNI_BACKEND=tensorflow but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads; install one (npm install @tensorflow/tfjs-node-gpu for CUDA GPUs) or unset DNI_BACKEND`);
+        throw new Error(
+          `DNI_BACKEND=tensorflow but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads; install one (npm install @tensorflow/tfjs-node-gpu for CUDA GPUs) or unset DNI_BACKEND`,
+        );
       }
     } else if (name === 'wasm') {
       if ((await loadWasm()) && (await tf.setBackend('wasm'))) {

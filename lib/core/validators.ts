@@ -42,5 +42,6 @@ export function bool(v: unknown, field: string): void {
 }
 
 export function oneOf<T>(v: unknown, choices: readonly T[], field: string): void {
-  if (!choices.includes(v as T)) throw new ConfigError(field, `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(v)}`);
+  if (!choices.includes(v as T))
+    throw new ConfigError(field, `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(v)}`);
 }

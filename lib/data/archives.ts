@@ -10,7 +10,7 @@
  */
 import { ConfigError } from '../core/errors';
 import { CIFAR10_FILES, CIFAR10_FOLDER } from './cifar10';
-import { FileSpec } from './checksum';
+import type { FileSpec } from './checksum';
 import { PTB_FILES, PTB_FOLDER } from './ptb';
 
 export type DownloadName = 'cifar10' | 'ptb';

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { DataError } from '../core/errors';
-import { DataRoot, readDataFile, shellQuote, statDataFile } from './files';
+import { type DataRoot, readDataFile, shellQuote, statDataFile } from './files';
 
 /** What a data file must be: its exact size and md5 (hex, lower case). */
 export interface FileSpec {

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { ConfigError, DataError } from '../core/errors';
-import { FileSpec, fetchCommand, verifyFile } from './checksum';
-import { Dataset, UNIT } from './dataset';
-import { DataRoot } from './files';
+import { type FileSpec, fetchCommand, verifyFile } from './checksum';
+import { type Dataset, UNIT } from './dataset';
+import type { DataRoot } from './files';
 import { checkDirOption, checkOptionKeys, show } from './options';
 import { dataDir, dataDirHint } from './paths';
 

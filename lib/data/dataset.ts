@@ -133,11 +133,7 @@ export class Batcher {
  * A batch as tensors: x of shape [B, ...shape] (or [B, D] with `flatten`) and int32
  * labels [B]. The caller owns both and must dispose them (or create them inside tf.tidy).
  */
-export function batchTensors(
-  batch: Batch,
-  shape: number[],
-  options: { flatten?: boolean } = {},
-): { x: tf.Tensor; y: tf.Tensor1D } {
+export function batchTensors(batch: Batch, shape: number[], options: { flatten?: boolean } = {}): { x: tf.Tensor; y: tf.Tensor1D } {
   const d = shape.reduce((a, b) => a * b, 1);
   const b = batch.y.length;
   if (batch.x.length !== b * d) {

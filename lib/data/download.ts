@@ -81,7 +81,9 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   } catch (e) {
     fs.rmSync(part, { force: true });
     const why = e instanceof Error ? e.message : String(e);
-    throw new DataError(`the download of ${url} broke after ${mb(got)}${total > 0 ? ` of ${mb(total)}` : ''} (${why}); nothing was kept. ${fix}`);
+    throw new DataError(
+      `the download of ${url} broke after ${mb(got)}${total > 0 ? ` of ${mb(total)}` : ''} (${why}); nothing was kept. ${fix}`,
+    );
   }
   log(`${label}${progressLine(got, total, (Date.now() - t0) / 1000).replace(/, [^,]* left$/, '')}, done`);
   return got;

@@ -15,9 +15,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../core/errors';
-import { ARCHIVES, archiveMd5, archiveSource, DownloadName, offline } from './archives';
+import { ARCHIVES, archiveMd5, archiveSource, type DownloadName, offline } from './archives';
 import { fetchCommand, md5File, verifyFile } from './checksum';
-import { downloadFile, Log } from './download';
+import { downloadFile, type Log } from './download';
 import { dataDir } from './paths';
 import { wordToCharFormat } from './ptb';
 import { extractMembers } from './tar';
@@ -54,7 +54,9 @@ export async function installFromArchive(
   if (md5 !== null) {
     const found = md5File(archive);
     if (found !== md5) {
-      throw new DataError(`archive ${archive} has md5 ${found}, expected ${md5}: it is not the ${a.label} archive, or it is damaged. ${retry}`);
+      throw new DataError(
+        `archive ${archive} has md5 ${found}, expected ${md5}: it is not the ${a.label} archive, or it is damaged. ${retry}`,
+      );
     }
   }
   fs.mkdirSync(root, { recursive: true });
@@ -70,9 +72,14 @@ export async function installFromArchive(
         log(`  verified ${f}`);
       } else if (a.derived.includes(f)) {
         const word = path.join(scratch, f.replace('ptb.char.', 'ptb.'));
-        if (!good.includes(path.basename(word))) throw new DataError(`archive ${archive} has neither ${a.member(f)} nor its word-level file. ${retry}`);
+        if (!good.includes(path.basename(word)))
+          throw new DataError(`archive ${archive} has neither ${a.member(f)} nor its word-level file. ${retry}`);
         fs.writeFileSync(file, wordToCharFormat(fs.readFileSync(word, 'latin1')), 'latin1');
-        verifyFile(file, a.files[f], `The archive ${archive} lacks ${f}, and the one derived from its word-level file does not match. ${retry}`);
+        verifyFile(
+          file,
+          a.files[f],
+          `The archive ${archive} lacks ${f}, and the one derived from its word-level file does not match. ${retry}`,
+        );
         log(`  derived ${f} from the word-level file (the archive has none) and verified it`);
       } else {
         throw new DataError(`archive ${archive} has no ${a.member(f)}: it is not the ${a.label} archive. ${retry}`);
@@ -116,9 +123,13 @@ async function fetchInto(name: DownloadName, root: string, missing: string[], lo
   const what = `${a.label} is not complete in ${path.join(root, a.folder)} (${missing.length === Object.keys(a.files).length ? 'missing' : `missing or wrong: ${missing.join(', ')}`})`;
   const ownCopy = fs.existsSync(local);
   if (!ownCopy && offline()) {
-    throw new DataError(`${what}, and DNI_OFFLINE is set, so it was not downloaded. ${fetchCommand(name, root)} (unset DNI_OFFLINE), or put ${a.file} at ${local}.`);
+    throw new DataError(
+      `${what}, and DNI_OFFLINE is set, so it was not downloaded. ${fetchCommand(name, root)} (unset DNI_OFFLINE), or put ${a.file} at ${local}.`,
+    );
   }
-  log(`${what}: ${ownCopy ? `installing from ${local}` : `fetching it (${(a.bytes / 1e6).toFixed(0)} MB) from ${archiveSource(name).from}`}`);
+  log(
+    `${what}: ${ownCopy ? `installing from ${local}` : `fetching it (${(a.bytes / 1e6).toFixed(0)} MB) from ${archiveSource(name).from}`}`,
+  );
   if (!ownCopy) {
     try {
       await downloadFile(archiveSource(name).url, local, { log, label: a.label });

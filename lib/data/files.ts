@@ -119,9 +119,7 @@ function fileError(e: unknown, file: string, hints: DataFileHints, op: 'stat' | 
             : `the data folder ${root.dir} cannot exist: ${notDir} is a file, not a folder; ${root.hint}`,
         );
       }
-      return new DataError(
-        `data file ${file} cannot exist: ${notDir} is a file, not a folder; remove or rename it. ${hints.fetch}`,
-      );
+      return new DataError(`data file ${file} cannot exist: ${notDir} is a file, not a folder; remove or rename it. ${hints.fetch}`);
     }
     case 'ELOOP': {
       const loop = failed?.code === 'ELOOP' ? failed.at : file;

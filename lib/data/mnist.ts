@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { DataError } from '../core/errors';
-import { FileSpec, verifyFile } from './checksum';
-import { Dataset, UNIT } from './dataset';
+import { type FileSpec, verifyFile } from './checksum';
+import { type Dataset, UNIT } from './dataset';
 import { checkDirOption, checkOptionKeys } from './options';
 
 /**
@@ -52,9 +52,7 @@ export function parseIdx(buf: Uint8Array, magic: 2051 | 2049, file: string): Idx
   for (let i = 0; i < ndim; i++) dims.push(view.getUint32(4 + 4 * i, false));
   const count = dims.reduce((a, b) => a * b, 1);
   if (buf.length !== headerBytes + count) {
-    throw new DataError(
-      `IDX file ${file} declares dims [${dims}] (${headerBytes + count} bytes) but has ${buf.length} bytes`,
-    );
+    throw new DataError(`IDX file ${file} declares dims [${dims}] (${headerBytes + count} bytes) but has ${buf.length} bytes`);
   }
   return { dims, data: buf.subarray(headerBytes) };
 }

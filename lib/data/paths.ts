@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../core/root';
 
@@ -17,7 +16,5 @@ export function dataDir(): string {
  * caller gave one, else through DNI_DATA_DIR (the default, see dataDir()).
  */
 export function dataDirHint(folder: string, fromOption: boolean): string {
-  return fromOption
-    ? `pass as \`dir\` the folder that holds ${folder}/`
-    : `set DNI_DATA_DIR to the folder that holds ${folder}/`;
+  return fromOption ? `pass as \`dir\` the folder that holds ${folder}/` : `set DNI_DATA_DIR to the folder that holds ${folder}/`;
 }

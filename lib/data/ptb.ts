@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { ConfigError, DataError } from '../core/errors';
-import { FileSpec, fetchCommand, verifyFile } from './checksum';
+import { type FileSpec, fetchCommand, verifyFile } from './checksum';
 import { checkDirOption, checkOptionKeys, show } from './options';
 import { dataDir, dataDirHint } from './paths';
 
@@ -110,7 +110,10 @@ export function tokenizeChars(text: string, file: string): string[] {
 export function wordToCharFormat(wordText: string): string {
   const parts: string[] = [];
   for (const line of lines(wordText)) {
-    const joined = line.split(/\s+/).filter((w) => w !== '').join('_');
+    const joined = line
+      .split(/\s+/)
+      .filter((w) => w !== '')
+      .join('_');
     parts.push(joined === '' ? '\n ' : `${joined.split('').join(' ')} \n `);
   }
   return parts.join('');

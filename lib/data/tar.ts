@@ -59,7 +59,12 @@ function parseHeader(block: Buffer, archive: string): Header {
   const name = cString(block, 0, 100);
   const size = numberField(block, 124, 12);
   if (!Number.isSafeInteger(size) || size < 0) throw new DataError(`archive ${archive} is damaged: member ${name} has size ${size}`);
-  return { name: prefix ? `${prefix}/${name}` : name, size, type: String.fromCharCode(block[156] || 48), linkname: cString(block, 157, 100) };
+  return {
+    name: prefix ? `${prefix}/${name}` : name,
+    size,
+    type: String.fromCharCode(block[156] || 48),
+    linkname: cString(block, 157, 100),
+  };
 }
 
 /** The `path` record of a pax extended header, if any. */
@@ -85,13 +90,22 @@ export function memberPath(name: string, archive: string): string {
   }
   const parts = name.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) {
-    throw new DataError(`archive ${archive} has a member whose path climbs out of its folder (${JSON.stringify(name)}); refused, nothing was installed`);
+    throw new DataError(
+      `archive ${archive} has a member whose path climbs out of its folder (${JSON.stringify(name)}); refused, nothing was installed`,
+    );
   }
   return parts.join('/');
 }
 
 const REGULAR = new Set(['0', '7']);
-const KINDS: Record<string, string> = { '1': 'a hard link', '2': 'a symbolic link', '3': 'a device', '4': 'a device', '5': 'a folder', '6': 'a FIFO' };
+const KINDS: Record<string, string> = {
+  '1': 'a hard link',
+  '2': 'a symbolic link',
+  '3': 'a device',
+  '4': 'a device',
+  '5': 'a folder',
+  '6': 'a FIFO',
+};
 
 /**
  * Streams `archive` (gzip-compressed tar) and writes each member named in `wanted` (member path

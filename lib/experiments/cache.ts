@@ -20,7 +20,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../core/root';
-import { Fingerprint, fingerprintMismatch } from './fingerprint';
+import { canonicalJson } from './canonical-json';
+import { type Fingerprint, fingerprintMismatch } from './fingerprint';
 
 export interface CacheOptions {
   /** The numerics fingerprint of the run (stored with it; a stored entry must still match). */
@@ -32,6 +33,7 @@ export interface CacheOptions {
   /** No "reusing …"/"computing …" line. */
   quiet?: boolean;
   /** Called with a reused result and when it was computed (e.g. to print a summary). */
+  // biome-ignore lint/suspicious/noExplicitAny: each caller reads its own result type; the cache stores plain JSON
   onHit?: (result: any, createdAt: string) => void;
 }
 
@@ -41,41 +43,6 @@ export interface CacheEntry<R> {
   result: R;
   createdAt: string;
   checksum: string;
-}
-
-/**
- * JSON with object keys sorted at every level; throws on values JSON cannot hold, naming where
- * (`where` names the root in that message).
- */
-export function canonicalJson(value: unknown, where = '$'): string {
-  return JSON.stringify(toPlain(value, where));
-}
-
-function toPlain(value: unknown, where: string): unknown {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (Array.isArray(value)) {
-    return value.map((v, i) => {
-      if (v === undefined) throw new Error(`not plain JSON: ${where}[${i}] is undefined`);
-      return toPlain(v, `${where}[${i}]`);
-    });
-  }
-  if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
-      const kind = (value as object).constructor?.name ?? 'object';
-      const hint = ArrayBuffer.isView(value) ? ' (use Array.from)' : '';
-      throw new Error(`not plain JSON: ${where} is a ${kind}${hint}`);
-    }
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value as object).sort()) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v === undefined) continue; // as JSON.stringify does
-      out[k] = toPlain(v, `${where}.${k}`);
-    }
-    return out;
-  }
-  throw new Error(`not plain JSON: ${where} is a ${typeof value}`);
 }
 
 function sha256(s: string): string {
@@ -161,16 +128,22 @@ function checkWritable(name: string, file: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new Error(`cachedRun(${name}): cannot use ${dir} as the results folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set DNI_RESULTS_DIR to a writable folder`);
+    throw new Error(
+      `cachedRun(${name}): cannot use ${dir} as the results folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set DNI_RESULTS_DIR to a writable folder`,
+    );
   }
-  if (!fs.statSync(dir).isDirectory()) throw new Error(`cachedRun(${name}): the results folder ${dir} is a file; remove it or set DNI_RESULTS_DIR to a folder`);
+  if (!fs.statSync(dir).isDirectory())
+    throw new Error(`cachedRun(${name}): the results folder ${dir} is a file; remove it or set DNI_RESULTS_DIR to a folder`);
   let st: fs.Stats | null = null;
   try {
     st = fs.statSync(file);
   } catch {
     return; // no entry yet: the usual case
   }
-  if (!st.isFile()) throw new Error(`cachedRun(${name}): the entry path ${file} is a ${st.isDirectory() ? 'folder' : 'special file'}, so the result could not be stored; remove it (rm -r '${file}') and run again`);
+  if (!st.isFile())
+    throw new Error(
+      `cachedRun(${name}): the entry path ${file} is a ${st.isDirectory() ? 'folder' : 'special file'}, so the result could not be stored; remove it (rm -r '${file}') and run again`,
+    );
 }
 
 /** A valid entry of the same config (the same key) stored under another name, if any. */
@@ -240,8 +213,19 @@ export async function cachedRun<R>(name: string, config: object, compute: () => 
 }
 
 /** Writes an entry (atomically), with its checksum. `createdAt` defaults to now. */
-export function storeEntry(file: string, config: object, fingerprint: Fingerprint | null, result: unknown, createdAt = new Date().toISOString()): void {
-  const body = { config: JSON.parse(canonicalJson(config, 'config')) as unknown, fingerprint, result: JSON.parse(canonicalJson(result, 'result')) as unknown, createdAt };
+export function storeEntry(
+  file: string,
+  config: object,
+  fingerprint: Fingerprint | null,
+  result: unknown,
+  createdAt = new Date().toISOString(),
+): void {
+  const body = {
+    config: JSON.parse(canonicalJson(config, 'config')) as unknown,
+    fingerprint,
+    result: JSON.parse(canonicalJson(result, 'result')) as unknown,
+    createdAt,
+  };
   const entry: CacheEntry<unknown> = { ...body, checksum: checksumOf(body) };
   writeAtomic(file, `${JSON.stringify(entry)}\n`);
 }

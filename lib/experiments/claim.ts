@@ -32,7 +32,9 @@ export const CLOSE_CALL = 1;
 export function closeCells(claims: Claim[], within = CLOSE_CALL): Cell[] {
   const out = new Map<string, Cell>();
   // A claim the budget cannot test is not decided by its comparisons: no seeds for it.
-  for (const c of claims) for (const t of c.verdict === 'not testable at this budget' ? [] : c.tests ?? []) if (Math.abs(t.margin) < within) for (const cell of t.cells) out.set(`${cell.depth}/${cell.method}`, cell);
+  for (const c of claims)
+    for (const t of c.verdict === 'not testable at this budget' ? [] : (c.tests ?? []))
+      if (Math.abs(t.margin) < within) for (const cell of t.cells) out.set(`${cell.depth}/${cell.method}`, cell);
   return [...out.values()];
 }
 

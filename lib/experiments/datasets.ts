@@ -5,7 +5,7 @@
  */
 import * as crypto from 'node:crypto';
 import { loadCifar10 } from '../data/cifar10';
-import { Dataset, subset } from '../data/dataset';
+import { type Dataset, subset } from '../data/dataset';
 import { ensureDataset } from '../data/fetch';
 import { loadMnist } from '../data/mnist';
 import { oneOf } from '../core/validators';
@@ -28,7 +28,9 @@ export interface Splits {
 
 const LOADED_KEY = Symbol.for('dni.experiments.datasets');
 // Kept on globalThis so a notebook's rebuild() (which reloads lib/) does not load them again.
-const loaded: Partial<Record<DatasetName, Splits>> = ((globalThis as Record<symbol, unknown>)[LOADED_KEY] ??= {}) as Partial<Record<DatasetName, Splits>>;
+const loaded: Partial<Record<DatasetName, Splits>> = ((globalThis as Record<symbol, unknown>)[LOADED_KEY] ??= {}) as Partial<
+  Record<DatasetName, Splits>
+>;
 const digests = new Map<DatasetName, string>();
 
 export function checkDatasetName(name: unknown, field = 'dataset'): asserts name is DatasetName {
@@ -54,7 +56,10 @@ export function loadDataset(name: DatasetName): Splits {
     const { train } = loadDataset(base);
     const held = VALIDATION_EXAMPLES[base];
     const fit = train.n - held;
-    splits = { train: { ...subset(train, 0, fit), name: `${base}-train[0:${fit}]` }, test: { ...subset(train, fit, held), name: `${base}-validation (train[${fit}:${train.n}])` } };
+    splits = {
+      train: { ...subset(train, 0, fit), name: `${base}-train[0:${fit}]` },
+      test: { ...subset(train, fit, held), name: `${base}-validation (train[${fit}:${train.n}])` },
+    };
   }
   loaded[name] = splits;
   return splits;

@@ -12,13 +12,13 @@
  * backends or matmul paths do not count. The data the run would read is covered by a digest of
  * the loaded dataset.
  */
-import { depth, inputShape, NetworkSpec } from '../networks/spec';
+import { depth, inputShape, type NetworkSpec } from '../networks/spec';
 import { randomDataset } from '../data/dataset';
-import { SynthesizerSpec } from '../synthesizers/spec';
-import { RunSpec, train } from '../runs/train-classifier';
-import { RunResult } from '../runs/loop';
-import { BPLambdaSpec, synthesizerFor } from '../trainers/spec';
-import { datasetDigest, DatasetName } from './datasets';
+import type { SynthesizerSpec } from '../synthesizers/spec';
+import { type RunSpec, train } from '../runs/train-classifier';
+import type { RunResult } from '../runs/loop';
+import { type BPLambdaSpec, synthesizerFor } from '../trainers/spec';
+import { datasetDigest, type DatasetName } from './datasets';
 
 export interface Fingerprint {
   /** The probe's numbers (losses, errors, parameter sums), compared with a tolerance. */
@@ -82,7 +82,10 @@ export async function probe(run: RunSpec): Promise<number[]> {
   const trainer = miniTrainer(run.trainer);
   // A fixed synthetic dataset of the mini network's input shape.
   const shape = inputShape(trainer.network);
-  const data = { train: randomDataset(shape, trainer.network.classes, 64, 1, 'probe1'), test: randomDataset(shape, trainer.network.classes, 30, 2, 'probe2') };
+  const data = {
+    train: randomDataset(shape, trainer.network.classes, 64, 1, 'probe1'),
+    test: randomDataset(shape, trainer.network.classes, 30, 2, 'probe2'),
+  };
   let sums: number[] = [];
   const r: RunResult = await train(
     { ...run, trainer, steps: 6, batchSize: 16, evalEvery: 2, evalExamples: 20, trainEvalExamples: 7 },
@@ -122,7 +125,8 @@ export async function fingerprint(dataset: DatasetName, run: RunSpec): Promise<F
 /** Why two fingerprints differ, or null when they match within the tolerance. */
 export function fingerprintMismatch(stored: Fingerprint, now: Fingerprint): string | null {
   if (stored.data !== now.data) return `the dataset's contents changed (digest ${stored.data} → ${now.data})`;
-  if (stored.probe.length !== now.probe.length) return `the numerics probe has ${now.probe.length} numbers, the stored one ${stored.probe.length}`;
+  if (stored.probe.length !== now.probe.length)
+    return `the numerics probe has ${now.probe.length} numbers, the stored one ${stored.probe.length}`;
   for (let i = 0; i < now.probe.length; i++) {
     const [a, b] = [stored.probe[i], now.probe[i]];
     if (Math.abs(a - b) > PROBE_ATOL + PROBE_RTOL * Math.max(Math.abs(a), Math.abs(b))) {

@@ -7,22 +7,37 @@
  */
 import { cifarCnn, cifarFcn, mnistCnn, mnistFcn } from '../networks/build';
 import { bool, checkKeys, oneOf, posInt } from '../core/validators';
-import { NetworkSpec } from '../networks/spec';
+import type { NetworkSpec } from '../networks/spec';
 import { ConfigError } from '../core/errors';
-import { SynthesizerSpec, SYNTHESIZER_KEYS } from '../synthesizers/spec';
-import { RunInput } from '../runs/train-classifier';
-import { RunResult } from '../runs/loop';
-import { BPLambdaInput } from '../trainers/spec';
-import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS, SYNTHETIC_INPUT_KEYS, validateSyntheticInputSpec } from '../synthesizers/synthetic-input';
-import { DatasetName } from './datasets';
-import { MethodName, methodLabel, methodSpec, parseMethod } from './methods';
+import { type SynthesizerSpec, SYNTHESIZER_KEYS } from '../synthesizers/spec';
+import type { RunInput } from '../runs/train-classifier';
+import type { RunResult } from '../runs/loop';
+import type { BPLambdaInput } from '../trainers/spec';
+import {
+  type SyntheticInputSpec,
+  SYNTHETIC_INPUT_DEFAULTS,
+  SYNTHETIC_INPUT_KEYS,
+  validateSyntheticInputSpec,
+} from '../synthesizers/synthetic-input';
+import type { DatasetName } from './datasets';
+import { type MethodName, methodLabel, methodSpec, parseMethod } from './methods';
 import { TABLE2 } from './paper';
-import { experimentSpec, ExperimentSpec, runExperiment } from './run-classifier';
+import { experimentSpec, type ExperimentSpec, runExperiment } from './run-classifier';
 
 export type Family = keyof typeof TABLE2;
 export const FAMILIES = Object.keys(TABLE2) as Family[];
-export const FAMILY_NAMES: Record<Family, string> = { mnistFcn: 'MNIST FCN', cifarFcn: 'CIFAR-10 FCN', mnistCnn: 'MNIST CNN', cifarCnn: 'CIFAR-10 CNN' };
-export const FAMILY_DATASETS: Record<Family, 'mnist' | 'cifar10'> = { mnistFcn: 'mnist', cifarFcn: 'cifar10', mnistCnn: 'mnist', cifarCnn: 'cifar10' };
+export const FAMILY_NAMES: Record<Family, string> = {
+  mnistFcn: 'MNIST FCN',
+  cifarFcn: 'CIFAR-10 FCN',
+  mnistCnn: 'MNIST CNN',
+  cifarCnn: 'CIFAR-10 CNN',
+};
+export const FAMILY_DATASETS: Record<Family, 'mnist' | 'cifar10'> = {
+  mnistFcn: 'mnist',
+  cifarFcn: 'cifar10',
+  mnistCnn: 'mnist',
+  cifarCnn: 'cifar10',
+};
 
 export interface GridConfig {
   family: Family;
@@ -65,7 +80,13 @@ export function cellSpec(cfg: GridConfig, depth: number, method: MethodName, syn
     ...cfg.trainer,
     network,
     lambda: m.lambda,
-    synthesizer: { ...cfg.trainer.synthesizer, ...cfg.methodSynthesizers[p.base], ...(p.unlock ? cfg.methodSynthesizers[`${p.base}+unlock`] : {}), ...synth, ...m.synthesizer },
+    synthesizer: {
+      ...cfg.trainer.synthesizer,
+      ...cfg.methodSynthesizers[p.base],
+      ...(p.unlock ? cfg.methodSynthesizers[`${p.base}+unlock`] : {}),
+      ...synth,
+      ...m.synthesizer,
+    },
     ...(m.syntheticInputs ? { syntheticInputs: { ...m.syntheticInputs, ...cfg.syntheticInputs } } : {}),
   };
   const dataset = cfg.validation ? (`${FAMILY_DATASETS[cfg.family]}-validation` as DatasetName) : FAMILY_DATASETS[cfg.family];
@@ -85,7 +106,8 @@ export function gridConfig(cfg: GridConfig): GridConfig {
     posInt(d, `depths[${i}]`);
     if (d < 2) throw new ConfigError(`depths[${i}]`, `a network needs at least 2 layers (one connection), got ${d}`);
   });
-  if (!Array.isArray(cfg.methods) || cfg.methods.length === 0) throw new ConfigError('methods', 'must be a non-empty array of method names');
+  if (!Array.isArray(cfg.methods) || cfg.methods.length === 0)
+    throw new ConfigError('methods', 'must be a non-empty array of method names');
   cfg.methods.forEach((m, i) => parseMethod(m, `methods[${i}]`));
   posInt(cfg.width, 'width');
   if (cfg.validation !== undefined) bool(cfg.validation, 'validation');
@@ -93,7 +115,10 @@ export function gridConfig(cfg: GridConfig): GridConfig {
   // Complete unlock belongs to a method, so a cell's label says whether it is on.
   const inputs = (cfg.trainer as BPLambdaInput).syntheticInputs;
   if (inputs !== undefined && inputs !== null) {
-    throw new ConfigError('trainer.syntheticInputs', "is set by the method in a grid: use 'dni+unlock' or 'cdni+unlock', and the grid's syntheticInputs field for the models' shape");
+    throw new ConfigError(
+      'trainer.syntheticInputs',
+      "is set by the method in a grid: use 'dni+unlock' or 'cdni+unlock', and the grid's syntheticInputs field for the models' shape",
+    );
   }
   if (cfg.syntheticInputs !== undefined) {
     checkKeys(cfg.syntheticInputs, SYNTHETIC_INPUT_KEYS, 'syntheticInputs');
@@ -116,7 +141,14 @@ export interface GridRun {
 }
 
 /** Train (or reuse) one cell of the grid. */
-export async function runGridCell(cfg: GridConfig, depth: number, method: MethodName, cacheName: string, synth?: Partial<SynthesizerSpec>, label?: string): Promise<RunResult> {
+export async function runGridCell(
+  cfg: GridConfig,
+  depth: number,
+  method: MethodName,
+  cacheName: string,
+  synth?: Partial<SynthesizerSpec>,
+  label?: string,
+): Promise<RunResult> {
   gridConfig(cfg);
   const name = label ?? methodLabel(method);
   return runExperiment(cacheName, cellSpec(cfg, depth, method, synth), { label: `${FAMILY_NAMES[cfg.family]} ${depth}L ${name}` });
@@ -139,14 +171,27 @@ export async function runGrid(cfg: GridConfig, prefix: string): Promise<GridRun[
  * More seeds for some cells (e.g. closeCells of the claims): each seed sets the trainer's seed
  * (initial weights, synthesizers) and the data order. Claims and tables average a cell's seeds.
  */
-export async function runSeeds(cfg: GridConfig, cells: { depth: number; method: MethodName }[], seeds: number[], prefix: string): Promise<GridRun[]> {
+export async function runSeeds(
+  cfg: GridConfig,
+  cells: { depth: number; method: MethodName }[],
+  seeds: number[],
+  prefix: string,
+): Promise<GridRun[]> {
   gridConfig(cfg);
   const out: GridRun[] = [];
   for (const seed of seeds) {
-    if (seed === cfg.trainer.seed && seed === cfg.run.dataSeed) throw new ConfigError('seeds', `seed ${seed} is the grid's own run; choose others`);
+    if (seed === cfg.trainer.seed && seed === cfg.run.dataSeed)
+      throw new ConfigError('seeds', `seed ${seed} is the grid's own run; choose others`);
     const c = gridConfig({ ...cfg, trainer: { ...cfg.trainer, seed }, run: { ...cfg.run, dataSeed: seed } });
     for (const { depth, method } of cells) {
-      const run = await runGridCell(c, depth, method, `${prefix}-${cfg.family}-${depth}-${method}-seed${seed}`, undefined, `${methodLabel(method)} (seed ${seed})`);
+      const run = await runGridCell(
+        c,
+        depth,
+        method,
+        `${prefix}-${cfg.family}-${depth}-${method}-seed${seed}`,
+        undefined,
+        `${methodLabel(method)} (seed ${seed})`,
+      );
       out.push({ depth, method, name: methodLabel(method), run, seed });
     }
   }

@@ -23,3 +23,4 @@ export * from './seeded';
 export * from './run-copy';
 export * from './run-char-lm';
 export * from './sections';
+export * from './canonical-json';

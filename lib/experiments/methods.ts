@@ -11,10 +11,10 @@
  *   methodSpec('stale', 4)     // { lambda: [0, 0, 0], synthesizer: { conditioned: false, kind: 'ema' } }
  *   methodSpec('cdni+unlock', 4) // { lambda: [0, 0, 0], synthesizer: { conditioned: true }, syntheticInputs: { hiddenLayers: 1, width: 1024 } }
  */
-import { Lambda } from '../trainers/mixture';
+import type { Lambda } from '../trainers/mixture';
 import { ConfigError } from '../core/errors';
-import { SynthesizerSpec } from '../synthesizers/spec';
-import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS } from '../synthesizers/synthetic-input';
+import type { SynthesizerSpec } from '../synthesizers/spec';
+import { type SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS } from '../synthesizers/synthetic-input';
 
 /** Every-layer methods of Table 2. */
 export type Table2Method = 'nobprop' | 'bprop' | 'dni' | 'cdni';
@@ -64,13 +64,18 @@ export function parseMethod(name: string, field = 'method'): ParsedMethod {
     if (!(x >= 0 && x <= 1)) throw new ConfigError(field, `'${name}': λ must be a number in [0, 1]`);
     return { base: 'lambda', at: null, to: null, lambda: x, unlock: false };
   }
-  if (/^(dni|cdni)\+unlock$/.test(name)) return { base: name.slice(0, -'+unlock'.length) as 'dni' | 'cdni', at: null, to: null, lambda: null, unlock: true };
+  if (/^(dni|cdni)\+unlock$/.test(name))
+    return { base: name.slice(0, -'+unlock'.length) as 'dni' | 'cdni', at: null, to: null, lambda: null, unlock: true };
   const m = /^(nobprop|bprop|dni|cdni|stale)(?:@(\d+)(?:-(\d+))?)?$/.exec(name);
   if (!m || (m[1] === 'bprop' && m[2]) || (m[1] === 'nobprop' && m[3])) {
-    throw new ConfigError(field, `'${name}' is not a method; expected nobprop, bprop, dni, cdni, stale, dni@p, cdni@p, stale@p, dni@1-p, cdni@1-p, nobprop@p (p = 1..K−1), dni+unlock, cdni+unlock or lambda=x`);
+    throw new ConfigError(
+      field,
+      `'${name}' is not a method; expected nobprop, bprop, dni, cdni, stale, dni@p, cdni@p, stale@p, dni@1-p, cdni@1-p, nobprop@p (p = 1..K−1), dni+unlock, cdni+unlock or lambda=x`,
+    );
   }
   const [at, to] = [m[2] ? Number(m[2]) : null, m[3] ? Number(m[3]) : null];
-  if (at !== null && to !== null && to < at) throw new ConfigError(field, `'${name}': a range of connections runs from the lower to the higher, e.g. ${m[1]}@${to}-${at}`);
+  if (at !== null && to !== null && to < at)
+    throw new ConfigError(field, `'${name}': a range of connections runs from the lower to the higher, e.g. ${m[1]}@${to}-${at}`);
   return { base: m[1] as ParsedMethod['base'], at, to, lambda: null, unlock: false };
 }
 
@@ -81,7 +86,8 @@ export function parseMethod(name: string, field = 'method'): ParsedMethod {
 export function methodSpec(name: MethodName | string, layers: number, field = 'method'): MethodSpec {
   const m = parseMethod(name, field);
   const n = layers - 1;
-  if ((m.at !== null && (m.at < 1 || m.at > n)) || (m.to !== null && m.to > n)) throw new ConfigError(field, `'${name}': a ${layers}-layer network has connections 1..${n}`);
+  if ((m.at !== null && (m.at < 1 || m.at > n)) || (m.to !== null && m.to > n))
+    throw new ConfigError(field, `'${name}': a ${layers}-layer network has connections 1..${n}`);
   const conditioned = m.base === 'cdni';
   let lambda: Lambda[];
   if (m.base === 'lambda') lambda = Array(n).fill(m.lambda);

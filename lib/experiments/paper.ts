@@ -2,8 +2,8 @@
  * The paper's numbers (supplementary material: Table 2, Figure 11's text, section C's stale baseline),
  * one place for every notebook's "paper" column.
  */
-import { AdamSpec } from '../core/adam';
-import { Table2Method } from './methods';
+import type { AdamSpec } from '../core/adam';
+import type { Table2Method } from './methods';
 
 /** Table 2: final test error (%) after 500k iterations, every-layer DNI. */
 export const TABLE2: Record<'mnistFcn' | 'cifarFcn' | 'mnistCnn' | 'cifarCnn', Record<number, Record<Table2Method, number>>> = {

@@ -5,8 +5,8 @@
  *
  *   const config = gridConfig(override(pick(TABLE2_PRESETS.mnistFcn), { 'run.steps': 2000 }));
  */
-import { RunInput } from '../runs/train-classifier';
-import { BPLambdaInput } from '../trainers/spec';
+import type { RunInput } from '../runs/train-classifier';
+import type { BPLambdaInput } from '../trainers/spec';
 import type { Family, GridConfig } from './grid';
 import { PAPER_ADAM, PAPER_BATCH, PAPER_STEPS } from './paper';
 
@@ -49,7 +49,13 @@ export const CPU_LR_WHY =
   'lr 3e-5 barely moves a network in ~1k steps; 3e-4 trained stably on a validation split (last 10k training images); no decay within the budget';
 
 /** A grid of Table 2's four methods at the paper's settings (D.1). */
-export function paperGrid(family: Family, depths: number[], width: number, synthesizer: GridConfig['trainer']['synthesizer'], methodSynthesizers: GridConfig['methodSynthesizers']): GridConfig {
+export function paperGrid(
+  family: Family,
+  depths: number[],
+  width: number,
+  synthesizer: GridConfig['trainer']['synthesizer'],
+  methodSynthesizers: GridConfig['methodSynthesizers'],
+): GridConfig {
   return {
     family,
     depths,
@@ -76,7 +82,11 @@ export function scaled(base: GridConfig, o: Scaling): GridConfig {
     ...base,
     depths: o.depths ?? base.depths,
     width: o.width ?? base.width,
-    trainer: { ...base.trainer, synthesizer: { ...base.trainer.synthesizer, ...o.synthesizer }, optimizer: o.optimizer ?? base.trainer.optimizer },
+    trainer: {
+      ...base.trainer,
+      synthesizer: { ...base.trainer.synthesizer, ...o.synthesizer },
+      optimizer: o.optimizer ?? base.trainer.optimizer,
+    },
     methodSynthesizers: o.methodSynthesizers ?? base.methodSynthesizers,
     run: { ...base.run, ...o.run },
   };
@@ -130,7 +140,8 @@ export function override<C>(config: C, changes: Record<string, unknown>): C {
     let obj = out;
     keys.slice(0, -1).forEach((k, i) => {
       const next = obj[k] ?? (obj[k] = {});
-      if (next === null || typeof next !== 'object' || Array.isArray(next)) throw new Error(`override: '${keys.slice(0, i + 1).join('.')}' is not an object, so '${path}' cannot be set`);
+      if (next === null || typeof next !== 'object' || Array.isArray(next))
+        throw new Error(`override: '${keys.slice(0, i + 1).join('.')}' is not an object, so '${path}' cannot be set`);
       obj = next as Record<string, unknown>;
     });
     obj[keys[keys.length - 1]] = value;

@@ -3,9 +3,9 @@
  * budgets in epochs, per-connection series, and when a run reached a level. Verdicts average
  * the last few evaluations, not one final point, so one noisy evaluation cannot decide them.
  */
-import { RunResult } from '../runs/loop';
+import type { RunResult } from '../runs/loop';
 import type { CopyRunResult } from '../runs/train-copy';
-import { FAMILY_DATASETS, GridConfig, GridRun } from './grid';
+import { FAMILY_DATASETS, type GridConfig, type GridRun } from './grid';
 import { PAPER_BATCH, PAPER_STEPS } from './paper';
 
 /** Evaluations a verdict averages over. */

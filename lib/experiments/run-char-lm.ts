@@ -13,11 +13,11 @@
  */
 import * as crypto from 'node:crypto';
 import { ensureDataset } from '../data/fetch';
-import { loadPtb, PtbCorpus } from '../data/ptb';
+import { loadPtb, type PtbCorpus } from '../data/ptb';
 import { Progress } from '../core/progress';
-import { CharLmInput, CharLmRecord, CharLmResult, charLmSpec, CharLmSpec, trainCharLm } from '../runs/train-char-lm';
+import { type CharLmInput, type CharLmRecord, type CharLmResult, charLmSpec, type CharLmSpec, trainCharLm } from '../runs/train-char-lm';
 import { cachedRun } from './cache';
-import { Fingerprint } from './fingerprint';
+import type { Fingerprint } from './fingerprint';
 
 type Corpus = Pick<PtbCorpus, 'train' | 'valid' | 'test' | 'vocab'>;
 
@@ -54,7 +54,13 @@ export function corpusDigest(c: Corpus): string {
 export async function charLmProbe(spec: CharLmSpec, corpus: Corpus): Promise<number[]> {
   const mini: CharLmInput = {
     ...spec,
-    trainer: { ...spec.trainer, hidden: 8, T: Math.min(spec.trainer.T as number, 3), synthesizer: { ...spec.trainer.synthesizer, width: 8 }, optimizer: { ...spec.trainer.optimizer, lr: 0.01 } },
+    trainer: {
+      ...spec.trainer,
+      hidden: 8,
+      T: Math.min(spec.trainer.T as number, 3),
+      synthesizer: { ...spec.trainer.synthesizer, width: 8 },
+      optimizer: { ...spec.trainer.optimizer, lr: 0.01 },
+    },
     steps: 6,
     batchSize: 4,
     evalEvery: 2,
@@ -62,7 +68,12 @@ export async function charLmProbe(spec: CharLmSpec, corpus: Corpus): Promise<num
     evalStreams: 2,
     generate: [],
   };
-  const small = { train: corpus.train.subarray(0, 4000), valid: corpus.valid.subarray(0, 300), test: corpus.test.subarray(0, 300), vocab: corpus.vocab };
+  const small = {
+    train: corpus.train.subarray(0, 4000),
+    valid: corpus.valid.subarray(0, 300),
+    test: corpus.test.subarray(0, 300),
+    vocab: corpus.vocab,
+  };
   const r = await trainCharLm(mini, small);
   const out: number[] = [];
   for (const rec of r.history) {
@@ -83,7 +94,11 @@ function summary(r: CharLmResult): string {
  * replaces PTB (tests); it is covered by the fingerprint's digest, not by the cache key.
  * `quiet` silences the progress and summary lines.
  */
-export async function runCharLm(name: string, input: CharLmInput, opts: { label?: string; quiet?: boolean; corpus?: Corpus } = {}): Promise<CharLmResult> {
+export async function runCharLm(
+  name: string,
+  input: CharLmInput,
+  opts: { label?: string; quiet?: boolean; corpus?: Corpus } = {},
+): Promise<CharLmResult> {
   const corpus = opts.corpus ?? (await loadPtbChars());
   const spec = charLmSpec(input, corpus.vocab.itos.length);
   const label = opts.label ?? name;

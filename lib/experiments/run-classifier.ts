@@ -7,10 +7,10 @@ import { checkKeys, join } from '../core/validators';
 import { BPLAMBDA_OPTIONS_OFF, synthesizerFor } from '../trainers/spec';
 import { ConfigError } from '../core/errors';
 import { Progress } from '../core/progress';
-import { RUN_OPTIONS_OFF, RunInput, RunSpec, runSpec, train } from '../runs/train-classifier';
-import { RunResult } from '../runs/loop';
+import { RUN_OPTIONS_OFF, type RunInput, type RunSpec, runSpec, train } from '../runs/train-classifier';
+import type { RunResult } from '../runs/loop';
 import { cachedRun } from './cache';
-import { checkDatasetName, DatasetName, loadDataset, prepareDataset } from './datasets';
+import { checkDatasetName, type DatasetName, loadDataset, prepareDataset } from './datasets';
 import { fingerprint } from './fingerprint';
 
 /** What the cache keys a run on: the dataset it reads and its resolved run spec. */
@@ -71,7 +71,11 @@ export function inputFromCacheConfig(cfg: ReturnType<typeof cacheConfig>): Exper
  * Train (or reuse the cached result of) one run. The dataset is loaded only to fingerprint the
  * run and on a cache miss.
  */
-export async function runExperiment(name: string, input: ExperimentInput | ExperimentSpec, opts: { label?: string; quiet?: boolean } = {}): Promise<RunResult> {
+export async function runExperiment(
+  name: string,
+  input: ExperimentInput | ExperimentSpec,
+  opts: { label?: string; quiet?: boolean } = {},
+): Promise<RunResult> {
   const spec = experimentSpec(input);
   await prepareDataset(spec.dataset); // fetched on first use: the fingerprint reads it even on a cache hit
   return cachedRun(
@@ -99,7 +103,9 @@ export async function runExperiment(name: string, input: ExperimentInput | Exper
         if (opts.quiet) return;
         const f = r.final;
         const train = Number.isFinite(f.trainError) ? `, training error ${(100 * f.trainError).toFixed(2)}%` : '';
-        console.log(`${opts.label ?? name}: cached run of ${createdAt.slice(0, 10)}: ${f.step} steps at ${r.msPerStep.toFixed(0)} ms/step, test error ${(100 * f.testError).toFixed(2)}%${train}`);
+        console.log(
+          `${opts.label ?? name}: cached run of ${createdAt.slice(0, 10)}: ${f.step} steps at ${r.msPerStep.toFixed(0)} ms/step, test error ${(100 * f.testError).toFixed(2)}%${train}`,
+        );
       },
     },
   );

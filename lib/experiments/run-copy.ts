@@ -9,16 +9,22 @@
  * LSTM, the recurrent trainer, the task or the curriculum changes it; a refactor does not.
  */
 import { Progress } from '../core/progress';
-import { CopyRecord, CopyRunInput, CopyRunResult, copyRunSpec, CopyRunSpec, trainCopy } from '../runs/train-copy';
+import { type CopyRecord, type CopyRunInput, type CopyRunResult, copyRunSpec, type CopyRunSpec, trainCopy } from '../runs/train-copy';
 import { cachedRun } from './cache';
-import { Fingerprint } from './fingerprint';
+import type { Fingerprint } from './fingerprint';
 
 /** The miniature's numbers: bits, training bits and the trainer's series at each check, and the level. */
 export async function copyProbe(spec: CopyRunSpec): Promise<number[]> {
   const T = spec.trainer.T === 'full' ? 'full' : Math.min(spec.trainer.T, 3);
   const mini: CopyRunInput = {
     ...spec,
-    trainer: { ...spec.trainer, hidden: 8, T, synthesizer: { ...spec.trainer.synthesizer, width: 8 }, optimizer: { ...spec.trainer.optimizer, lr: 0.01 } },
+    trainer: {
+      ...spec.trainer,
+      hidden: 8,
+      T,
+      synthesizer: { ...spec.trainer.synthesizer, width: 8 },
+      optimizer: { ...spec.trainer.optimizer, lr: 0.01 },
+    },
     steps: 6,
     batchSize: 4,
     evalEvery: 2,
@@ -51,7 +57,13 @@ export async function runCopy(name: string, input: CopyRunInput, opts: { label?:
     async () => {
       const progress = new Progress(spec.steps, { label });
       const result = await trainCopy(spec, {
-        onEval: (r: CopyRecord) => progress.log({ step: r.step, bits: r.bits, level: `N=${r.level.N}${spec.curriculum.kind === 'repeatCopy' ? `,R=${r.level.R}` : ''}`, dependency: r.dependency }),
+        onEval: (r: CopyRecord) =>
+          progress.log({
+            step: r.step,
+            bits: r.bits,
+            level: `N=${r.level.N}${spec.curriculum.kind === 'repeatCopy' ? `,R=${r.level.R}` : ''}`,
+            dependency: r.dependency,
+          }),
       });
       progress.done();
       return result;

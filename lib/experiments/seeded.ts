@@ -6,13 +6,18 @@
  *
  *   const runs = await runGridSeeded(config, 'table2-cpu', (rs) => table2Claims(config, rs));
  */
-import { Claim, closeCells } from './claim';
-import { GridConfig, GridRun, runGrid, runSeeds } from './grid';
+import { type Claim, closeCells } from './claim';
+import { type GridConfig, type GridRun, runGrid, runSeeds } from './grid';
 
 /** Seeds added to close cells (the grid's own run is seed 1). */
 export const EXTRA_SEEDS = [2, 3];
 
-export async function runGridSeeded(cfg: GridConfig, prefix: string, claimsOf: (runs: GridRun[]) => Claim[], seeds = EXTRA_SEEDS): Promise<GridRun[]> {
+export async function runGridSeeded(
+  cfg: GridConfig,
+  prefix: string,
+  claimsOf: (runs: GridRun[]) => Claim[],
+  seeds = EXTRA_SEEDS,
+): Promise<GridRun[]> {
   const runs = await runGrid(cfg, prefix);
   return [...runs, ...(await runSeeds(cfg, closeCells(claimsOf(runs)), seeds, prefix))];
 }

@@ -5,8 +5,8 @@
  *   const runs = await runVariants({ ...config, validation: true }, 4, 'dni', [
  *     { name: 'lr 1e-4', changes: { 'trainer.optimizer.lr': 1e-4 } }, …], 'study-cpu');
  */
-import { gridConfig, GridConfig, GridRun, runGridCell } from './grid';
-import { MethodName } from './methods';
+import { gridConfig, type GridConfig, type GridRun, runGridCell } from './grid';
+import type { MethodName } from './methods';
 import { override } from './preset';
 
 export interface Variant {
@@ -16,7 +16,13 @@ export interface Variant {
 }
 
 /** Every variant of one cell, in order; `prefix` names the cache files (one per variant). */
-export async function runVariants(cfg: GridConfig, depth: number, method: MethodName, variants: Variant[], prefix: string): Promise<(GridRun & { variant: Variant })[]> {
+export async function runVariants(
+  cfg: GridConfig,
+  depth: number,
+  method: MethodName,
+  variants: Variant[],
+  prefix: string,
+): Promise<(GridRun & { variant: Variant })[]> {
   const out: (GridRun & { variant: Variant })[] = [];
   for (const v of variants) {
     const c = gridConfig(override(cfg, v.changes));

@@ -1,6 +1,6 @@
 /** ReLU and Flatten: stateless modules with one-line backwards. */
 import * as tf from '@tensorflow/tfjs';
-import { Backward, BackwardOptions, Cache, Forward, Module } from './module';
+import type { Backward, BackwardOptions, Cache, Forward, Module } from './module';
 
 export class ReLU implements Module {
   readonly name = 'relu';

@@ -7,7 +7,7 @@
  * backward, because tfjs's autodiff of BN hits a slow Tile kernel on wasm.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Backward, BackwardOptions, Cache, Forward, Mode, Module, makeVariable } from './module';
+import { type Backward, type BackwardOptions, type Cache, type Forward, type Mode, type Module, makeVariable } from './module';
 
 let counter = 0;
 

@@ -13,8 +13,8 @@
  * gradient seen as a filter [H, W, B, Cout] gives dW as [Cin, k, k, Cout].
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../core/rng';
-import { Backward, BackwardOptions, Cache, Forward, Module, makeVariable } from './module';
+import type { Rng } from '../core/rng';
+import { type Backward, type BackwardOptions, type Cache, type Forward, type Module, makeVariable } from './module';
 
 let counter = 0;
 
@@ -40,7 +40,11 @@ export class Conv2d implements Module {
       if (opts.init !== 'zero') for (let i = 0; i < n; i++) a[i] = (2 * rng.uniform() - 1) * bound;
       return a;
     };
-    this.W = makeVariable(() => tf.tensor4d(draw(kernel * kernel * inChannels * outChannels), [kernel, kernel, inChannels, outChannels]), true, `${this.name}/W`);
+    this.W = makeVariable(
+      () => tf.tensor4d(draw(kernel * kernel * inChannels * outChannels), [kernel, kernel, inChannels, outChannels]),
+      true,
+      `${this.name}/W`,
+    );
     this.b = makeVariable(() => tf.tensor1d(draw(outChannels)), true, `${this.name}/b`);
   }
 
@@ -86,7 +90,12 @@ export function conv2dInputGrad(dy: tf.Tensor4D, W: tf.Tensor4D): tf.Tensor4D {
 /** ∂/∂W of a stride-1 'same' convolution with a k×k filter, from forward convolutions only. */
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number): tf.Tensor4D {
   const p = (k - 1) / 2;
-  const xp = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]);
+  const xp = tf.pad(x, [
+    [0, 0],
+    [p, p],
+    [p, p],
+    [0, 0],
+  ]);
   const xT = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [Cin, H+2p, W+2p, B]
   const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [H, W, B, Cout]
   const r = tf.conv2d(xT, dyT, 1, 'valid'); // [Cin, k, k, Cout]

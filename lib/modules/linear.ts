@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fastTransposedMatMul } from '../blas';
-import { Rng } from '../core/rng';
-import { Backward, BackwardOptions, Cache, Forward, Module, makeVariable } from './module';
+import type { Rng } from '../core/rng';
+import { type Backward, type BackwardOptions, type Cache, type Forward, type Module, makeVariable } from './module';
 
 export type LinearInit = 'default' | 'zero';
 

@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fastTransposedMatMul } from '../blas';
-import { Rng } from '../core/rng';
+import type { Rng } from '../core/rng';
 import { makeVariable } from './module';
 
 /** The gates, in the order of params(): input, forget, output, cell candidate. */
@@ -90,7 +90,7 @@ export class Lstm {
       for (let k = 0; k < w.length; k++) w[k] = (2 * rng.uniform() - 1) * bound;
       return makeVariable(() => tf.tensor2d(w, [rows, H]), true, `${this.name}/W_${q}`);
     });
-    this.b = LSTM_GATES.map((q) => makeVariable(() => tf.fill([H], q === 'f' ? opts.forgetBias ?? 1 : 0), true, `${this.name}/b_${q}`));
+    this.b = LSTM_GATES.map((q) => makeVariable(() => tf.fill([H], q === 'f' ? (opts.forgetBias ?? 1) : 0), true, `${this.name}/b_${q}`));
   }
 
   /** [W_i, b_i, W_f, b_f, W_o, b_o, W_g, b_g]. */
@@ -125,7 +125,11 @@ export class Lstm {
     };
   }
 
-  private stepCached(x: tf.Tensor2D, prev: LstmState, w: { W: tf.Tensor2D[]; b: tf.Tensor1D[] }): { state: LstmState; cache: LstmStepCache } {
+  private stepCached(
+    x: tf.Tensor2D,
+    prev: LstmState,
+    w: { W: tf.Tensor2D[]; b: tf.Tensor1D[] },
+  ): { state: LstmState; cache: LstmStepCache } {
     const xh = tf.concat([x, prev.h], 1);
     const [i, f, o, s2g] = w.W.map((W, q) => tf.fused.matMul({ a: xh, b: W, bias: w.b[q], activation: 'sigmoid' }) as tf.Tensor2D);
     const g = tanhFromSigmoid2(s2g);
@@ -156,7 +160,8 @@ export class Lstm {
     const fast = fastTransposedMatMul();
     const Wh = this.W.map((w) => tf.slice(w, [I, 0], [H, H]) as tf.Tensor2D);
     const WhT = fast ? null : Wh.map((w) => tf.transpose(w) as tf.Tensor2D);
-    const recurrent = (dz: tf.Tensor2D[]): tf.Tensor => tf.addN(dz.map((d, q) => (fast ? tf.matMul(d, Wh[q], false, true) : tf.matMul(d, WhT![q]))));
+    const recurrent = (dz: tf.Tensor2D[]): tf.Tensor =>
+      tf.addN(dz.map((d, q) => (fast ? tf.matMul(d, Wh[q], false, true) : tf.matMul(d, WhT![q]))));
 
     let dh: tf.Tensor | null = end?.h ?? null;
     let dc: tf.Tensor | null = end?.c ?? null;
@@ -188,7 +193,13 @@ export class Lstm {
     const grads: tf.Tensor[] = [];
     if (opts.params) {
       // All T steps' weight gradients in one matmul per gate: [x, h]ᵀ (I+H × TB) · dz (TB × H).
-      const XH = T === 1 ? cache[0].xh : tf.concat(cache.map((k) => k.xh), 0);
+      const XH =
+        T === 1
+          ? cache[0].xh
+          : tf.concat(
+              cache.map((k) => k.xh),
+              0,
+            );
       const XHT = fast ? null : tf.transpose(XH);
       for (const d of dZs) {
         const DZ = T === 1 ? d[0] : tf.concat(d, 0);

@@ -10,7 +10,7 @@
  * forward's definition; the native TensorFlow backend keeps its own kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Backward, BackwardOptions, Cache, Forward, Module } from './module';
+import type { Backward, BackwardOptions, Cache, Forward, Module } from './module';
 
 export type PoolKind = 'max' | 'avg';
 
@@ -67,7 +67,10 @@ export function poolGrad(kind: PoolKind, x: tf.Tensor4D, dy: tf.Tensor4D, size: 
         const j0 = oj * stride - padLeft;
         const out = ((n * ho + oi) * wo + oj) * c;
         if (kind === 'avg') {
-          const iLo = Math.max(i0, 0), iHi = Math.min(i0 + size, h), jLo = Math.max(j0, 0), jHi = Math.min(j0 + size, w);
+          const iLo = Math.max(i0, 0),
+            iHi = Math.min(i0 + size, h),
+            jLo = Math.max(j0, 0),
+            jHi = Math.min(j0 + size, w);
           const inv = 1 / ((iHi - iLo) * (jHi - jLo));
           for (let i = iLo; i < iHi; i++) {
             for (let j = jLo; j < jHi; j++) {

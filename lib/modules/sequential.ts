@@ -1,6 +1,6 @@
 /** A chain of modules with a chained backward. */
-import * as tf from '@tensorflow/tfjs';
-import { Backward, BackwardOptions, Cache, Forward, Mode, Module } from './module';
+import type * as tf from '@tensorflow/tfjs';
+import type { Backward, BackwardOptions, Cache, Forward, Mode, Module } from './module';
 
 export class Sequential implements Module {
   constructor(

@@ -2,14 +2,14 @@
  * Networks from a typed config: one Sequential per layer k, mapping h_{k−1} → h_k.
  * The paper's architectures (section D.1) are `mnistFcn`, `cifarFcn`, `mnistCnn`, `cifarCnn`.
  */
-import { CnnSpec, depth, FcnSpec, inputShape, NetworkSpec } from './spec';
+import { type CnnSpec, depth, type FcnSpec, inputShape, type NetworkSpec } from './spec';
 import { Flatten, ReLU } from '../modules/activation';
 import { BatchNorm } from '../modules/batchnorm';
 import { Conv2d } from '../modules/conv2d';
 import { Linear } from '../modules/linear';
 import { Pool } from '../modules/pool';
 import { Sequential } from '../modules/sequential';
-import { Rng } from '../core/rng';
+import type { Rng } from '../core/rng';
 
 /**
  * Layer k (1-based) of a network, mapping h_{k−1} → h_k; layer K is the classifier and
@@ -23,7 +23,11 @@ export function buildLayer(spec: NetworkSpec, k: number, rng: Rng): Sequential {
   if (spec.kind === 'fcn') {
     if (k === K) return new Sequential(name, [new Linear(inShape[0], spec.classes, rng, { name: 'classifier' })]);
     const w = spec.hidden[k - 1];
-    return new Sequential(name, [new Linear(inShape[0], w, rng, { name: `${name}/linear` }), new BatchNorm(w, { name: `${name}/bn` }), new ReLU()]);
+    return new Sequential(name, [
+      new Linear(inShape[0], w, rng, { name: `${name}/linear` }),
+      new BatchNorm(w, { name: `${name}/bn` }),
+      new ReLU(),
+    ]);
   }
   if (k === K) {
     const flat = inShape.reduce((a, b) => a * b, 1);
@@ -90,7 +94,14 @@ export function cifarFcn(layers: number, width = 1000): FcnSpec {
 
 function cnn(input: [number, number, number], layers: number, filters: number): CnnSpec {
   const n = layers - 1;
-  return { kind: 'cnn', input, filters: Array(n).fill(filters), pools: Array.from({ length: n }, (_, i) => (i === 0 ? 'max' : 'avg')), kernel: 5, classes: 10 };
+  return {
+    kind: 'cnn',
+    input,
+    filters: Array(n).fill(filters),
+    pools: Array.from({ length: n }, (_, i) => (i === 0 ? 'max' : 'avg')),
+    kernel: 5,
+    classes: 10,
+  };
 }
 
 /** MNIST CNN: `layers` − 1 conv layers of 64 5×5 filters (max-pool first, then average-pool). */

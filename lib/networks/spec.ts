@@ -55,15 +55,20 @@ export function validateNetworkSpec(net: NetworkSpec, path = 'network'): void {
     net.hidden.forEach((w, i) => posInt(w, `${join(path, 'hidden')}[${i}]`));
   } else {
     checkKeys(net, CNN_KEYS, path);
-    if (!Array.isArray(net.input) || net.input.length !== 3) throw new ConfigError(join(path, 'input'), `must be [H, W, C], got ${JSON.stringify(net.input)}`);
+    if (!Array.isArray(net.input) || net.input.length !== 3)
+      throw new ConfigError(join(path, 'input'), `must be [H, W, C], got ${JSON.stringify(net.input)}`);
     net.input.forEach((d, i) => posInt(d, `${join(path, 'input')}[${i}]`));
     if (!Array.isArray(net.filters)) throw new ConfigError(join(path, 'filters'), 'must be an array of filter counts');
     net.filters.forEach((f, i) => posInt(f, `${join(path, 'filters')}[${i}]`));
     if (!Array.isArray(net.pools) || net.pools.length !== net.filters.length) {
-      throw new ConfigError(join(path, 'pools'), `needs one pooling per conv layer (${net.filters.length}), got ${JSON.stringify(net.pools)}`);
+      throw new ConfigError(
+        join(path, 'pools'),
+        `needs one pooling per conv layer (${net.filters.length}), got ${JSON.stringify(net.pools)}`,
+      );
     }
     net.pools.forEach((p, i) => oneOf(p, ['max', 'avg'], `${join(path, 'pools')}[${i}]`));
     posInt(net.kernel, join(path, 'kernel'));
-    if (net.kernel % 2 !== 1) throw new ConfigError(join(path, 'kernel'), `must be odd for resolution-preserving padding, got ${net.kernel}`);
+    if (net.kernel % 2 !== 1)
+      throw new ConfigError(join(path, 'kernel'), `must be odd for resolution-preserving padding, got ${net.kernel}`);
   }
 }

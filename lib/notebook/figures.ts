@@ -12,6 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { logAxis, titleWidth } from './axes';
 import { displayBundle, type MimeBundle } from './display';
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, type Figure, plain, renderPng, type RenderOptions, type Trace } from './render';
 
@@ -56,7 +57,14 @@ export async function mimeBundle(fig: Figure, opts: RenderOptions = {}): Promise
 let figureCounter = 0;
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/<[^>]*>/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'figure';
+  return (
+    s
+      .toLowerCase()
+      .replace(/<[^>]*>/g, '')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'figure'
+  );
 }
 
 /**
@@ -100,56 +108,6 @@ export interface LineFigureSpec {
   width?: number;
   height?: number;
 }
-
-/**
- * A log axis labelled 1, 2, 5, 10, 20, 50 … (or every 1–9 × 10^k when that gives fewer than
- * four labels): plotly's own minor labels read "2" for 20. Data spanning less than a factor of
- * LOG_MIN_RATIO get a linear axis instead.
- */
-function logAxis(series: Series[]): Record<string, unknown> {
-  const ys = series.flatMap((s) => Array.from(s.y)).filter((v) => Number.isFinite(v) && v > 0);
-  if (ys.length === 0) return { type: 'log' };
-  const lo = Math.min(...ys);
-  const hi = Math.max(...ys);
-  const ticksWith = (mantissas: number[]) => {
-    const ticks: number[] = [];
-    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-      for (const m of mantissas) {
-        const v = Number((m * 10 ** e).toPrecision(3));
-        if (v >= lo / 1.05 && v <= hi * 1.05) ticks.push(v);
-      }
-    }
-    return ticks;
-  };
-  // A narrow range reads better on a linear axis (and gets plotly's usual 5–8 labels).
-  if (hi / lo < LOG_MIN_RATIO) return { type: 'linear', nticks: 8 };
-  let mantissas = [1, 2, 5];
-  let ticks = ticksWith(mantissas);
-  if (ticks.length < 4) ticks = ticksWith((mantissas = [1, 2, 3, 4, 5, 6, 7, 8, 9]));
-  if (ticks.length < 2) return { type: 'log' };
-  // The data's ends get a label within a factor 1.5: the label just below the smallest value
-  // and just above the largest, with the axis range widened to show them.
-  const below = (v: number) => Math.max(...ticksAround(v, mantissas).filter((t) => t <= v));
-  const above = (v: number) => Math.min(...ticksAround(v, mantissas).filter((t) => t >= v));
-  if (lo < ticks[0] / 1.5) ticks.unshift(below(lo));
-  if (hi > ticks[ticks.length - 1] * 1.5) ticks.push(above(hi));
-  const range = [Math.log10(Math.min(lo, ticks[0])) - 0.03, Math.log10(Math.max(hi, ticks[ticks.length - 1])) + 0.03];
-  return { type: 'log', tickvals: ticks, ticktext: ticks.map(String), range };
-}
-
-/** The values m × 10^e (m from `mantissas`) in the decades around v. */
-function ticksAround(v: number, mantissas: number[]): number[] {
-  const e = Math.floor(Math.log10(v));
-  return [e - 1, e, e + 1].flatMap((k) => mantissas.map((m) => Number((m * 10 ** k).toPrecision(3))));
-}
-
-/** Pixels a title needs at the 17 px title font (about 0.55 em per character), plus margins. */
-function titleWidth(title: string): number {
-  return Math.ceil(title.replace(/<[^>]+>/g, '').length * 0.55 * 17 + 40);
-}
-
-/** A log y axis is used only when the data span at least this ratio. */
-const LOG_MIN_RATIO = 4;
 
 /** A line plot (one trace per series), e.g. test error against training step. */
 export function lineFigure(spec: LineFigureSpec): Figure {
@@ -226,7 +184,8 @@ export function panelFigure(spec: PanelFigureSpec): Figure {
   spec.panels.forEach((p, i) => {
     const ax = i === 0 ? '' : String(i + 1);
     for (const s of p.series) {
-      if (s.x.length !== s.y.length) throw new Error(`panelFigure: series '${s.name}' in panel '${p.title}' has ${s.x.length} x values but ${s.y.length} y values`);
+      if (s.x.length !== s.y.length)
+        throw new Error(`panelFigure: series '${s.name}' in panel '${p.title}' has ${s.x.length} x values but ${s.y.length} y values`);
       data.push({
         type: 'scatter',
         mode: 'lines',
@@ -249,7 +208,16 @@ export function panelFigure(spec: PanelFigureSpec): Figure {
       spec.shareY === false
         ? { ...(p.logY ? logAxis(p.series) : {}), title: { text: p.yTitle ?? spec.yTitle } }
         : { ...yShared, ...(i > 0 ? { matches: 'y' } : {}), ...(col === 0 ? { title: { text: spec.yTitle } } : {}) };
-    (layout.annotations as unknown[]).push({ text: `<b>${p.title}</b>`, xref: `x${ax} domain`, yref: `y${ax} domain`, x: 0.5, y: 1.02, xanchor: 'center', yanchor: 'bottom', showarrow: false });
+    (layout.annotations as unknown[]).push({
+      text: `<b>${p.title}</b>`,
+      xref: `x${ax} domain`,
+      yref: `y${ax} domain`,
+      x: 0.5,
+      y: 1.02,
+      xanchor: 'center',
+      yanchor: 'bottom',
+      showarrow: false,
+    });
   });
   return { data, layout };
 }
@@ -266,7 +234,9 @@ export interface SweepSpec {
 
 /** A measure against the values of a swept setting, one line with markers per series. */
 export function sweepFigure(spec: SweepSpec): Figure {
-  for (const s of spec.series) if (s.y.length !== spec.x.length) throw new Error(`sweepFigure: series '${s.name}' has ${s.y.length} values for ${spec.x.length} settings`);
+  for (const s of spec.series)
+    if (s.y.length !== spec.x.length)
+      throw new Error(`sweepFigure: series '${s.name}' has ${s.y.length} values for ${spec.x.length} settings`);
   const asSeries: Series[] = spec.series.map((s) => ({ name: s.name, x: s.y.map((_, i) => i), y: s.y }));
   return {
     data: spec.series.map((s) => ({

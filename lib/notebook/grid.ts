@@ -6,20 +6,23 @@ import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import type { Claim } from '../experiments/claim';
 import { budgetText, cellError, cellRuns, gapClosed, LAST_EVALS, lastMean, seriesAt, sgQualityAt } from '../experiments/results';
-import { FAMILY_NAMES, GridConfig, GridRun } from '../experiments/grid';
+import { FAMILY_NAMES, type GridConfig, type GridRun } from '../experiments/grid';
 import { methodLabel, parseMethod, table2Method } from '../experiments/methods';
 import { TABLE2 } from '../experiments/paper';
-import { deviations, Preset } from '../experiments/preset';
+import { deviations, type Preset } from '../experiments/preset';
 import type { RunResult } from '../runs/loop';
 import { DASHES, methodColor, methodDash } from './colors';
-import { Figure, lineFigure, panelFigure, Series } from './figures';
-import { ResultRow } from './tables';
+import { type Figure, lineFigure, panelFigure, type Series } from './figures';
+import type { ResultRow } from './tables';
 
 /**
  * Error (%) curves of several runs against the training step, coloured by method; variants of
  * one method (e.g. synthesizer depths) are told apart by dash.
  */
-export function errorCurves(runs: { name: string; run: RunResult; method?: string }[], opts: { metric?: 'testError' | 'trainError'; title: string; logY?: boolean; yTitle?: string }): Figure {
+export function errorCurves(
+  runs: { name: string; run: RunResult; method?: string }[],
+  opts: { metric?: 'testError' | 'trainError'; title: string; logY?: boolean; yTitle?: string },
+): Figure {
   const metric = opts.metric ?? 'testError';
   const seen = new Map<string, number>();
   return lineFigure({
@@ -74,7 +77,15 @@ export function gridCurves(cfg: GridConfig, runs: GridRun[], metric: 'testError'
       title: `${d} layers`,
       series: runs
         .filter((r) => r.depth === d && r.seed === undefined)
-        .map((r): Series => ({ name: r.name, x: r.run.history.map((h) => h.step), y: r.run.history.map((h) => 100 * h[metric]), color: methodColor(r.method), ...dashOf(r.method) })),
+        .map(
+          (r): Series => ({
+            name: r.name,
+            x: r.run.history.map((h) => h.step),
+            y: r.run.history.map((h) => 100 * h[metric]),
+            color: methodColor(r.method),
+            ...dashOf(r.method),
+          }),
+        ),
     })),
   });
 }
@@ -83,7 +94,13 @@ export function gridCurves(cfg: GridConfig, runs: GridRun[], metric: 'testError'
  * Error curves in panels, one per group of methods at one depth; each series is named by its
  * method's base ('DNI', 'No Bprop', …) so the legend lists each method once.
  */
-export function methodPanels(runs: GridRun[], depth: number, groups: { title: string; methods: string[] }[], title: string, metric: 'testError' | 'trainError' = 'testError'): Figure {
+export function methodPanels(
+  runs: GridRun[],
+  depth: number,
+  groups: { title: string; methods: string[] }[],
+  title: string,
+  metric: 'testError' | 'trainError' = 'testError',
+): Figure {
   const what = metric === 'testError' ? 'test' : 'training';
   return panelFigure({
     title,
@@ -97,7 +114,13 @@ export function methodPanels(runs: GridRun[], depth: number, groups: { title: st
         const r = runs.find((x) => x.depth === depth && x.method === m && x.seed === undefined);
         if (!r) throw new Error(`methodPanels: no run of '${m}' at ${depth} layers`);
         const p = parseMethod(m);
-        return { name: methodLabel(p.unlock ? m : p.base), x: r.run.history.map((h) => h.step), y: r.run.history.map((h) => 100 * h[metric]), color: methodColor(m), ...dashOf(m) };
+        return {
+          name: methodLabel(p.unlock ? m : p.base),
+          x: r.run.history.map((h) => h.step),
+          y: r.run.history.map((h) => 100 * h[metric]),
+          color: methodColor(m),
+          ...dashOf(m),
+        };
       }),
     })),
   });
@@ -111,14 +134,22 @@ export function methodPanels(runs: GridRun[], depth: number, groups: { title: st
 export function placementFigure(cfg: GridConfig, runs: GridRun[], panel: 'a' | 'b'): Figure {
   const K = cfg.depths[0];
   const ps = Array.from({ length: K - 1 }, (_, i) => i + 1);
-  const line = (name: string, method: (p: number) => string, color: string): Series => ({ name, x: ps, y: ps.map((p) => cellError(runs, K, method(p))), color });
+  const line = (name: string, method: (p: number) => string, color: string): Series => ({
+    name,
+    x: ps,
+    y: ps.map((p) => cellError(runs, K, method(p))),
+    color,
+  });
   const series =
     panel === 'a'
       ? [line('DNI', (p) => `dni@${p}`, methodColor('dni')), line('No Bprop', (p) => `nobprop@${p}`, methodColor('nobprop'))]
       : [line('DNI', (p) => `dni@1-${p}`, methodColor('dni')), line('cDNI', (p) => `cdni@1-${p}`, methodColor('cdni'))];
   series.push({ ...line('Bprop', () => 'bprop', methodColor('bprop')), line: { dash: 'dash' } });
   return lineFigure({
-    title: panel === 'a' ? `${FAMILY_NAMES[cfg.family]}, ${K} layers: one DNI (or no gradient) after layer p (Figure 11a)` : `${FAMILY_NAMES[cfg.family]}, ${K} layers: DNI on connections 1..p (Figure 11b)`,
+    title:
+      panel === 'a'
+        ? `${FAMILY_NAMES[cfg.family]}, ${K} layers: one DNI (or no gradient) after layer p (Figure 11a)`
+        : `${FAMILY_NAMES[cfg.family]}, ${K} layers: DNI on connections 1..p (Figure 11b)`,
     xTitle: panel === 'a' ? 'p: the layer after which the DNI or the cut sits' : 'p: DNI on every connection up to layer p',
     yTitle: `test error (%, mean of the last ${LAST_EVALS} evaluations)`,
     logY: true,
@@ -135,7 +166,10 @@ export const SG_QUALITY = [
 ] as const;
 
 /** Figure 12: the three measures over training, one panel each, for the given runs and connections. */
-export function sgQualityFigure(lines: { name: string; run: RunResult; connection: number | 'mean'; color: string; dash?: string }[], title: string): Figure {
+export function sgQualityFigure(
+  lines: { name: string; run: RunResult; connection: number | 'mean'; color: string; dash?: string }[],
+  title: string,
+): Figure {
   return panelFigure({
     title,
     xTitle: 'training step',
@@ -146,7 +180,15 @@ export function sgQualityFigure(lines: { name: string; run: RunResult; connectio
       title: m.title,
       yTitle: m.yTitle,
       logY: m.logY,
-      series: lines.map((l): Series => ({ name: l.name, x: l.run.history.map((h) => h.step), y: sgQualityAt(l.run, m.key, l.connection), color: l.color, ...(l.dash ? { line: { dash: l.dash } } : {}) })),
+      series: lines.map(
+        (l): Series => ({
+          name: l.name,
+          x: l.run.history.map((h) => h.step),
+          y: sgQualityAt(l.run, m.key, l.connection),
+          color: l.color,
+          ...(l.dash ? { line: { dash: l.dash } } : {}),
+        }),
+      ),
     })),
     width: 1250,
     height: 420,
@@ -164,29 +206,37 @@ export const MIN_GAP = 0.5;
  */
 export function table2Rows(cfg: GridConfig, runs: GridRun[]): ResultRow[] {
   const b = budgetText(cfg);
-  return runs.filter((r) => r.seed === undefined).map((r) => {
-    const m = table2Method(r.method);
-    const paperRow = TABLE2[cfg.family][r.depth];
-    // A Table 2 method's run at this depth under any name ('bprop', or 'lambda=1' in notebook 01).
-    const err = (method: string) => cellError(runs, r.depth, runs.find((x) => x.depth === r.depth && table2Method(x.method) === table2Method(method))?.method ?? method);
-    const ours = err(r.method);
-    // A share of a gap under half a point says nothing (the paper's 3-layer MNIST CNN: 0.9% vs 0.8%).
-    const share = (nobprop: number, bprop: number, x: number) => (Number.isFinite(nobprop - bprop) && nobprop - bprop >= MIN_GAP ? gapClosed(nobprop, bprop, x) : null);
-    const closed = m && m !== 'nobprop' && m !== 'bprop' ? share(err('nobprop'), err('bprop'), ours) : null;
-    const paperClosed = paperRow && m && m !== 'nobprop' && m !== 'bprop' ? share(paperRow.nobprop, paperRow.bprop, paperRow[m]) : null;
-    return {
-      model: FAMILY_NAMES[cfg.family],
-      layers: r.depth,
-      method: r.name,
-      'gap closed': closed === null ? '—' : `${closed.toFixed(0)}%`,
-      'paper gap closed': paperClosed === null ? '—' : `${paperClosed.toFixed(0)}%`,
-      'train err': Number(cellError(runs, r.depth, r.method, 'trainError').toFixed(2)),
-      paper: (m && paperRow?.[m]) ?? '—',
-      ours: Number(ours.toFixed(2)),
-      seeds: cellRuns(runs, r.depth, r.method).length,
-      budget: `${b.ours} (paper: ${b.paper})`,
-    };
-  });
+  return runs
+    .filter((r) => r.seed === undefined)
+    .map((r) => {
+      const m = table2Method(r.method);
+      const paperRow = TABLE2[cfg.family][r.depth];
+      // A Table 2 method's run at this depth under any name ('bprop', or 'lambda=1' in notebook 01).
+      const err = (method: string) =>
+        cellError(
+          runs,
+          r.depth,
+          runs.find((x) => x.depth === r.depth && table2Method(x.method) === table2Method(method))?.method ?? method,
+        );
+      const ours = err(r.method);
+      // A share of a gap under half a point says nothing (the paper's 3-layer MNIST CNN: 0.9% vs 0.8%).
+      const share = (nobprop: number, bprop: number, x: number) =>
+        Number.isFinite(nobprop - bprop) && nobprop - bprop >= MIN_GAP ? gapClosed(nobprop, bprop, x) : null;
+      const closed = m && m !== 'nobprop' && m !== 'bprop' ? share(err('nobprop'), err('bprop'), ours) : null;
+      const paperClosed = paperRow && m && m !== 'nobprop' && m !== 'bprop' ? share(paperRow.nobprop, paperRow.bprop, paperRow[m]) : null;
+      return {
+        model: FAMILY_NAMES[cfg.family],
+        layers: r.depth,
+        method: r.name,
+        'gap closed': closed === null ? '—' : `${closed.toFixed(0)}%`,
+        'paper gap closed': paperClosed === null ? '—' : `${paperClosed.toFixed(0)}%`,
+        'train err': Number(cellError(runs, r.depth, r.method, 'trainError').toFixed(2)),
+        paper: (m && paperRow?.[m]) ?? '—',
+        ours: Number(ours.toFixed(2)),
+        seeds: cellRuns(runs, r.depth, r.method).length,
+        budget: `${b.ours} (paper: ${b.paper})`,
+      };
+    });
 }
 
 /**
@@ -200,7 +250,14 @@ export function studyRows(runs: GridRun[], budget: string, sgLoss: Record<string
       const v = seriesAt(r.run.final.series, 'sgLoss', k);
       sg[title] = Number.isFinite(v) ? Number(v.toPrecision(3)) : '—';
     }
-    return { variant: r.name, ...sg, 'train err': Number(lastMean(r.run, 'trainError').toFixed(2)), paper: '—', ours: Number(lastMean(r.run).toFixed(2)), budget };
+    return {
+      variant: r.name,
+      ...sg,
+      'train err': Number(lastMean(r.run, 'trainError').toFixed(2)),
+      paper: '—',
+      ours: Number(lastMean(r.run).toFixed(2)),
+      budget,
+    };
   });
 }
 

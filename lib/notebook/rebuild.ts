@@ -99,7 +99,12 @@ export function rebuildLibrary(opts: RebuildOptions = {}): RebuildResult {
     // a full build. tsc's incremental mode does not notice deleted outputs, so a missing output
     // forces a full build.
     const missing = stale.some((r) => !fs.existsSync(path.join(root, 'dist', r.replace(/\.ts$/, '.js'))));
-    const args = [tsc, '-p', 'tsconfig.json', ...(missing ? [] : ['--incremental', '--tsBuildInfoFile', path.join('dist', '.tsbuildinfo')])];
+    const args = [
+      tsc,
+      '-p',
+      'tsconfig.json',
+      ...(missing ? [] : ['--incremental', '--tsBuildInfoFile', path.join('dist', '.tsbuildinfo')]),
+    ];
     try {
       execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: 'pipe' });
     } catch (e) {
@@ -117,7 +122,9 @@ export function rebuildLibrary(opts: RebuildOptions = {}): RebuildResult {
   const seconds = (Date.now() - t0) / 1000;
   // Silent when nothing changed: a re-executed notebook should not open with noise.
   if (!opts.quiet && compiled) {
-    console.log(`rebuild: compiled lib/ (${stale.length} changed file${stale.length === 1 ? '' : 's'}) in ${seconds.toFixed(1)} s; the next import loads it fresh`);
+    console.log(
+      `rebuild: compiled lib/ (${stale.length} changed file${stale.length === 1 ? '' : 's'}) in ${seconds.toFixed(1)} s; the next import loads it fresh`,
+    );
   }
   return { compiled, stale, reloaded, seconds };
 }

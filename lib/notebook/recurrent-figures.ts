@@ -6,15 +6,20 @@ import type { CopyCell } from '../experiments/sections/copy-repeat-copy';
 import type { CharLmCell } from '../experiments/sections/penn-treebank';
 import { RECURRENT_LABELS } from '../experiments/methods';
 import { RECURRENT_COLORS } from './colors';
-import { Figure, Panel, panelFigure, Series } from './figures';
-import { ResultRow } from './tables';
+import { type Figure, type Panel, panelFigure, type Series } from './figures';
+import type { ResultRow } from './tables';
 
 /** One panel per unroll T, one series per run (named and coloured by its method). */
-function unrollPanels<C extends { T: number; method: keyof typeof RECURRENT_LABELS }>(cells: C[], series: (c: C) => Omit<Series, 'name' | 'color'>): Panel[] {
+function unrollPanels<C extends { T: number; method: keyof typeof RECURRENT_LABELS }>(
+  cells: C[],
+  series: (c: C) => Omit<Series, 'name' | 'color'>,
+): Panel[] {
   const Ts = [...new Set(cells.map((c) => c.T))].sort((a, b) => a - b);
   return Ts.map((T) => ({
     title: `T = ${T}`,
-    series: cells.filter((c) => c.T === T).map((c) => ({ name: RECURRENT_LABELS[c.method], color: RECURRENT_COLORS[c.method], ...series(c) })),
+    series: cells
+      .filter((c) => c.T === T)
+      .map((c) => ({ name: RECURRENT_LABELS[c.method], color: RECURRENT_COLORS[c.method], ...series(c) })),
   }));
 }
 
@@ -23,7 +28,11 @@ export function copyCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
   const width = { bptt: 7, dni: 4, dniAux: 1.5 } as const;
   const panels = unrollPanels(
     cells.filter((c) => c.kind === kind),
-    (c) => ({ x: c.run.history.map((r) => r.samples), y: c.run.history.map((r) => r.dependency), line: { width: width[c.method], shape: 'hv' } }),
+    (c) => ({
+      x: c.run.history.map((r) => r.samples),
+      y: c.run.history.map((r) => r.dependency),
+      line: { width: width[c.method], shape: 'hv' },
+    }),
   );
   return panelFigure({
     title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: time dependency solved (Figure 17)`,

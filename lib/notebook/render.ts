@@ -78,9 +78,11 @@ const state: RendererState = ((globalThis as Record<symbol, unknown>)[STATE_KEY]
 function warnOnce(message: string): void {
   if (state.warned) return;
   state.warned = true;
-  console.warn(`figures: ${message}; showing the plotly JSON and a text summary only (no PNG). ` +
-    `Readers without the plotly extension (GitHub, plain JupyterLab) will not see this figure. ` +
-    `On Debian: bash environment/setup-debian.sh`);
+  console.warn(
+    `figures: ${message}; showing the plotly JSON and a text summary only (no PNG). ` +
+      `Readers without the plotly extension (GitHub, plain JupyterLab) will not see this figure. ` +
+      `On Debian: bash environment/setup-debian.sh`,
+  );
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -132,7 +134,10 @@ function installExitHook(): void {
   // playwright kills the browser in its own process 'exit' handler. Its signal handlers are off
   // (see chromium.launch above): its SIGINT handler would exit the kernel on a Jupyter interrupt.
   // Make SIGTERM/SIGHUP exit as they would by default, so that the 'exit' handler runs.
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     if (process.listenerCount(signal) === 0) process.once(signal, () => process.exit(code));
   }
   // On a shutdown request tslab closes its sockets and waits for node's event loop to drain,
@@ -151,10 +156,11 @@ function installExitHook(): void {
 
 /** The process's renderer (launched on first use), or null when chromium is unavailable. */
 async function renderer(retry = true): Promise<Renderer | null> {
-  if (state.renderer === null) state.renderer = withTimeout(launchRenderer(), RENDER_TIMEOUT_MS, 'chromium launch').catch((e) => {
-    warnOnce((e as Error).message);
-    return null;
-  });
+  if (state.renderer === null)
+    state.renderer = withTimeout(launchRenderer(), RENDER_TIMEOUT_MS, 'chromium launch').catch((e) => {
+      warnOnce((e as Error).message);
+      return null;
+    });
   const r = await state.renderer;
   if (r !== null && !r.browser.isConnected()) {
     state.renderer = null; // the browser crashed or was closed: launch a new one (once)

@@ -5,24 +5,35 @@
  * section files.
  */
 import type { GridConfig, GridRun } from '../experiments/grid';
-import { methodLabel, Table2Method } from '../experiments/methods';
+import { methodLabel, type Table2Method } from '../experiments/methods';
 import { FIGURE11, STALE, TABLE2 } from '../experiments/paper';
-import { budgetText, cellError, cellRuns, inputErrorAt, LAST_EVALS, lastMean, sgQualityAt, stepsToReach, tailMean } from '../experiments/results';
+import {
+  budgetText,
+  cellError,
+  cellRuns,
+  inputErrorAt,
+  LAST_EVALS,
+  lastMean,
+  sgQualityAt,
+  stepsToReach,
+  tailMean,
+} from '../experiments/results';
 import { UNLOCK_PAPER_ERROR } from '../experiments/sections/complete-unlock';
 import type { DecayChoice, StaleConfig, StaleRuns } from '../experiments/sections/stale-gradients';
 import type { SynthDepthConfig } from '../experiments/sections/synthesizer-depth';
 import { updateErrorAt, updatePoints, type UpdateProbabilityConfig, type UpdateRun } from '../experiments/sections/update-probability';
 import { methodColor } from './colors';
-import { Figure, panelFigure, sweepFigure } from './figures';
+import { type Figure, panelFigure, sweepFigure } from './figures';
 import { SG_QUALITY, sgQualityFigure, table2Rows } from './grid';
-import { ResultRow } from './tables';
+import type { ResultRow } from './tables';
 
 /** Figure 14's runs beside Table 2, which reports the best synthesizer per method: 2 hidden layers for DNI, linear for cDNI (D.1). */
 export function synthDepthRows(cfg: SynthDepthConfig, runs: GridRun[]): ResultRow[] {
   const depth = cfg.grid.depths[0];
   const paperRow = TABLE2.mnistFcn[depth];
   const b = budgetText(cfg.grid);
-  const chosen = (r: GridRun) => r.method === 'bprop' || (r.method === 'dni' && r.name.endsWith('2 hidden')) || (r.method === 'cdni' && r.name.endsWith('linear'));
+  const chosen = (r: GridRun) =>
+    r.method === 'bprop' || (r.method === 'dni' && r.name.endsWith('2 hidden')) || (r.method === 'cdni' && r.name.endsWith('linear'));
   return runs.map((r) => ({
     method: r.name,
     paper: paperRow && chosen(r) ? paperRow[r.method as Table2Method] : '—',
@@ -52,7 +63,11 @@ export function staleDecayFigure(cfg: StaleConfig, decays: DecayChoice): Figure 
     xTitle: 'decay rate of the moving average',
     yTitle: `validation error (%, mean of the last ${LAST_EVALS} evaluations)`,
     x: cfg.decays.map(String),
-    series: cfg.grid.depths.map((depth, i) => ({ name: `stale, ${depth} layers`, y: cfg.decays.map((d) => decays.error(depth, d)), color: DEPTH_COLORS[i % DEPTH_COLORS.length] })),
+    series: cfg.grid.depths.map((depth, i) => ({
+      name: `stale, ${depth} layers`,
+      y: cfg.decays.map((d) => decays.error(depth, d)),
+      color: DEPTH_COLORS[i % DEPTH_COLORS.length],
+    })),
     logY: true,
   });
 }
@@ -83,7 +98,9 @@ export function updateSweepFigure(cfg: UpdateProbabilityConfig, runs: UpdateRun[
     yTitle: `test error (%, mean of the last ${LAST_EVALS} evaluations)`,
     x: cfg.probabilities.map(String),
     series: [
-      ...cfg.grid.methods.filter((m) => m !== 'nobprop').map((m) => ({ name: methodLabel(m), y: cfg.probabilities.map((p) => updateErrorAt(points, m, p)!), color: methodColor(m) })),
+      ...cfg.grid.methods
+        .filter((m) => m !== 'nobprop')
+        .map((m) => ({ name: methodLabel(m), y: cfg.probabilities.map((p) => updateErrorAt(points, m, p)!), color: methodColor(m) })),
       { name: 'No Bprop, p_update 1', y: cfg.probabilities.map(() => floor), color: methodColor('nobprop'), dash: 'dash' },
     ],
     logY: true,
@@ -100,13 +117,26 @@ export function updateCurves(cfg: UpdateProbabilityConfig, runs: UpdateRun[]): F
     columns: 3,
     panels: cfg.probabilities.map((p) => ({
       title: `p_update ${p}`,
-      series: runs.filter((r) => r.p === p && r.method !== 'nobprop').map((r) => ({ name: methodLabel(r.method), x: r.run.history.map((h) => h.step), y: r.run.history.map((h) => 100 * h.testError), color: methodColor(r.method) })),
+      series: runs
+        .filter((r) => r.p === p && r.method !== 'nobprop')
+        .map((r) => ({
+          name: methodLabel(r.method),
+          x: r.run.history.map((h) => h.step),
+          y: r.run.history.map((h) => 100 * h.testError),
+          color: methodColor(r.method),
+        })),
     })),
   });
 }
 
 export function updateRows(cfg: UpdateProbabilityConfig, runs: UpdateRun[]): ResultRow[] {
-  return runs.map((r) => ({ method: methodLabel(r.method), p_update: r.p, paper: '—', ours: Number(lastMean(r.run).toFixed(2)), budget: `${budgetText(cfg.grid).ours} (paper: not stated in our source)` }));
+  return runs.map((r) => ({
+    method: methodLabel(r.method),
+    p_update: r.p,
+    paper: '—',
+    ours: Number(lastMean(r.run).toFixed(2)),
+    budget: `${budgetText(cfg.grid).ours} (paper: not stated in our source)`,
+  }));
 }
 
 /** Each synthetic input's regression error over training, a panel per method with complete unlock. */
@@ -114,7 +144,10 @@ export function inputErrorFigure(cfg: GridConfig, runs: GridRun[]): Figure {
   const layers = cfg.depths[0];
   const batch = cfg.run.batchSize ?? 256;
   const ks = Array.from({ length: layers - 1 }, (_, i) => i + 2);
-  const shade = (base: string, i: number) => (base.startsWith('cdni') ? `hsl(122, 55%, ${25 + (35 * i) / Math.max(1, ks.length - 1)}%)` : `hsl(4, 70%, ${25 + (35 * i) / Math.max(1, ks.length - 1)}%)`);
+  const shade = (base: string, i: number) =>
+    base.startsWith('cdni')
+      ? `hsl(122, 55%, ${25 + (35 * i) / Math.max(1, ks.length - 1)}%)`
+      : `hsl(4, 70%, ${25 + (35 * i) / Math.max(1, ks.length - 1)}%)`;
   return panelFigure({
     title: `MNIST FCN, ${layers} layers: synthetic-input regression error over training`,
     xTitle: 'training step',
@@ -124,7 +157,12 @@ export function inputErrorFigure(cfg: GridConfig, runs: GridRun[]): Figure {
       .filter((r) => r.method.endsWith('+unlock'))
       .map((r) => ({
         title: r.name,
-        series: ks.map((k, i) => ({ name: `ĥ_${k - 1} = I_${k}(x) (${r.name})`, x: r.run.history.map((h) => h.step), y: inputErrorAt(r.run, k, batch, cfg.width), color: shade(r.method, i) })),
+        series: ks.map((k, i) => ({
+          name: `ĥ_${k - 1} = I_${k}(x) (${r.name})`,
+          x: r.run.history.map((h) => h.step),
+          y: inputErrorAt(r.run, k, batch, cfg.width),
+          color: shade(r.method, i),
+        })),
       })),
   });
 }
@@ -138,7 +176,12 @@ export function unlockRows(cfg: GridConfig, runs: GridRun[], threshold: number):
       method: r.name,
       [`steps to reach ${threshold}%`]: s === null ? 'not reached' : s,
       'train err': Number(lastMean(r.run, 'trainError').toFixed(2)),
-      paper: r.method === 'cdni+unlock' ? `${UNLOCK_PAPER_ERROR} (main text)` : r.method === 'bprop' ? (TABLE2.mnistFcn[cfg.depths[0]]?.bprop ?? '—') : '—',
+      paper:
+        r.method === 'cdni+unlock'
+          ? `${UNLOCK_PAPER_ERROR} (main text)`
+          : r.method === 'bprop'
+            ? (TABLE2.mnistFcn[cfg.depths[0]]?.bprop ?? '—')
+            : '—',
       ours: Number(lastMean(r.run).toFixed(2)),
       budget: `${b.ours} (paper: ${b.paper})`,
     };
@@ -188,7 +231,12 @@ const everyLayer = (layers: number) => [
 export function everyLayerSgFigure(cfg: GridConfig, runs: GridRun[]): Figure {
   const layers = cfg.depths[0];
   return sgQualityFigure(
-    everyLayer(layers).map((e) => ({ name: `${e.name}, every connection (mean)`, run: own(runs, e.method), connection: 'mean' as const, color: methodColor(e.method) })),
+    everyLayer(layers).map((e) => ({
+      name: `${e.name}, every connection (mean)`,
+      run: own(runs, e.method),
+      connection: 'mean' as const,
+      color: methodColor(e.method),
+    })),
     `MNIST FCN, ${layers} layers: every-layer DNI and cDNI, mean over connections`,
   );
 }
@@ -204,5 +252,10 @@ export function sgQualityRows(cfg: GridConfig, runs: GridRun[]): ResultRow[] {
       ...Object.fromEntries(SG_QUALITY.map((m) => [m.title, Number(tailMean(sgQualityAt(own(runs, e.method), m.key, p)).toPrecision(3))])),
     })),
   );
-  return rows.map((r) => ({ ...r, paper: '—', ours: (r as Record<string, unknown>)['cosine similarity'] as number, budget: budgetText(cfg).ours }));
+  return rows.map((r) => ({
+    ...r,
+    paper: '—',
+    ours: (r as Record<string, unknown>)['cosine similarity'] as number,
+    budget: budgetText(cfg).ours,
+  }));
 }

@@ -23,7 +23,11 @@ export async function start(): Promise<void> {
  * A section's config at the scale in use, with fields replaced by dotted path (ablations) and
  * checked; shows the preset's deviations from the paper, each with its reason, under `title`.
  */
-export function configure<C>(section: Section<C, unknown>, changes: Record<string, unknown> = {}, title = `The cpu scale: deviations from the paper (${section.settings})`): C {
+export function configure<C>(
+  section: Section<C, unknown>,
+  changes: Record<string, unknown> = {},
+  title = `The cpu scale: deviations from the paper (${section.settings})`,
+): C {
   const config = configured(section, changes);
   showTable(deviationsTable(section.preset), { title });
   return config;

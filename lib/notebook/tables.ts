@@ -81,7 +81,11 @@ function textTable(table: ColumnTable): string {
   const names = table.columnNames();
   const rows = (table.objects() as Record<string, Cell>[]).map((r) => names.map((n) => formatCell(r[n])));
   const widths = names.map((n, j) => Math.max(n.length, ...rows.map((r) => r[j].length)));
-  const line = (cells: string[]) => cells.map((c, j) => c.padEnd(widths[j])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, j) => c.padEnd(widths[j]))
+      .join('  ')
+      .trimEnd();
   return [line(names), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

@@ -26,20 +26,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkKeys, join, nonNegInt, posInt } from '../core/validators';
-import { PtbCorpus } from '../data/ptb';
+import type { PtbCorpus } from '../data/ptb';
 import { ConfigError } from '../core/errors';
 import { symbolBatch } from './char-lm/batches';
 import { EarlyStopping } from './char-lm/early-stop';
 import { evaluateText } from './char-lm/evaluate';
-import { checkSampleOptions, SampleOptions, sampleText } from './char-lm/sample';
+import { checkSampleOptions, type SampleOptions, sampleText } from './char-lm/sample';
 import { StreamBatcher } from './char-lm/streams';
 import { disposeSequenceBatch } from '../tasks/copy';
-import { SequenceBatch } from '../tasks/sequence';
+import type { SequenceBatch } from '../tasks/sequence';
 import { softmaxTask } from '../tasks/softmax';
-import { EvalRecord, LoopFeed, runLoop } from './loop';
+import { type EvalRecord, type LoopFeed, runLoop } from './loop';
 import { RecurrentTrainer } from '../trainers/recurrent';
-import { RecurrentInput, RecurrentSpec, recurrentSpec } from '../trainers/recurrent-spec';
-import { Trainer } from '../trainers/trainer';
+import { type RecurrentInput, type RecurrentSpec, recurrentSpec } from '../trainers/recurrent-spec';
+import type { Trainer } from '../trainers/trainer';
 
 export interface CharLmSpec {
   /** The trainer; inputs and outputs are the vocabulary size (one-hot in, logits out), T a number. */
@@ -69,7 +69,14 @@ export type CharLmInput = Partial<Omit<CharLmSpec, 'trainer'>> &
   };
 
 /** D.2's batch and validation interval; the whole validation split; no early end; no text generated. */
-export const CHAR_LM_DEFAULTS: Omit<CharLmSpec, 'trainer' | 'steps'> = { batchSize: 256, evalEvery: 5000, validChars: 0, evalStreams: 0, patience: 0, generate: [] };
+export const CHAR_LM_DEFAULTS: Omit<CharLmSpec, 'trainer' | 'steps'> = {
+  batchSize: 256,
+  evalEvery: 5000,
+  validChars: 0,
+  evalStreams: 0,
+  patience: 0,
+  generate: [],
+};
 
 export const CHAR_LM_KEYS = ['trainer', 'steps', ...Object.keys(CHAR_LM_DEFAULTS)];
 
@@ -79,16 +86,19 @@ export function charLmSpec(partial: CharLmInput, vocabSize: number, path = ''): 
   if (partial.trainer === undefined) throw new ConfigError(join(path, 'trainer'), 'missing');
   const t = partial.trainer;
   for (const k of ['inputs', 'outputs'] as const) {
-    if (t[k] !== undefined && t[k] !== vocabSize) throw new ConfigError(join(path, `trainer.${k}`), `is ${t[k]}, but the vocabulary has ${vocabSize} symbols`);
+    if (t[k] !== undefined && t[k] !== vocabSize)
+      throw new ConfigError(join(path, `trainer.${k}`), `is ${t[k]}, but the vocabulary has ${vocabSize} symbols`);
   }
   // A stream has no end to unroll to: BPTT is always truncated at T.
-  if (t.T === 'full') throw new ConfigError(join(path, 'trainer.T'), "must be a number of steps for a language model ('full' has no end in a stream)");
+  if (t.T === 'full')
+    throw new ConfigError(join(path, 'trainer.T'), "must be a number of steps for a language model ('full' has no end in a stream)");
   const trainer = recurrentSpec({ ...t, inputs: vocabSize, outputs: vocabSize } as RecurrentInput, join(path, 'trainer'));
   const spec: CharLmSpec = { ...CHAR_LM_DEFAULTS, ...partial, trainer };
   for (const k of ['steps', 'batchSize', 'evalEvery'] as const) posInt(spec[k], join(path, k));
   for (const k of ['validChars', 'evalStreams', 'patience'] as const) nonNegInt(spec[k], join(path, k));
   if (spec.validChars === 1) throw new ConfigError(join(path, 'validChars'), 'must be 0 (all) or at least 2 (one prediction)');
-  if (!Array.isArray(spec.generate)) throw new ConfigError(join(path, 'generate'), `must be a list of sampling options, got ${JSON.stringify(spec.generate)}`);
+  if (!Array.isArray(spec.generate))
+    throw new ConfigError(join(path, 'generate'), `must be a list of sampling options, got ${JSON.stringify(spec.generate)}`);
   spec.generate.forEach((g, i) => checkSampleOptions(g, join(path, `generate[${i}]`)));
   return spec;
 }
@@ -199,7 +209,8 @@ export async function trainCharLm(
 ): Promise<CharLmResult> {
   const V = corpus.vocab.itos.length;
   const spec = charLmSpec(partial, V);
-  if (spec.validChars > corpus.valid.length) throw new ConfigError('validChars', `is ${spec.validChars}, but the validation split has ${corpus.valid.length} symbols`);
+  if (spec.validChars > corpus.valid.length)
+    throw new ConfigError('validChars', `is ${spec.validChars}, but the validation split has ${corpus.valid.length} symbols`);
   spec.generate.forEach((g, i) => checkSampleOptions(g, `generate[${i}]`, corpus.vocab));
   const T = spec.trainer.T as number;
   const valid = spec.validChars ? corpus.valid.subarray(0, spec.validChars) : corpus.valid;
@@ -215,7 +226,14 @@ export async function trainCharLm(
   };
   const history: CharLmRecord[] = [];
   const onEval = (r: EvalRecord) => {
-    const rec: CharLmRecord = { step: r.step, samples: batches.chars, validBpc: r.testLoss, trainBpc: r.trainLoss, series: r.series, seconds: r.seconds };
+    const rec: CharLmRecord = {
+      step: r.step,
+      samples: batches.chars,
+      validBpc: r.testLoss,
+      trainBpc: r.trainLoss,
+      series: r.series,
+      seconds: r.seconds,
+    };
     keepBest.offer(r.step, r.testLoss, () => snapshotParams(trainer));
     history.push(rec);
     opts.onEval?.(rec, spec);

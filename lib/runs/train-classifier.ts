@@ -7,12 +7,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { bool, checkKeys, join, nonNegInt, posInt } from '../core/validators';
 import { inputShape } from '../networks/spec';
-import { Batcher, batchTensors, Dataset, subset } from '../data/dataset';
+import { Batcher, batchTensors, type Dataset, subset } from '../data/dataset';
 import { ConfigError } from '../core/errors';
-import { BPLambdaTrainer, LabelledBatch } from '../trainers/bp-lambda';
-import { BPLambdaInput, BPLambdaSpec, bpLambdaSpec } from '../trainers/spec';
-import { EvalSums, Trainer } from '../trainers/trainer';
-import { EvalRecord, LoopFeed, runLoop, RunResult } from './loop';
+import { BPLambdaTrainer, type LabelledBatch } from '../trainers/bp-lambda';
+import { type BPLambdaInput, type BPLambdaSpec, bpLambdaSpec } from '../trainers/spec';
+import type { EvalSums, Trainer } from '../trainers/trainer';
+import { type EvalRecord, type LoopFeed, runLoop, type RunResult } from './loop';
 
 export interface RunSpec {
   trainer: BPLambdaSpec;
@@ -43,7 +43,14 @@ export type RunInput = Partial<Omit<RunSpec, 'trainer'>> & Pick<RunSpec, 'steps'
 /** Run options added after runs were committed, at their off values (see BPLAMBDA_OPTIONS_OFF). */
 export const RUN_OPTIONS_OFF = { measureSG: false } as const;
 
-export const RUN_DEFAULTS: Omit<RunSpec, 'trainer' | 'steps'> = { batchSize: 256, evalEvery: 1000, evalExamples: 0, trainEvalExamples: 10000, dataSeed: 0, ...RUN_OPTIONS_OFF };
+export const RUN_DEFAULTS: Omit<RunSpec, 'trainer' | 'steps'> = {
+  batchSize: 256,
+  evalEvery: 1000,
+  evalExamples: 0,
+  trainEvalExamples: 10000,
+  dataSeed: 0,
+  ...RUN_OPTIONS_OFF,
+};
 
 export const RUN_KEYS = ['trainer', 'steps', ...Object.keys(RUN_DEFAULTS)];
 
@@ -84,7 +91,10 @@ export function checkDataFits(spec: BPLambdaSpec, data: { train: Dataset; test: 
     // An FCN takes flattened images: only the size must agree.
     const fits = spec.network.kind === 'fcn' ? flat(got) === want[0] : got.length === 3 && got.every((d, i) => d === want[i]);
     if (!fits) {
-      throw new ConfigError(`${path}.network.input`, `is ${JSON.stringify(spec.network.input)}, but ${ds.name} has examples of shape [${got}]${spec.network.kind === 'fcn' ? ` (${flat(got)} values)` : ''}`);
+      throw new ConfigError(
+        `${path}.network.input`,
+        `is ${JSON.stringify(spec.network.input)}, but ${ds.name} has examples of shape [${got}]${spec.network.kind === 'fcn' ? ` (${flat(got)} values)` : ''}`,
+      );
     }
     if (ds.numClasses !== spec.network.classes) {
       throw new ConfigError(`${path}.network.classes`, `is ${spec.network.classes}, but ${ds.name} has ${ds.numClasses} classes`);
@@ -124,7 +134,12 @@ export async function train(
     trainError: () => (trainEval ? evaluate(trainer, trainEval, shape).error : NaN),
   };
   try {
-    const result = await runLoop(trainer, feed, { steps: spec.steps, evalEvery: spec.evalEvery, measureSG: spec.measureSG, onEval: (r) => opts.onEval?.(r, spec) });
+    const result = await runLoop(trainer, feed, {
+      steps: spec.steps,
+      evalEvery: spec.evalEvery,
+      measureSG: spec.measureSG,
+      onEval: (r) => opts.onEval?.(r, spec),
+    });
     opts.keep?.(trainer);
     return result;
   } finally {

@@ -16,12 +16,12 @@
  */
 import { checkKeys, join, nonNegInt, posInt } from '../core/validators';
 import { ConfigError } from '../core/errors';
-import { COPY_OUTPUTS, copyInputs, CopyLevel, CopyStream, disposeSequenceBatch, timeDependency } from '../tasks/copy';
-import { Advance, Curriculum, CURRICULUM_KEYS, CurriculumSpec, curriculumSpec } from '../tasks/curriculum';
-import { SequenceBatch } from '../tasks/sequence';
-import { EvalRecord, LoopFeed, runLoop } from './loop';
+import { COPY_OUTPUTS, copyInputs, type CopyLevel, CopyStream, disposeSequenceBatch, timeDependency } from '../tasks/copy';
+import { type Advance, Curriculum, CURRICULUM_KEYS, type CurriculumSpec, curriculumSpec } from '../tasks/curriculum';
+import type { SequenceBatch } from '../tasks/sequence';
+import { type EvalRecord, type LoopFeed, runLoop } from './loop';
 import { RecurrentTrainer } from '../trainers/recurrent';
-import { RecurrentInput, RecurrentSpec, recurrentSpec } from '../trainers/recurrent-spec';
+import { type RecurrentInput, type RecurrentSpec, recurrentSpec } from '../trainers/recurrent-spec';
 
 export interface CopyRunSpec {
   /** The trainer; its inputs and outputs are the task's. */
@@ -60,7 +60,10 @@ export function copyRunSpec(partial: CopyRunInput, path = ''): CopyRunSpec {
   const curriculum = curriculumSpec(partial.curriculum, join(path, 'curriculum'));
   const kind = curriculum.kind;
   const t = partial.trainer;
-  for (const [k, want] of [['inputs', copyInputs(kind)], ['outputs', COPY_OUTPUTS]] as const) {
+  for (const [k, want] of [
+    ['inputs', copyInputs(kind)],
+    ['outputs', COPY_OUTPUTS],
+  ] as const) {
     if (t[k] !== undefined && t[k] !== want) throw new ConfigError(join(path, `trainer.${k}`), `is ${t[k]}, but ${kind} has ${want}`);
   }
   const trainer = recurrentSpec({ ...t, inputs: copyInputs(kind), outputs: COPY_OUTPUTS } as RecurrentInput, join(path, 'trainer'));

@@ -97,7 +97,12 @@ export interface RegressionLoss {
  * and units, 'mean' averages; times `weight` (the spec's lossWeight unless given). A gradient
  * target is converted to the output's units here; a value target is taken as it is.
  */
-export function regressionLoss(spec: Pick<RegressionSpec, 'targetUnits' | 'lossReduction' | 'lossWeight'>, out: tf.Tensor, target: RegressionTarget, weight = spec.lossWeight): RegressionLoss {
+export function regressionLoss(
+  spec: Pick<RegressionSpec, 'targetUnits' | 'lossReduction' | 'lossWeight'>,
+  out: tf.Tensor,
+  target: RegressionTarget,
+  weight = spec.lossWeight,
+): RegressionLoss {
   const b = target.kind === 'gradient' ? unitsFactor(spec, out.shape[0]) : 1;
   const z = target.value;
   const diff = tf.sub(out, b === 1 ? z : tf.mul(z, b));

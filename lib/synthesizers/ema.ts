@@ -26,10 +26,10 @@
  *   const s = new EmaSynthesizer([256], { ...SYNTHESIZER_DEFAULTS, kind: 'ema', decay: 0.99 }, 'synthesizer1');
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeVariable, Mode } from '../modules/module';
-import { asTarget, checkTarget, consumedGradient, regressionLoss, SynthesizerContract, TargetInput, unitsFactor } from './core';
-import { SynthesizerSpec } from './spec';
-import { SynthesizerForward, SynthesizerModel } from './synthesizer';
+import { makeVariable, type Mode } from '../modules/module';
+import { asTarget, checkTarget, consumedGradient, regressionLoss, type SynthesizerContract, type TargetInput, unitsFactor } from './core';
+import type { SynthesizerSpec } from './spec';
+import type { SynthesizerForward, SynthesizerModel } from './synthesizer';
 
 export class EmaSynthesizer implements SynthesizerModel {
   /** The running average, shaped like one example's h, in target units. */

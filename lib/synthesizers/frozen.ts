@@ -10,7 +10,7 @@
  *   frozen.copy.forward(h, labels, 'train');
  */
 import * as tf from '@tensorflow/tfjs';
-import { SynthesizerModel } from './synthesizer';
+import type { SynthesizerModel } from './synthesizer';
 
 export class FrozenSynthesizer {
   readonly copy: SynthesizerModel;

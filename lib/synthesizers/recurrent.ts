@@ -20,10 +20,23 @@ import * as tf from '@tensorflow/tfjs';
 import { checkKeys, inRange, join, posInt } from '../core/validators';
 import { ReLU } from '../modules/activation';
 import { Linear } from '../modules/linear';
-import { Cache, Module } from '../modules/module';
+import type { Cache, Module } from '../modules/module';
 import { Sequential } from '../modules/sequential';
-import { Rng } from '../core/rng';
-import { asTarget, checkTarget, consumedGradient, lossGradient, LossReduction, RegressionLoss, regressionLoss, SynthesizerContract, TargetInput, TargetUnits, validateHiddenLayers, validateRegressionSpec } from './core';
+import type { Rng } from '../core/rng';
+import {
+  asTarget,
+  checkTarget,
+  consumedGradient,
+  lossGradient,
+  type LossReduction,
+  type RegressionLoss,
+  regressionLoss,
+  type SynthesizerContract,
+  type TargetInput,
+  type TargetUnits,
+  validateHiddenLayers,
+  validateRegressionSpec,
+} from './core';
 
 export interface RecurrentSynthesizerSpec {
   /** 0 (linear), 1 (the paper) or 2. */
@@ -114,7 +127,11 @@ export class RecurrentSynthesizer {
     const t = this.trunk.forward(h, 'train');
     const o = this.head.forward(t.y);
     const a = this.auxHead ? this.auxHead.forward(t.y) : null;
-    return { out: o.y as tf.Tensor2D, aux: a ? (a.y as tf.Tensor2D) : null, cache: { trunk: t.cache, head: o.cache, ...(a ? { aux: a.cache } : {}) } };
+    return {
+      out: o.y as tf.Tensor2D,
+      aux: a ? (a.y as tf.Tensor2D) : null,
+      cache: { trunk: t.cache, head: o.cache, ...(a ? { aux: a.cache } : {}) },
+    };
   }
 
   /** The synthetic gradient as consumed, in gradient units: scale·out (÷B in 'perExample' units), split into (h, c). */
@@ -152,7 +169,14 @@ export class RecurrentSynthesizer {
         auxGrads = this.auxHead.params().map((p) => tf.zerosLike(p));
       }
     }
-    const trunk = this.trunk.modules.length ? this.trunk.backward(f.cache.trunk as Cache, dHidden, { dx: dh, params: true }) : { dx: dHidden, grads: [] };
-    return { loss: r.loss, auxLoss: aux?.loss ?? null, grads: [...trunk.grads, ...head.grads, ...auxGrads], dh: dh ? (trunk.dx as tf.Tensor2D) : null };
+    const trunk = this.trunk.modules.length
+      ? this.trunk.backward(f.cache.trunk as Cache, dHidden, { dx: dh, params: true })
+      : { dx: dHidden, grads: [] };
+    return {
+      loss: r.loss,
+      auxLoss: aux?.loss ?? null,
+      grads: [...trunk.grads, ...head.grads, ...auxGrads],
+      dh: dh ? (trunk.dx as tf.Tensor2D) : null,
+    };
   }
 }

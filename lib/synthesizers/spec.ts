@@ -5,7 +5,7 @@
  */
 import { bool, checkKeys, join, oneOf, posInt } from '../core/validators';
 import { ConfigError } from '../core/errors';
-import { LossReduction, TargetUnits, validateHiddenLayers, validateRegressionSpec } from './core';
+import { type LossReduction, type TargetUnits, validateHiddenLayers, validateRegressionSpec } from './core';
 
 export const SYNTHESIZER_KINDS = ['mlp', 'ema'] as const;
 /**
@@ -60,9 +60,13 @@ export function validateSynthesizerSpec(s: SynthesizerSpec, path = 'synthesizer'
   bool(s.conditioned, join(path, 'conditioned'));
   validateRegressionSpec(s, path);
   // decay = 1 would never move from zero: the same as No Bprop, without saying so.
-  if (typeof s.decay !== 'number' || !(s.decay >= 0 && s.decay < 1)) throw new ConfigError(join(path, 'decay'), `must be a number in [0, 1), got ${JSON.stringify(s.decay)}`);
+  if (typeof s.decay !== 'number' || !(s.decay >= 0 && s.decay < 1))
+    throw new ConfigError(join(path, 'decay'), `must be a number in [0, 1), got ${JSON.stringify(s.decay)}`);
   if (s.kind === 'ema' && s.conditioned) {
-    throw new ConfigError(join(path, 'conditioned'), "an 'ema' synthesizer sees neither h nor the label (one average for every example), so it cannot be conditioned; use kind 'mlp' for cDNI");
+    throw new ConfigError(
+      join(path, 'conditioned'),
+      "an 'ema' synthesizer sees neither h nor the label (one average for every example), so it cannot be conditioned; use kind 'mlp' for cDNI",
+    );
   }
 }
 

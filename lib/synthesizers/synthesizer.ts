@@ -9,11 +9,11 @@ import { BatchNorm } from '../modules/batchnorm';
 import { ReLU } from '../modules/activation';
 import { Conv2d } from '../modules/conv2d';
 import { Linear } from '../modules/linear';
-import { Cache, Mode, Module } from '../modules/module';
+import type { Cache, Mode, Module } from '../modules/module';
 import { Sequential } from '../modules/sequential';
-import { Rng } from '../core/rng';
-import { asTarget, checkTarget, consumedGradient, lossGradient, regressionLoss, SynthesizerContract, TargetInput } from './core';
-import { SynthesizerSpec } from './spec';
+import type { Rng } from '../core/rng';
+import { asTarget, checkTarget, consumedGradient, lossGradient, regressionLoss, type SynthesizerContract, type TargetInput } from './core';
+import type { SynthesizerSpec } from './spec';
 
 /** One forward pass: the raw output and what the regression needs. */
 export interface SynthesizerForward {
@@ -48,7 +48,11 @@ export function buildSynthesizerLayers(hShape: number[], spec: SynthesizerSpec, 
   if (hShape.length === 1) {
     let width = hShape[0] + ctx;
     for (let i = 0; i < spec.hiddenLayers; i++) {
-      mods.push(new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }), new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }), new ReLU());
+      mods.push(
+        new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }),
+        new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }),
+        new ReLU(),
+      );
       width = spec.width;
     }
     // Zero weights AND biases: the first synthetic gradients are exactly zero (paper D.1).
@@ -56,7 +60,11 @@ export function buildSynthesizerLayers(hShape: number[], spec: SynthesizerSpec, 
   } else if (hShape.length === 3) {
     let channels = hShape[2] + ctx;
     for (let i = 0; i < spec.hiddenLayers; i++) {
-      mods.push(new Conv2d(channels, spec.width, spec.kernel, rng, { name: `${name}/hidden${i + 1}` }), new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }), new ReLU());
+      mods.push(
+        new Conv2d(channels, spec.width, spec.kernel, rng, { name: `${name}/hidden${i + 1}` }),
+        new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }),
+        new ReLU(),
+      );
       channels = spec.width;
     }
     mods.push(new Conv2d(channels, hShape[2], spec.kernel, rng, { init: 'zero', name: `${name}/out` }));

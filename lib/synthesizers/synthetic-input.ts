@@ -22,9 +22,9 @@ import { ConfigError } from '../core/errors';
 import { ReLU } from '../modules/activation';
 import { BatchNorm } from '../modules/batchnorm';
 import { Linear } from '../modules/linear';
-import { Cache, Mode, Module } from '../modules/module';
+import type { Cache, Mode, Module } from '../modules/module';
 import { Sequential } from '../modules/sequential';
-import { Rng } from '../core/rng';
+import type { Rng } from '../core/rng';
 
 /** The shape of every synthetic-input model of a network. */
 export interface SyntheticInputSpec {
@@ -63,7 +63,11 @@ export function buildSyntheticInputLayers(inSize: number, outSize: number, spec:
   const mods: Module[] = [];
   let width = inSize;
   for (let i = 0; i < spec.hiddenLayers; i++) {
-    mods.push(new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }), new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }), new ReLU());
+    mods.push(
+      new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }),
+      new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }),
+      new ReLU(),
+    );
     width = spec.width;
   }
   mods.push(new Linear(width, outSize, rng, { name: `${name}/out` }));

@@ -1,6 +1,6 @@
 /** Classification: softmax cross-entropy (mean over the batch) with its gradient written out. */
 import * as tf from '@tensorflow/tfjs';
-import { Task, TaskLoss } from './task';
+import type { Task, TaskLoss } from './task';
 
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): TaskLoss {
   const [b, c] = logits.shape;
@@ -19,7 +19,7 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): T
 /** Targets are int32 class labels [B]; outputs are logits [B, classes]. */
 export const classification: Task<tf.Tensor1D> = {
   name: 'classification',
-  checkTargets(labels, outputShape, batch) {
+  checkTargets(labels, _outputShape, batch) {
     if (labels.rank !== 1 || labels.shape[0] !== batch) throw new Error(`labels must have shape [${batch}], got [${labels.shape}]`);
     if (labels.dtype !== 'int32') throw new Error(`labels must be int32, got ${labels.dtype}`);
   },

@@ -22,7 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
-import { SequenceBatch } from './sequence';
+import type { SequenceBatch } from './sequence';
 
 export const PATTERN_BITS = 8;
 /** The Repeat Copy count channel carries R / REPEAT_COUNT_SCALE. */
@@ -69,7 +69,8 @@ export interface CopyArrays {
 export function copyArrays(kind: CopyKind, level: CopyLevel, B: number, rng: Rng): CopyArrays {
   const { N, R } = level;
   if (!Number.isInteger(N) || N < 1) throw new RangeError(`N must be a positive integer, got ${N}`);
-  if (!Number.isInteger(R) || R < 1 || (kind === 'copy' && R !== 1)) throw new RangeError(`R must be ${kind === 'copy' ? '1 for Copy' : 'a positive integer'}, got ${R}`);
+  if (!Number.isInteger(R) || R < 1 || (kind === 'copy' && R !== 1))
+    throw new RangeError(`R must be ${kind === 'copy' ? '1 for Copy' : 'a positive integer'}, got ${R}`);
   const I = copyInputs(kind);
   const O = COPY_OUTPUTS;
   const L = copyLength(level);

@@ -12,7 +12,7 @@
  */
 import { checkKeys, inRange, join, oneOf, posInt } from '../core/validators';
 import { ConfigError } from '../core/errors';
-import { COPY_KINDS, CopyKind, CopyLevel, timeDependency } from './copy';
+import { COPY_KINDS, type CopyKind, type CopyLevel, timeDependency } from './copy';
 
 /** The paper's threshold, in bits per sequence. */
 export const SOLVED_BITS = 0.15;

@@ -12,7 +12,7 @@
  *   const trainer = new RecurrentTrainer(spec, softmaxTask);
  */
 import * as tf from '@tensorflow/tfjs';
-import { SequenceLoss, SequenceTask } from './sequence';
+import type { SequenceLoss, SequenceTask } from './sequence';
 
 /**
  * log softmax along the last axis, z − max z − log Σ exp(z − max z), from plain ops (the wasm

@@ -3,7 +3,7 @@
  * to the output (where BP(λ)'s top-down pass starts), and the target format. Trainers take a
  * task instead of fixing a loss, so a language model or a copy task can reuse them.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 
 export interface TaskLoss {
   /** Scalar mean loss over the batch. */

@@ -18,13 +18,13 @@ import { activationShapes } from '../networks/build';
 import { depth, inputShape } from '../networks/spec';
 import { ConfigError } from '../core/errors';
 import { classification } from '../tasks/classification';
-import { Task } from '../tasks/task';
-import { ActivationMessage, ErrorMessage, GradientMessage, toUnit } from './messages';
+import type { Task } from '../tasks/task';
+import { type ActivationMessage, type ErrorMessage, type GradientMessage, toUnit } from './messages';
 import { unitSeeds } from './seeds';
-import { BPLambdaSpec, synthesizerFor, targetArrives, validateBPLambdaSpec } from './spec';
+import { type BPLambdaSpec, synthesizerFor, targetArrives, validateBPLambdaSpec } from './spec';
 import { sgQuality, SG_QUALITY_SERIES } from './sg-quality';
-import { EvalSums, StepOptions, StepStats, Trainer } from './trainer';
-import { emptyRecord, Unit, UnitRecord, UnitSpec } from './unit';
+import type { EvalSums, StepOptions, StepStats, Trainer } from './trainer';
+import { emptyRecord, Unit, type UnitRecord, type UnitSpec } from './unit';
 
 /** Inputs and class labels. */
 export interface LabelledBatch {
@@ -58,7 +58,18 @@ export function unitSpecs(spec: BPLambdaSpec): UnitSpec[] {
     const sendsDown = k > 1 && spec.lambda[k - 2] !== 'none' && targetArrives(spec, k - 1);
     // Unit 1 reads x itself: only units above it get a synthetic input.
     const syntheticInput = k > 1 ? spec.syntheticInputs : null;
-    return { index: k, network: spec.network, lambda, synthesizer: synth, sendsDown, updateProbability: spec.updateProbability, targetRefresh: spec.targetRefresh, syntheticInput, optimizer: spec.optimizer, ...s };
+    return {
+      index: k,
+      network: spec.network,
+      lambda,
+      synthesizer: synth,
+      sendsDown,
+      updateProbability: spec.updateProbability,
+      targetRefresh: spec.targetRefresh,
+      syntheticInput,
+      optimizer: spec.optimizer,
+      ...s,
+    };
   });
 }
 
@@ -170,7 +181,15 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     { x, y }: LabelledBatch,
     wantTrue: boolean,
     records: UnitRecord[] | null,
-  ): { loss: tf.Scalar; errors: tf.Scalar; dlogits: tf.Tensor; error: ErrorMessage; sgLoss: (tf.Scalar | null)[]; inputLoss: (tf.Scalar | null)[]; trueGrads: tf.Tensor[] | null } {
+  ): {
+    loss: tf.Scalar;
+    errors: tf.Scalar;
+    dlogits: tf.Tensor;
+    error: ErrorMessage;
+    sgLoss: (tf.Scalar | null)[];
+    inputLoss: (tf.Scalar | null)[];
+    trueGrads: tf.Tensor[] | null;
+  } {
     const K = this.units.length;
     const step = this.steps;
 
@@ -208,7 +227,8 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     for (let k = K; k >= 1; k--) {
       const u = this.units[k - 1];
       const rec = records?.[k - 1];
-      const target: GradientMessage | null = this.spec.oracle && trueGrads && k < K ? { kind: 'gradient', step, to: k, grad: trueGrads[k - 1] } : incoming;
+      const target: GradientMessage | null =
+        this.spec.oracle && trueGrads && k < K ? { kind: 'gradient', step, to: k, grad: trueGrads[k - 1] } : incoming;
       const down = u.layerStep(incoming, rec);
       if (u.synthesizer && target) sgLoss[k - 1] = u.synthesizerStep(target, rec);
       incoming = down;
@@ -237,7 +257,8 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
 /** Dispose every tensor a stepCapture returned. */
 export function disposeCapture(c: StepCapture): void {
   const all: (tf.Tensor | null)[] = [c.loss, c.dlogits, ...(c.trueGrads ?? [])];
-  for (const u of c.units) all.push(u.dx, u.gbar, u.target, u.synthetic, u.sgLoss, ...u.layerGrads, u.syntheticInput, u.inputTarget, u.inputLoss);
+  for (const u of c.units)
+    all.push(u.dx, u.gbar, u.target, u.synthetic, u.sgLoss, ...u.layerGrads, u.syntheticInput, u.inputTarget, u.inputLoss);
   // A tensor can appear twice (ḡ_K is dlogits; ḡ_k is g_k when λ = 0).
   for (const t of new Set(all)) if (t && !t.isDisposed) t.dispose();
 }

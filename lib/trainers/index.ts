@@ -10,3 +10,4 @@ export * from './recurrent-unit';
 export * from './recurrent';
 export * from './mixture';
 export * from './reference';
+export * from './recurrent-record';

@@ -81,14 +81,23 @@ function fromData(d: SerializedTensor): tf.Tensor {
 
 /** A message as plain data (copies the tensors' values). */
 export function serialize(m: Message): SerializedMessage {
-  if (m.kind === 'activation') return { kind: 'activation', step: m.step, from: m.from, h: toData(m.h), labels: m.labels ? toData(m.labels) : null, ...lambdaOf(m) };
+  if (m.kind === 'activation')
+    return { kind: 'activation', step: m.step, from: m.from, h: toData(m.h), labels: m.labels ? toData(m.labels) : null, ...lambdaOf(m) };
   if (m.kind === 'error') return { kind: 'error', step: m.step, from: m.from, grad: toData(m.grad) };
   return { kind: 'gradient', step: m.step, to: m.to, grad: toData(m.grad), ...(m.target ? { target: toData(m.target) } : {}) };
 }
 
 /** Tensors again, owned by the caller's tf.tidy scope. */
 export function deserialize(m: SerializedMessage): Message {
-  if (m.kind === 'activation') return { kind: 'activation', step: m.step, from: m.from, h: fromData(m.h), labels: m.labels ? (fromData(m.labels) as tf.Tensor1D) : null, ...lambdaOf(m) };
+  if (m.kind === 'activation')
+    return {
+      kind: 'activation',
+      step: m.step,
+      from: m.from,
+      h: fromData(m.h),
+      labels: m.labels ? (fromData(m.labels) as tf.Tensor1D) : null,
+      ...lambdaOf(m),
+    };
   if (m.kind === 'error') return { kind: 'error', step: m.step, from: m.from, grad: fromData(m.grad) };
   return { kind: 'gradient', step: m.step, to: m.to, grad: fromData(m.grad), ...(m.target ? { target: fromData(m.target) } : {}) };
 }

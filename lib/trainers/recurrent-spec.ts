@@ -4,10 +4,15 @@
  *   const spec = recurrentSpec({ inputs: 9, outputs: 8, T: 5, method: 'dni' });
  *   const aux = recurrentSpec({ ...spec, method: 'dniAux' });
  */
-import { AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../core/adam';
+import { type AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../core/adam';
 import { bool, checkKeys, finite, inRange, join, oneOf, posInt } from '../core/validators';
 import { ConfigError } from '../core/errors';
-import { RECURRENT_SYNTHESIZER_DEFAULTS, RECURRENT_SYNTHESIZER_KEYS, RecurrentSynthesizerSpec, validateRecurrentSynthesizerSpec } from '../synthesizers/recurrent';
+import {
+  RECURRENT_SYNTHESIZER_DEFAULTS,
+  RECURRENT_SYNTHESIZER_KEYS,
+  type RecurrentSynthesizerSpec,
+  validateRecurrentSynthesizerSpec,
+} from '../synthesizers/recurrent';
 
 /**
  * 'bptt': truncated BPTT, nothing crosses a chunk boundary (λ = 0 there with no synthesizer).
@@ -69,7 +74,20 @@ export type RecurrentInput = Pick<RecurrentSpec, 'inputs' | 'outputs' | 'T' | 'm
     optimizer?: Partial<AdamSpec>;
   };
 
-export const RECURRENT_KEYS = ['inputs', 'outputs', 'hidden', 'T', 'method', 'synthesizer', 'sgTarget', 'sgToCore', 'forgetBias', 'clipNorm', 'optimizer', 'seed'];
+export const RECURRENT_KEYS = [
+  'inputs',
+  'outputs',
+  'hidden',
+  'T',
+  'method',
+  'synthesizer',
+  'sgTarget',
+  'sgToCore',
+  'forgetBias',
+  'clipNorm',
+  'optimizer',
+  'seed',
+];
 
 /** D.2's optimizer: Adam, lr 7e-5, no decay. */
 export const RECURRENT_ADAM: AdamSpec = { ...ADAM_DEFAULTS, lr: 7e-5, decaySteps: [] };
@@ -105,7 +123,8 @@ export function validateRecurrentSpec(spec: RecurrentSpec, path = ''): void {
   posInt(spec.outputs, join(path, 'outputs'));
   posInt(spec.hidden, join(path, 'hidden'));
   if (spec.T !== 'full') {
-    if (!Number.isInteger(spec.T) || (spec.T as number) < 1) throw new ConfigError(join(path, 'T'), `must be a positive integer (steps per chunk) or 'full', got ${JSON.stringify(spec.T)}`);
+    if (!Number.isInteger(spec.T) || (spec.T as number) < 1)
+      throw new ConfigError(join(path, 'T'), `must be a positive integer (steps per chunk) or 'full', got ${JSON.stringify(spec.T)}`);
   }
   oneOf(spec.method, RECURRENT_METHODS, join(path, 'method'));
   validateRecurrentSynthesizerSpec(spec.synthesizer, join(path, 'synthesizer'));

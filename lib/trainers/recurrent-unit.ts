@@ -28,41 +28,13 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../core/adam';
 import { mix } from './mixture';
 import { Linear, matMulTransposeB } from '../modules/linear';
-import { Lstm, LstmState, LstmStepCache } from '../modules/lstm';
-import { Cache } from '../modules/module';
+import { Lstm, type LstmState, type LstmStepCache } from '../modules/lstm';
+import type { Cache } from '../modules/module';
 import { Rng } from '../core/rng';
-import { RecurrentSynthesizer, RecurrentSynthesizerForward } from '../synthesizers/recurrent';
-import { ActivationMessage, GradientMessage } from './messages';
-import { RecurrentSpec, validateRecurrentSpec } from './recurrent-spec';
-
-/** What one step of the unit computed (tests and analysis; tensors in the caller's scope, clones of what the unit carries). */
-export interface RecurrentRecord {
-  /** θ's gradient as applied (before clipping), aligned with coreParams(): [W, b, W_out, b_out]. */
-  grads: tf.Tensor[];
-  /** The part of [∂W, ∂b] that the regression error brought through the kept core (sgToCore), else null. */
-  coreFromSG: tf.Tensor[] | null;
-  /** The synthetic gradient consumed at the chunk's end, [B, 2H] (h, then c), gradient units; null where none. */
-  synthetic: tf.Tensor | null;
-  /** The synthesizer's raw output there (the aux target of the previous boundary); null where none. */
-  out: tf.Tensor | null;
-  /** The gradient reaching the chunk's first state, [B, 2H] (h, then c): ḡ_1·∂s_1/∂s_0. */
-  initial: tf.Tensor | null;
-  /** z̄ of the synthetic gradient made at the chunk's first state, [B, 2H], gradient units; null when none was made there. */
-  target: tf.Tensor | null;
-  /** That synthetic gradient (the previous step's `synthetic`, regressed onto `target`). */
-  regressed: tf.Tensor | null;
-  /** The aux head's output at the chunk's first state and its target (the raw output at this chunk's end). */
-  aux: tf.Tensor | null;
-  auxTarget: tf.Tensor | null;
-  sgLoss: tf.Scalar | null;
-  auxLoss: tf.Scalar | null;
-  /** φ's gradient, aligned with synthesizer.params(); empty when it did not train. */
-  synthesizerGrads: tf.Tensor[];
-}
-
-export function emptyRecurrentRecord(): RecurrentRecord {
-  return { grads: [], coreFromSG: null, synthetic: null, out: null, initial: null, target: null, regressed: null, aux: null, auxTarget: null, sgLoss: null, auxLoss: null, synthesizerGrads: [] };
-}
+import { RecurrentSynthesizer, type RecurrentSynthesizerForward } from '../synthesizers/recurrent';
+import type { ActivationMessage, GradientMessage } from './messages';
+import type { RecurrentRecord } from './recurrent-record';
+import { type RecurrentSpec, validateRecurrentSpec } from './recurrent-spec';
 
 /** A step in flight: a chunk from its forward until its boundary pass has been regressed. */
 interface Pending {
@@ -102,7 +74,10 @@ export class RecurrentUnit {
     const rng = new Rng(spec.seed);
     this.lstm = new Lstm(spec.inputs, spec.hidden, rng, { forgetBias: spec.forgetBias, name: 'lstm' });
     this.output = new Linear(spec.hidden, spec.outputs, rng, { name: 'output' });
-    this.synthesizer = spec.method === 'bptt' ? null : new RecurrentSynthesizer(spec.hidden, spec.synthesizer, spec.method === 'dniAux', rng.fork(), 'synthesizer');
+    this.synthesizer =
+      spec.method === 'bptt'
+        ? null
+        : new RecurrentSynthesizer(spec.hidden, spec.synthesizer, spec.method === 'dniAux', rng.fork(), 'synthesizer');
     this.optimizer = new Adam(this.coreParams(), spec.optimizer);
     this.synthesizerOptimizer = this.synthesizer ? new Adam(this.synthesizer.params(), spec.optimizer) : null;
   }
@@ -135,7 +110,8 @@ export class RecurrentUnit {
   forward(msg: ActivationMessage): ActivationMessage {
     if (msg.from !== 0) throw new Error(`the recurrent unit runs on the data (a message from unit 0), got one from unit ${msg.from}`);
     const lambda = msg.lambda;
-    if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) throw new Error(`the recurrent unit needs λ in [0, 1] at the chunk's end state, got ${JSON.stringify(lambda)}`);
+    if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1))
+      throw new Error(`the recurrent unit needs λ in [0, 1] at the chunk's end state, got ${JSON.stringify(lambda)}`);
     if (this.pending.has(msg.step)) throw new Error(`the recurrent unit: step ${msg.step} is already in flight`);
     const [n, B] = msg.h.shape;
     const fw = this.lstm.forward(tf.unstack(msg.h) as tf.Tensor2D[], this.carried ?? this.lstm.zeroState(B));
@@ -143,7 +119,18 @@ export class RecurrentUnit {
     const sg = this.synthesizer && lambda < 1 ? this.synthesizer.forward(fw.state.h) : null;
     const synthetic = sg ? this.synthesizer!.consumed(sg.out) : null;
     this.carried = fw.state;
-    this.pending.set(msg.step, { step: msg.step, lambda, cores: fw.cache, readout: out.cache, synthetic, sg, core: null, stepLoss: null, layerDone: false, waiting: null });
+    this.pending.set(msg.step, {
+      step: msg.step,
+      lambda,
+      cores: fw.cache,
+      readout: out.cache,
+      synthetic,
+      sg,
+      core: null,
+      stepLoss: null,
+      layerDone: false,
+      waiting: null,
+    });
     return { kind: 'activation', step: msg.step, from: this.index, h: out.y, labels: null };
   }
 
@@ -168,7 +155,12 @@ export class RecurrentUnit {
     const awaiting = !!prev?.sg;
     const bw = lstm.backward(cores, dhs, end ? { h: eh, c: ec } : null, { params: true, initial: awaiting || !!rec });
     const grads = [...bw.grads, ...ob.grads];
-    if (rec) Object.assign(rec, { synthetic: p.synthetic, out: p.sg ? tf.clone(p.sg.out) : null, initial: tf.concat([bw.initial!.h, bw.initial!.c], 1) });
+    if (rec)
+      Object.assign(rec, {
+        synthetic: p.synthetic,
+        out: p.sg ? tf.clone(p.sg.out) : null,
+        initial: tf.concat([bw.initial!.h, bw.initial!.c], 1),
+      });
     // Kept with the pass at s_T until its target arrives, one step later.
     p.core = spec.sgToCore && p.sg ? cores[n - 1] : null;
     p.stepLoss = spec.sgTarget === 'withStepLoss' && p.sg ? dhs[n - 1] : null;
@@ -198,7 +190,13 @@ export class RecurrentUnit {
     const coreFromSG = reg.dh ? this.lstm.backward([p.core!], [reg.dh], null, { params: true, initial: false }).grads : null;
     if (rec) {
       const aux = p.sg.aux ? tf.clone(p.sg.aux) : null;
-      Object.assign(rec, { coreFromSG, target: target.grad, regressed: synthesizer.consumed(p.sg.out), aux, auxTarget: aux && auxTarget ? tf.clone(auxTarget) : null });
+      Object.assign(rec, {
+        coreFromSG,
+        target: target.grad,
+        regressed: synthesizer.consumed(p.sg.out),
+        aux,
+        auxTarget: aux && auxTarget ? tf.clone(auxTarget) : null,
+      });
       Object.assign(rec, { sgLoss: reg.loss, auxLoss: reg.auxLoss, synthesizerGrads: reg.grads });
     }
     p.sg = null;

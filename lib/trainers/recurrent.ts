@@ -15,16 +15,17 @@
  *   const stats = t.step(copyBatch('copy', { N: 10, R: 1 }, 256, rng), { stats: true });
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from '../core/adam';
+import type { Adam } from '../core/adam';
 import { ConfigError } from '../core/errors';
-import { Linear } from '../modules/linear';
-import { Lstm, LstmState } from '../modules/lstm';
-import { RecurrentSynthesizer } from '../synthesizers/recurrent';
-import { bitTask, SequenceBatch, SequenceTask } from '../tasks/sequence';
-import { ErrorMessage, toUnit } from './messages';
-import { chunkBounds, RecurrentSpec, truncationLambdas, validateRecurrentSpec } from './recurrent-spec';
-import { emptyRecurrentRecord, RecurrentRecord, RecurrentUnit } from './recurrent-unit';
-import { EvalSums, StepOptions, StepStats, Trainer } from './trainer';
+import type { Linear } from '../modules/linear';
+import type { Lstm, LstmState } from '../modules/lstm';
+import type { RecurrentSynthesizer } from '../synthesizers/recurrent';
+import { bitTask, type SequenceBatch, type SequenceTask } from '../tasks/sequence';
+import { type ErrorMessage, toUnit } from './messages';
+import { chunkBounds, type RecurrentSpec, truncationLambdas, validateRecurrentSpec } from './recurrent-spec';
+import { RecurrentUnit } from './recurrent-unit';
+import { emptyRecurrentRecord, type RecurrentRecord } from './recurrent-record';
+import type { EvalSums, StepOptions, StepStats, Trainer } from './trainer';
 
 /** One chunk's tensors, for tests and analysis (see stepCapture; dispose with disposeChunkRecords). */
 export interface ChunkRecord extends RecurrentRecord {
@@ -66,7 +67,13 @@ export class RecurrentTrainer implements Trainer<SequenceBatch> {
   ) {
     validateRecurrentSpec(spec);
     this.unit = new RecurrentUnit(spec);
-    ({ lstm: this.lstm, output: this.output, synthesizer: this.synthesizer, optimizer: this.optimizer, synthesizerOptimizer: this.synthesizerOptimizer } = this.unit);
+    ({
+      lstm: this.lstm,
+      output: this.output,
+      synthesizer: this.synthesizer,
+      optimizer: this.optimizer,
+      synthesizerOptimizer: this.synthesizerOptimizer,
+    } = this.unit);
   }
 
   /** θ: the LSTM's W, b and the output layer's W, b. */
@@ -86,11 +93,21 @@ export class RecurrentTrainer implements Trainer<SequenceBatch> {
 
   private checkBatch(b: SequenceBatch): void {
     const { x, y, mask } = b;
-    if (x.rank !== 3 || x.shape[2] !== this.spec.inputs) throw new ConfigError('inputs', `is ${this.spec.inputs}, but the batch's x has shape [${x.shape}] (expected [L, B, ${this.spec.inputs}])`);
+    if (x.rank !== 3 || x.shape[2] !== this.spec.inputs)
+      throw new ConfigError(
+        'inputs',
+        `is ${this.spec.inputs}, but the batch's x has shape [${x.shape}] (expected [L, B, ${this.spec.inputs}])`,
+      );
     const [L, B] = x.shape;
-    if (y.rank !== 3 || y.shape[0] !== L || y.shape[1] !== B || y.shape[2] !== this.spec.outputs) throw new ConfigError('outputs', `is ${this.spec.outputs}, but the batch's y has shape [${y.shape}] (expected [${L}, ${B}, ${this.spec.outputs}])`);
-    if (mask.rank !== 2 || mask.shape[0] !== L || mask.shape[1] !== B) throw new Error(`the batch's mask must have shape [${L}, ${B}], got [${mask.shape}]`);
-    if (b.starts === false && this.state && this.state.h.shape[0] !== B) throw new Error(`a continuing batch must keep the batch size ${this.state.h.shape[0]}, got ${B}`);
+    if (y.rank !== 3 || y.shape[0] !== L || y.shape[1] !== B || y.shape[2] !== this.spec.outputs)
+      throw new ConfigError(
+        'outputs',
+        `is ${this.spec.outputs}, but the batch's y has shape [${y.shape}] (expected [${L}, ${B}, ${this.spec.outputs}])`,
+      );
+    if (mask.rank !== 2 || mask.shape[0] !== L || mask.shape[1] !== B)
+      throw new Error(`the batch's mask must have shape [${L}, ${B}], got [${mask.shape}]`);
+    if (b.starts === false && this.state && this.state.h.shape[0] !== B)
+      throw new Error(`a continuing batch must keep the batch size ${this.state.h.shape[0]}, got ${B}`);
   }
 
   step(batch: SequenceBatch, opts: StepOptions = {}): StepStats | null {
@@ -121,7 +138,14 @@ export class RecurrentTrainer implements Trainer<SequenceBatch> {
   }
 
   /** One chunk, one step of the unit, in the unit's scope: only what it carries and what the caller asked for outlive it. */
-  private chunk(batch: SequenceBatch, t0: number, t1: number, lambda: number, stats: ChunkStats[] | null, records: ChunkRecord[] | null): void {
+  private chunk(
+    batch: SequenceBatch,
+    t0: number,
+    t1: number,
+    lambda: number,
+    stats: ChunkStats[] | null,
+    records: ChunkRecord[] | null,
+  ): void {
     const { spec, unit } = this;
     unit.scope(() => {
       const B = batch.x.shape[1];
@@ -155,7 +179,13 @@ export class RecurrentTrainer implements Trainer<SequenceBatch> {
         return v.length ? tf.div(tf.addN(v), v.length) : tf.scalar(NaN);
       };
       const wrongSeqs = tf.sum(tf.cast(tf.greater(sum(chunks.map((c) => c.wrong)), 0), 'float32'));
-      return tf.stack([sum(chunks.map((c) => c.loss)), wrongSeqs, mean(chunks.map((c) => c.sgLoss)), mean(chunks.map((c) => c.auxLoss)), mean(chunks.map((c) => c.sgCosine))]);
+      return tf.stack([
+        sum(chunks.map((c) => c.loss)),
+        wrongSeqs,
+        mean(chunks.map((c) => c.sgLoss)),
+        mean(chunks.map((c) => c.auxLoss)),
+        mean(chunks.map((c) => c.sgCosine)),
+      ]);
     });
     const v = r.dataSync();
     r.dispose();

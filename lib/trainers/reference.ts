@@ -9,11 +9,11 @@ import { Flatten, ReLU } from '../modules/activation';
 import { BatchNorm } from '../modules/batchnorm';
 import { Conv2d } from '../modules/conv2d';
 import { Linear } from '../modules/linear';
-import { Module } from '../modules/module';
+import type { Module } from '../modules/module';
 import { Pool } from '../modules/pool';
 import { Sequential } from '../modules/sequential';
-import { BPLambdaTrainer, disposeCapture } from './bp-lambda';
-import { disposeChunkRecords, RecurrentTrainer } from './recurrent';
+import { type BPLambdaTrainer, disposeCapture } from './bp-lambda';
+import { disposeChunkRecords, type RecurrentTrainer } from './recurrent';
 import type { SequenceBatch } from '../tasks/sequence';
 
 /** Training-mode forward of one module with autodiff-able ops. */
@@ -30,7 +30,8 @@ export function refModule(m: Module, x: tf.Tensor): tf.Tensor {
   if (m instanceof ReLU) return tf.relu(x);
   if (m instanceof Flatten) return tf.reshape(x, [x.shape[0], -1]);
   if (m instanceof Conv2d) return tf.add(tf.conv2d(x as tf.Tensor4D, m.W as tf.Tensor4D, 1, 'same'), m.b);
-  if (m instanceof Pool) return m.kind === 'max' ? tf.maxPool(x as tf.Tensor4D, m.size, m.stride, 'same') : refAvgPool(x as tf.Tensor4D, m.size, m.stride);
+  if (m instanceof Pool)
+    return m.kind === 'max' ? tf.maxPool(x as tf.Tensor4D, m.size, m.stride, 'same') : refAvgPool(x as tf.Tensor4D, m.size, m.stride);
   if (m instanceof Sequential) return m.modules.reduce((h, mm) => refModule(mm, h), x);
   throw new Error(`no reference for ${m.name}`);
 }
@@ -58,7 +59,17 @@ function refAvgPool(x: tf.Tensor4D, size: number, stride: number): tf.Tensor4D {
       scale[i * wo + j] = (size * size) / (rows * cols);
     }
   }
-  const pooled = tf.avgPool(tf.pad(x, [[0, 0], [pt, pb], [pl, pr], [0, 0]]), size, stride, 'valid');
+  const pooled = tf.avgPool(
+    tf.pad(x, [
+      [0, 0],
+      [pt, pb],
+      [pl, pr],
+      [0, 0],
+    ]),
+    size,
+    stride,
+    'valid',
+  );
   return tf.mul(pooled, tf.tensor4d(scale, [1, ho, wo, 1]));
 }
 
@@ -80,14 +91,27 @@ export function vjp(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, v: tf.Tensor):
 export function bp1VersusAutodiff(trainer: BPLambdaTrainer, x: tf.Tensor, y: tf.Tensor1D): { maxAbsDiff: number; maxAbsGrad: number } {
   if (trainer.spec.lambda.some((l) => l !== 1)) throw new Error(`bp1VersusAutodiff needs λ = 1 everywhere, got [${trainer.spec.lambda}]`);
   const vars = trainer.layerParams().flat();
-  const ref = tf.variableGrads(() => refLoss(trainer.units.reduce((h, u) => refModule(u.layer, h), x), y), vars);
+  const ref = tf.variableGrads(
+    () =>
+      refLoss(
+        trainer.units.reduce((h, u) => refModule(u.layer, h), x),
+        y,
+      ),
+    vars,
+  );
   const cap = trainer.stepCapture({ x, y });
   const ours = cap.units.flatMap((u) => u.layerGrads);
   let maxAbsDiff = 0;
   let maxAbsGrad = 0;
   vars.forEach((v, i) => {
-    maxAbsDiff = Math.max(maxAbsDiff, tf.tidy(() => tf.max(tf.abs(tf.sub(ours[i], ref.grads[v.name]))).dataSync()[0]));
-    maxAbsGrad = Math.max(maxAbsGrad, tf.tidy(() => tf.max(tf.abs(ref.grads[v.name])).dataSync()[0]));
+    maxAbsDiff = Math.max(
+      maxAbsDiff,
+      tf.tidy(() => tf.max(tf.abs(tf.sub(ours[i], ref.grads[v.name]))).dataSync()[0]),
+    );
+    maxAbsGrad = Math.max(
+      maxAbsGrad,
+      tf.tidy(() => tf.max(tf.abs(ref.grads[v.name])).dataSync()[0]),
+    );
   });
   disposeCapture(cap);
   tf.dispose([ref.value, ...Object.values(ref.grads)]);
@@ -99,7 +123,12 @@ export function bp1VersusAutodiff(trainer: BPLambdaTrainer, x: tf.Tensor, y: tf.
  * b_f, W_o, b_o, W_g, b_g), fused into one [x, h]·W → 4H matmul here: h_1 … h_T and the end
  * state from (h_0, c_0). Differentiate it with tf.grad for BPTT.
  */
-export function refLstm(params: tf.Tensor[], xs: tf.Tensor[], h0: tf.Tensor, c0: tf.Tensor): { hs: tf.Tensor[]; h: tf.Tensor; c: tf.Tensor } {
+export function refLstm(
+  params: tf.Tensor[],
+  xs: tf.Tensor[],
+  h0: tf.Tensor,
+  c0: tf.Tensor,
+): { hs: tf.Tensor[]; h: tf.Tensor; c: tf.Tensor } {
   const W = tf.concat([params[0], params[2], params[4], params[6]], 1);
   const b = tf.concat([params[1], params[3], params[5], params[7]], 0);
   let h = h0;
@@ -133,24 +162,32 @@ export function bpttVersusAutodiff(trainer: RecurrentTrainer, batch: SequenceBat
   const [L, B] = batch.x.shape;
   const T = trainer.spec.T;
   if (T !== 'full' && T < L) throw new Error(`bpttVersusAutodiff needs one chunk per batch (T = 'full' or T ≥ ${L}), got T = ${T}`);
-  if (batch.starts === false || batch.ends === false) throw new Error('bpttVersusAutodiff needs whole sequences (a batch that starts and ends them)');
+  if (batch.starts === false || batch.ends === false)
+    throw new Error('bpttVersusAutodiff needs whole sequences (a batch that starts and ends them)');
   const vars = trainer.coreParams();
-  const ref = tf.variableGrads(() =>
-    tf.tidy(() => {
-      const lstm = vars.slice(0, -2);
-      const [W, b] = vars.slice(-2);
-      const r = refLstm(lstm, tf.unstack(batch.x), tf.zeros([B, trainer.spec.hidden]), tf.zeros([B, trainer.spec.hidden]));
-      const logits = tf.add(tf.matMul(tf.concat(r.hs, 0) as tf.Tensor2D, W as tf.Tensor2D), b);
-      return refBitLoss(logits, tf.reshape(batch.y, [L * B, -1]), tf.reshape(batch.mask, [L * B]), B);
-    }),
+  const ref = tf.variableGrads(
+    () =>
+      tf.tidy(() => {
+        const lstm = vars.slice(0, -2);
+        const [W, b] = vars.slice(-2);
+        const r = refLstm(lstm, tf.unstack(batch.x), tf.zeros([B, trainer.spec.hidden]), tf.zeros([B, trainer.spec.hidden]));
+        const logits = tf.add(tf.matMul(tf.concat(r.hs, 0) as tf.Tensor2D, W as tf.Tensor2D), b);
+        return refBitLoss(logits, tf.reshape(batch.y, [L * B, -1]), tf.reshape(batch.mask, [L * B]), B);
+      }),
     vars,
   );
   const recs = trainer.stepCapture(batch);
   let maxAbsDiff = 0;
   let maxAbsGrad = 0;
   vars.forEach((v, i) => {
-    maxAbsDiff = Math.max(maxAbsDiff, tf.tidy(() => tf.max(tf.abs(tf.sub(recs[0].grads[i], ref.grads[v.name]))).dataSync()[0]));
-    maxAbsGrad = Math.max(maxAbsGrad, tf.tidy(() => tf.max(tf.abs(ref.grads[v.name])).dataSync()[0]));
+    maxAbsDiff = Math.max(
+      maxAbsDiff,
+      tf.tidy(() => tf.max(tf.abs(tf.sub(recs[0].grads[i], ref.grads[v.name]))).dataSync()[0]),
+    );
+    maxAbsGrad = Math.max(
+      maxAbsGrad,
+      tf.tidy(() => tf.max(tf.abs(ref.grads[v.name])).dataSync()[0]),
+    );
   });
   disposeChunkRecords(recs);
   tf.dispose([ref.value, ...Object.values(ref.grads)]);

@@ -10,7 +10,7 @@
  * initial weights from a generator seeded by draw T + 2K + k − 1.
  */
 import { layerDraws } from '../networks/build';
-import { depth, NetworkSpec } from '../networks/spec';
+import { depth, type NetworkSpec } from '../networks/spec';
 import { Rng } from '../core/rng';
 
 export interface UnitSeeds {

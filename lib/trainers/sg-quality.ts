@@ -32,7 +32,8 @@ function rows(x: tf.Tensor): tf.Tensor2D {
 }
 
 function check(g: tf.Tensor, t: tf.Tensor): void {
-  if (g.shape.join() !== t.shape.join()) throw new Error(`sgQuality: the synthetic gradient has shape [${g.shape}], the true gradient [${t.shape}]`);
+  if (g.shape.join() !== t.shape.join())
+    throw new Error(`sgQuality: the synthetic gradient has shape [${g.shape}], the true gradient [${t.shape}]`);
 }
 
 /** mean_b ‖g_b − t_b‖₂. */

@@ -3,13 +3,18 @@
  *
  *   const spec = bpLambdaSpec({ network: mnistFcn(4), lambda: [0, 0, 0], synthesizer: { hiddenLayers: 0, conditioned: true } });
  */
-import { AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../core/adam';
+import { type AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../core/adam';
 import { bool, checkKeys, inRange, join, nonNegInt } from '../core/validators';
-import { Lambda } from './mixture';
-import { depth, NetworkSpec, validateNetworkSpec } from '../networks/spec';
+import type { Lambda } from './mixture';
+import { depth, type NetworkSpec, validateNetworkSpec } from '../networks/spec';
 import { ConfigError } from '../core/errors';
-import { mergeSynthesizer, SynthesizerSpec, SYNTHESIZER_KEYS, validateSynthesizerSpec } from '../synthesizers/spec';
-import { SyntheticInputSpec, SYNTHETIC_INPUT_DEFAULTS, SYNTHETIC_INPUT_KEYS, validateSyntheticInputSpec } from '../synthesizers/synthetic-input';
+import { mergeSynthesizer, type SynthesizerSpec, SYNTHESIZER_KEYS, validateSynthesizerSpec } from '../synthesizers/spec';
+import {
+  type SyntheticInputSpec,
+  SYNTHETIC_INPUT_DEFAULTS,
+  SYNTHETIC_INPUT_KEYS,
+  validateSyntheticInputSpec,
+} from '../synthesizers/synthetic-input';
 
 export interface BPLambdaSpec {
   network: NetworkSpec;
@@ -84,7 +89,18 @@ export type BPLambdaInput = Pick<BPLambdaSpec, 'network' | 'lambda'> &
  */
 export const BPLAMBDA_OPTIONS_OFF = { updateProbability: 1, targetRefresh: 0, syntheticInputs: null } as const;
 
-export const BPLAMBDA_KEYS = ['network', 'lambda', 'synthesizer', 'synthesizers', 'oracle', 'updateProbability', 'targetRefresh', 'syntheticInputs', 'optimizer', 'seed'];
+export const BPLAMBDA_KEYS = [
+  'network',
+  'lambda',
+  'synthesizer',
+  'synthesizers',
+  'oracle',
+  'updateProbability',
+  'targetRefresh',
+  'syntheticInputs',
+  'optimizer',
+  'seed',
+];
 
 // Specs that passed validation, so a spec handed from runSpec to the trainer is checked once.
 const validated = new WeakSet<object>();
@@ -129,17 +145,25 @@ export function validateBPLambdaSpec(spec: BPLambdaSpec, path = ''): void {
   const K = depth(spec.network);
   const lp = join(path, 'lambda');
   if (!Array.isArray(spec.lambda)) throw new ConfigError(lp, 'must be an array with one λ per connection');
-  if (spec.lambda.length !== K - 1) throw new ConfigError(lp, `has ${spec.lambda.length} entries but a ${K}-layer network has ${K - 1} connections`);
+  if (spec.lambda.length !== K - 1)
+    throw new ConfigError(lp, `has ${spec.lambda.length} entries but a ${K}-layer network has ${K - 1} connections`);
   spec.lambda.forEach((l, i) => {
     if (l !== 'none') inRange(l, 0, 1, `${lp}[${i}]`);
     // λ > 0 mixes in z̄_k, which only arrives if the connection above passes a gradient.
     if (l !== 'none' && l > 0 && !targetArrives(spec, i + 1)) {
-      throw new ConfigError(`${lp}[${i}]`, `λ = ${l} needs the gradient from above, but connection ${i + 2} (lambda[${i + 1}]) is 'none' and passes none; use 0 (DNI) or 'none' here`);
+      throw new ConfigError(
+        `${lp}[${i}]`,
+        `λ = ${l} needs the gradient from above, but connection ${i + 2} (lambda[${i + 1}]) is 'none' and passes none; use 0 (DNI) or 'none' here`,
+      );
     }
   });
   validateSynthesizerSpec(spec.synthesizer, join(path, 'synthesizer'));
   const sp = join(path, 'synthesizers');
-  checkKeys(spec.synthesizers, Array.from({ length: K - 1 }, (_, i) => String(i + 1)), sp);
+  checkKeys(
+    spec.synthesizers,
+    Array.from({ length: K - 1 }, (_, i) => String(i + 1)),
+    sp,
+  );
   for (const [k, o] of Object.entries(spec.synthesizers)) {
     checkKeys(o, SYNTHESIZER_KEYS, `${sp}.${k}`);
     validateSynthesizerSpec(synthesizerFor(spec, Number(k)), `${sp}.${k}`);
@@ -152,7 +176,10 @@ export function validateBPLambdaSpec(spec: BPLambdaSpec, path = ''): void {
     if (spec.syntheticInputs === undefined) throw new ConfigError(sip, 'missing: null (off) or { hiddenLayers, width } (complete unlock)');
     validateSyntheticInputSpec(spec.syntheticInputs, sip);
     if (spec.network.kind !== 'fcn') {
-      throw new ConfigError(sip, `complete unlock is built for FCNs only: the paper did complete unlock on MNIST FCNs only (D.1), and this network is a ${spec.network.kind.toUpperCase()}; use null`);
+      throw new ConfigError(
+        sip,
+        `complete unlock is built for FCNs only: the paper did complete unlock on MNIST FCNs only (D.1), and this network is a ${spec.network.kind.toUpperCase()}; use null`,
+      );
     }
   }
   if (!Number.isInteger(spec.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(spec.seed)}`);

@@ -2,12 +2,12 @@
  * The plain data of a feed-forward unit (unit.ts): its spec, from which it is built anywhere, and
  * the record of what one of its steps computed.
  */
-import * as tf from '@tensorflow/tfjs';
-import { AdamSpec } from '../core/adam';
-import { Lambda } from './mixture';
-import { NetworkSpec } from '../networks/spec';
-import { SynthesizerSpec } from '../synthesizers/spec';
-import { SyntheticInputSpec } from '../synthesizers/synthetic-input';
+import type * as tf from '@tensorflow/tfjs';
+import type { AdamSpec } from '../core/adam';
+import type { Lambda } from './mixture';
+import type { NetworkSpec } from '../networks/spec';
+import type { SynthesizerSpec } from '../synthesizers/spec';
+import type { SyntheticInputSpec } from '../synthesizers/synthetic-input';
 
 /** Everything needed to build unit k, as plain data. */
 export interface UnitSpec {
@@ -59,5 +59,15 @@ export interface UnitRecord {
 }
 
 export function emptyRecord(): UnitRecord {
-  return { dx: null, gbar: null, target: null, synthetic: null, sgLoss: null, layerGrads: [], syntheticInput: null, inputTarget: null, inputLoss: null };
+  return {
+    dx: null,
+    gbar: null,
+    target: null,
+    synthetic: null,
+    sgLoss: null,
+    layerGrads: [],
+    syntheticInput: null,
+    inputTarget: null,
+    inputLoss: null,
+  };
 }

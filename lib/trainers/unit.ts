@@ -26,23 +26,23 @@
  * can run a forward before an earlier step's gradient has arrived. Tensors a unit makes belong
  * to the caller's tf.tidy scope: a driver keeps a step's scope open until the step is done.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { Adam } from '../core/adam';
 import { activationShapes, buildLayer } from '../networks/build';
-import { Lambda } from './mixture';
+import type { Lambda } from './mixture';
 import { inputShape } from '../networks/spec';
 import { mix } from './mixture';
-import { Cache, Mode } from '../modules/module';
-import { Sequential } from '../modules/sequential';
+import type { Cache, Mode } from '../modules/module';
+import type { Sequential } from '../modules/sequential';
 import { Rng } from '../core/rng';
-import { SynthesizerSpec } from '../synthesizers/spec';
+import type { SynthesizerSpec } from '../synthesizers/spec';
 import { buildSynthesizer } from '../synthesizers/build';
 import { FrozenSynthesizer } from '../synthesizers/frozen';
-import { SynthesizerForward, SynthesizerModel } from '../synthesizers/synthesizer';
-import { ActivationMessage, GradientMessage } from './messages';
+import type { SynthesizerForward, SynthesizerModel } from '../synthesizers/synthesizer';
+import type { ActivationMessage, GradientMessage } from './messages';
 import { updatesAt } from './seeds';
-import { SyntheticInput, SyntheticInputForward } from '../synthesizers/synthetic-input';
-import { UnitRecord, UnitSpec } from './unit-spec';
+import { SyntheticInput, type SyntheticInputForward } from '../synthesizers/synthetic-input';
+import type { UnitRecord, UnitSpec } from './unit-spec';
 
 export { emptyRecord } from './unit-spec';
 export type { UnitRecord, UnitSpec } from './unit-spec';
@@ -82,17 +82,24 @@ export class Unit {
     // h_k's shape from the spec alone: the unit below may live elsewhere.
     const hShape = activationShapes(spec.network)[spec.index];
     const s = spec.synthesizer;
-    const build = (s: SynthesizerSpec, name: string) => buildSynthesizer(hShape, s, spec.network.classes, new Rng(spec.synthesizerSeed), name);
+    const build = (s: SynthesizerSpec, name: string) =>
+      buildSynthesizer(hShape, s, spec.network.classes, new Rng(spec.synthesizerSeed), name);
     this.synthesizer = s ? build(s, `synthesizer${spec.index}`) : null;
-    this.frozen = s && this.synthesizer && spec.targetRefresh > 0 && spec.sendsDown ? new FrozenSynthesizer(this.synthesizer, spec.targetRefresh, () => build(s, `synthesizer${spec.index}/frozen`)) : null;
+    this.frozen =
+      s && this.synthesizer && spec.targetRefresh > 0 && spec.sendsDown
+        ? new FrozenSynthesizer(this.synthesizer, spec.targetRefresh, () => build(s, `synthesizer${spec.index}/frozen`))
+        : null;
     this.layerOptimizer = new Adam(this.layer.params(), spec.optimizer);
     this.synthesizerOptimizer = this.synthesizer ? new Adam(this.synthesizer.params(), spec.optimizer) : null;
     if (spec.syntheticInput && spec.index === 1) throw new Error('unit 1 reads the data itself: it has no synthetic input');
     const inSize = inputShape(spec.network).reduce((a, b) => a * b, 1);
     const hBelow = activationShapes(spec.network)[spec.index - 1];
-    this.syntheticInput = spec.syntheticInput ? new SyntheticInput(inSize, hBelow, spec.syntheticInput, new Rng(spec.inputSeed), `input${spec.index}`) : null;
+    this.syntheticInput = spec.syntheticInput
+      ? new SyntheticInput(inSize, hBelow, spec.syntheticInput, new Rng(spec.inputSeed), `input${spec.index}`)
+      : null;
     this.inputOptimizer = this.syntheticInput ? new Adam(this.syntheticInput.params(), spec.optimizer) : null;
-    if (this.synthesizer?.contract.inputs === 'outputError') throw new Error(`unit ${this.index}: a unit feeds its synthesizer h (and the labels), not the output error`);
+    if (this.synthesizer?.contract.inputs === 'outputError')
+      throw new Error(`unit ${this.index}: a unit feeds its synthesizer h (and the labels), not the output error`);
   }
 
   get lambda(): Lambda {
@@ -115,7 +122,10 @@ export class Unit {
   forward(msg: ActivationMessage, mode: Mode = 'train'): ActivationMessage {
     let input: SyntheticInputForward | null = null;
     if (this.syntheticInput && mode === 'train') {
-      if (msg.from !== 0) throw new Error(`unit ${this.index} has a synthetic input (complete unlock): in training it runs on the data (a message from unit 0), got one from unit ${msg.from}`);
+      if (msg.from !== 0)
+        throw new Error(
+          `unit ${this.index} has a synthetic input (complete unlock): in training it runs on the data (a message from unit 0), got one from unit ${msg.from}`,
+        );
       input = this.syntheticInput.forward(msg.h, mode);
     } else if (msg.from !== this.index - 1) {
       throw new Error(`unit ${this.index} runs on h_${this.index - 1}, got an activation from unit ${msg.from}`);
@@ -154,7 +164,10 @@ export class Unit {
     if (lambda > 0 && !incoming) throw new Error(`unit ${this.index}: λ = ${lambda} needs the gradient from above`);
     const gbar = mix(lambda, incoming?.grad ?? null, p.synthetic) as tf.Tensor;
     // A unit that skips this step and sends nothing down needs no backward pass at all.
-    const b = p.update || this.spec.sendsDown ? this.layer.backward(p.cache, gbar, { dx: this.spec.sendsDown, params: p.update }) : { dx: null, grads: [] };
+    const b =
+      p.update || this.spec.sendsDown
+        ? this.layer.backward(p.cache, gbar, { dx: this.spec.sendsDown, params: p.update })
+        : { dx: null, grads: [] };
     // The target for the synthesizers below, before this layer moves (the backward reads its weights).
     const gbarTarget = this.spec.sendsDown ? this.targetMixture(lambda, incoming, p, gbar) : gbar;
     const dxTarget = gbarTarget === gbar ? null : this.layer.backward(p.cache, gbarTarget, { dx: true, params: false }).dx;
@@ -207,8 +220,12 @@ export class Unit {
    */
   inputStep(real: ActivationMessage, rec?: UnitRecord): tf.Scalar | null {
     const p = this.current('inputStep', real.step);
-    if (!this.syntheticInput || !p.input) throw new Error(`unit ${this.index} has no synthetic input to regress (none, or its step was done)`);
-    if (real.from !== this.index - 1) throw new Error(`unit ${this.index}: a synthetic input regresses onto the output of unit ${this.index - 1}, got one from unit ${real.from}`);
+    if (!this.syntheticInput || !p.input)
+      throw new Error(`unit ${this.index} has no synthetic input to regress (none, or its step was done)`);
+    if (real.from !== this.index - 1)
+      throw new Error(
+        `unit ${this.index}: a synthetic input regresses onto the output of unit ${this.index - 1}, got one from unit ${real.from}`,
+      );
     const f = p.input;
     p.input = null;
     let loss: tf.Scalar | null = null;
@@ -262,7 +279,10 @@ export class Unit {
       return this.pending.values().next().value as Pending;
     }
     const p = this.pending.get(step);
-    if (!p) throw new Error(`unit ${this.index}: ${what} for step ${step}, which is not in flight (before forward, or after the step was done); in flight: [${this.inFlight()}]`);
+    if (!p)
+      throw new Error(
+        `unit ${this.index}: ${what} for step ${step}, which is not in flight (before forward, or after the step was done); in flight: [${this.inFlight()}]`,
+      );
     return p;
   }
 

@@ -3,14 +3,19 @@
  * λ = 0.5, backprop (λ = 1) and No Bprop, at Table 2's settings. The notebook checks BP(1)
  * against autodiff; the paper makes no numerical claim here, so the section has none.
  */
-import { gridConfig, GridConfig, GridRun, runGrid } from '../grid';
-import { CPU_ADAM, CPU_LR_WHY, Preset, scaled } from '../preset';
+import { gridConfig, type GridConfig, type GridRun, runGrid } from '../grid';
+import { CPU_ADAM, CPU_LR_WHY, type Preset, scaled } from '../preset';
 import { budgetText, LAST_EVALS, lastMean } from '../results';
 import { scale } from '../scale';
 import type { Section } from '../section';
 import { MNIST_FCN_PAPER } from './table2';
 
-const lambdaPaper: GridConfig = { ...MNIST_FCN_PAPER, depths: [4], methods: ['lambda=0', 'lambda=0.5', 'lambda=1', 'nobprop'], methodSynthesizers: {} };
+const lambdaPaper: GridConfig = {
+  ...MNIST_FCN_PAPER,
+  depths: [4],
+  methods: ['lambda=0', 'lambda=0.5', 'lambda=1', 'nobprop'],
+  methodSynthesizers: {},
+};
 export const LAMBDA_PRESET: Preset<GridConfig> = {
   paper: lambdaPaper,
   // The paper's 2×1024 DNI synthesizer, as notebook 02 keeps after its validation study.
@@ -40,7 +45,8 @@ export const LAMBDA_SECTION: Section<GridConfig, GridRun[]> = {
     const b = budgetText(cfg);
     return (
       `After ${b.ours} (the paper: ${b.paper}) of a ${cfg.depths[0]}-layer MNIST FCN, test error (mean of the last ${LAST_EVALS} evaluations) was ` +
-      runs.map(({ name, run }) => `${lastMean(run).toFixed(2)}% for ${name}`).join(', ') + '.'
+      runs.map(({ name, run }) => `${lastMean(run).toFixed(2)}% for ${name}`).join(', ') +
+      '.'
     );
   },
 };

@@ -3,7 +3,7 @@
  * runs on a synthetic input as well as a synthetic gradient, on a 4-layer MNIST FCN.
  */
 import { shownText, type Claim } from '../claim';
-import { gridConfig, GridConfig, GridRun, runGrid } from '../grid';
+import { gridConfig, type GridConfig, type GridRun, runGrid } from '../grid';
 import { methodLabel } from '../methods';
 import type { Preset } from '../preset';
 import { budgetText, cellError, cellText, LAST_EVALS, lastMean, seriesAt, stepsToReach } from '../results';
@@ -25,7 +25,11 @@ const unlockPaper: GridConfig = {
 };
 export const UNLOCK_PRESET: Preset<GridConfig> = {
   paper: unlockPaper,
-  cpu: { ...unlockPaper, run: { ...TABLE2_PRESETS.mnistFcn.cpu.run, steps: 3_000, evalEvery: 200 }, trainer: TABLE2_PRESETS.mnistFcn.cpu.trainer },
+  cpu: {
+    ...unlockPaper,
+    run: { ...TABLE2_PRESETS.mnistFcn.cpu.run, steps: 3_000, evalEvery: 200 },
+    trainer: TABLE2_PRESETS.mnistFcn.cpu.trainer,
+  },
   smoke: {
     ...unlockPaper,
     depths: [3],

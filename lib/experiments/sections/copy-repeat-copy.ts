@@ -32,8 +32,16 @@ const copyPaper: CopyConfig = {
 };
 export const COPY_PRESET: Preset<CopyConfig> = {
   paper: copyPaper,
-  cpu: { ...copyPaper, Ts: [2, 4], run: { trainer: { hidden: 128, optimizer: { lr: 1e-3 } }, steps: 6000, batchSize: 64, evalEvery: 150, evalSequences: 256 } },
-  smoke: { ...copyPaper, Ts: [2], run: { trainer: { hidden: 8, optimizer: { lr: 1e-2 } }, steps: 20, batchSize: 8, evalEvery: 5, evalSequences: 16 } },
+  cpu: {
+    ...copyPaper,
+    Ts: [2, 4],
+    run: { trainer: { hidden: 128, optimizer: { lr: 1e-3 } }, steps: 6000, batchSize: 64, evalEvery: 150, evalSequences: 256 },
+  },
+  smoke: {
+    ...copyPaper,
+    Ts: [2],
+    run: { trainer: { hidden: 8, optimizer: { lr: 1e-2 } }, steps: 20, batchSize: 8, evalEvery: 5, evalSequences: 16 },
+  },
   why: {
     Ts: 'T = 2 and 4: at this budget the curriculum reaches sequences of 5–9 steps, which only unrolls shorter than that cut (at 4k batches, T = 6 never cut a solved Copy level, so DNI and BPTT were the same run)',
     'run.trainer.hidden': '256 → 128 LSTM units, for time',
@@ -62,7 +70,11 @@ export async function runCopyCells(cfg: CopyConfig): Promise<CopyCell[]> {
     for (const T of cfg.Ts) {
       for (const method of cfg.methods) {
         const label = `${TASK_NAMES[kind]} ${RECURRENT_LABELS[method]} T=${T}`;
-        const run = await runCopy(`copy-${scale()}-${kind}-${method}-T${T}`, { ...cfg.run, trainer: { ...cfg.run.trainer, method, T }, curriculum: { kind } }, { label });
+        const run = await runCopy(
+          `copy-${scale()}-${kind}-${method}-T${T}`,
+          { ...cfg.run, trainer: { ...cfg.run.trainer, method, T }, curriculum: { kind } },
+          { label },
+        );
         cells.push({ kind, method, T, run });
       }
     }
@@ -82,25 +94,51 @@ export function copyClaims(cells: CopyCell[]): Claim[] {
     const name = TASK_NAMES[kind];
     const Ts = [...new Set(cells.filter((c) => c.kind === kind).map((c) => c.T))].sort((a, b) => a - b);
     const get = (m: CopyCell['method'], T: number) => cells.find((c) => c.kind === kind && c.method === m && c.T === T)?.run;
-    const pairs = Ts.map((T) => ({ T, bptt: get('bptt', T), dni: get('dni', T) })).filter((p) => p.bptt && p.dni) as { T: number; bptt: CopyRunResult; dni: CopyRunResult }[];
+    const pairs = Ts.map((T) => ({ T, bptt: get('bptt', T), dni: get('dni', T) })).filter((p) => p.bptt && p.dni) as {
+      T: number;
+      bptt: CopyRunResult;
+      dni: CopyRunResult;
+    }[];
     if (!pairs.length) continue;
     // BPTT's limit is unknown while its level still rises, and nothing is learned yet when neither solved a level.
     const climbing = pairs.some((p) => stillClimbing(p.bptt) || (p.bptt.maxDependency === 0 && p.dni.maxDependency === 0));
     claims.push({
       claim: `${name}: at a given T, DNI at least doubles the time dependency truncated BPTT learns (main text)`,
-      criterion: "DNI's highest solved dependency ≥ 2 × BPTT's at every T; not testable while BPTT's solved level still rises in the last quarter of the run, or where neither solved a level",
-      verdict: climbing ? 'not testable at this budget' : pairs.every((p) => p.dni.maxDependency >= 2 * p.bptt.maxDependency && p.dni.maxDependency > 0) ? 'shown' : 'not shown',
-      evidence: pairs.map((p) => `T = ${p.T}: DNI ${p.dni.maxDependency}, BPTT ${p.bptt.maxDependency}${stillClimbing(p.bptt) ? ' (still rising)' : ''}`).join('; '),
+      criterion:
+        "DNI's highest solved dependency ≥ 2 × BPTT's at every T; not testable while BPTT's solved level still rises in the last quarter of the run, or where neither solved a level",
+      verdict: climbing
+        ? 'not testable at this budget'
+        : pairs.every((p) => p.dni.maxDependency >= 2 * p.bptt.maxDependency && p.dni.maxDependency > 0)
+          ? 'shown'
+          : 'not shown',
+      evidence: pairs
+        .map((p) => `T = ${p.T}: DNI ${p.dni.maxDependency}, BPTT ${p.bptt.maxDependency}${stillClimbing(p.bptt) ? ' (still rising)' : ''}`)
+        .join('; '),
     });
     const fewer = pairs.map((p) => {
       const common = Math.min(p.bptt.maxDependency, p.dni.maxDependency);
-      return { T: p.T, common, dni: common > 0 ? samplesToDependency(p.dni, common) : null, bptt: common > 0 ? samplesToDependency(p.bptt, common) : null };
+      return {
+        T: p.T,
+        common,
+        dni: common > 0 ? samplesToDependency(p.dni, common) : null,
+        bptt: common > 0 ? samplesToDependency(p.bptt, common) : null,
+      };
     });
     claims.push({
       claim: `${name}: DNI learns with fewer samples than truncated BPTT (main text)`,
       criterion: 'at every T, DNI solves the highest level both reached after fewer sequences; not testable where neither solved a level',
-      verdict: fewer.some((f) => f.common === 0) ? 'not testable at this budget' : fewer.every((f) => f.dni! < f.bptt!) ? 'shown' : 'not shown',
-      evidence: fewer.map((f) => (f.common === 0 ? `T = ${f.T}: no level solved by both` : `T = ${f.T}, dependency ${f.common}: DNI after ${f.dni} sequences, BPTT after ${f.bptt}`)).join('; '),
+      verdict: fewer.some((f) => f.common === 0)
+        ? 'not testable at this budget'
+        : fewer.every((f) => f.dni! < f.bptt!)
+          ? 'shown'
+          : 'not shown',
+      evidence: fewer
+        .map((f) =>
+          f.common === 0
+            ? `T = ${f.T}: no level solved by both`
+            : `T = ${f.T}, dependency ${f.common}: DNI after ${f.dni} sequences, BPTT after ${f.bptt}`,
+        )
+        .join('; '),
     });
   }
   return claims;

@@ -4,8 +4,8 @@
  * the synthetic gradient tracks the true one.
  */
 import { shownText, type Cell, type Claim } from '../claim';
-import { gridConfig, GridConfig, GridRun } from '../grid';
-import { MethodName, methodLabel } from '../methods';
+import { gridConfig, type GridConfig, type GridRun } from '../grid';
+import { type MethodName, methodLabel } from '../methods';
 import type { Preset } from '../preset';
 import { budgetText, cellError, cellText, LAST_EVALS, sgQualityAt } from '../results';
 import { scale } from '../scale';
@@ -104,7 +104,14 @@ export function sgQualityClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
     return r && sgQualityAt(r, 'sgCosine', p).some(Number.isFinite);
   });
   if (!measured) {
-    return [{ claim: 'Figure 12 (synthetic-gradient quality)', criterion: 'needs the single-DNI runs with run.measureSG: true', verdict: 'not testable at this budget', evidence: 'no measurements in these runs' }];
+    return [
+      {
+        claim: 'Figure 12 (synthetic-gradient quality)',
+        criterion: 'needs the single-DNI runs with run.measureSG: true',
+        verdict: 'not testable at this budget',
+        evidence: 'no measurements in these runs',
+      },
+    ];
   }
   const tailMean = (xs: number[]) => {
     const t = xs.slice(-LAST_EVALS);
@@ -122,7 +129,12 @@ export function sgQualityClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
       claim: 'The L2 error jumps early, then the synthesizer fits (Figure 12)',
       criterion: 'at every position, the largest L2 distance comes in the first half of training and the last is below it',
       verdict: peakEarly.every((x) => x.ok) ? 'shown' : 'not shown',
-      evidence: ps.map((p, j) => `p = ${p}: peak at evaluation ${peakEarly[j].i + 1} of ${peakEarly[j].n}, ${dist[j][peakEarly[j].i].toPrecision(3)} → ${dist[j][dist[j].length - 1].toPrecision(3)}`).join('; '),
+      evidence: ps
+        .map(
+          (p, j) =>
+            `p = ${p}: peak at evaluation ${peakEarly[j].i + 1} of ${peakEarly[j].n}, ${dist[j][peakEarly[j].i].toPrecision(3)} → ${dist[j][dist[j].length - 1].toPrecision(3)}`,
+        )
+        .join('; '),
     },
     {
       claim: 'The cosine similarity is only slightly positive on average (Figure 12)',

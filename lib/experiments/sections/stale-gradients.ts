@@ -4,9 +4,9 @@
  * and cDNI on Table 2's MNIST FCNs.
  */
 import { closeCells, shownText, type Cell, type Claim } from '../claim';
-import { gridConfig, GridConfig, GridRun, runGridCell, runSeeds } from '../grid';
-import { MethodName, methodLabel } from '../methods';
-import { nested, override, Preset } from '../preset';
+import { gridConfig, type GridConfig, type GridRun, runGridCell, runSeeds } from '../grid';
+import { type MethodName, methodLabel } from '../methods';
+import { nested, override, type Preset } from '../preset';
 import { budgetText, cellError, cellText, LAST_EVALS, lastMean } from '../results';
 import { scale } from '../scale';
 import type { Section } from '../section';
@@ -43,7 +43,15 @@ export async function chooseStaleDecays(cfg: StaleConfig): Promise<DecayChoice> 
   const val = gridConfig(override(cfg.grid, { validation: true }));
   const sweep: GridRun[] = [];
   for (const depth of val.depths) {
-    sweep.push(...(await runVariants(val, depth, 'stale', cfg.decays.map((d) => ({ name: `decay ${d}`, changes: { 'trainer.synthesizer.decay': d } })), `stale-val-${scale()}`)));
+    sweep.push(
+      ...(await runVariants(
+        val,
+        depth,
+        'stale',
+        cfg.decays.map((d) => ({ name: `decay ${d}`, changes: { 'trainer.synthesizer.decay': d } })),
+        `stale-val-${scale()}`,
+      )),
+    );
   }
   const error = (depth: number, d: number) => lastMean(sweep.find((r) => r.depth === depth && r.name === `decay ${d}`)!.run);
   const best = new Map(val.depths.map((depth) => [depth, cfg.decays.reduce((a, b) => (error(depth, b) < error(depth, a) ? b : a))]));
@@ -66,7 +74,12 @@ export async function runStale(cfg: StaleConfig, decays: DecayChoice): Promise<S
   for (const depth of cfg.grid.depths) {
     for (const method of cfg.grid.methods) {
       const c = method === 'stale' ? staleAt(depth) : cfg.grid;
-      runs.push({ depth, method, name: methodLabel(method), run: await runGridCell(c, depth, method, `stale-${scale()}-${cfg.grid.family}-${depth}-${method}`) });
+      runs.push({
+        depth,
+        method,
+        name: methodLabel(method),
+        run: await runGridCell(c, depth, method, `stale-${scale()}-${cfg.grid.family}-${depth}-${method}`),
+      });
     }
   }
   for (const c of closeCells(staleClaims(cfg.grid, runs))) {
@@ -86,7 +99,10 @@ export function staleClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   const means = `mean of the last ${LAST_EVALS} evaluations`;
   const better = depths.map((d) => ({ cells: [cell(d, 'stale'), cell(d, 'nobprop')], margin: e(d, 'nobprop') - e(d, 'stale') }));
   // Far worse than cDNI: it closes less than half of the gap from No Bprop down to cDNI.
-  const worse = depths.map((d) => ({ cells: [cell(d, 'stale'), cell(d, 'nobprop'), cell(d, 'cdni')], margin: e(d, 'stale') - e(d, 'cdni') - (e(d, 'nobprop') - e(d, 'cdni')) / 2 }));
+  const worse = depths.map((d) => ({
+    cells: [cell(d, 'stale'), cell(d, 'nobprop'), cell(d, 'cdni')],
+    margin: e(d, 'stale') - e(d, 'cdni') - (e(d, 'nobprop') - e(d, 'cdni')) / 2,
+  }));
   return [
     {
       claim: 'Stale gradients are marginally better than no gradient (No Bprop)',
@@ -99,7 +115,11 @@ export function staleClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
       claim: 'Stale gradients are far worse than cDNI',
       criterion: `at every depth the stale baseline closes less than half of the gap from No Bprop to cDNI (${means})`,
       verdict: worse.every((t) => t.margin > 0) ? 'shown' : 'not shown',
-      evidence: depths.map((d) => `${d}L: stale ${cellText(runs, d, 'stale')}, cDNI ${cellText(runs, d, 'cdni')}, No Bprop ${cellText(runs, d, 'nobprop')}`).join('; '),
+      evidence: depths
+        .map(
+          (d) => `${d}L: stale ${cellText(runs, d, 'stale')}, cDNI ${cellText(runs, d, 'cdni')}, No Bprop ${cellText(runs, d, 'nobprop')}`,
+        )
+        .join('; '),
       tests: worse,
     },
   ];
@@ -120,7 +140,10 @@ export const STALE_SECTION: Section<StaleConfig, StaleRuns> = {
   paper: 'section C (stale gradients)',
   settings: 'section D.1',
   preset: STALE_PRESET,
-  check: (c) => (gridConfig(c.grid), c),
+  check: (c) => {
+    gridConfig(c.grid);
+    return c;
+  },
   run: async (c) => runStale(c, await chooseStaleDecays(c)),
   claims: (c, r) => staleClaims(c.grid, r.runs),
   summary: (c, r, claims) => `${staleSentence(c, r)} ${shownText(claims)}.`,

@@ -3,15 +3,15 @@
  * MNIST FCN with synthesizers of 0–2 hidden layers, and a 21-layer FCN trained with linear cDNI.
  */
 import { CLOSE_CALL, type Claim } from '../claim';
-import { gridConfig, GridConfig, GridRun, runGrid, runGridCell } from '../grid';
+import { gridConfig, type GridConfig, type GridRun, runGrid, runGridCell } from '../grid';
 import { methodLabel } from '../methods';
 import { PAPER_STEPS } from '../paper';
-import { CPU_ADAM, CPU_LR_WHY, override, Preset, scaled } from '../preset';
+import { CPU_ADAM, CPU_LR_WHY, override, type Preset, scaled } from '../preset';
 import { bestRun, lastMean, namedError } from '../results';
 import { scale } from '../scale';
 import type { Section } from '../section';
 import { EXTRA_SEEDS } from '../seeded';
-import { runVariants, Variant } from '../variants';
+import { runVariants, type Variant } from '../variants';
 import { MNIST_FCN_PAPER } from './table2';
 
 export interface SynthDepthConfig {
@@ -26,13 +26,24 @@ export interface SynthDepthConfig {
   deepSteps: number;
 }
 
-const synthPaper: SynthDepthConfig = { grid: { ...MNIST_FCN_PAPER, depths: [6], methods: ['bprop', 'dni', 'cdni'] }, synthDepths: [0, 1, 2], synthWidth: 1024, deepLayers: 21, deepSteps: PAPER_STEPS };
+const synthPaper: SynthDepthConfig = {
+  grid: { ...MNIST_FCN_PAPER, depths: [6], methods: ['bprop', 'dni', 'cdni'] },
+  synthDepths: [0, 1, 2],
+  synthWidth: 1024,
+  deepLayers: 21,
+  deepSteps: PAPER_STEPS,
+};
 export const SYNTH_DEPTH_PRESET: Preset<SynthDepthConfig> = {
   paper: synthPaper,
   cpu: { ...synthPaper, grid: scaled(synthPaper.grid, { run: { steps: 1_000, evalEvery: 100 }, optimizer: CPU_ADAM }), deepSteps: 2_000 },
   smoke: {
     ...synthPaper,
-    grid: scaled(synthPaper.grid, { depths: [3], width: 32, run: { steps: 10, batchSize: 32, evalEvery: 5, evalExamples: 500, trainEvalExamples: 500 }, optimizer: CPU_ADAM }),
+    grid: scaled(synthPaper.grid, {
+      depths: [3],
+      width: 32,
+      run: { steps: 10, batchSize: 32, evalEvery: 5, evalExamples: 500, trainEvalExamples: 500 },
+      optimizer: CPU_ADAM,
+    }),
     synthWidth: 16,
     deepLayers: 5,
     deepSteps: 10,
@@ -54,11 +65,25 @@ export function synthName(method: 'dni' | 'cdni', h: number): string {
 /** Bprop, then DNI and cDNI at every synthesizer depth, on the grid's network (Figure 14). */
 export async function runSynthDepths(cfg: SynthDepthConfig): Promise<GridRun[]> {
   const depth = cfg.grid.depths[0];
-  const out: GridRun[] = [{ depth, method: 'bprop', name: 'Bprop', run: await runGridCell(cfg.grid, depth, 'bprop', `synth-${scale()}-bprop`) }];
+  const out: GridRun[] = [
+    { depth, method: 'bprop', name: 'Bprop', run: await runGridCell(cfg.grid, depth, 'bprop', `synth-${scale()}-bprop`) },
+  ];
   for (const method of ['dni', 'cdni'] as const) {
     for (const h of cfg.synthDepths) {
       const name = synthName(method, h);
-      out.push({ depth, method, name, run: await runGridCell(cfg.grid, depth, method, `synth-${scale()}-${method}-${h}`, { hiddenLayers: h, width: cfg.synthWidth }, name) });
+      out.push({
+        depth,
+        method,
+        name,
+        run: await runGridCell(
+          cfg.grid,
+          depth,
+          method,
+          `synth-${scale()}-${method}-${h}`,
+          { hiddenLayers: h, width: cfg.synthWidth },
+          name,
+        ),
+      });
     }
   }
   return out;
@@ -77,7 +102,20 @@ export async function runSynthSeeds(cfg: SynthDepthConfig, synth: GridRun[]): Pr
     const g = gridConfig(override(cfg.grid, { 'trainer.seed': seed, 'run.dataSeed': seed }));
     for (const h of cfg.synthDepths) {
       const name = synthName('cdni', h);
-      out.push({ depth, method: 'cdni', name, seed, run: await runGridCell(g, depth, 'cdni', `synth-${scale()}-cdni-${h}-seed${seed}`, { hiddenLayers: h, width: cfg.synthWidth }, `${name} (seed ${seed})`) });
+      out.push({
+        depth,
+        method: 'cdni',
+        name,
+        seed,
+        run: await runGridCell(
+          g,
+          depth,
+          'cdni',
+          `synth-${scale()}-cdni-${h}-seed${seed}`,
+          { hiddenLayers: h, width: cfg.synthWidth },
+          `${name} (seed ${seed})`,
+        ),
+      });
     }
   }
   return out;
@@ -138,7 +176,11 @@ export function synthDepthClaims(cfg: SynthDepthConfig, r: SynthDepthRuns): Clai
     {
       claim: 'Linear synthesizers do best for cDNI (Figure 14)',
       criterion: `the linear cDNI run beats every deeper one by ≥ ${m} points (shown), or one beats it by ≥ ${m} (not shown); closer than that: no difference at this budget, so not testable (3 seeds where within a point)`,
-      verdict: others.every((c) => c.error - linear.error >= m) ? 'shown' : others.some((c) => linear.error - c.error >= m) ? 'not shown' : 'not testable at this budget',
+      verdict: others.every((c) => c.error - linear.error >= m)
+        ? 'shown'
+        : others.some((c) => linear.error - c.error >= m)
+          ? 'not shown'
+          : 'not testable at this budget',
       evidence: byDepth.map((c) => `${c.h} hidden: ${c.error.toFixed(2)}%${c.spread}`).join(', '),
     },
     {
@@ -154,7 +196,9 @@ export function synthDepthSentence(cfg: SynthDepthConfig, r: SynthDepthRuns): st
   const e = (runs: GridRun[], name: string) => namedError(runs, name).error.toFixed(2);
   return (
     `At ${cfg.grid.run.steps} steps on a ${cfg.grid.depths[0]}-layer MNIST FCN, cDNI reached ` +
-    cfg.synthDepths.map((h) => `${e(r.synth, synthName('cdni', h))}% with ${h === 0 ? 'a linear' : `a ${h}-hidden-layer`} synthesizer`).join(', ') +
+    cfg.synthDepths
+      .map((h) => `${e(r.synth, synthName('cdni', h))}% with ${h === 0 ? 'a linear' : `a ${h}-hidden-layer`} synthesizer`)
+      .join(', ') +
     ` (Bprop ${e(r.synth, 'Bprop')}%), and at ${cfg.deepSteps} steps a ${cfg.deepLayers}-layer FCN reached ${e(r.deep, 'cDNI')}% with linear cDNI against ${e(r.deep, 'Bprop')}% with Bprop.`
   );
 }
@@ -163,7 +207,10 @@ export const SYNTH_DEPTH_SECTION: Section<SynthDepthConfig, SynthDepthRuns> = {
   paper: 'section C, Figure 14 (synthesizer depth) and the 21-layer cDNI network',
   settings: 'section D.1',
   preset: SYNTH_DEPTH_PRESET,
-  check: (c) => (gridConfig(c.grid), c),
+  check: (c) => {
+    gridConfig(c.grid);
+    return c;
+  },
   run: async (c) => {
     const synth = await runSynthDepths(c);
     const deep = await runDeep(c);

@@ -4,7 +4,7 @@
  */
 import type { Claim, Verdict } from '../claim';
 import type { GridConfig, GridRun } from '../grid';
-import { MethodName, methodLabel, Table2Method } from '../methods';
+import { type MethodName, methodLabel, type Table2Method } from '../methods';
 import { TABLE2 } from '../paper';
 import { cellError, cellRuns, cellText, LAST_EVALS } from '../results';
 
@@ -19,9 +19,16 @@ export function table2Claims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   const paperGap = (m: Table2Method) => Math.ceil(2 * Math.max(...Object.values(paper).map((row) => Math.abs(row[m] - row.bprop)))) / 2;
   const seeded = runs.some((r) => cellRuns(runs, r.depth, r.method).length > 1);
   const means = `mean of the last ${LAST_EVALS} evaluations${seeded ? '; cells within a point of the call averaged over seeds' : ''}`;
-  const vs = (a: Table2Method, b: Table2Method) => depths.map((d) => `${d}L: ${methodLabel(a)} ${cellText(runs, d, a)} vs ${methodLabel(b)} ${cellText(runs, d, b)}`).join('; ');
+  const vs = (a: Table2Method, b: Table2Method) =>
+    depths.map((d) => `${d}L: ${methodLabel(a)} ${cellText(runs, d, a)} vs ${methodLabel(b)} ${cellText(runs, d, b)}`).join('; ');
   // a below b: margin = how far a is below b.
-  const below = (da: number, a: Table2Method, db: number, b: Table2Method) => ({ cells: [{ depth: da, method: a }, { depth: db, method: b }], margin: err(db, b) - err(da, a) });
+  const below = (da: number, a: Table2Method, db: number, b: Table2Method) => ({
+    cells: [
+      { depth: da, method: a },
+      { depth: db, method: b },
+    ],
+    margin: err(db, b) - err(da, a),
+  });
   const beats = (a: Table2Method, b: Table2Method, claim: string): Claim => {
     const tests = depths.map((d) => below(d, a, d, b));
     return {
@@ -38,7 +45,10 @@ export function table2Claims(cfg: GridConfig, runs: GridRun[]): Claim[] {
     if (depths.length > 1) tests.push(below(lo, 'nobprop', hi, 'nobprop'));
     claims.push({
       claim: 'No Bprop is worst and degrades with depth',
-      criterion: depths.length > 1 ? `highest error at every depth, and higher at ${hi} than at ${lo} layers (${means})` : `highest error (one depth: degradation not tested; ${means})`,
+      criterion:
+        depths.length > 1
+          ? `highest error at every depth, and higher at ${hi} than at ${lo} layers (${means})`
+          : `highest error (one depth: degradation not tested; ${means})`,
       verdict: tests.every((t) => t.margin > 0) ? 'shown' : 'not shown',
       evidence: depths.map((d) => `${d}L: ${cellText(runs, d, 'nobprop')}`).join(', '),
       tests,
@@ -49,7 +59,13 @@ export function table2Claims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   // "Close" means within the largest gap the paper itself reports for this family (rounded up to 0.5).
   const closeClaim = (m: Table2Method, claim: string): Claim => {
     const tol = paperGap(m);
-    const tests = depths.map((d) => ({ cells: [{ depth: d, method: m }, { depth: d, method: 'bprop' as MethodName }], margin: tol - Math.abs(err(d, m) - err(d, 'bprop')) }));
+    const tests = depths.map((d) => ({
+      cells: [
+        { depth: d, method: m },
+        { depth: d, method: 'bprop' as MethodName },
+      ],
+      margin: tol - Math.abs(err(d, m) - err(d, 'bprop')),
+    }));
     return {
       claim,
       criterion: `|${methodLabel(m)} − Bprop| ≤ ${tol} points at every depth (the paper's largest gap here, rounded up to 0.5; ${means})`,
@@ -64,7 +80,10 @@ export function table2Claims(cfg: GridConfig, runs: GridRun[]): Claim[] {
       if (depths.length > 1) tests.push(below(lo, 'dni', hi, 'dni'));
       claims.push({
         claim: 'DNI trails backprop and degrades with depth (FCNs)',
-        criterion: depths.length > 1 ? `DNI error above Bprop at every depth, and higher at ${hi} than at ${lo} layers (${means})` : `DNI error above Bprop (one depth: degradation not tested; ${means})`,
+        criterion:
+          depths.length > 1
+            ? `DNI error above Bprop at every depth, and higher at ${hi} than at ${lo} layers (${means})`
+            : `DNI error above Bprop (one depth: degradation not tested; ${means})`,
         verdict: tests.every((t) => t.margin > 0) ? 'shown' : 'not shown',
         evidence: vs('dni', 'bprop'),
         tests,
@@ -112,8 +131,18 @@ export function underfittingClaims(runs: GridRun[], depths: number[]): Claim[] {
       claim: 'cDNI fits the training set better than DNI',
       criterion: `cDNI training error below DNI's at every depth (mean of the last ${LAST_EVALS} evaluations); ${gate}`,
       verdict: verdict(depths.every((d) => e(d, 'cdni', 'trainError') < e(d, 'dni', 'trainError'))),
-      evidence: depths.map((d) => `${d}L: cDNI ${cellText(runs, d, 'cdni', 'trainError')} vs DNI ${cellText(runs, d, 'dni', 'trainError')} training error`).join('; '),
-      tests: depths.map((d) => ({ cells: [{ depth: d, method: 'cdni' as MethodName }, { depth: d, method: 'dni' as MethodName }], margin: e(d, 'dni', 'trainError') - e(d, 'cdni', 'trainError') })),
+      evidence: depths
+        .map(
+          (d) => `${d}L: cDNI ${cellText(runs, d, 'cdni', 'trainError')} vs DNI ${cellText(runs, d, 'dni', 'trainError')} training error`,
+        )
+        .join('; '),
+      tests: depths.map((d) => ({
+        cells: [
+          { depth: d, method: 'cdni' as MethodName },
+          { depth: d, method: 'dni' as MethodName },
+        ],
+        margin: e(d, 'dni', 'trainError') - e(d, 'cdni', 'trainError'),
+      })),
     },
   ];
 }

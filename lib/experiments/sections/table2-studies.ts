@@ -3,12 +3,12 @@
  * leaves open, or that our budget changes, chosen on a validation split (the last 10k MNIST or
  * 5k CIFAR-10 training images), never on the test set. One cell of the grid, one change at a time.
  */
-import { gridConfig, GridConfig, GridRun } from '../grid';
-import { MethodName, methodLabel } from '../methods';
+import { gridConfig, type GridConfig, type GridRun } from '../grid';
+import { type MethodName, methodLabel } from '../methods';
 import { override } from '../preset';
 import { bestRun, lastMean } from '../results';
 import { pick, scale } from '../scale';
-import { runVariants, Variant } from '../variants';
+import { runVariants, type Variant } from '../variants';
 import { TABLE2_PRESETS } from './table2';
 
 export interface Study {
@@ -23,7 +23,13 @@ const RATES = [3e-4, 1e-4];
 
 /** A method at each of the two learning rates compared. */
 function atRates(study: GridConfig, depth: number, method: MethodName): Promise<GridRun[]> {
-  return runVariants(study, depth, method, RATES.map((lr) => ({ name: `${methodLabel(method)}: lr ${lr}`, changes: { 'trainer.optimizer.lr': lr } })), `study-${scale()}`);
+  return runVariants(
+    study,
+    depth,
+    method,
+    RATES.map((lr) => ({ name: `${methodLabel(method)}: lr ${lr}`, changes: { 'trainer.optimizer.lr': lr } })),
+    `study-${scale()}`,
+  );
 }
 
 /** DNI's variants, then cDNI, Bprop and No Bprop at both rates (one rate serves the whole grid, as in the paper), at 4 layers. */
@@ -40,7 +46,9 @@ async function dniStudy(config: GridConfig, variants: Variant[]): Promise<Study>
 
 /** Notebook 02: the MNIST FCN preset as it stood before the study (lr 3e-4, DNI synthesizers 2×256), at the scale in use. */
 export function mnistFcnStudy(): Promise<Study> {
-  const config = gridConfig(override(pick(TABLE2_PRESETS.mnistFcn), { validation: true, 'trainer.optimizer.lr': 3e-4, 'trainer.synthesizer.width': 256 }));
+  const config = gridConfig(
+    override(pick(TABLE2_PRESETS.mnistFcn), { validation: true, 'trainer.optimizer.lr': 3e-4, 'trainer.synthesizer.width': 256 }),
+  );
   return dniStudy(config, [
     { name: 'DNI: lr 3e-4, 2×256', changes: {} },
     { name: 'DNI: lr 1e-4', changes: { 'trainer.optimizer.lr': 1e-4 } },
@@ -78,7 +86,11 @@ export async function cnnRateStudy(cfg: GridConfig): Promise<Study> {
 export function dniStudySentence(study: Study, first: string): string {
   const dni = study.runs.filter((r) => r.method === 'dni');
   const best = bestRun(dni);
-  const byLr = (lr: string) => study.runs.filter((r) => r.name.endsWith(`lr ${lr}`)).map((r) => `${r.name.split(':')[0]} ${lastMean(r.run).toFixed(2)}%`).join(', ');
+  const byLr = (lr: string) =>
+    study.runs
+      .filter((r) => r.name.endsWith(`lr ${lr}`))
+      .map((r) => `${r.name.split(':')[0]} ${lastMean(r.run).toFixed(2)}%`)
+      .join(', ');
   return (
     `Lowest validation error among the DNI variants: ${best.name} (${lastMean(best.run).toFixed(2)}%, against ${lastMean(dni[0].run).toFixed(2)}% for ${first}). ` +
     `The other methods at lr 3e-4: ${byLr('0.0003')}; at lr 1e-4: ${byLr('0.0001')}.`

@@ -4,9 +4,9 @@
  * the CIFAR-10 CNN. The grids of Table 2 are the base of the other feed-forward sections' presets.
  */
 import { shownText, type Claim } from '../claim';
-import { Family, FAMILY_NAMES, gridConfig, GridConfig, GridRun } from '../grid';
+import { type Family, FAMILY_NAMES, gridConfig, type GridConfig, type GridRun } from '../grid';
 import { methodLabel } from '../methods';
-import { CPU_ADAM, CPU_LR_WHY, nested, override, paperGrid, Preset, scaled } from '../preset';
+import { CPU_ADAM, CPU_LR_WHY, nested, override, paperGrid, type Preset, scaled } from '../preset';
 import { budgetText, cellError, LAST_EVALS } from '../results';
 import { pick, scale } from '../scale';
 import type { Section } from '../section';
@@ -28,7 +28,8 @@ const CNN_CPU = {
   optimizer: CPU_ADAM,
 };
 const CNN_WHY = {
-  'run.steps': '500k → 800 steps (0.85 epoch of MNIST, 1 of CIFAR-10 at batch 64): the 16 CNN runs take about 20 min on 2 cores with OpenBLAS',
+  'run.steps':
+    '500k → 800 steps (0.85 epoch of MNIST, 1 of CIFAR-10 at batch 64): the 16 CNN runs take about 20 min on 2 cores with OpenBLAS',
   'run.batchSize': '256 → 64: a CNN step at 256 is ~4× slower',
   width: '64/128 → 16 filters, and synthesizers as wide: for time',
   'trainer.synthesizer.width': 'as wide as the layer (the paper does the same at 64/128)',
@@ -38,7 +39,12 @@ const CNN_WHY = {
   'run.evalExamples': 'curves on 2k test images (the final point on all 10k), for time',
   'run.trainEvalExamples': 'training error on 2k training images, for time',
 };
-const CNN_SMOKE = { depths: [3], width: 4, synthesizer: { hiddenLayers: 1, width: 4, kernel: 3 }, run: { steps: 4, batchSize: 8, evalEvery: 2, evalExamples: 100, trainEvalExamples: 100 } };
+const CNN_SMOKE = {
+  depths: [3],
+  width: 4,
+  synthesizer: { hiddenLayers: 1, width: 4, kernel: 3 },
+  run: { steps: 4, batchSize: 8, evalEvery: 2, evalExamples: 100, trainEvalExamples: 100 },
+};
 
 /** Table 2 (every-layer DNI) for each model family. */
 export const TABLE2_PRESETS: Record<Family, Preset<GridConfig>> = {
@@ -46,7 +52,13 @@ export const TABLE2_PRESETS: Record<Family, Preset<GridConfig>> = {
     paper: MNIST_FCN_PAPER,
     // The paper's 2×1024 DNI synthesizer: on the validation split it beat 2×256 at either learning rate (notebook 02's study).
     cpu: scaled(MNIST_FCN_PAPER, { run: { steps: 1_000, evalEvery: 100 }, optimizer: CPU_ADAM }),
-    smoke: scaled(MNIST_FCN_PAPER, { depths: [3, 4], width: 32, synthesizer: { hiddenLayers: 2, width: 32 }, run: SMOKE_RUN, optimizer: CPU_ADAM }),
+    smoke: scaled(MNIST_FCN_PAPER, {
+      depths: [3, 4],
+      width: 32,
+      synthesizer: { hiddenLayers: 2, width: 32 },
+      run: SMOKE_RUN,
+      optimizer: CPU_ADAM,
+    }),
     why: {
       'run.steps': '500k → 1k: the 16 runs take ~25 min on 2 cores',
       'run.evalEvery': 'a point every 100 steps, so the short curves have enough points',
@@ -57,8 +69,19 @@ export const TABLE2_PRESETS: Record<Family, Preset<GridConfig>> = {
   cifarFcn: {
     paper: cifarFcnPaper,
     // Synthesizers 4× as wide as the layer, as the paper's (4000 for 1000); kept after notebook 03's validation study.
-    cpu: scaled(cifarFcnPaper, { run: { steps: 2_000, evalEvery: 200 }, width: 256, synthesizer: { hiddenLayers: 1, width: 1024 }, optimizer: CPU_ADAM }),
-    smoke: scaled(cifarFcnPaper, { depths: [3, 4], width: 32, synthesizer: { hiddenLayers: 1, width: 32 }, run: SMOKE_RUN, optimizer: CPU_ADAM }),
+    cpu: scaled(cifarFcnPaper, {
+      run: { steps: 2_000, evalEvery: 200 },
+      width: 256,
+      synthesizer: { hiddenLayers: 1, width: 1024 },
+      optimizer: CPU_ADAM,
+    }),
+    smoke: scaled(cifarFcnPaper, {
+      depths: [3, 4],
+      width: 32,
+      synthesizer: { hiddenLayers: 1, width: 32 },
+      run: SMOKE_RUN,
+      optimizer: CPU_ADAM,
+    }),
     why: {
       'run.steps': '500k → 2k steps (10 epochs): the 16 runs take ~10 min on 2 cores with OpenBLAS',
       'run.evalEvery': 'a point every 200 steps: 10 points per curve',
@@ -68,8 +91,18 @@ export const TABLE2_PRESETS: Record<Family, Preset<GridConfig>> = {
       'trainer.optimizer.decaySteps': CPU_LR_WHY,
     },
   },
-  mnistCnn: { paper: mnistCnnPaper, cpu: scaled(mnistCnnPaper, CNN_CPU), smoke: scaled(mnistCnnPaper, { ...CNN_SMOKE, optimizer: CPU_ADAM }), why: CNN_WHY },
-  cifarCnn: { paper: cifarCnnPaper, cpu: scaled(cifarCnnPaper, CNN_CPU), smoke: scaled(cifarCnnPaper, { ...CNN_SMOKE, optimizer: CPU_ADAM }), why: CNN_WHY },
+  mnistCnn: {
+    paper: mnistCnnPaper,
+    cpu: scaled(mnistCnnPaper, CNN_CPU),
+    smoke: scaled(mnistCnnPaper, { ...CNN_SMOKE, optimizer: CPU_ADAM }),
+    why: CNN_WHY,
+  },
+  cifarCnn: {
+    paper: cifarCnnPaper,
+    cpu: scaled(cifarCnnPaper, CNN_CPU),
+    smoke: scaled(cifarCnnPaper, { ...CNN_SMOKE, optimizer: CPU_ADAM }),
+    why: CNN_WHY,
+  },
 };
 
 /** What a grid measured, in one sentence, printed from the results. */
@@ -86,7 +119,10 @@ export function gridSentence(cfg: GridConfig, runs: GridRun[], claims: Claim[]):
 
 /** One family's row of Table 2; the CIFAR-10 CNN adds C.1's underfitting claims. */
 function table2Section(family: Family): Section<GridConfig, GridRun[]> {
-  const claims = (cfg: GridConfig, runs: GridRun[]) => [...table2Claims(cfg, runs), ...(family === 'cifarCnn' ? underfittingClaims(runs, cfg.depths) : [])];
+  const claims = (cfg: GridConfig, runs: GridRun[]) => [
+    ...table2Claims(cfg, runs),
+    ...(family === 'cifarCnn' ? underfittingClaims(runs, cfg.depths) : []),
+  ];
   return {
     paper: `section C, Table 2 (${FAMILY_NAMES[family]})`,
     settings: 'section D.1',
@@ -125,10 +161,17 @@ export const TABLE2_CNN_SECTION: Section<CnnConfig, CnnRuns> = {
   preset: { paper: cnn('paper'), cpu: cnn('cpu'), smoke: cnn('smoke'), why: { ...nested(CNN_WHY, 'mnist'), ...nested(CNN_WHY, 'cifar') } },
   check: (c) => ({ mnist: gridConfig(c.mnist), cifar: gridConfig(c.cifar) }),
   run: async (c) => ({ mnist: await TABLE2_SECTIONS.mnistCnn.run(c.mnist), cifar: await TABLE2_SECTIONS.cifarCnn.run(c.cifar) }),
-  claims: (c, runs) => [...prefixed('MNIST', TABLE2_SECTIONS.mnistCnn.claims(c.mnist, runs.mnist)), ...prefixed('CIFAR-10', TABLE2_SECTIONS.cifarCnn.claims(c.cifar, runs.cifar))],
+  claims: (c, runs) => [
+    ...prefixed('MNIST', TABLE2_SECTIONS.mnistCnn.claims(c.mnist, runs.mnist)),
+    ...prefixed('CIFAR-10', TABLE2_SECTIONS.cifarCnn.claims(c.cifar, runs.cifar)),
+  ],
   summary: (c, runs, claims) => {
     // One entry per cell: the mean over its seeds where it has several.
-    const fmt = (rs: GridRun[]) => rs.filter((r) => r.seed === undefined).map((r) => `${r.depth}L ${r.name} ${cellError(rs, r.depth, r.method).toFixed(1)}%`).join(', ');
+    const fmt = (rs: GridRun[]) =>
+      rs
+        .filter((r) => r.seed === undefined)
+        .map((r) => `${r.depth}L ${r.name} ${cellError(rs, r.depth, r.method).toFixed(1)}%`)
+        .join(', ');
     return (
       `At ${budgetText(c.mnist).ours} on MNIST and ${budgetText(c.cifar).ours} on CIFAR-10, batch ${c.mnist.run.batchSize}, ${c.mnist.width} filters ` +
       `(the paper: 500k steps of 256, 64/128 filters), test error (mean of the last ${LAST_EVALS} evaluations) was: MNIST ${fmt(runs.mnist)}; CIFAR-10 ${fmt(runs.cifar)}; ${shownText(claims)}.`
@@ -138,5 +181,8 @@ export const TABLE2_CNN_SECTION: Section<CnnConfig, CnnRuns> = {
 
 /** Both CNN configs at the scale in use, with the same ablations (dotted paths) applied to both. */
 export function cnnConfig(changes: Record<string, unknown> = {}): CnnConfig {
-  return TABLE2_CNN_SECTION.check({ mnist: override(pick(TABLE2_PRESETS.mnistCnn), changes), cifar: override(pick(TABLE2_PRESETS.cifarCnn), changes) });
+  return TABLE2_CNN_SECTION.check({
+    mnist: override(pick(TABLE2_PRESETS.mnistCnn), changes),
+    cifar: override(pick(TABLE2_PRESETS.cifarCnn), changes),
+  });
 }

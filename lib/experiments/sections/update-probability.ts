@@ -3,9 +3,9 @@
  * probability p_update at each step; DNI still trains at 0.2 and cDNI at 0.05.
  */
 import { shownText, type Claim } from '../claim';
-import { gridConfig, GridConfig, GridRun } from '../grid';
+import { gridConfig, type GridConfig, type GridRun } from '../grid';
 import { methodLabel } from '../methods';
-import { nested, Preset } from '../preset';
+import { nested, type Preset } from '../preset';
 import { budgetText, LAST_EVALS, lastMean } from '../results';
 import { scale } from '../scale';
 import type { Section } from '../section';
@@ -20,12 +20,20 @@ export interface UpdateProbabilityConfig {
 }
 
 /** The main text's network and budget are not in our source: a 4-layer MNIST FCN with Table 2's settings. */
-const updatePaper: UpdateProbabilityConfig = { grid: { ...MNIST_FCN_PAPER, depths: [4], methods: ['nobprop', 'bprop', 'dni', 'cdni'] }, probabilities: [1, 0.5, 0.2, 0.1, 0.05] };
+const updatePaper: UpdateProbabilityConfig = {
+  grid: { ...MNIST_FCN_PAPER, depths: [4], methods: ['nobprop', 'bprop', 'dni', 'cdni'] },
+  probabilities: [1, 0.5, 0.2, 0.1, 0.05],
+};
 export const UPDATE_PROBABILITY_PRESET: Preset<UpdateProbabilityConfig> = {
   paper: updatePaper,
   cpu: {
     ...updatePaper,
-    grid: { ...TABLE2_PRESETS.mnistFcn.cpu, depths: [4], methods: updatePaper.grid.methods, run: { ...TABLE2_PRESETS.mnistFcn.cpu.run, steps: 2_000, evalEvery: 200 } },
+    grid: {
+      ...TABLE2_PRESETS.mnistFcn.cpu,
+      depths: [4],
+      methods: updatePaper.grid.methods,
+      run: { ...TABLE2_PRESETS.mnistFcn.cpu.run, steps: 2_000, evalEvery: 200 },
+    },
   },
   smoke: { grid: { ...TABLE2_PRESETS.mnistFcn.smoke, depths: [3], methods: updatePaper.grid.methods }, probabilities: [1, 0.2] },
   why: {
@@ -52,7 +60,13 @@ export async function runUpdateProbability(cfg: UpdateProbabilityConfig): Promis
   const out: UpdateRun[] = [];
   for (const method of g.methods) {
     for (const p of method === 'nobprop' ? [1] : cfg.probabilities) {
-      const [r] = await runVariants(g, depth, method, [{ name: `${methodLabel(method)}, p_update ${p}`, changes: { 'trainer.updateProbability': p } }], `update-${scale()}`);
+      const [r] = await runVariants(
+        g,
+        depth,
+        method,
+        [{ name: `${methodLabel(method)}, p_update ${p}`, changes: { 'trainer.updateProbability': p } }],
+        `update-${scale()}`,
+      );
       out.push({ ...r, p });
     }
   }
@@ -82,8 +96,19 @@ export function updateProbabilityClaims(points: UpdatePoint[]): Claim[] {
     const err = updateErrorAt(points, m, p);
     const claim = `${methodLabel(m)} still trains when each layer updates with probability ${p} (main text)`;
     const criterion = `${methodLabel(m)}'s test error at p_update = ${p} below No Bprop's with every layer updating (mean of the last ${LAST_EVALS} evaluations)`;
-    if (err === undefined || floor === undefined) return { claim, criterion, verdict: 'not testable at this budget', evidence: `the sweep has no ${err === undefined ? `${methodLabel(m)} run at p = ${p}` : 'No Bprop run at p = 1'}` };
-    return { claim, criterion, verdict: err < floor ? 'shown' : 'not shown', evidence: `${methodLabel(m)} ${pct(err)} at p = ${p}; No Bprop ${pct(floor)} at p = 1` };
+    if (err === undefined || floor === undefined)
+      return {
+        claim,
+        criterion,
+        verdict: 'not testable at this budget',
+        evidence: `the sweep has no ${err === undefined ? `${methodLabel(m)} run at p = ${p}` : 'No Bprop run at p = 1'}`,
+      };
+    return {
+      claim,
+      criterion,
+      verdict: err < floor ? 'shown' : 'not shown',
+      evidence: `${methodLabel(m)} ${pct(err)} at p = ${p}; No Bprop ${pct(floor)} at p = 1`,
+    };
   };
   return [one('dni', 0.2), one('cdni', 0.05)];
 }
@@ -95,7 +120,10 @@ export function updateSentence(cfg: UpdateProbabilityConfig, runs: UpdateRun[]):
   const ps = cfg.probabilities;
   return (
     `At ${budgetText(cfg.grid).ours} with p_update ${ps.join(' / ')}: ` +
-    cfg.grid.methods.filter((m) => m !== 'nobprop').map((m) => `${methodLabel(m)} ${ps.map((p) => updateErrorAt(points, m, p)!.toFixed(2)).join(' / ')}%`).join(', ') +
+    cfg.grid.methods
+      .filter((m) => m !== 'nobprop')
+      .map((m) => `${methodLabel(m)} ${ps.map((p) => updateErrorAt(points, m, p)!.toFixed(2)).join(' / ')}%`)
+      .join(', ') +
     ` (No Bprop ${floor.toFixed(2)}% with every layer updating).`
   );
 }
@@ -104,7 +132,10 @@ export const UPDATE_PROBABILITY_SECTION: Section<UpdateProbabilityConfig, Update
   paper: 'main text (random update probability)',
   settings: 'section D.1',
   preset: UPDATE_PROBABILITY_PRESET,
-  check: (c) => (gridConfig(c.grid), c),
+  check: (c) => {
+    gridConfig(c.grid);
+    return c;
+  },
   run: runUpdateProbability,
   claims: (_, runs) => updateProbabilityClaims(updatePoints(runs)),
   summary: (c, runs, claims) => `${updateSentence(c, runs)} ${shownText(claims)}.`,

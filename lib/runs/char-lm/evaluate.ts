@@ -20,9 +20,9 @@
  * Nothing of the training state is read or changed: evaluation uses the parameters only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { LstmState } from '../../modules/lstm';
+import type { LstmState } from '../../modules/lstm';
 import { targetLogLikelihoods } from '../../tasks/softmax';
-import { RecurrentTrainer } from '../../trainers/recurrent';
+import type { RecurrentTrainer } from '../../trainers/recurrent';
 import { symbolBatch } from './batches';
 import { bitsPerChar } from './streams';
 
@@ -50,10 +50,15 @@ export function streamPieces(n: number, streams: number): [number, number][] {
  * Score `ids` under the trainer's model (see the definition above). The model's vocabulary is
  * its output size; `streams` is capped at N − 1.
  */
-export function evaluateText(trainer: RecurrentTrainer, ids: Int32Array, opts: { streams: number; chunk?: number; perChar?: boolean }): TextEvaluation {
+export function evaluateText(
+  trainer: RecurrentTrainer,
+  ids: Int32Array,
+  opts: { streams: number; chunk?: number; perChar?: boolean },
+): TextEvaluation {
   const n = ids.length - 1;
   if (n < 1) throw new Error(`evaluateText: a text of ${ids.length} symbols has nothing to predict`);
-  if (!Number.isInteger(opts.streams) || opts.streams < 1) throw new Error(`evaluateText: streams must be a positive integer, got ${opts.streams}`);
+  if (!Number.isInteger(opts.streams) || opts.streams < 1)
+    throw new Error(`evaluateText: streams must be a positive integer, got ${opts.streams}`);
   const chunk = opts.chunk ?? EVAL_CHUNK;
   if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`evaluateText: chunk must be a positive integer, got ${chunk}`);
   const V = trainer.spec.outputs;

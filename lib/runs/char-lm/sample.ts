@@ -12,10 +12,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkKeys, join } from '../../core/validators';
 import { ConfigError } from '../../core/errors';
-import { Vocab } from '../../data/ptb';
-import { LstmState } from '../../modules/lstm';
+import type { Vocab } from '../../data/ptb';
+import type { LstmState } from '../../modules/lstm';
 import { Rng } from '../../core/rng';
-import { RecurrentTrainer } from '../../trainers/recurrent';
+import type { RecurrentTrainer } from '../../trainers/recurrent';
 
 export interface SampleOptions {
   /** Read before sampling; at least one symbol, every one in the vocabulary. */
@@ -32,13 +32,20 @@ export const SAMPLE_KEYS = ['prime', 'length', 'temperature', 'seed'];
 /** Throws a ConfigError naming the field (under `path`) of a bad option; with `vocab`, also a prime symbol outside it. */
 export function checkSampleOptions(opts: SampleOptions, path = '', vocab?: Vocab): void {
   checkKeys(opts, SAMPLE_KEYS, path);
-  if (typeof opts.prime !== 'string' || opts.prime.length === 0) throw new ConfigError(join(path, 'prime'), `must be a non-empty string (the state is primed by reading it), got ${JSON.stringify(opts.prime)}`);
-  if (!Number.isInteger(opts.length) || opts.length < 0) throw new ConfigError(join(path, 'length'), `must be a non-negative integer, got ${JSON.stringify(opts.length)}`);
-  if (typeof opts.temperature !== 'number' || !Number.isFinite(opts.temperature) || opts.temperature < 0) throw new ConfigError(join(path, 'temperature'), `must be a finite number ≥ 0, got ${JSON.stringify(opts.temperature)}`);
+  if (typeof opts.prime !== 'string' || opts.prime.length === 0)
+    throw new ConfigError(
+      join(path, 'prime'),
+      `must be a non-empty string (the state is primed by reading it), got ${JSON.stringify(opts.prime)}`,
+    );
+  if (!Number.isInteger(opts.length) || opts.length < 0)
+    throw new ConfigError(join(path, 'length'), `must be a non-negative integer, got ${JSON.stringify(opts.length)}`);
+  if (typeof opts.temperature !== 'number' || !Number.isFinite(opts.temperature) || opts.temperature < 0)
+    throw new ConfigError(join(path, 'temperature'), `must be a finite number ≥ 0, got ${JSON.stringify(opts.temperature)}`);
   if (!Number.isInteger(opts.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(opts.seed)}`);
   if (vocab) {
     [...opts.prime].forEach((ch, i) => {
-      if (!vocab.stoi.has(ch)) throw new ConfigError(join(path, 'prime'), `symbol ${JSON.stringify(ch)} at position ${i} is not in the vocabulary`);
+      if (!vocab.stoi.has(ch))
+        throw new ConfigError(join(path, 'prime'), `symbol ${JSON.stringify(ch)} at position ${i} is not in the vocabulary`);
     });
   }
 }

@@ -32,7 +32,8 @@ export class StreamBatcher {
   ) {
     if (!Number.isInteger(batch) || batch < 1) throw new ConfigError('batch', `must be a positive integer, got ${batch}`);
     this.streamLength = Math.floor(ids.length / batch);
-    if (this.streamLength < 2) throw new ConfigError('batch', `${batch} streams of a ${ids.length}-symbol corpus leave fewer than 2 symbols per stream`);
+    if (this.streamLength < 2)
+      throw new ConfigError('batch', `${batch} streams of a ${ids.length}-symbol corpus leave fewer than 2 symbols per stream`);
   }
 
   /** Symbol i of stream b. */
