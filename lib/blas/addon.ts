@@ -76,7 +76,7 @@ export const HOW_TO_BUILD =
   'elsewhere install OpenBLAS with cblas.h, a C++ compiler, make and python3 first)';
 
 /** Where the built addon may be: beside lib/ (tsx) or beside dist/lib/ (compiled). */
-export function addonCandidates(): string[] {
+function addonCandidates(): string[] {
   return [path.resolve(__dirname, '..', '..', ADDON_FILE), path.resolve(__dirname, '..', '..', '..', ADDON_FILE)];
 }
 

@@ -10,7 +10,7 @@ export interface FileSpec {
 }
 
 /** md5 of a whole buffer, as lower-case hex. */
-export function md5Buffer(buf: Uint8Array): string {
+function md5Buffer(buf: Uint8Array): string {
   return crypto.createHash('md5').update(buf).digest('hex');
 }
 

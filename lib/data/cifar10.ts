@@ -41,7 +41,7 @@ const RECORD = 1 + 3 * PLANE;
  * Decodes binary records (label byte, then R, G, B 32×32 planes) into NHWC float32 in
  * [0, 1] at `x[offset*3072 ..]` and labels at `y[offset ..]`.
  */
-export function decodeCifarRecords(buf: Uint8Array, x: Float32Array, y: Int32Array, offset: number, file: string): void {
+function decodeCifarRecords(buf: Uint8Array, x: Float32Array, y: Int32Array, offset: number, file: string): void {
   if (buf.length % RECORD !== 0) {
     throw new DataError(`CIFAR-10 file ${file} is ${buf.length} bytes, not a whole number of ${RECORD}-byte records`);
   }

@@ -20,9 +20,8 @@ export const PTB_FILES: Readonly<Record<string, FileSpec>> = {
 /** Word level (10000 types incl. `<eos>`) or Mikolov's character level (50 symbols). */
 export type PtbLevel = 'word' | 'char';
 
-/** The token of a line end: `<eos>` for words; the newline character itself for chars. */
+/** The token of a line end at word level (at char level it is the newline character itself). */
 export const EOS_WORD = '<eos>';
-export const EOS_CHAR = '\n';
 
 /** Two-way map between symbols and ids 0..size-1. */
 export interface Vocab {
@@ -74,7 +73,7 @@ function lines(text: string): string[] {
 }
 
 /** Word tokens: whitespace-separated words, plus `<eos>` at the end of every line. */
-export function tokenizeWords(text: string): string[] {
+function tokenizeWords(text: string): string[] {
   const tokens: string[] = [];
   for (const line of lines(text)) {
     for (const w of line.split(/\s+/)) if (w !== '') tokens.push(w);
@@ -120,7 +119,7 @@ export function wordToCharFormat(wordText: string): string {
 }
 
 /** The train/valid/test file names of a level. */
-export function ptbFileNames(level: PtbLevel): { train: string; valid: string; test: string } {
+function ptbFileNames(level: PtbLevel): { train: string; valid: string; test: string } {
   const p = level === 'word' ? 'ptb.' : 'ptb.char.';
   return { train: `${p}train.txt`, valid: `${p}valid.txt`, test: `${p}test.txt` };
 }

@@ -84,7 +84,7 @@ function paxPath(body: Buffer): string | null {
 }
 
 /** `./a/b` → `a/b`; throws for an absolute path or one with a `..` part. */
-export function memberPath(name: string, archive: string): string {
+function memberPath(name: string, archive: string): string {
   if (name.startsWith('/') || /^[A-Za-z]:[\\/]/.test(name)) {
     throw new DataError(`archive ${archive} has a member with an absolute path (${JSON.stringify(name)}); refused, nothing was installed`);
   }

@@ -25,7 +25,6 @@ import { TABLE2 } from './paper';
 import { experimentSpec, type ExperimentSpec, runExperiment } from './run-classifier';
 
 export type Family = keyof typeof TABLE2;
-export const FAMILIES = Object.keys(TABLE2) as Family[];
 export const FAMILY_NAMES: Record<Family, string> = {
   mnistFcn: 'MNIST FCN',
   cifarFcn: 'CIFAR-10 FCN',
@@ -66,7 +65,7 @@ const METHOD_SYNTHESIZER_KEYS = ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'la
 const validated = new WeakSet<object>();
 
 /** The network of a family at a depth and width. */
-export function networkFor(family: Family, depth: number, width: number): NetworkSpec {
+function networkFor(family: Family, depth: number, width: number): NetworkSpec {
   const build = { mnistFcn, cifarFcn, mnistCnn, cifarCnn }[family];
   return build(depth, width);
 }

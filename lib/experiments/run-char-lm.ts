@@ -51,7 +51,7 @@ export function corpusDigest(c: Corpus): string {
 }
 
 /** The miniature's numbers: validation and training BPC and the trainer's series at each validation, the best step and the test BPC. */
-export async function charLmProbe(spec: CharLmSpec, corpus: Corpus): Promise<number[]> {
+async function charLmProbe(spec: CharLmSpec, corpus: Corpus): Promise<number[]> {
   const mini: CharLmInput = {
     ...spec,
     trainer: {

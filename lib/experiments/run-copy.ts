@@ -14,7 +14,7 @@ import { cachedRun } from './cache';
 import type { Fingerprint } from './fingerprint';
 
 /** The miniature's numbers: bits, training bits and the trainer's series at each check, and the level. */
-export async function copyProbe(spec: CopyRunSpec): Promise<number[]> {
+async function copyProbe(spec: CopyRunSpec): Promise<number[]> {
   const T = spec.trainer.T === 'full' ? 'full' : Math.min(spec.trainer.T, 3);
   const mini: CopyRunInput = {
     ...spec,

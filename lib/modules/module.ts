@@ -54,7 +54,7 @@ export function countParams(m: { params(): tf.Variable[] }): number {
  * the same layer names (a notebook comparing four runs) would collide. This
  * returns `base`, or `base#2`, `base#3`, … for the first unused name.
  */
-export function uniqueVariableName(base: string): string {
+function uniqueVariableName(base: string): string {
   const taken = tf.engine().registeredVariables;
   if (!(base in taken)) return base;
   for (let i = 2; ; i++) if (!(`${base}#${i}` in taken)) return `${base}#${i}`;

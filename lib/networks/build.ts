@@ -42,11 +42,6 @@ export function buildLayer(spec: NetworkSpec, k: number, rng: Rng): Sequential {
   ]);
 }
 
-/** The layers of a network, all drawn from one generator in order (layer k starts at drawOffsets[k − 1]). */
-export function buildNetwork(spec: NetworkSpec, rng: Rng): Sequential[] {
-  return Array.from({ length: depth(spec) }, (_, i) => buildLayer(spec, i + 1, rng));
-}
-
 /**
  * Uniform draws layer k's initialisation takes: one per weight and bias of its Linear or Conv
  * (BatchNorm starts at γ = 1, β = 0 and draws nothing). A test checks this against buildLayer.

@@ -175,7 +175,7 @@ export function snapshotParams(trainer: RecurrentTrainer): Float32Array[] {
 }
 
 /** Set every parameter to a snapshot's values. */
-export function restoreParams(trainer: RecurrentTrainer, snapshot: Float32Array[]): void {
+function restoreParams(trainer: RecurrentTrainer, snapshot: Float32Array[]): void {
   const ps = trainer.params();
   if (ps.length !== snapshot.length) throw new Error(`restoreParams: ${snapshot.length} arrays for ${ps.length} parameters`);
   ps.forEach((p, i) => tf.tidy(() => p.assign(tf.tensor(snapshot[i], p.shape))));

@@ -83,7 +83,7 @@ export function evaluate(trainer: Trainer<LabelledBatch>, ds: Dataset, shape: nu
 }
 
 /** Throws a ConfigError naming the network field when the data does not fit the network. */
-export function checkDataFits(spec: BPLambdaSpec, data: { train: Dataset; test: Dataset }, path = 'trainer'): void {
+function checkDataFits(spec: BPLambdaSpec, data: { train: Dataset; test: Dataset }, path = 'trainer'): void {
   const want = inputShape(spec.network);
   for (const ds of [data.train, data.test]) {
     const got = ds.shape;

@@ -42,7 +42,7 @@ export interface SynthesizerModel {
  * The synthesizer's layers for an activation of the given per-example shape.
  * Input: h (and, for cDNI, the label context); output: a tensor of h's shape.
  */
-export function buildSynthesizerLayers(hShape: number[], spec: SynthesizerSpec, classes: number, rng: Rng, name: string): Sequential {
+function buildSynthesizerLayers(hShape: number[], spec: SynthesizerSpec, classes: number, rng: Rng, name: string): Sequential {
   const ctx = spec.conditioned ? classes : 0;
   const mods: Module[] = [];
   if (hShape.length === 1) {

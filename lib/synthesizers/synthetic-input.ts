@@ -59,7 +59,7 @@ export function validateSyntheticInputSpec(s: SyntheticInputSpec, path: string):
  * layer keeps the default initialisation: a zero output would feed the unit a constant input
  * that its BatchNorm maps to zero, so nothing above would learn until the model had moved.
  */
-export function buildSyntheticInputLayers(inSize: number, outSize: number, spec: SyntheticInputSpec, rng: Rng, name: string): Sequential {
+function buildSyntheticInputLayers(inSize: number, outSize: number, spec: SyntheticInputSpec, rng: Rng, name: string): Sequential {
   const mods: Module[] = [];
   let width = inSize;
   for (let i = 0; i < spec.hiddenLayers; i++) {

@@ -34,7 +34,7 @@ export function curriculumSpec(partial: Partial<CurriculumSpec> & Pick<Curriculu
   return spec;
 }
 
-export function validateCurriculumSpec(s: CurriculumSpec, path = ''): void {
+function validateCurriculumSpec(s: CurriculumSpec, path = ''): void {
   checkKeys(s, CURRICULUM_KEYS, path);
   oneOf(s.kind, COPY_KINDS, join(path, 'kind'));
   const sp = join(path, 'start');

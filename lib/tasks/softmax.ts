@@ -18,7 +18,7 @@ import type { SequenceLoss, SequenceTask } from './sequence';
  * log softmax along the last axis, z − max z − log Σ exp(z − max z), from plain ops (the wasm
  * backend registers no LogSoftmax kernel). The max is subtracted so exp cannot overflow.
  */
-export function logSoftmax(logits: tf.Tensor2D): tf.Tensor2D {
+function logSoftmax(logits: tf.Tensor2D): tf.Tensor2D {
   const shifted = tf.sub(logits, tf.max(logits, 1, true));
   return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), 1, true))) as tf.Tensor2D;
 }

@@ -64,7 +64,7 @@ export interface CopyCell {
 const TASK_NAMES = { copy: 'Copy', repeatCopy: 'Repeat Copy' } as const;
 
 /** Every task × T × method of the config, in order. */
-export async function runCopyCells(cfg: CopyConfig): Promise<CopyCell[]> {
+async function runCopyCells(cfg: CopyConfig): Promise<CopyCell[]> {
   const cells: CopyCell[] = [];
   for (const kind of cfg.kinds) {
     for (const T of cfg.Ts) {

@@ -88,7 +88,7 @@ export interface CharLmCell {
 }
 
 /** Every T × method of the config, in order, each drawing `sample`. */
-export async function runCharLmCells(cfg: CharLmConfig, sample = PTB_SAMPLE): Promise<CharLmCell[]> {
+async function runCharLmCells(cfg: CharLmConfig, sample = PTB_SAMPLE): Promise<CharLmCell[]> {
   const cells: CharLmCell[] = [];
   for (const T of cfg.Ts) {
     for (const method of cfg.methods) {

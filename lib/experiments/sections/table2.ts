@@ -106,7 +106,7 @@ export const TABLE2_PRESETS: Record<Family, Preset<GridConfig>> = {
 };
 
 /** What a grid measured, in one sentence, printed from the results. */
-export function gridSentence(cfg: GridConfig, runs: GridRun[], claims: Claim[]): string {
+function gridSentence(cfg: GridConfig, runs: GridRun[], claims: Claim[]): string {
   const errs = (m: string) => cfg.depths.map((d) => cellError(runs, d, m));
   const range = (m: string) => `${methodLabel(m)} ${Math.min(...errs(m)).toFixed(2)}–${Math.max(...errs(m)).toFixed(2)}%`;
   const b = budgetText(cfg);
