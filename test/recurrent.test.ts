@@ -392,7 +392,7 @@ describe('recurrent BP(λ)', () => {
     assert.equal(tf.memory().numBytes, start.numBytes);
   });
 
-  it('statistics: bits per sequence, the fraction of sequences with a wrong bit, sgLoss / sgCosine / auxLoss; evaluate leaves the training state alone', () => {
+  it('statistics: bits per sequence, the fraction of sequences with a wrong bit, sgLoss / sgTargetCosine / auxLoss; evaluate leaves the training state alone', () => {
     const bt = batch({ N: 2, R: 2 }, 14);
     // One chunk: the training loss is measured before the only update, so it is the evaluation loss.
     const full = trainer({ T: 'full', method: 'bptt' });
@@ -405,7 +405,7 @@ describe('recurrent BP(λ)', () => {
     full.dispose();
     const t = trainer({ T: 3, method: 'dniAux' });
     const s3 = t.step(bt, { stats: true })!;
-    assert.deepEqual(Object.keys(s3.series).sort(), ['auxLoss', 'sgCosine', 'sgLoss']);
+    assert.deepEqual(Object.keys(s3.series).sort(), ['auxLoss', 'sgLoss', 'sgTargetCosine']);
     assert.ok(s3.series.sgLoss[0] > 0);
     const part = batch({ N: 2, R: 2 }, 15, 0, 3);
     t.step(part);

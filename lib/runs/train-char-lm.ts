@@ -115,7 +115,7 @@ export interface CharLmRecord {
    * before each update), over the steps whose statistics were read (every evalEvery/20-th).
    */
   trainBpc: number;
-  /** The trainer's statistics averaged since the previous validation (sgLoss, sgCosine, auxLoss). */
+  /** The trainer's statistics averaged since the previous validation (sgLoss, sgTargetCosine: the synthetic gradient's cosine with its target, auxLoss). */
   series: Record<string, number[]>;
   /** Wall-clock seconds since the start, validations included. */
   seconds: number;

@@ -89,7 +89,7 @@ export interface CopyRecord {
   /** The last level solved after the check (null before the first) and its time dependency (Figure 17's y-axis; 0 before). */
   solved: CopyLevel | null;
   dependency: number;
-  /** The trainer's statistics averaged since the previous check (sgLoss, sgCosine, auxLoss). */
+  /** The trainer's statistics averaged since the previous check (sgLoss, sgTargetCosine: the synthetic gradient's cosine with its target, auxLoss). */
   series: Record<string, number[]>;
   seconds: number;
 }

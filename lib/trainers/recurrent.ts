@@ -42,7 +42,8 @@ interface ChunkStats {
   wrong: tf.Tensor1D;
   sgLoss: tf.Scalar | null;
   auxLoss: tf.Scalar | null;
-  sgCosine: tf.Scalar | null;
+  /** Cosine of the synthetic gradient with the target it regressed onto (not with the true gradient). */
+  sgTargetCosine: tf.Scalar | null;
 }
 
 export class RecurrentTrainer implements Trainer<SequenceBatch> {
@@ -165,7 +166,7 @@ export class RecurrentTrainer implements Trainer<SequenceBatch> {
 
       if (stats) {
         const cos = rec!.regressed ? cosine(rec!.regressed, rec!.target!) : null;
-        stats.push(keepAll({ loss: l.loss, wrong: l.wrong, sgLoss: rec!.sgLoss, auxLoss: rec!.auxLoss, sgCosine: cos }));
+        stats.push(keepAll({ loss: l.loss, wrong: l.wrong, sgLoss: rec!.sgLoss, auxLoss: rec!.auxLoss, sgTargetCosine: cos }));
       }
       if (records) records.push(keepAll({ start: t0, end: t1, loss: l.loss, ...rec! }));
     });
@@ -184,16 +185,16 @@ export class RecurrentTrainer implements Trainer<SequenceBatch> {
         wrongSeqs,
         mean(chunks.map((c) => c.sgLoss)),
         mean(chunks.map((c) => c.auxLoss)),
-        mean(chunks.map((c) => c.sgCosine)),
+        mean(chunks.map((c) => c.sgTargetCosine)),
       ]);
     });
     const v = r.dataSync();
     r.dispose();
-    for (const c of chunks) for (const t of [c.loss, c.wrong, c.sgLoss, c.auxLoss, c.sgCosine]) t?.dispose();
+    for (const c of chunks) for (const t of [c.loss, c.wrong, c.sgLoss, c.auxLoss, c.sgTargetCosine]) t?.dispose();
     const series: Record<string, number[]> = {};
     if (this.synthesizer) {
       series.sgLoss = [v[2]];
-      series.sgCosine = [v[4]];
+      series.sgTargetCosine = [v[4]];
       if (this.synthesizer.auxHead) series.auxLoss = [v[3]];
     }
     return { loss: v[0] / Math.LN2, error: v[1] / B, series };
