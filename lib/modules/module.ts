@@ -2,7 +2,7 @@
  * The module contract: an explicit forward that returns what its backward needs,
  * and an explicit backward (vector–Jacobian product). Writing backward by hand
  * keeps transposed matmuls and BatchNorm's Tile kernel out of the hot path on
- * wasm (see TOOLCHAIN.md), and lets BP(λ) reuse one forward for every gradient.
+ * wasm (tfjs-backend-wasm sends transposed matmuls to a scalar loop), and lets BP(λ) reuse one forward for every gradient.
  */
 import * as tf from '@tensorflow/tfjs';
 

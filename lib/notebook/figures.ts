@@ -1,7 +1,7 @@
 /**
  * Plotly figures that every reader of a committed notebook sees.
  *
- * `show(fig)` publishes ONE output with three MIME types (see TOOLCHAIN.md):
+ * `show(fig)` publishes ONE output with three MIME types, so that every viewer finds one it shows:
  *   - `application/vnd.plotly.v1+json`: interactive where the plotly extension is installed,
  *   - `image/png`: rendered by headless chromium + plotly.js; GitHub and untrusted viewers show it,
  *   - `text/plain`: title, trace names and point counts.

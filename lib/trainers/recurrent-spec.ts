@@ -24,8 +24,8 @@ export const RECURRENT_METHODS = ['bptt', 'dni', 'dniAux'] as const;
 export type RecurrentMethod = (typeof RECURRENT_METHODS)[number];
 
 /**
- * The regression target of the synthetic gradient g_k made at a boundary state k (paper A.3 and
- * "What the paper leaves open" in EXPERIMENTS.md):
+ * The regression target of the synthetic gradient g_k made at a boundary state k. A.3's formula and
+ * Figure 10's description disagree on whether it includes the boundary step's own loss, so both are offered:
  *   'future'        z̄_k = ḡ_{k+1}·∂s_{k+1}/∂s_k: the gradient reaching the next chunk's first
  *                   state, the losses from step k+1 on (Figure 10's reading: g_k estimates the
  *                   gradient of the cumulative loss from step k+1 onwards);
