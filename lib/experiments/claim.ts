@@ -28,12 +28,15 @@ export interface Cell {
 /** A call this close to its threshold (points) is re-run with more seeds (close to one point, the standard we hold). */
 export const CLOSE_CALL = 1;
 
-/** The cells of every comparison within `within` points of its threshold, once each, for more seeds. */
-export function closeCells(claims: Claim[], within = CLOSE_CALL): Cell[] {
+/**
+ * The cells of every comparison within `within` points of its threshold, once each, for more
+ * seeds. Chosen by the comparisons' margins alone, whatever the verdict, so that a change in how
+ * verdicts are read does not change which runs a grid holds.
+ */
+export function closeCells(claims: Pick<Claim, 'tests'>[], within = CLOSE_CALL): Cell[] {
   const out = new Map<string, Cell>();
-  // A claim the budget cannot test is not decided by its comparisons: no seeds for it.
   for (const c of claims)
-    for (const t of c.verdict === 'not testable at this budget' ? [] : (c.tests ?? []))
+    for (const t of c.tests ?? [])
       if (Math.abs(t.margin) < within) for (const cell of t.cells) out.set(`${cell.depth}/${cell.method}`, cell);
   return [...out.values()];
 }

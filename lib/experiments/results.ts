@@ -7,6 +7,7 @@ import type { RunResult } from '../runs/loop';
 import type { CopyRunResult } from '../runs/train-copy';
 import { FAMILY_DATASETS, type GridConfig, type GridRun } from './grid';
 import { PAPER_BATCH, PAPER_STEPS } from './paper';
+import { range } from './tie-rule';
 
 /** Evaluations a verdict averages over. */
 export const LAST_EVALS = 3;
@@ -30,6 +31,21 @@ export function cellError(runs: GridRun[], depth: number, method: string, metric
   return rs.length ? rs.reduce((s, r) => s + lastMean(r.run, metric), 0) / rs.length : NaN;
 }
 
+/**
+ * The run-to-run spread of a cell (the tie rule, tie-rule.ts): the range of its seeds' lastMean,
+ * or with one seed the range of its last LAST_EVALS evaluations; NaN when the grid lacks it.
+ */
+export function cellSpread(runs: GridRun[], depth: number, method: string, metric: ErrorMetric = 'testError'): number {
+  const rs = cellRuns(runs, depth, method);
+  if (rs.length > 1) return range(rs.map((r) => lastMean(r.run, metric)));
+  return rs.length ? lastRange(rs[0].run, metric) : NaN;
+}
+
+/** The range (points) of a run's last LAST_EVALS evaluations: the spread the tie rule uses for a single seed. */
+export function lastRange(run: RunResult, metric: ErrorMetric = 'testError'): number {
+  return range(run.history.slice(-LAST_EVALS).map((h) => 100 * h[metric]));
+}
+
 /** "2.57%", or "2.57% (2.50–2.63, 3 seeds)" for a cell run with several seeds. */
 export function cellText(runs: GridRun[], depth: number, method: string, metric: ErrorMetric = 'testError'): string {
   const rs = cellRuns(runs, depth, method);
@@ -39,11 +55,16 @@ export function cellText(runs: GridRun[], depth: number, method: string, metric:
   return `${mean} (${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)}, ${rs.length} seeds)`;
 }
 
-/** Runs by name (the labels of a study or of seeds): the mean of lastMean over them, and "(a–b, n seeds)" when several. */
-export function namedError(runs: GridRun[], name: string): { error: number; spread: string } {
-  const e = runs.filter((r) => r.name === name).map((r) => lastMean(r.run));
+/**
+ * Runs by name (the labels of a study or of seeds): the mean of lastMean over them, "(a–b, n seeds)"
+ * when several, and their run-to-run spread (the tie rule: the seeds' range, or one run's lastRange).
+ */
+export function namedError(runs: GridRun[], name: string): { error: number; spread: string; width: number } {
+  const rs = runs.filter((r) => r.name === name);
+  const e = rs.map((r) => lastMean(r.run));
   const spread = e.length > 1 ? ` (${Math.min(...e).toFixed(2)}–${Math.max(...e).toFixed(2)}, ${e.length} seeds)` : '';
-  return { error: e.reduce((s, x) => s + x, 0) / e.length, spread };
+  const width = e.length > 1 ? range(e) : rs.length ? lastRange(rs[0].run) : NaN;
+  return { error: e.reduce((s, x) => s + x, 0) / e.length, spread, width };
 }
 
 /** The run with the lowest lastMean. */

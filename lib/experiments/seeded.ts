@@ -4,9 +4,9 @@
  * Tables and claims then average a cell's seeds (cellError), so a verdict that hinges on less
  * than about a point does not rest on one seed.
  *
- *   const runs = await runGridSeeded(config, 'table2-cpu', (rs) => table2Claims(config, rs));
+ *   const runs = await runGridSeeded(config, 'table2-cpu', (rs) => table2SeedCells(config, rs));
  */
-import { type Claim, closeCells } from './claim';
+import type { Cell } from './claim';
 import { type GridConfig, type GridRun, runGrid, runSeeds } from './grid';
 
 /** Seeds added to close cells (the grid's own run is seed 1). */
@@ -15,9 +15,9 @@ export const EXTRA_SEEDS = [2, 3];
 export async function runGridSeeded(
   cfg: GridConfig,
   prefix: string,
-  claimsOf: (runs: GridRun[]) => Claim[],
+  closeOf: (runs: GridRun[]) => Cell[],
   seeds = EXTRA_SEEDS,
 ): Promise<GridRun[]> {
   const runs = await runGrid(cfg, prefix);
-  return [...runs, ...(await runSeeds(cfg, closeCells(claimsOf(runs)), seeds, prefix))];
+  return [...runs, ...(await runSeeds(cfg, closeOf(runs), seeds, prefix))];
 }

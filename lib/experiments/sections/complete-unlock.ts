@@ -6,7 +6,8 @@ import { shownText, type Claim } from '../claim';
 import { gridConfig, type GridConfig, type GridRun, runGrid } from '../grid';
 import { methodLabel } from '../methods';
 import type { Preset } from '../preset';
-import { budgetText, cellError, cellText, LAST_EVALS, lastMean, seriesAt, stepsToReach } from '../results';
+import { budgetText, cellError, cellSpread, cellText, LAST_EVALS, lastMean, seriesAt, stepsToReach } from '../results';
+import { TIE_RULE_TEXT, verdictOf } from '../tie-rule';
 import { scale } from '../scale';
 import type { Section } from '../section';
 import { MNIST_FCN_PAPER, TABLE2_PRESETS } from './table2';
@@ -46,42 +47,52 @@ export const UNLOCK_PRESET: Preset<GridConfig> = {
   },
 };
 
-/** The fixed test error (%) whose first reaching, with and without synthetic inputs, is compared. */
+/** The fixed test error (%) at which the notebook's table reads "steps to reach" (the claim uses an error both runs reach). */
 export const UNLOCK_THRESHOLD = 3;
 
 /** The main text's test error (%) of cDNI with complete unlock. */
 export const UNLOCK_PAPER_ERROR = 2;
 
+/** How close (points) to Bprop the main text's 2% is held to: Table 2's largest cDNI − Bprop gap on the MNIST FCNs, rounded up to 0.5. */
+export const UNLOCK_TOLERANCE = 0.5;
+
 /**
  * Complete unlock (main text, Figure 6): with synthetic inputs as well as synthetic gradients,
- * cDNI still reaches the main text's 2% test error, but needs more steps to reach a fixed error
- * than without them; the synthetic inputs learn their targets.
+ * cDNI still reaches the main text's 2% test error, about backprop's; our budget is not the
+ * paper's, so it is judged against Bprop at the same budget. Synthetic inputs cost steps: the
+ * first evaluation at a fixed error comes later than without them, the error being one both runs
+ * reach (the higher of their lowest test errors). Verdicts follow the tie rule (tie-rule.ts);
+ * a step count's spread is its resolution, one evaluation interval.
  */
-export function unlockClaims(cfg: GridConfig, runs: GridRun[], threshold = UNLOCK_THRESHOLD): Claim[] {
+export function unlockClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   const K = cfg.depths[0];
   const get = (m: string) => runs.find((r) => r.depth === K && r.method === m && r.seed === undefined)?.run;
   const claims: Claim[] = [];
   const cu = get('cdni+unlock');
   const c = get('cdni');
-  if (cu) {
-    const e = cellError(runs, K, 'cdni+unlock');
+  if (cu && get('bprop')) {
+    const [e, bp] = [cellError(runs, K, 'cdni+unlock'), cellError(runs, K, 'bprop')];
+    const spread = Math.max(cellSpread(runs, K, 'cdni+unlock'), cellSpread(runs, K, 'bprop'));
     claims.push({
-      claim: `cDNI with complete unlock reaches ${UNLOCK_PAPER_ERROR}% test error (main text)`,
-      criterion: `cDNI, complete unlock, at or below ${UNLOCK_PAPER_ERROR}% (mean of the last ${LAST_EVALS} evaluations)`,
-      verdict: e <= UNLOCK_PAPER_ERROR ? 'shown' : 'not shown',
+      claim: `cDNI with complete unlock reaches backprop's test error (main text: ${UNLOCK_PAPER_ERROR}%)`,
+      criterion: `|cDNI, complete unlock − Bprop| ≤ ${UNLOCK_TOLERANCE} points at the same budget (mean of the last ${LAST_EVALS} evaluations; Table 2's largest MNIST FCN cDNI gap, rounded up to 0.5); ${TIE_RULE_TEXT}`,
+      verdict: verdictOf([{ favour: UNLOCK_TOLERANCE - Math.abs(e - bp), spread, inclusive: true }]),
       evidence: `cDNI, complete unlock ${cellText(runs, K, 'cdni+unlock')}; cDNI ${c ? cellText(runs, K, 'cdni') : '—'}; Bprop ${cellText(runs, K, 'bprop')}`,
     });
   }
   for (const base of ['dni', 'cdni']) {
     const [with_, without] = [get(`${base}+unlock`), get(base)];
     if (!with_ || !without) continue;
-    const [a, b] = [stepsToReach(with_, threshold), stepsToReach(without, threshold)];
+    const lowest = (r: typeof with_) => Math.min(...r.history.map((h) => 100 * h.testError));
+    const threshold = Math.max(lowest(with_), lowest(without));
+    const [a, b] = [stepsToReach(with_, threshold)!, stepsToReach(without, threshold)!];
     const label = methodLabel(base);
+    const every = with_.history.length > 1 ? with_.history[1].step - with_.history[0].step : with_.history[0].step;
     claims.push({
       claim: `${label} reaches a fixed error more slowly with complete unlock (main text)`,
-      criterion: `the first evaluation at or below ${threshold}% test error comes later with synthetic inputs than without; if neither reaches it: not testable at this budget`,
-      verdict: a === null && b === null ? 'not testable at this budget' : b !== null && (a === null || a > b) ? 'shown' : 'not shown',
-      evidence: `with synthetic inputs: ${a === null ? 'not reached' : `step ${a}`}; without: ${b === null ? 'not reached' : `step ${b}`}`,
+      criterion: `the first evaluation at or below an error both runs reach (the higher of their lowest test errors) comes later with synthetic inputs than without; ${TIE_RULE_TEXT} (a step count: one evaluation interval)`,
+      verdict: verdictOf([{ favour: a - b, spread: every }]),
+      evidence: `at ${threshold.toFixed(2)}% test error: with synthetic inputs step ${a}; without: step ${b}`,
     });
   }
   const unlocked = runs.filter((r) => r.depth === K && r.seed === undefined && /\+unlock$/.test(r.method));
@@ -108,7 +119,7 @@ export const UNLOCK_SECTION: Section<GridConfig, GridRun[]> = {
   preset: UNLOCK_PRESET,
   check: gridConfig,
   run: (cfg) => runGrid(cfg, `unlock-${scale()}`),
-  claims: (cfg, runs) => unlockClaims(cfg, runs),
+  claims: unlockClaims,
   summary: (cfg, runs, claims) => {
     const b = budgetText(cfg);
     return (

@@ -11,6 +11,7 @@ import { RECURRENT_LABELS } from '../methods';
 import type { Preset } from '../preset';
 import { samplesToDependency, stillClimbing } from '../results';
 import { scale } from '../scale';
+import { TIE_RULE_TEXT, verdictOf } from '../tie-rule';
 import type { Section } from '../section';
 
 export interface CopyConfig {
@@ -102,19 +103,21 @@ export function copyClaims(cells: CopyCell[]): Claim[] {
     if (!pairs.length) continue;
     // BPTT's limit is unknown while its level still rises, and nothing is learned yet when neither solved a level.
     const climbing = pairs.some((p) => stillClimbing(p.bptt) || (p.bptt.maxDependency === 0 && p.dni.maxDependency === 0));
+    // A solved level is exact (spread 0); a sequence count is read at checks, so its spread is one check interval.
+    const doubling = pairs.flatMap((p) => [
+      { favour: p.dni.maxDependency - 2 * p.bptt.maxDependency, spread: 0, inclusive: true },
+      { favour: p.dni.maxDependency, spread: 0 },
+    ]);
     claims.push({
       claim: `${name}: at a given T, DNI at least doubles the time dependency truncated BPTT learns (main text)`,
       criterion:
         "DNI's highest solved dependency ≥ 2 × BPTT's at every T; not testable while BPTT's solved level still rises in the last quarter of the run, or where neither solved a level",
-      verdict: climbing
-        ? 'not testable at this budget'
-        : pairs.every((p) => p.dni.maxDependency >= 2 * p.bptt.maxDependency && p.dni.maxDependency > 0)
-          ? 'shown'
-          : 'not shown',
+      verdict: climbing ? 'not testable at this budget' : verdictOf(doubling),
       evidence: pairs
         .map((p) => `T = ${p.T}: DNI ${p.dni.maxDependency}, BPTT ${p.bptt.maxDependency}${stillClimbing(p.bptt) ? ' (still rising)' : ''}`)
         .join('; '),
     });
+    const check = (r: CopyRunResult) => (r.history.length > 1 ? r.history[1].samples - r.history[0].samples : r.samples);
     const fewer = pairs.map((p) => {
       const common = Math.min(p.bptt.maxDependency, p.dni.maxDependency);
       return {
@@ -122,16 +125,15 @@ export function copyClaims(cells: CopyCell[]): Claim[] {
         common,
         dni: common > 0 ? samplesToDependency(p.dni, common) : null,
         bptt: common > 0 ? samplesToDependency(p.bptt, common) : null,
+        spread: Math.max(check(p.dni), check(p.bptt)),
       };
     });
     claims.push({
       claim: `${name}: DNI learns with fewer samples than truncated BPTT (main text)`,
-      criterion: 'at every T, DNI solves the highest level both reached after fewer sequences; not testable where neither solved a level',
+      criterion: `at every T, DNI solves the highest level both reached after fewer sequences; not testable where neither solved a level; ${TIE_RULE_TEXT} (a sequence count: one check interval, ${fewer[0].spread} sequences)`,
       verdict: fewer.some((f) => f.common === 0)
         ? 'not testable at this budget'
-        : fewer.every((f) => f.dni! < f.bptt!)
-          ? 'shown'
-          : 'not shown',
+        : verdictOf(fewer.map((f) => ({ favour: f.bptt! - f.dni!, spread: f.spread }))),
       evidence: fewer
         .map((f) =>
           f.common === 0

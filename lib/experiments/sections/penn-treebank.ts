@@ -5,11 +5,13 @@
  */
 import type { CharLmInput, CharLmResult } from '../../runs/train-char-lm';
 import type { RecurrentInput, RecurrentMethod } from '../../trainers/recurrent-spec';
-import { shownText, type Claim, type Verdict } from '../claim';
+import { shownText, type Claim } from '../claim';
 import { runCharLm } from '../run-char-lm';
 import { RECURRENT_LABELS } from '../methods';
 import type { Preset } from '../preset';
+import { LAST_EVALS } from '../results';
 import { scale } from '../scale';
+import { range, TIE_RULE_TEXT, verdictOf } from '../tie-rule';
 import type { Section } from '../section';
 
 export interface CharLmConfig {
@@ -108,37 +110,37 @@ export function bestCharLm(cells: CharLmCell[]): CharLmCell {
   return cells.reduce((a, b) => (b.run.testBpc < a.run.testBpc ? b : a));
 }
 
-/** A BPC difference smaller than this is no difference at this budget (one seed per run). */
-export const BPC_MARGIN = 0.01;
+/** A run's spread under the tie rule (one seed): the range of its last LAST_EVALS validation BPCs. */
+export function bpcSpread(run: CharLmResult): number {
+  return range(run.history.slice(-LAST_EVALS).map((h) => h.validBpc));
+}
 
 /**
  * The main text on Penn Treebank (Figure 16): at a given T, DNI improves the test BPC over
  * truncated BPTT, and DNI+Aux more so. Judged on the test BPC of each run's best validation
- * checkpoint: better by at least BPC_MARGIN at every T (shown), worse by that much at some T (not
- * shown), else not testable at this budget.
+ * checkpoint by the tie rule (tie-rule.ts): one seed per run, so the spread is the larger of the
+ * two runs' bpcSpread.
  */
 export function charLmClaims(cells: CharLmCell[]): Claim[] {
   const Ts = [...new Set(cells.map((c) => c.T))].sort((a, b) => a - b);
-  const bpc = (m: CharLmCell['method'], T: number) => cells.find((c) => c.method === m && c.T === T)?.run.testBpc;
+  const run = (m: CharLmCell['method'], T: number) => cells.find((c) => c.method === m && c.T === T)?.run;
   const better = (a: CharLmCell['method'], b: CharLmCell['method'], claim: string): Claim => {
-    const d = Ts.map((T) => ({ T, a: bpc(a, T), b: bpc(b, T) })).filter((x) => x.a !== undefined && x.b !== undefined) as {
+    const d = Ts.map((T) => ({ T, a: run(a, T), b: run(b, T) })).filter((x) => x.a && x.b) as {
       T: number;
-      a: number;
-      b: number;
+      a: CharLmResult;
+      b: CharLmResult;
     }[];
-    const verdict: Verdict = !d.length
-      ? 'not testable at this budget'
-      : d.every((x) => x.b - x.a >= BPC_MARGIN)
-        ? 'shown'
-        : d.some((x) => x.a - x.b >= BPC_MARGIN)
-          ? 'not shown'
-          : 'not testable at this budget';
     const name = RECURRENT_LABELS;
     return {
       claim,
-      criterion: `${name[a]}'s test BPC (best validation checkpoint) below ${name[b]}'s by ≥ ${BPC_MARGIN} at every T (shown), above it by ≥ ${BPC_MARGIN} at some T (not shown); closer: not testable at this budget (one seed)`,
-      verdict,
-      evidence: d.map((x) => `T = ${x.T}: ${name[a]} ${x.a.toFixed(3)}, ${name[b]} ${x.b.toFixed(3)}`).join('; '),
+      criterion: `${name[a]}'s test BPC (best validation checkpoint) below ${name[b]}'s at every T; ${TIE_RULE_TEXT} (one seed: the larger range of the two runs' last ${LAST_EVALS} validation BPCs)`,
+      verdict: verdictOf(d.map((x) => ({ favour: x.b.testBpc - x.a.testBpc, spread: Math.max(bpcSpread(x.a), bpcSpread(x.b)) }))),
+      evidence: d
+        .map(
+          (x) =>
+            `T = ${x.T}: ${name[a]} ${x.a.testBpc.toFixed(3)}, ${name[b]} ${x.b.testBpc.toFixed(3)} (spread ${Math.max(bpcSpread(x.a), bpcSpread(x.b)).toFixed(3)})`,
+        )
+        .join('; '),
     };
   };
   return [

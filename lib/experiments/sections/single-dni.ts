@@ -3,11 +3,12 @@
  * FCN against the same cut passing no gradient, DNI and cDNI on connections 1..p, and how well
  * the synthetic gradient tracks the true one.
  */
-import { shownText, type Cell, type Claim } from '../claim';
+import { type Cell, type Claim, closeCells, shownText } from '../claim';
 import { gridConfig, type GridConfig, type GridRun } from '../grid';
 import { type MethodName, methodLabel } from '../methods';
 import type { Preset } from '../preset';
-import { budgetText, cellError, cellText, LAST_EVALS, sgQualityAt } from '../results';
+import { budgetText, cellError, cellSpread, cellText, LAST_EVALS, sgQualityAt } from '../results';
+import { TIE_RULE_TEXT, verdictOf } from '../tie-rule';
 import { scale } from '../scale';
 import type { Section } from '../section';
 import { runGridSeeded } from '../seeded';
@@ -43,15 +44,19 @@ export function singleDniClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   const e = (m: string) => cellError(runs, K, m);
   const t = (m: string) => `${methodLabel(m)} ${cellText(runs, K, m)}`;
   const cell = (m: string): Cell => ({ depth: K, method: m as MethodName });
-  const below = (a: string, b: string) => ({ cells: [cell(a), cell(b)], margin: e(b) - e(a) });
+  const spread = (cells: Cell[]) => Math.max(...cells.map((c) => cellSpread(runs, K, c.method)));
+  const below = (a: string, b: string) => {
+    const cells = [cell(a), cell(b)];
+    return { cells, margin: e(b) - e(a), favour: e(b) - e(a), spread: spread(cells) };
+  };
   const ps = Array.from({ length: last }, (_, i) => i + 1);
-  const means = `mean of the last ${LAST_EVALS} evaluations`;
+  const means = `mean of the last ${LAST_EVALS} evaluations; ${TIE_RULE_TEXT}`;
   const claims: Claim[] = [];
   const beat = ps.map((p) => below(`dni@${p}`, `nobprop@${p}`));
   claims.push({
     claim: 'A single DNI beats cutting the connection (no gradient), at every position (Figure 11a)',
     criterion: `DNI after layer p below No Bprop below layer p + 1, for p = 1..${last} (${means})`,
-    verdict: beat.every((x) => x.margin > 0) ? 'shown' : 'not shown',
+    verdict: verdictOf(beat),
     evidence: ps.map((p) => `p = ${p}: ${cellText(runs, K, `dni@${p}`)} vs ${cellText(runs, K, `nobprop@${p}`)}`).join('; '),
     tests: beat,
   });
@@ -59,7 +64,7 @@ export function singleDniClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   claims.push({
     claim: 'Closer to the output is worse, for a single DNI and for the cut (Figure 11a)',
     criterion: `error at p = ${last} above error at p = 1, for both (${means})`,
-    verdict: worse.every((x) => x.margin > 0) ? 'shown' : 'not shown',
+    verdict: verdictOf(worse),
     evidence: [t('dni@1'), t(`dni@${last}`), t('nobprop@1'), t(`nobprop@${last}`)].join('; '),
     tests: worse,
   });
@@ -67,7 +72,9 @@ export function singleDniClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   claims.push({
     claim: 'A single DNI after layer 1 is close to backprop (paper: 1.8% vs 1.6%)',
     criterion: `|DNI after layer 1 − Bprop| ≤ ${tol} points (${means})`,
-    verdict: Math.abs(e('dni@1') - e('bprop')) <= tol ? 'shown' : 'not shown',
+    verdict: verdictOf([
+      { favour: tol - Math.abs(e('dni@1') - e('bprop')), spread: spread([cell('dni@1'), cell('bprop')]), inclusive: true },
+    ]),
     evidence: `${t('dni@1')}; ${t('bprop')}`,
     tests: [{ cells: [cell('dni@1'), cell('bprop')], margin: tol - Math.abs(e('dni@1') - e('bprop')) }],
   });
@@ -77,14 +84,16 @@ export function singleDniClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   claims.push({
     claim: 'DNI on more connections is worse (Figure 11b)',
     criterion: `DNI on connections 1–${last} above DNI on connection 1 alone (${means})`,
-    verdict: deeper.margin > 0 ? 'shown' : 'not shown',
+    verdict: verdictOf([deeper]),
     evidence: `${t('dni@1-1')}; ${t(`dni@1-${last}`)}`,
     tests: [deeper],
   });
   claims.push({
     claim: 'cDNI almost removes that degradation (Figure 11b)',
     criterion: `cDNI's rise from connection 1 alone to connections 1–${last} is under half of DNI's (${means})`,
-    verdict: cdniRise < dniRise / 2 ? 'shown' : 'not shown',
+    verdict: verdictOf([
+      { favour: dniRise / 2 - cdniRise, spread: spread(['dni@1-1', `dni@1-${last}`, 'cdni@1-1', `cdni@1-${last}`].map(cell)) },
+    ]),
     evidence: `rise: cDNI ${cdniRise.toFixed(2)} points (${cellText(runs, K, 'cdni@1-1')} → ${cellText(runs, K, `cdni@1-${last}`)}), DNI ${dniRise.toFixed(2)} points`,
     tests: [{ cells: ['dni@1-1', `dni@1-${last}`, 'cdni@1-1', `cdni@1-${last}`].map(cell), margin: dniRise / 2 - cdniRise }],
   });
@@ -157,7 +166,7 @@ export const SINGLE_DNI_SECTION: Section<GridConfig, GridRun[]> = {
   preset: SINGLE_DNI_PRESET,
   check: gridConfig,
   // More seeds where a Figure 11 claim is decided by less than about a point.
-  run: (cfg) => runGridSeeded(cfg, `single-${scale()}`, (rs) => singleDniClaims(cfg, rs)),
+  run: (cfg) => runGridSeeded(cfg, `single-${scale()}`, (rs) => closeCells(singleDniClaims(cfg, rs))),
   claims: (cfg, runs) => [...singleDniClaims(cfg, runs), ...sgQualityClaims(cfg, runs)],
   summary: (cfg, runs, claims) => {
     const K = cfg.depths[0];

@@ -7,7 +7,8 @@ import { closeCells, shownText, type Cell, type Claim } from '../claim';
 import { gridConfig, type GridConfig, type GridRun, runGridCell, runSeeds } from '../grid';
 import { type MethodName, methodLabel } from '../methods';
 import { nested, override, type Preset } from '../preset';
-import { budgetText, cellError, cellText, LAST_EVALS, lastMean } from '../results';
+import { budgetText, cellError, cellSpread, cellText, LAST_EVALS, lastMean } from '../results';
+import { TIE_RULE_TEXT, verdictOf } from '../tie-rule';
 import { scale } from '../scale';
 import type { Section } from '../section';
 import { EXTRA_SEEDS } from '../seeded';
@@ -96,25 +97,30 @@ export function staleClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
   const depths = [...cfg.depths].sort((a, b) => a - b);
   const e = (d: number, m: string) => cellError(runs, d, m);
   const cell = (d: number, m: string): Cell => ({ depth: d, method: m as MethodName });
-  const means = `mean of the last ${LAST_EVALS} evaluations`;
-  const better = depths.map((d) => ({ cells: [cell(d, 'stale'), cell(d, 'nobprop')], margin: e(d, 'nobprop') - e(d, 'stale') }));
+  const means = `mean of the last ${LAST_EVALS} evaluations; ${TIE_RULE_TEXT}`;
+  const judged = (cells: Cell[], margin: number) => ({
+    cells,
+    margin,
+    favour: margin,
+    spread: Math.max(...cells.map((c) => cellSpread(runs, c.depth, c.method))),
+  });
+  const better = depths.map((d) => judged([cell(d, 'stale'), cell(d, 'nobprop')], e(d, 'nobprop') - e(d, 'stale')));
   // Far worse than cDNI: it closes less than half of the gap from No Bprop down to cDNI.
-  const worse = depths.map((d) => ({
-    cells: [cell(d, 'stale'), cell(d, 'nobprop'), cell(d, 'cdni')],
-    margin: e(d, 'stale') - e(d, 'cdni') - (e(d, 'nobprop') - e(d, 'cdni')) / 2,
-  }));
+  const worse = depths.map((d) =>
+    judged([cell(d, 'stale'), cell(d, 'nobprop'), cell(d, 'cdni')], e(d, 'stale') - e(d, 'cdni') - (e(d, 'nobprop') - e(d, 'cdni')) / 2),
+  );
   return [
     {
       claim: 'Stale gradients are marginally better than no gradient (No Bprop)',
       criterion: `the stale baseline below No Bprop at every depth (${means})`,
-      verdict: better.every((t) => t.margin > 0) ? 'shown' : 'not shown',
+      verdict: verdictOf(better),
       evidence: depths.map((d) => `${d}L: ${cellText(runs, d, 'stale')} vs ${cellText(runs, d, 'nobprop')}`).join('; '),
       tests: better,
     },
     {
       claim: 'Stale gradients are far worse than cDNI',
       criterion: `at every depth the stale baseline closes less than half of the gap from No Bprop to cDNI (${means})`,
-      verdict: worse.every((t) => t.margin > 0) ? 'shown' : 'not shown',
+      verdict: verdictOf(worse),
       evidence: depths
         .map(
           (d) => `${d}L: stale ${cellText(runs, d, 'stale')}, cDNI ${cellText(runs, d, 'cdni')}, No Bprop ${cellText(runs, d, 'nobprop')}`,
