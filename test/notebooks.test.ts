@@ -287,7 +287,7 @@ describe('notebook helpers', () => {
       assert.equal(width(lineFigure({ title: 'short', xTitle: 'x', yTitle: 'y', series: [] })), 720);
     });
 
-    it('panels share their axes, title the outer ones, and list each method once in the legend', () => {
+    it('panels share their axes, title every x axis and the left y axes, and list each method once in the legend', () => {
       const panel = (t: string, bp: number[]) => ({
         title: t,
         series: [
@@ -316,7 +316,7 @@ describe('notebook helpers', () => {
       );
       assert.equal(l.yaxis2.matches, 'y');
       assert.equal(l.xaxis3.matches, 'x');
-      // 2 columns: y titles on the left column (panels 1, 3), x titles under the bottom of each column (panels 2, 3) and on the first.
+      // 2 columns: y titles on the left column (panels 1, 3); an x title under every panel, so a grid with a gap reads alike.
       assert.deepEqual(
         [l.yaxis, l.yaxis2, l.yaxis3].map((a) => a.title?.text ?? null),
         ['test error (%)', null, 'test error (%)'],
@@ -331,6 +331,19 @@ describe('notebook helpers', () => {
         () => panelFigure({ title: 't', xTitle: 'x', yTitle: 'y', panels: [{ title: 'p', series: [{ name: 'a', x: [1, 2], y: [1] }] }] }),
         /series 'a' in panel 'p' has 2 x values but 1 y values/,
       );
+      // Runs of different lengths: each panel spans its own x range; a y axis of levels has whole-number ticks.
+      const own = panelFigure({
+        title: 'levels',
+        xTitle: 'samples',
+        yTitle: 'level',
+        shareX: false,
+        yDtick: 1,
+        panels: [panel('T = 2', [1, 2, 2]), panel('T = 4', [1, 1, 2])],
+      });
+      const lo = own.layout as Record<string, Record<string, unknown>>;
+      assert.equal(lo.xaxis2.matches, undefined);
+      assert.equal(lo.yaxis2.matches, 'y');
+      assert.deepEqual([lo.yaxis.dtick, lo.yaxis.tickformat, lo.yaxis2.dtick], [1, 'd', 1]);
     });
 
     it('without chromium: plotly JSON + text, a warning, no failure', async () => {

@@ -155,6 +155,10 @@ export interface PanelFigureSpec {
   logY?: boolean;
   /** Share one y axis across panels (default); false gives each panel its own (title, scale). */
   shareY?: boolean;
+  /** Share one x range across panels (default); false lets each panel span its own data (runs of different lengths). */
+  shareX?: boolean;
+  /** A y axis of whole numbers (levels, counts): ticks every this many units, no fractions. */
+  yDtick?: number;
   width?: number;
   height?: number;
 }
@@ -200,14 +204,15 @@ export function panelFigure(spec: PanelFigureSpec): Figure {
       });
       named.add(s.name);
     }
-    const [row, col] = [Math.floor(i / columns), i % columns];
-    // Titles on the outer axes only; every axis shares the first panel's range.
-    const bottom = row === rows - 1 || i + columns >= n;
-    layout[`xaxis${ax}`] = { ...(i > 0 ? { matches: 'x' } : {}), ...(bottom || i === 0 ? { title: { text: spec.xTitle } } : {}) };
+    const col = i % columns;
+    // Every panel titles its x axis (a grid with a gap in its last row has no single bottom row);
+    // y titles on the left column when the panels share the y axis, which they do with the first panel.
+    const ticks = spec.yDtick ? { tick0: 0, dtick: spec.yDtick, tickformat: 'd' } : {};
+    layout[`xaxis${ax}`] = { ...(i > 0 && spec.shareX !== false ? { matches: 'x' } : {}), title: { text: spec.xTitle } };
     layout[`yaxis${ax}`] =
       spec.shareY === false
-        ? { ...(p.logY ? logAxis(p.series) : {}), title: { text: p.yTitle ?? spec.yTitle } }
-        : { ...yShared, ...(i > 0 ? { matches: 'y' } : {}), ...(col === 0 ? { title: { text: spec.yTitle } } : {}) };
+        ? { ...(p.logY ? logAxis(p.series) : {}), ...ticks, title: { text: p.yTitle ?? spec.yTitle } }
+        : { ...yShared, ...ticks, ...(i > 0 ? { matches: 'y' } : {}), ...(col === 0 ? { title: { text: spec.yTitle } } : {}) };
     (layout.annotations as unknown[]).push({
       text: `<b>${p.title}</b>`,
       xref: `x${ax} domain`,

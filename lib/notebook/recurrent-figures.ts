@@ -24,20 +24,43 @@ function unrollPanels<C extends { T: number; method: keyof typeof RECURRENT_LABE
 }
 
 export function copyCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
-  // Methods often tie: wide lines under narrow ones keep every method visible where they coincide.
-  const width = { bptt: 7, dni: 4, dniAux: 1.5 } as const;
+  // Methods often tie: wide lines under narrow ones, and DNI+Aux dotted on top, keep every method visible where they coincide.
+  const line = { bptt: { width: 10 }, dni: { width: 6 }, dniAux: { width: 3, dash: 'dot' } } as const;
   const panels = unrollPanels(
     cells.filter((c) => c.kind === kind),
     (c) => ({
       x: c.run.history.map((r) => r.samples),
       y: c.run.history.map((r) => r.dependency),
-      line: { width: width[c.method], shape: 'hv' },
+      line: { ...line[c.method], shape: 'hv' },
     }),
   );
   return panelFigure({
     title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: time dependency solved (Figure 17)`,
     xTitle: 'sequences consumed (samples)',
     yTitle: kind === 'copy' ? 'time dependency solved (N)' : 'time dependency solved (N × R)',
+    columns: panels.length,
+    panels,
+    height: 420,
+    yDtick: 1, // a level is a whole number
+  });
+}
+
+/**
+ * Bits per sequence of each check's fresh sequences at the level being trained, against samples:
+ * progress within a level, where Figure 17's solved level does not move (a level is solved below
+ * 0.15 bits; the curve jumps up when the next level starts).
+ */
+export function copyBitsCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
+  const line = { bptt: { width: 5 }, dni: { width: 3 }, dniAux: { width: 2, dash: 'dot' } } as const;
+  const panels = unrollPanels(
+    cells.filter((c) => c.kind === kind),
+    (c) => ({ x: c.run.history.map((r) => r.samples), y: c.run.history.map((r) => r.bits), line: line[c.method] }),
+  );
+  return panelFigure({
+    title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: bits per sequence at the level being trained`,
+    xTitle: 'sequences consumed (samples)',
+    yTitle: 'bits per sequence (log scale)',
+    logY: true,
     columns: panels.length,
     panels,
     height: 420,
@@ -72,6 +95,8 @@ export function charLmCurves(cells: CharLmCell[]): Figure {
     title: 'Penn Treebank, characters: validation BPC (Figure 16)',
     xTitle: 'characters consumed (samples)',
     yTitle: 'validation bits per character',
+    // A run at T = 2 reads half the characters of one at T = 4 in as many steps: each panel spans its own.
+    shareX: false,
     columns: panels.length,
     panels,
     height: 420,

@@ -210,11 +210,15 @@ export function figure11Rows(cfg: GridConfig, runs: GridRun[]): ResultRow[] {
 /** The grid seed's run of a method. */
 const own = (runs: GridRun[], m: string) => runs.find((r) => r.method === m && r.seed === undefined)!.run;
 
-/** Figure 12: a single DNI's synthetic gradient against the true one, at each position (reds, dark at p = 1 to light). */
+/** Figure 12: a single DNI's synthetic gradient against the true one, at each position (dark red at p = 1 to orange). */
 export function singleDniSgFigure(cfg: GridConfig, runs: GridRun[]): Figure {
   const layers = cfg.depths[0];
   const ps = Array.from({ length: layers - 1 }, (_, i) => i + 1);
-  const shade = (i: number, n: number) => `hsl(0, 70%, ${25 + (45 * i) / Math.max(1, n - 1)}%)`;
+  // Dark red to orange: hue and lightness both step, so neighbouring positions stay apart.
+  const shade = (i: number, n: number) => {
+    const t = i / Math.max(1, n - 1);
+    return `hsl(${Math.round(350 + 40 * t) % 360}, 80%, ${Math.round(25 + 30 * t)}%)`;
+  };
   return sgQualityFigure(
     ps.map((p, i) => ({ name: `DNI after layer ${p}`, run: own(runs, `dni@${p}`), connection: p, color: shade(i, ps.length) })),
     `MNIST FCN, ${layers} layers: a single DNI's synthetic gradient against the true gradient (Figure 12)`,
