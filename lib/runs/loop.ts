@@ -4,6 +4,7 @@
  * the classifier (train-classifier.ts), Copy (train-copy.ts), the character-level LM
  * (train-char-lm.ts).
  */
+import { DivergenceError } from '../core/errors';
 import type { Trainer } from '../trainers/trainer';
 
 export interface EvalRecord {
@@ -50,6 +51,47 @@ export interface LoopOptions {
   onEval?: (r: EvalRecord) => void;
   /** Asked after every evaluation: true ends the run there, with that record the last (a curriculum's goal reached). */
   stop?: () => boolean;
+  /**
+   * The loss of a model at chance (e.g. ln 10 for ten classes), now: with it, a loss over both
+   * this and LOSS_GROWTH × the first loss read counts as diverged.
+   */
+  chance?: () => number;
+}
+
+/** A training or evaluation loss this many times the first training loss (and above chance) means the run diverged. */
+export const LOSS_GROWTH = 100;
+
+/**
+ * Throws a DivergenceError when a loss or a statistic is non-finite, or a loss is past its bound.
+ * NaN statistics mean "not measured" (e.g. a connection without a synthesizer); only ±∞ counts there.
+ */
+class DivergenceCheck {
+  private first = NaN;
+  constructor(private readonly chance?: () => number) {}
+
+  loss(step: number, quantity: string, v: number): void {
+    if (!Number.isFinite(v)) throw new DivergenceError(step, quantity, v);
+    if (Number.isNaN(this.first)) {
+      if (quantity === 'trainLoss') this.first = v;
+      return;
+    }
+    const chance = this.chance?.() ?? -Infinity;
+    if (v > LOSS_GROWTH * this.first && v > chance)
+      throw new DivergenceError(
+        step,
+        quantity,
+        v,
+        `over ${LOSS_GROWTH}× the first training loss, ${this.first}, and over chance, ${chance}`,
+      );
+  }
+
+  series(step: number, series: Record<string, number[]>): void {
+    for (const [key, values] of Object.entries(series)) {
+      values.forEach((v, i) => {
+        if (v === Infinity || v === -Infinity) throw new DivergenceError(step, `series.${key}[${i}]`, v);
+      });
+    }
+  }
 }
 
 /** Train for `steps` steps, evaluating every `evalEvery` and at the end. Does not dispose the trainer. */
@@ -63,6 +105,7 @@ export async function runLoop<Batch>(trainer: Trainer<Batch>, feed: LoopFeed<Bat
   let trainMs = 0;
   const t0 = Date.now();
   let ran = 0;
+  const diverged = new DivergenceCheck(opts.chance);
   for (let step = 1; step <= opts.steps; step++) {
     ran = step;
     const batch = feed.next();
@@ -71,7 +114,8 @@ export async function runLoop<Batch>(trainer: Trainer<Batch>, feed: LoopFeed<Bat
     trainMs += performance.now() - ts;
     feed.release(batch);
     if (stats) {
-      if (!Number.isFinite(stats.loss)) throw new Error(`training diverged at step ${step}: loss ${stats.loss}`);
+      diverged.loss(step, 'trainLoss', stats.loss);
+      diverged.series(step, stats.series);
       acc.n++;
       acc.loss += stats.loss;
       acc.error += stats.error;
@@ -88,6 +132,7 @@ export async function runLoop<Batch>(trainer: Trainer<Batch>, feed: LoopFeed<Bat
     const last = step === opts.steps;
     if (step % opts.evalEvery === 0 || last) {
       const test = feed.test(last);
+      diverged.loss(step, 'testLoss', test.loss);
       const rec: EvalRecord = {
         step,
         trainLoss: acc.n ? acc.loss / acc.n : NaN,

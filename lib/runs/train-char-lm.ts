@@ -242,7 +242,10 @@ export async function trainCharLm(
   try {
     const sinceBest = () => history.length - 1 - history.findIndex((h) => h.step === keepBest.best!.step);
     const stop = () => spec.patience > 0 && sinceBest() >= spec.patience;
-    const { msPerStep } = await runLoop(perCharacter(trainer), feed, { steps: spec.steps, evalEvery: spec.evalEvery, onEval, stop });
+    // Bits per character of a uniform guess over the vocabulary.
+    const chance = () => Math.log2(V);
+    const loop = { steps: spec.steps, evalEvery: spec.evalEvery, onEval, stop, chance };
+    const { msPerStep } = await runLoop(perCharacter(trainer), feed, loop);
     const best = keepBest.best!;
     restoreParams(trainer, best.state);
     const test = evaluateText(trainer, corpus.test, { streams: evalStreams });

@@ -138,6 +138,8 @@ export async function train(
       steps: spec.steps,
       evalEvery: spec.evalEvery,
       measureSG: spec.measureSG,
+      // Cross-entropy (nats) of a uniform guess over the classes.
+      chance: () => Math.log(spec.trainer.network.classes),
       onEval: (r) => opts.onEval?.(r, spec),
     });
     opts.keep?.(trainer);

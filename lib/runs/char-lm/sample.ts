@@ -89,6 +89,10 @@ export function sampleText(trainer: RecurrentTrainer, vocab: Vocab, opts: Sample
 
 /** One draw from softmax(z / τ) by inverting its CDF with one uniform draw; argmax at τ = 0. */
 export function drawSymbol(z: ArrayLike<number>, temperature: number, rng: Rng): number {
+  for (let j = 0; j < z.length; j++) {
+    // A diverged model: any draw would be arbitrary.
+    if (!Number.isFinite(z[j])) throw new Error(`drawSymbol: logit ${j} is ${z[j]}; the model diverged`);
+  }
   let best = 0;
   for (let j = 1; j < z.length; j++) if (z[j] > z[best]) best = j;
   if (temperature === 0) return best;
