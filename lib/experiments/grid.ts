@@ -60,8 +60,8 @@ export interface GridConfig {
   validation?: boolean;
 }
 
-const GRID_KEYS = ['family', 'depths', 'methods', 'width', 'trainer', 'methodSynthesizers', 'syntheticInputs', 'run', 'validation'];
-const METHOD_SYNTHESIZER_KEYS = ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda', 'dni+unlock', 'cdni+unlock'];
+export const GRID_KEYS = ['family', 'depths', 'methods', 'width', 'trainer', 'methodSynthesizers', 'syntheticInputs', 'run', 'validation'];
+export const METHOD_SYNTHESIZER_KEYS = ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda', 'dni+unlock', 'cdni+unlock'];
 const validated = new WeakSet<object>();
 
 /** The network of a family at a depth and width. */
