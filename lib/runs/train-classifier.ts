@@ -122,6 +122,13 @@ export async function train(
 ): Promise<RunResult> {
   const spec = runSpec(partial);
   checkDataFits(spec.trainer, data, opts.trainerPath);
+  // The run's fields sit beside its trainer ('run.trainer' → 'run.evalExamples').
+  const runPath = (opts.trainerPath ?? 'trainer').replace(/\.?trainer$/, '');
+  if (spec.evalExamples > data.test.n)
+    throw new ConfigError(
+      join(runPath, 'evalExamples'),
+      `is ${spec.evalExamples}, but ${data.test.name} has ${data.test.n} examples (0: all of them)`,
+    );
   const trainer = new BPLambdaTrainer(spec.trainer);
   const shape = inputShape(spec.trainer.network);
   const batcher = new Batcher(data.train, spec.batchSize, spec.dataSeed, { dropRemainder: true });

@@ -37,8 +37,8 @@ export function checkSampleOptions(opts: SampleOptions, path = '', vocab?: Vocab
       join(path, 'prime'),
       `must be a non-empty string (the state is primed by reading it), got ${JSON.stringify(opts.prime)}`,
     );
-  if (!Number.isInteger(opts.length) || opts.length < 0)
-    throw new ConfigError(join(path, 'length'), `must be a non-negative integer, got ${JSON.stringify(opts.length)}`);
+  if (!Number.isInteger(opts.length) || opts.length < 1)
+    throw new ConfigError(join(path, 'length'), `must be a positive integer (symbols to generate), got ${JSON.stringify(opts.length)}`);
   if (typeof opts.temperature !== 'number' || !Number.isFinite(opts.temperature) || opts.temperature < 0)
     throw new ConfigError(join(path, 'temperature'), `must be a finite number ≥ 0, got ${JSON.stringify(opts.temperature)}`);
   if (!Number.isInteger(opts.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(opts.seed)}`);
