@@ -3,12 +3,21 @@
  * be stored as a normal result): the feed-forward classifier, Copy and the character-level LM.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DivergenceError } from '../lib/core/errors';
 import { Rng } from '../lib/core/rng';
 import type { Dataset } from '../lib/data/dataset';
 import { buildVocab, encode } from '../lib/data/ptb';
 import { mnistFcn } from '../lib/networks/build';
+import { gridConfig } from '../lib/experiments/grid';
+import { bestRun, lastMean } from '../lib/experiments/results';
+import { TABLE2_PRESETS } from '../lib/experiments/sections/table2';
+import { runVariants } from '../lib/experiments/variants';
+import { sweepFigure } from '../lib/notebook/figures';
+import { errorCurves, studyRows } from '../lib/notebook/grid';
 import { drawSymbol } from '../lib/runs/char-lm/sample';
 import { runLoop } from '../lib/runs/loop';
 import { trainCharLm } from '../lib/runs/train-char-lm';
@@ -117,5 +126,47 @@ describe('divergence', () => {
     );
     assert.throws(() => drawSymbol([0, NaN, 1], 1, new Rng(1)), /logit 1 is NaN/);
     assert.throws(() => drawSymbol([0, Infinity], 0, new Rng(1)), /logit 1 is Infinity/);
+  });
+
+  it('a learning-rate sweep stores a diverged variant marked diverged, and tables and figures show it as such, never as a number', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dni-diverged-'));
+    const saved = process.env.DNI_RESULTS_DIR;
+    process.env.DNI_RESULTS_DIR = dir;
+    try {
+      const cfg = gridConfig({ ...TABLE2_PRESETS.mnistFcn.smoke, depths: [3], methods: ['bprop'], width: 16 });
+      const variants = [
+        { name: 'lr 3e-4', changes: {} },
+        { name: 'lr 1e3', changes: { 'trainer.optimizer.lr': 1e3 } },
+      ];
+      const runs = await runVariants(cfg, 3, 'bprop', variants, 'sweep');
+      const [ok, bad] = runs;
+      assert.equal(ok.run.diverged, undefined);
+      assert.equal(bad.run.diverged?.quantity, 'trainLoss');
+      assert.ok(Number.isNaN(lastMean(bad.run)), 'no number');
+      assert.equal(bestRun(runs), ok);
+      const stored = fs.readdirSync(dir).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).result);
+      assert.equal(stored.filter((r) => r.diverged).length, 1, 'stored, marked diverged');
+      // Reused from the cache, still marked.
+      const again = await runVariants(cfg, 3, 'bprop', variants, 'sweep');
+      assert.deepEqual(again[1].run.diverged, bad.run.diverged);
+      const rows = studyRows(runs, 'b');
+      assert.equal(typeof rows[0].ours, 'number');
+      assert.match(String(rows[1].ours), /^diverged at step \d+ \(trainLoss = /);
+      assert.equal(rows[1]['train err'], 'diverged');
+      const curves = errorCurves(runs, { title: 't' });
+      assert.match(String(curves.data[1].name), /lr 1e3 \(diverged at step/);
+      const sweep = sweepFigure({
+        title: 't',
+        xTitle: 'lr',
+        yTitle: 'e',
+        x: ['3e-4', '1e3'],
+        series: [{ name: 'Bprop', y: runs.map((r) => lastMean(r.run)) }],
+      });
+      assert.match(JSON.stringify(sweep.layout), /no number \(diverged\): Bprop at 1e3/);
+    } finally {
+      if (saved === undefined) delete process.env.DNI_RESULTS_DIR;
+      else process.env.DNI_RESULTS_DIR = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

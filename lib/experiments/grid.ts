@@ -147,10 +147,11 @@ export async function runGridCell(
   cacheName: string,
   synth?: Partial<SynthesizerSpec>,
   label?: string,
+  opts: { recordDivergence?: boolean } = {},
 ): Promise<RunResult> {
   gridConfig(cfg);
   const name = label ?? methodLabel(method);
-  return runExperiment(cacheName, cellSpec(cfg, depth, method, synth), { label: `${FAMILY_NAMES[cfg.family]} ${depth}L ${name}` });
+  return runExperiment(cacheName, cellSpec(cfg, depth, method, synth), { label: `${FAMILY_NAMES[cfg.family]} ${depth}L ${name}`, ...opts });
 }
 
 /** Every depth × method of the grid, in order. `prefix` names the cache files. */

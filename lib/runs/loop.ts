@@ -23,12 +23,21 @@ export interface EvalRecord {
   seconds: number;
 }
 
+/** Where and how a run diverged (LoopOptions.recordDivergence); the value as text, since JSON has no NaN or infinity. */
+export interface Divergence {
+  step: number;
+  quantity: string;
+  value: string;
+}
+
 export interface RunResult {
   history: EvalRecord[];
-  /** The last record: evaluated on the whole test set. */
+  /** The last record: evaluated on the whole test set (of a diverged run: its last record before it diverged, if any). */
   final: EvalRecord;
   /** Mean milliseconds per training step, evaluation excluded. */
   msPerStep: number;
+  /** Set when the run diverged and recordDivergence kept it as a result: its numbers are not results. */
+  diverged?: Divergence;
 }
 
 /** What the run loop needs besides the trainer: batches, and the evaluations of a record. */
@@ -56,6 +65,11 @@ export interface LoopOptions {
    * this and LOSS_GROWTH × the first loss read counts as diverged.
    */
   chance?: () => number;
+  /**
+   * A divergence ends the run with its history so far and `diverged` set, instead of an error:
+   * for studies where diverging is an outcome (a learning-rate sweep).
+   */
+  recordDivergence?: boolean;
 }
 
 /** A training or evaluation loss this many times the first training loss (and above chance) means the run diverged. */
@@ -106,50 +120,67 @@ export async function runLoop<Batch>(trainer: Trainer<Batch>, feed: LoopFeed<Bat
   const t0 = Date.now();
   let ran = 0;
   const diverged = new DivergenceCheck(opts.chance);
-  for (let step = 1; step <= opts.steps; step++) {
-    ran = step;
-    const batch = feed.next();
-    const ts = performance.now();
-    const stats = trainer.step(batch, { stats: step % statsEvery === 0, measureSG: opts.measureSG });
-    trainMs += performance.now() - ts;
-    feed.release(batch);
-    if (stats) {
-      diverged.loss(step, 'trainLoss', stats.loss);
-      diverged.series(step, stats.series);
-      acc.n++;
-      acc.loss += stats.loss;
-      acc.error += stats.error;
-      for (const [key, values] of Object.entries(stats.series)) {
-        const s = (acc.series[key] ??= { sum: values.map(() => 0), n: values.map(() => 0) });
-        values.forEach((v, i) => {
-          if (!Number.isNaN(v)) {
-            s.sum[i] += v;
-            s.n[i]++;
-          }
-        });
+  try {
+    for (let step = 1; step <= opts.steps; step++) {
+      ran = step;
+      const batch = feed.next();
+      const ts = performance.now();
+      const stats = trainer.step(batch, { stats: step % statsEvery === 0, measureSG: opts.measureSG });
+      trainMs += performance.now() - ts;
+      feed.release(batch);
+      if (stats) {
+        diverged.loss(step, 'trainLoss', stats.loss);
+        diverged.series(step, stats.series);
+        acc.n++;
+        acc.loss += stats.loss;
+        acc.error += stats.error;
+        for (const [key, values] of Object.entries(stats.series)) {
+          const s = (acc.series[key] ??= { sum: values.map(() => 0), n: values.map(() => 0) });
+          values.forEach((v, i) => {
+            if (!Number.isNaN(v)) {
+              s.sum[i] += v;
+              s.n[i]++;
+            }
+          });
+        }
+      }
+      const last = step === opts.steps;
+      if (step % opts.evalEvery === 0 || last) {
+        const test = feed.test(last);
+        diverged.loss(step, 'testLoss', test.loss);
+        const rec: EvalRecord = {
+          step,
+          trainLoss: acc.n ? acc.loss / acc.n : NaN,
+          trainBatchError: acc.n ? acc.error / acc.n : NaN,
+          trainError: feed.trainError(),
+          testLoss: test.loss,
+          testError: test.error,
+          series: Object.fromEntries(Object.entries(acc.series).map(([k, s]) => [k, s.sum.map((v, i) => (s.n[i] ? v / s.n[i] : NaN))])),
+          seconds: (Date.now() - t0) / 1000,
+        };
+        history.push(rec);
+        opts.onEval?.(rec);
+        acc = fresh();
+        // Yield so a notebook kernel can flush progress output.
+        await new Promise((r) => setImmediate(r));
+        if (opts.stop?.()) break;
       }
     }
-    const last = step === opts.steps;
-    if (step % opts.evalEvery === 0 || last) {
-      const test = feed.test(last);
-      diverged.loss(step, 'testLoss', test.loss);
-      const rec: EvalRecord = {
-        step,
-        trainLoss: acc.n ? acc.loss / acc.n : NaN,
-        trainBatchError: acc.n ? acc.error / acc.n : NaN,
-        trainError: feed.trainError(),
-        testLoss: test.loss,
-        testError: test.error,
-        series: Object.fromEntries(Object.entries(acc.series).map(([k, s]) => [k, s.sum.map((v, i) => (s.n[i] ? v / s.n[i] : NaN))])),
-        seconds: (Date.now() - t0) / 1000,
-      };
-      history.push(rec);
-      opts.onEval?.(rec);
-      acc = fresh();
-      // Yield so a notebook kernel can flush progress output.
-      await new Promise((r) => setImmediate(r));
-      if (opts.stop?.()) break;
-    }
+  } catch (e) {
+    if (!(opts.recordDivergence && e instanceof DivergenceError)) throw e;
+    const d = { step: e.step, quantity: e.quantity, value: String(e.value) };
+    // Diverged before its first evaluation: a record with nothing measured.
+    const none: EvalRecord = {
+      step: e.step,
+      trainLoss: NaN,
+      trainBatchError: NaN,
+      trainError: NaN,
+      testLoss: NaN,
+      testError: NaN,
+      series: {},
+      seconds: (Date.now() - t0) / 1000,
+    };
+    return { history, final: history[history.length - 1] ?? none, msPerStep: trainMs / ran, diverged: d };
   }
   return { history, final: history[history.length - 1], msPerStep: trainMs / ran };
 }

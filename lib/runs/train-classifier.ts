@@ -118,7 +118,13 @@ function checkDataFits(spec: BPLambdaSpec, data: { train: Dataset; test: Dataset
 export async function train(
   partial: RunInput,
   data: { train: Dataset; test: Dataset },
-  opts: { onEval?: (r: EvalRecord, spec: RunSpec) => void; keep?: (t: BPLambdaTrainer) => void; trainerPath?: string } = {},
+  opts: {
+    onEval?: (r: EvalRecord, spec: RunSpec) => void;
+    keep?: (t: BPLambdaTrainer) => void;
+    trainerPath?: string;
+    /** Return a diverged run marked `diverged` instead of throwing (LoopOptions.recordDivergence). */
+    recordDivergence?: boolean;
+  } = {},
 ): Promise<RunResult> {
   const spec = runSpec(partial);
   checkDataFits(spec.trainer, data, opts.trainerPath);
@@ -145,6 +151,7 @@ export async function train(
       steps: spec.steps,
       evalEvery: spec.evalEvery,
       measureSG: spec.measureSG,
+      recordDivergence: opts.recordDivergence,
       // Cross-entropy (nats) of a uniform guess over the classes.
       chance: () => Math.log(spec.trainer.network.classes),
       onEval: (r) => opts.onEval?.(r, spec),
