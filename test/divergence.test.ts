@@ -16,7 +16,7 @@ import { gridConfig } from '../lib/experiments/grid';
 import { bestRun, lastMean } from '../lib/experiments/results';
 import { TABLE2_PRESETS } from '../lib/experiments/sections/table2';
 import { runVariants } from '../lib/experiments/variants';
-import { sweepFigure } from '../lib/notebook/figures';
+import { figureSummary, sweepFigure } from '../lib/notebook/figures';
 import { errorCurves, studyRows } from '../lib/notebook/grid';
 import { drawSymbol } from '../lib/runs/char-lm/sample';
 import { runLoop } from '../lib/runs/loop';
@@ -163,6 +163,7 @@ describe('divergence', () => {
         series: [{ name: 'Bprop', y: runs.map((r) => lastMean(r.run)) }],
       });
       assert.match(JSON.stringify(sweep.layout), /no number \(diverged\): Bprop at 1e3/);
+      assert.match(figureSummary(sweep), /no number \(diverged\): Bprop at 1e3/);
     } finally {
       if (saved === undefined) delete process.env.DNI_RESULTS_DIR;
       else process.env.DNI_RESULTS_DIR = saved;

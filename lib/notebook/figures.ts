@@ -39,6 +39,8 @@ export function figureSummary(fig: Figure): string {
   const axis = (k: string) => titleText((layout[k] as { title?: unknown } | undefined)?.title);
   const [xt, yt] = [axis('xaxis'), axis('yaxis')];
   if (xt || yt) lines.push(`  x: ${xt || '?'}, y: ${yt || '?'}`);
+  // The note of a sweep's diverged points (sweepFigure), so the text says it too.
+  for (const a of (layout.annotations ?? []) as { text?: string }[]) if (a.text?.startsWith('no number')) lines.push(`  ${a.text}`);
   return lines.join('\n');
 }
 
