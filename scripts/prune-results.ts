@@ -5,10 +5,13 @@
  *   npx tsx scripts/prune-results.ts <log>            # lists the unused entries
  *   npx tsx scripts/prune-results.ts <log> --delete   # and deletes them
  *
- * Only meaningful after executing every notebook at the cpu scale with the same log.
+ * Only meaningful after executing every notebook at the cpu scale with the same log. Temporary
+ * files of processes that died between writing an entry and renaming it into place are listed
+ * too (and deleted with --delete; the cache also removes them when it next opens the folder).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { staleTemporaryFiles } from '../lib/experiments/cache-files';
 
 const [log, flag] = process.argv.slice(2);
 if (!log || !fs.existsSync(log)) {
@@ -23,6 +26,10 @@ const used = new Set(
     .map((f) => path.resolve(f)),
 );
 const dir = path.resolve(process.env.DNI_RESULTS_DIR || path.join(__dirname, '..', 'results'));
+for (const f of staleTemporaryFiles(dir)) {
+  console.log(`${flag === '--delete' ? 'deleting' : 'stale temporary file'}: ${path.relative(process.cwd(), f)}`);
+  if (flag === '--delete') fs.rmSync(f, { force: true });
+}
 const unused = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !used.has(path.join(dir, f)));
 for (const f of unused) {
   console.log(`${flag === '--delete' ? 'deleting' : 'unused'}: results/${f}`);

@@ -2,19 +2,49 @@
  * npx tsx scripts/refingerprint-results.ts --probe-changed
  *
  * Re-stamps every entry under results/ with the fingerprint the current probe computes. Use it
- * only when the probe itself changed (lib/experiments/fingerprint.ts) and the training code did
- * not: the cache cannot tell those apart, so this is the maintainer saying so. Check first that a
- * committed run reproduces (re-run one with DNI_CACHE=off and compare its history), and say so in
- * the commit message. Each entry's config must resolve back to itself, or the entry is left alone.
+ * only when the probe itself changed (lib/experiments/fingerprint.ts, or the Copy and char-LM
+ * probes in run-copy.ts and run-char-lm.ts) and the training code did not: the cache cannot tell
+ * those apart, so this is the maintainer saying so. Check first that a committed run reproduces
+ * (re-run one with DNI_CACHE=off and compare its history), and say so in the commit message.
+ *
+ * Every kind of entry is handled: feed-forward runs (a config with a dataset), Copy and Repeat
+ * Copy runs, and character-level PTB runs (DNI_DATA_DIR). Each entry is reported on one line:
+ * unchanged (not rewritten), re-stamped (with what differed), or left alone (with why: unreadable, a config that
+ * does not resolve back to itself, an unknown kind). One bad entry never stops the others; the
+ * exit status is 1 when any was left alone.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../lib/core/backend';
+import { projectRoot } from '../lib/core/root';
 import { storeEntry } from '../lib/experiments/cache';
 import { canonicalJson } from '../lib/experiments/canonical-json';
-import { fingerprint, fingerprintMismatch } from '../lib/experiments/fingerprint';
+import { type Fingerprint, fingerprint, fingerprintMismatch } from '../lib/experiments/fingerprint';
+import { charLmCacheConfig, charLmFingerprint, loadPtbChars } from '../lib/experiments/run-char-lm';
 import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run-classifier';
-import { projectRoot } from '../lib/core/root';
+import { copyCacheConfig, copyFingerprint } from '../lib/experiments/run-copy';
+import { charLmSpec } from '../lib/runs/train-char-lm';
+import { copyRunSpec } from '../lib/runs/train-copy';
+
+type Config = Record<string, unknown>;
+
+/** An entry's config resolved again by the current code: what its key config is now, and its fingerprint. */
+async function resolve(config: Config): Promise<{ kind: string; again: unknown; fp: () => Promise<Fingerprint> }> {
+  if (config.task === 'ptb-char') {
+    const corpus = await loadPtbChars();
+    const spec = charLmSpec(config.run as Parameters<typeof charLmSpec>[0], corpus.vocab.itos.length);
+    return { kind: 'char-LM', again: charLmCacheConfig(spec), fp: () => charLmFingerprint(spec, corpus) };
+  }
+  if (config.task === 'copy' || config.task === 'repeatCopy') {
+    const spec = copyRunSpec(config.run as Parameters<typeof copyRunSpec>[0]);
+    return { kind: 'Copy', again: copyCacheConfig(spec), fp: () => copyFingerprint(spec) };
+  }
+  if ('dataset' in config) {
+    const spec = experimentSpec(inputFromCacheConfig(config as Parameters<typeof inputFromCacheConfig>[0]));
+    return { kind: 'feed-forward', again: cacheConfig(spec), fp: () => fingerprint(spec.dataset, spec.run) };
+  }
+  throw new Error(`an unknown kind of entry (config fields: ${Object.keys(config).join(', ')})`);
+}
 
 async function main(): Promise<void> {
   if (!process.argv.includes('--probe-changed')) {
@@ -25,22 +55,35 @@ async function main(): Promise<void> {
   }
   await initBackend();
   const dir = process.env.DNI_RESULTS_DIR || path.join(projectRoot(), 'results');
-  for (const f of fs
+  let leftAlone = 0;
+  let restamped = 0;
+  const files = fs
     .readdirSync(dir)
     .filter((x) => x.endsWith('.json'))
-    .sort()) {
+    .sort();
+  for (const f of files) {
     const file = path.join(dir, f);
-    const e = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const spec = experimentSpec(inputFromCacheConfig(e.config));
-    if (canonicalJson(cacheConfig(spec)) !== canonicalJson(e.config)) {
-      console.warn(`${f}: its config does not resolve back to itself; left alone`);
-      continue;
+    try {
+      const e = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const { kind, again, fp } = await resolve(e.config);
+      if (canonicalJson(again) !== canonicalJson(e.config)) throw new Error(`its ${kind} config does not resolve back to itself`);
+      const now = await fp();
+      const why = e.fingerprint ? fingerprintMismatch(e.fingerprint, now) : 'no fingerprint';
+      // An entry that still matches is not rewritten: its stored numbers are within tolerance.
+      if (why) {
+        storeEntry(file, e.config, now, e.result, e.createdAt);
+        restamped++;
+      }
+      console.log(`${f}: ${kind}, ${why ? `re-stamped (${why})` : 'unchanged'}`);
+    } catch (err) {
+      leftAlone++;
+      console.warn(`${f}: left alone: ${(err as Error).message}`);
     }
-    const fp = await fingerprint(spec.dataset, spec.run);
-    const why = e.fingerprint ? fingerprintMismatch(e.fingerprint, fp) : 'no fingerprint';
-    storeEntry(file, e.config, fp, e.result, e.createdAt);
-    console.log(`${f}: ${why ?? 'unchanged'}`);
   }
+  console.log(
+    `${files.length} entries: ${restamped} re-stamped, ${files.length - leftAlone - restamped} unchanged, ${leftAlone} left alone`,
+  );
+  if (leftAlone) process.exitCode = 1;
 }
 
 main().catch((e) => {

@@ -29,6 +29,7 @@ import atexit
 import concurrent.futures
 import glob
 import json
+import math
 import os
 import signal
 import subprocess
@@ -355,7 +356,8 @@ def _run_one(path, out_dir, timeout, startup_timeout, verbose, log, cache_log):
 def main():
     args = parse_args()
     scale = resolve_scale(args.scale)
-    timeout = DEFAULT_TIMEOUTS[scale] if args.timeout is None else (None if args.timeout <= 0 else args.timeout)
+    # nbclient's timeout trait takes whole seconds only: 2.5 waits 3.
+    timeout = DEFAULT_TIMEOUTS[scale] if args.timeout is None else (None if args.timeout <= 0 else math.ceil(args.timeout))
 
     paths = args.notebooks or sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
     for p in paths:

@@ -23,7 +23,7 @@ export interface AdamSpec {
 
 export const ADAM_DEFAULTS: AdamSpec = { lr: 3e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, decaySteps: [300000, 400000], decayFactor: 0.1 };
 
-const ADAM_KEYS = ['lr', 'beta1', 'beta2', 'eps', 'decaySteps', 'decayFactor'];
+export const ADAM_KEYS = ['lr', 'beta1', 'beta2', 'eps', 'decaySteps', 'decayFactor'];
 
 export function validateAdamSpec(o: AdamSpec, path = 'optimizer'): void {
   checkKeys(o, ADAM_KEYS, path);

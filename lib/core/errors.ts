@@ -16,3 +16,19 @@ export class DataError extends Error {
     this.name = 'DataError';
   }
 }
+
+/**
+ * A run that diverged: a loss or statistic became non-finite, or the loss grew past its bound.
+ * The message reads "diverged at step N: <quantity> = <value>".
+ */
+export class DivergenceError extends Error {
+  constructor(
+    readonly step: number,
+    readonly quantity: string,
+    readonly value: number,
+    why = '',
+  ) {
+    super(`diverged at step ${step}: ${quantity} = ${value}${why ? ` (${why})` : ''}`);
+    this.name = 'DivergenceError';
+  }
+}

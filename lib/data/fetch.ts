@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataError } from '../core/errors';
 import { ARCHIVES, archiveMd5, archiveSource, type DownloadName, offline } from './archives';
-import { fetchCommand, md5File, verifyFile } from './checksum';
+import { fetchCommand, fileMatches, md5File, verifyFile } from './checksum';
 import { downloadFile, type Log } from './download';
 import { dataDir } from './paths';
 import { wordToCharFormat } from './ptb';
@@ -27,9 +27,10 @@ export function missingFiles(name: DownloadName, root: string, check: 'size' | '
   const a = ARCHIVES[name];
   return Object.keys(a.files).filter((f) => {
     const file = path.join(root, a.folder, f);
+    if (check === 'md5') return !fileMatches(file, a.files[f]);
     try {
       const st = fs.statSync(file);
-      return !st.isFile() || st.size !== a.files[f].bytes || (check === 'md5' && md5File(file) !== a.files[f].md5);
+      return !st.isFile() || st.size !== a.files[f].bytes;
     } catch {
       return true;
     }

@@ -12,6 +12,11 @@
  * DNI_RESULTS_DIR moves the folder (tests use a temporary one); DNI_CACHE_LOG=<file> appends the
  * path of every entry used (reused or stored) to that file (scripts/prune-results.ts reads it).
  *
+ * Faults (cache-files.ts): temporary files left by killed processes are removed when a folder is
+ * first used; a nearly full disk is reported before the run trains; an entry that cannot be
+ * written, or a log line that cannot be appended, is a warning naming the path and the error, and
+ * the computed result is returned all the same.
+ *
  * Results must be plain JSON: objects, arrays, strings, booleans, numbers. Non-finite numbers
  * become null, as in JSON; the value returned on a miss is the stored (round-tripped) one, so a
  * hit and a miss return the same thing.
@@ -20,6 +25,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../core/root';
+import { appendLog, danglingLink, lowSpaceWarning, sweepTemporaryFiles, writeAtomic } from './cache-files';
 import { canonicalJson } from './canonical-json';
 import { type Fingerprint, fingerprintMismatch } from './fingerprint';
 
@@ -72,7 +78,10 @@ function readEntry<R>(file: string, configJson: string, now: Fingerprint | null)
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { problem: 'missing' };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      const to = danglingLink(file);
+      return { problem: to === null ? 'missing' : `a symbolic link to ${to}, which does not exist` };
+    }
     return { problem: `unreadable (${(e as Error).message})` };
   }
   let entry: Partial<CacheEntry<R>>;
@@ -100,18 +109,6 @@ function readEntry<R>(file: string, configJson: string, now: Fingerprint | null)
     if (why) return { problem: why };
   }
   return { result: e.result, createdAt: e.createdAt };
-}
-
-function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-  try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 function rel(file: string): string {
@@ -171,8 +168,9 @@ export async function cachedRun<R>(name: string, config: object, compute: () => 
   }
   const file = cachePath(name, config, opts);
   checkWritable(name, file);
+  sweepTemporaryFiles(path.dirname(file), console.warn);
   // DNI_CACHE_LOG lists every entry a notebook run uses (hit or stored), so unused ones can be found.
-  if (process.env.DNI_CACHE_LOG) fs.appendFileSync(process.env.DNI_CACHE_LOG, `${file}\n`);
+  if (process.env.DNI_CACHE_LOG) appendLog(process.env.DNI_CACHE_LOG, file, console.warn);
   const fp = opts.fingerprint ? await opts.fingerprint() : null;
   const say = (msg: string) => {
     if (!opts.quiet) console.log(msg);
@@ -192,7 +190,11 @@ export async function cachedRun<R>(name: string, config: object, compute: () => 
       // the run is the same, so its valid entry is copied under this name.
       const twin = findTwin<R>(file, configJson, fp);
       if (twin) {
-        fs.copyFileSync(twin.file, file);
+        try {
+          fs.copyFileSync(twin.file, file);
+        } catch (e) {
+          console.warn(`cachedRun(${name}): could not copy ${rel(twin.file)} to ${rel(file)} (${(e as Error).message}); using it in place`);
+        }
         say(`cachedRun(${name}): reusing ${rel(twin.file)} (the same config) as ${rel(file)}`);
         opts.onHit?.(twin.result, twin.createdAt);
         return twin.result;
@@ -200,6 +202,8 @@ export async function cachedRun<R>(name: string, config: object, compute: () => 
     }
   }
   say(`cachedRun(${name}): computing${readingOff ? ' (DNI_CACHE=off)' : ''}`);
+  const low = lowSpaceWarning(path.dirname(file));
+  if (low) console.warn(`cachedRun(${name}): ${low}`);
   const raw = await compute();
   let result: R;
   try {
@@ -207,8 +211,13 @@ export async function cachedRun<R>(name: string, config: object, compute: () => 
   } catch (e) {
     throw new Error(`cachedRun(${name}): the result must be plain JSON (${(e as Error).message})`);
   }
-  storeEntry(file, config, fp, result);
-  say(`cachedRun(${name}): stored ${rel(file)}`);
+  try {
+    storeEntry(file, config, fp, result);
+    say(`cachedRun(${name}): stored ${rel(file)}`);
+  } catch (e) {
+    // A full disk (ENOSPC) or a vanished folder must not lose a run that took hours.
+    console.warn(`cachedRun(${name}): could not store ${file} (${(e as Error).message}); the result is returned but not cached`);
+  }
   return result;
 }
 

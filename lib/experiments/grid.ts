@@ -60,8 +60,8 @@ export interface GridConfig {
   validation?: boolean;
 }
 
-const GRID_KEYS = ['family', 'depths', 'methods', 'width', 'trainer', 'methodSynthesizers', 'syntheticInputs', 'run', 'validation'];
-const METHOD_SYNTHESIZER_KEYS = ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda', 'dni+unlock', 'cdni+unlock'];
+export const GRID_KEYS = ['family', 'depths', 'methods', 'width', 'trainer', 'methodSynthesizers', 'syntheticInputs', 'run', 'validation'];
+export const METHOD_SYNTHESIZER_KEYS = ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda', 'dni+unlock', 'cdni+unlock'];
 const validated = new WeakSet<object>();
 
 /** The network of a family at a depth and width. */
@@ -147,10 +147,11 @@ export async function runGridCell(
   cacheName: string,
   synth?: Partial<SynthesizerSpec>,
   label?: string,
+  opts: { recordDivergence?: boolean } = {},
 ): Promise<RunResult> {
   gridConfig(cfg);
   const name = label ?? methodLabel(method);
-  return runExperiment(cacheName, cellSpec(cfg, depth, method, synth), { label: `${FAMILY_NAMES[cfg.family]} ${depth}L ${name}` });
+  return runExperiment(cacheName, cellSpec(cfg, depth, method, synth), { label: `${FAMILY_NAMES[cfg.family]} ${depth}L ${name}`, ...opts });
 }
 
 /** Every depth × method of the grid, in order. `prefix` names the cache files. */

@@ -127,24 +127,4 @@ export function deviations<C>(preset: Preset<C>): Deviation[] {
   return out;
 }
 
-/**
- * A config with fields replaced by dotted path, for ablations:
- *   override(pick(TABLE2_PRESETS.mnistFcn), { 'run.steps': 3000, 'trainer.synthesizer.targetUnits': 'batchMean' })
- * A path through a field that is not an object is an error naming it; unknown fields are caught
- * by the config's own validation.
- */
-export function override<C>(config: C, changes: Record<string, unknown>): C {
-  const out = structuredClone(config) as Record<string, unknown>;
-  for (const [path, value] of Object.entries(changes)) {
-    const keys = path.split('.');
-    let obj = out;
-    keys.slice(0, -1).forEach((k, i) => {
-      const next = obj[k] ?? (obj[k] = {});
-      if (next === null || typeof next !== 'object' || Array.isArray(next))
-        throw new Error(`override: '${keys.slice(0, i + 1).join('.')}' is not an object, so '${path}' cannot be set`);
-      obj = next as Record<string, unknown>;
-    });
-    obj[keys[keys.length - 1]] = value;
-  }
-  return out as C;
-}
+export { override } from './override';

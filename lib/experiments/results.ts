@@ -14,8 +14,9 @@ export const LAST_EVALS = 3;
 
 export type ErrorMetric = 'testError' | 'trainError';
 
-/** Mean of a metric (%) over the last `k` evaluations of a run. */
+/** Mean of a metric (%) over the last `k` evaluations of a run; NaN for a run that diverged (its numbers are no result). */
 export function lastMean(run: RunResult, metric: ErrorMetric = 'testError', k = LAST_EVALS): number {
+  if (run.diverged) return NaN;
   const tail = run.history.slice(-k);
   return (100 * tail.reduce((s, r) => s + r[metric], 0)) / tail.length;
 }
@@ -67,9 +68,10 @@ export function namedError(runs: GridRun[], name: string): { error: number; spre
   return { error: e.reduce((s, x) => s + x, 0) / e.length, spread, width };
 }
 
-/** The run with the lowest lastMean. */
+/** The run with the lowest lastMean, among those that did not diverge (if any did not). */
 export function bestRun<T extends { run: RunResult }>(runs: T[]): T {
-  return runs.reduce((a, b) => (lastMean(b.run) < lastMean(a.run) ? b : a));
+  const ok = runs.filter((r) => !r.run.diverged);
+  return (ok.length ? ok : runs).reduce((a, b) => (lastMean(b.run) < lastMean(a.run) ? b : a));
 }
 
 /** Training examples of a family's dataset (epochs = steps × batch / this). */

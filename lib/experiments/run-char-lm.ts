@@ -84,6 +84,15 @@ async function charLmProbe(spec: CharLmSpec, corpus: Corpus): Promise<number[]> 
   return out.map((v) => (Number.isFinite(v) ? v : -1));
 }
 
+/** The cache key's config of a char-LM run, and its numerics fingerprint (scripts/refingerprint-results.ts re-stamps entries with it). */
+export function charLmCacheConfig(spec: CharLmSpec): { task: 'ptb-char'; run: CharLmSpec } {
+  return { task: 'ptb-char', run: spec };
+}
+
+export async function charLmFingerprint(spec: CharLmSpec, corpus: Corpus): Promise<Fingerprint> {
+  return { probe: await charLmProbe(spec, corpus), data: corpusDigest(corpus) };
+}
+
 /** A run's outcome in one line. */
 function summary(r: CharLmResult): string {
   return `${r.final.step} steps (${r.samples} characters), best validation ${r.best.validBpc.toFixed(3)} BPC at step ${r.best.step}, test ${r.testBpc.toFixed(3)} BPC`;
@@ -104,7 +113,7 @@ export async function runCharLm(
   const label = opts.label ?? name;
   return cachedRun(
     name,
-    { task: 'ptb-char', run: spec },
+    charLmCacheConfig(spec),
     async () => {
       const progress = new Progress(spec.steps, { label, ...(opts.quiet ? { write: () => undefined } : {}) });
       const result = await trainCharLm(spec, corpus, {
@@ -115,7 +124,7 @@ export async function runCharLm(
       return result;
     },
     {
-      fingerprint: async (): Promise<Fingerprint> => ({ probe: await charLmProbe(spec, corpus), data: corpusDigest(corpus) }),
+      fingerprint: () => charLmFingerprint(spec, corpus),
       quiet: true,
       onHit: (r: CharLmResult, createdAt: string) => {
         if (!opts.quiet) console.log(`${label}: cached run of ${createdAt.slice(0, 10)}: ${summary(r)}`);

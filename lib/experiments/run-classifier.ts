@@ -67,14 +67,22 @@ export function inputFromCacheConfig(cfg: ReturnType<typeof cacheConfig>): Exper
   return { dataset: c.dataset, run: { ...c.run, trainer: { ...c.run.trainer, synthesizer: {} } } };
 }
 
+/** "diverged at step 40 (trainLoss = Infinity)": what tables and summaries show for a diverged run. */
+export function divergedText(run: RunResult): string {
+  const d = run.diverged;
+  return d ? `diverged at step ${d.step} (${d.quantity} = ${d.value})` : '';
+}
+
 /**
  * Train (or reuse the cached result of) one run. The dataset is loaded only to fingerprint the
- * run and on a cache miss.
+ * run and on a cache miss. With `recordDivergence` (a sweep where diverging is an outcome), a run
+ * that diverges is stored marked `diverged` (not in the cache key: a run that does not diverge is
+ * the same either way); otherwise it is an error.
  */
 export async function runExperiment(
   name: string,
   input: ExperimentInput | ExperimentSpec,
-  opts: { label?: string; quiet?: boolean } = {},
+  opts: { label?: string; quiet?: boolean; recordDivergence?: boolean } = {},
 ): Promise<RunResult> {
   const spec = experimentSpec(input);
   await prepareDataset(spec.dataset); // fetched on first use: the fingerprint reads it even on a cache hit
@@ -86,6 +94,7 @@ export async function runExperiment(
       const progress = new Progress(spec.run.steps, { label: opts.label ?? name });
       const result = await train(spec.run, data, {
         trainerPath: 'run.trainer',
+        recordDivergence: opts.recordDivergence,
         onEval: (r) => {
           const extra: Record<string, string> = {};
           if (Number.isFinite(r.trainError)) extra.trainErr = `${(100 * r.trainError).toFixed(2)}%`;
@@ -93,6 +102,7 @@ export async function runExperiment(
         },
       });
       progress.done();
+      if (result.diverged) console.log(`${opts.label ?? name}: ${divergedText(result)}; stored as diverged`);
       return result;
     },
     {
@@ -101,6 +111,7 @@ export async function runExperiment(
       // A cached run reads like the original: one summary line instead of its progress lines.
       onHit: (r: RunResult, createdAt: string) => {
         if (opts.quiet) return;
+        if (r.diverged) return console.log(`${opts.label ?? name}: cached run of ${createdAt.slice(0, 10)}: ${divergedText(r)}`);
         const f = r.final;
         const train = Number.isFinite(f.trainError) ? `, training error ${(100 * f.trainError).toFixed(2)}%` : '';
         // The last evaluation alone (tables and claims use the mean of the last few), on the split the run was scored on.

@@ -40,6 +40,15 @@ async function copyProbe(spec: CopyRunSpec): Promise<number[]> {
   return out.map((v) => (Number.isFinite(v) ? v : -1));
 }
 
+/** The cache key's config of a Copy run, and its numerics fingerprint (scripts/refingerprint-results.ts re-stamps entries with it). */
+export function copyCacheConfig(spec: CopyRunSpec): { task: string; run: CopyRunSpec } {
+  return { task: spec.curriculum.kind, run: spec };
+}
+
+export async function copyFingerprint(spec: CopyRunSpec): Promise<Fingerprint> {
+  return { probe: await copyProbe(spec), data: 'generated' };
+}
+
 /** A Copy run's last check in one line. */
 function summary(r: CopyRunResult): string {
   const f = r.final;
@@ -53,7 +62,7 @@ export async function runCopy(name: string, input: CopyRunInput, opts: { label?:
   const label = opts.label ?? name;
   return cachedRun(
     name,
-    { task: spec.curriculum.kind, run: spec },
+    copyCacheConfig(spec),
     async () => {
       const progress = new Progress(spec.steps, { label });
       const result = await trainCopy(spec, {
@@ -69,7 +78,7 @@ export async function runCopy(name: string, input: CopyRunInput, opts: { label?:
       return result;
     },
     {
-      fingerprint: async (): Promise<Fingerprint> => ({ probe: await copyProbe(spec), data: 'generated' }),
+      fingerprint: () => copyFingerprint(spec),
       quiet: true,
       onHit: (r: CopyRunResult, createdAt: string) => {
         if (!opts.quiet) console.log(`${label}: cached run of ${createdAt.slice(0, 10)}: ${summary(r)}`);

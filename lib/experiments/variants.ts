@@ -26,8 +26,10 @@ export async function runVariants(
   const out: (GridRun & { variant: Variant })[] = [];
   for (const v of variants) {
     const c = gridConfig(override(cfg, v.changes));
-    // The cache turns the name into a safe file name.
-    const run = await runGridCell(c, depth, method, `${prefix}-${c.family}-${depth}-${method}-${v.name}`, undefined, v.name);
+    // The cache turns the name into a safe file name. A variant that diverges (too large a learning
+    // rate) is an outcome of the study: kept, marked diverged.
+    const name = `${prefix}-${c.family}-${depth}-${method}-${v.name}`;
+    const run = await runGridCell(c, depth, method, name, undefined, v.name, { recordDivergence: true });
     out.push({ depth, method, name: v.name, run, variant: v });
   }
   return out;

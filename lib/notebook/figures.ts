@@ -39,6 +39,8 @@ export function figureSummary(fig: Figure): string {
   const axis = (k: string) => titleText((layout[k] as { title?: unknown } | undefined)?.title);
   const [xt, yt] = [axis('xaxis'), axis('yaxis')];
   if (xt || yt) lines.push(`  x: ${xt || '?'}, y: ${yt || '?'}`);
+  // The note of a sweep's diverged points (sweepFigure), so the text says it too.
+  for (const a of (layout.annotations ?? []) as { text?: string }[]) if (a.text?.startsWith('no number')) lines.push(`  ${a.text}`);
   return lines.join('\n');
 }
 
@@ -242,7 +244,9 @@ export function sweepFigure(spec: SweepSpec): Figure {
   for (const s of spec.series)
     if (s.y.length !== spec.x.length)
       throw new Error(`sweepFigure: series '${s.name}' has ${s.y.length} values for ${spec.x.length} settings`);
-  const asSeries: Series[] = spec.series.map((s) => ({ name: s.name, x: s.y.map((_, i) => i), y: s.y }));
+  const asSeries: Series[] = spec.series.map((s) => ({ name: s.name, x: s.y.map((_, i) => i), y: s.y.filter(Number.isFinite) }));
+  // A point without a number (a run that diverged) is a gap in its line, named under the figure.
+  const gaps = spec.series.flatMap((s) => s.y.flatMap((v, i) => (Number.isFinite(v) ? [] : [`${s.name} at ${spec.x[i]}`])));
   return {
     data: spec.series.map((s) => ({
       type: 'scatter',
@@ -259,7 +263,22 @@ export function sweepFigure(spec: SweepSpec): Figure {
       yaxis: { title: { text: spec.yTitle }, ...(spec.logY ? logAxis(asSeries) : {}) },
       width: Math.max(DEFAULT_WIDTH, titleWidth(spec.title)),
       height: DEFAULT_HEIGHT,
-      margin: { l: 70, r: 20, t: 50, b: 50 },
+      margin: { l: 70, r: 20, t: 50, b: gaps.length ? 80 : 50 },
+      ...(gaps.length
+        ? {
+            annotations: [
+              {
+                text: `no number (diverged): ${gaps.join('; ')}`,
+                xref: 'paper',
+                yref: 'paper',
+                x: 0,
+                y: -0.25,
+                showarrow: false,
+                xanchor: 'left',
+              },
+            ],
+          }
+        : {}),
     },
   };
 }

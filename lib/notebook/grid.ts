@@ -10,6 +10,7 @@ import { FAMILY_NAMES, type GridConfig, type GridRun } from '../experiments/grid
 import { methodLabel, parseMethod, table2Method } from '../experiments/methods';
 import { TABLE2 } from '../experiments/paper';
 import { deviations, type Preset } from '../experiments/preset';
+import { divergedText } from '../experiments/run-classifier';
 import type { RunResult } from '../runs/loop';
 import { DASHES, methodColor, methodDash } from './colors';
 import { type Figure, lineFigure, panelFigure, type Series } from './figures';
@@ -36,7 +37,7 @@ export function errorCurves(
       if (color) seen.set(color, variant + 1);
       const dash = variant > 0 ? DASHES[variant % DASHES.length] : method && methodDash(method);
       return {
-        name,
+        name: run.diverged ? `${name} (${divergedText(run)})` : name,
         x: run.history.map((r) => r.step),
         y: run.history.map((r) => 100 * (r[metric] as number)),
         color,
@@ -253,9 +254,10 @@ export function studyRows(runs: GridRun[], budget: string, sgLoss: Record<string
     return {
       variant: r.name,
       ...sg,
-      'train err': Number(lastMean(r.run, 'trainError').toFixed(2)),
+      // A diverged variant is shown as such, never as a number.
+      'train err': r.run.diverged ? 'diverged' : Number(lastMean(r.run, 'trainError').toFixed(2)),
       paper: '—',
-      ours: Number(lastMean(r.run).toFixed(2)),
+      ours: r.run.diverged ? divergedText(r.run) : Number(lastMean(r.run).toFixed(2)),
       budget,
     };
   });

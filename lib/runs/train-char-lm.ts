@@ -157,7 +157,7 @@ export class CharLmBatches {
     readonly T: number,
     readonly vocabSize: number,
   ) {
-    this.streams = new StreamBatcher(train, batch);
+    this.streams = new StreamBatcher(train, batch, { batch: 'batchSize', T: 'trainer.T', corpus: 'training split' });
   }
 
   next(): SequenceBatch {
@@ -211,6 +211,12 @@ export async function trainCharLm(
   const spec = charLmSpec(partial, V);
   if (spec.validChars > corpus.valid.length)
     throw new ConfigError('validChars', `is ${spec.validChars}, but the validation split has ${corpus.valid.length} symbols`);
+  for (const [split, ids] of [
+    ['validation', corpus.valid],
+    ['test', corpus.test],
+  ] as const) {
+    if (ids.length < 2) throw new Error(`trainCharLm: the ${split} split has ${ids.length} symbols, nothing to predict`);
+  }
   spec.generate.forEach((g, i) => checkSampleOptions(g, `generate[${i}]`, corpus.vocab));
   const T = spec.trainer.T as number;
   const valid = spec.validChars ? corpus.valid.subarray(0, spec.validChars) : corpus.valid;
@@ -221,7 +227,7 @@ export async function trainCharLm(
   const feed: LoopFeed<SequenceBatch> = {
     next: () => batches.next(),
     release: disposeSequenceBatch,
-    test: () => ({ loss: evaluateText(trainer, valid, { streams: evalStreams }).bpc, error: NaN }),
+    test: () => ({ loss: evaluateText(trainer, valid, { streams: evalStreams, text: 'the validation split' }).bpc, error: NaN }),
     trainError: () => NaN,
   };
   const history: CharLmRecord[] = [];
@@ -242,10 +248,13 @@ export async function trainCharLm(
   try {
     const sinceBest = () => history.length - 1 - history.findIndex((h) => h.step === keepBest.best!.step);
     const stop = () => spec.patience > 0 && sinceBest() >= spec.patience;
-    const { msPerStep } = await runLoop(perCharacter(trainer), feed, { steps: spec.steps, evalEvery: spec.evalEvery, onEval, stop });
+    // Bits per character of a uniform guess over the vocabulary.
+    const chance = () => Math.log2(V);
+    const loop = { steps: spec.steps, evalEvery: spec.evalEvery, onEval, stop, chance };
+    const { msPerStep } = await runLoop(perCharacter(trainer), feed, loop);
     const best = keepBest.best!;
     restoreParams(trainer, best.state);
-    const test = evaluateText(trainer, corpus.test, { streams: evalStreams });
+    const test = evaluateText(trainer, corpus.test, { streams: evalStreams, text: 'the test split' });
     const at = history.find((h) => h.step === best.step)!;
     result = {
       history,

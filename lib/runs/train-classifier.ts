@@ -118,10 +118,23 @@ function checkDataFits(spec: BPLambdaSpec, data: { train: Dataset; test: Dataset
 export async function train(
   partial: RunInput,
   data: { train: Dataset; test: Dataset },
-  opts: { onEval?: (r: EvalRecord, spec: RunSpec) => void; keep?: (t: BPLambdaTrainer) => void; trainerPath?: string } = {},
+  opts: {
+    onEval?: (r: EvalRecord, spec: RunSpec) => void;
+    keep?: (t: BPLambdaTrainer) => void;
+    trainerPath?: string;
+    /** Return a diverged run marked `diverged` instead of throwing (LoopOptions.recordDivergence). */
+    recordDivergence?: boolean;
+  } = {},
 ): Promise<RunResult> {
   const spec = runSpec(partial);
   checkDataFits(spec.trainer, data, opts.trainerPath);
+  // The run's fields sit beside its trainer ('run.trainer' → 'run.evalExamples').
+  const runPath = (opts.trainerPath ?? 'trainer').replace(/\.?trainer$/, '');
+  if (spec.evalExamples > data.test.n)
+    throw new ConfigError(
+      join(runPath, 'evalExamples'),
+      `is ${spec.evalExamples}, but ${data.test.name} has ${data.test.n} examples (0: all of them)`,
+    );
   const trainer = new BPLambdaTrainer(spec.trainer);
   const shape = inputShape(spec.trainer.network);
   const batcher = new Batcher(data.train, spec.batchSize, spec.dataSeed, { dropRemainder: true });
@@ -138,6 +151,9 @@ export async function train(
       steps: spec.steps,
       evalEvery: spec.evalEvery,
       measureSG: spec.measureSG,
+      recordDivergence: opts.recordDivergence,
+      // Cross-entropy (nats) of a uniform guess over the classes.
+      chance: () => Math.log(spec.trainer.network.classes),
       onEval: (r) => opts.onEval?.(r, spec),
     });
     opts.keep?.(trainer);

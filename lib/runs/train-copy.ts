@@ -16,7 +16,7 @@
  */
 import { checkKeys, join, nonNegInt, posInt } from '../core/validators';
 import { ConfigError } from '../core/errors';
-import { COPY_OUTPUTS, copyInputs, type CopyLevel, CopyStream, disposeSequenceBatch, timeDependency } from '../tasks/copy';
+import { COPY_OUTPUTS, PATTERN_BITS, copyInputs, type CopyLevel, CopyStream, disposeSequenceBatch, timeDependency } from '../tasks/copy';
 import { type Advance, Curriculum, CURRICULUM_KEYS, type CurriculumSpec, curriculumSpec } from '../tasks/curriculum';
 import type { SequenceBatch } from '../tasks/sequence';
 import { type EvalRecord, type LoopFeed, runLoop } from './loop';
@@ -151,9 +151,11 @@ export async function trainCopy(
     opts.onEval?.(rec, spec);
   };
   const stop = () => spec.stopAfter > 0 && curriculum.advances.length >= spec.stopAfter;
+  // Bits per sequence of a coin toss for every output bit of the current level.
+  const chance = () => PATTERN_BITS * curriculum.level.N * curriculum.level.R;
   let msPerStep: number;
   try {
-    msPerStep = (await runLoop(trainer, feed, { steps: spec.steps, evalEvery: spec.evalEvery, onEval, stop })).msPerStep;
+    msPerStep = (await runLoop(trainer, feed, { steps: spec.steps, evalEvery: spec.evalEvery, onEval, stop, chance })).msPerStep;
     opts.keep?.(trainer);
   } finally {
     if (!opts.keep) trainer.dispose();

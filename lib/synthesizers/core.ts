@@ -11,7 +11,7 @@
  * synthesizer's own units and is regressed onto as it is.
  */
 import * as tf from '@tensorflow/tfjs';
-import { finite, inRange, join, oneOf } from '../core/validators';
+import { inRange, join, oneOf } from '../core/validators';
 import { ConfigError } from '../core/errors';
 
 export const TARGET_UNITS = ['perExample', 'batchMean'] as const;
@@ -132,7 +132,8 @@ export function validateRegressionSpec(s: RegressionSpec, path: string): void {
   oneOf(s.targetUnits, TARGET_UNITS, join(path, 'targetUnits'));
   oneOf(s.lossReduction, LOSS_REDUCTIONS, join(path, 'lossReduction'));
   inRange(s.lossWeight, 0, Infinity, join(path, 'lossWeight'));
-  finite(s.scale, join(path, 'scale'));
+  // A negative scale consumes the synthetic gradient with its sign flipped: never meant.
+  inRange(s.scale, 0, Infinity, join(path, 'scale'));
 }
 
 /** 0 (linear), 1 or 2 hidden layers, as every synthesizer here allows. */

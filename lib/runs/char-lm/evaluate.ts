@@ -53,12 +53,13 @@ export function streamPieces(n: number, streams: number): [number, number][] {
 export function evaluateText(
   trainer: RecurrentTrainer,
   ids: Int32Array,
-  opts: { streams: number; chunk?: number; perChar?: boolean },
+  opts: { streams: number; chunk?: number; perChar?: boolean; text?: string; streamsField?: string },
 ): TextEvaluation {
   const n = ids.length - 1;
-  if (n < 1) throw new Error(`evaluateText: a text of ${ids.length} symbols has nothing to predict`);
+  // Errors name what the caller calls the text and the streams (e.g. 'the validation split', 'evalStreams').
+  if (n < 1) throw new Error(`evaluateText: ${opts.text ?? 'a text'} of ${ids.length} symbols has nothing to predict`);
   if (!Number.isInteger(opts.streams) || opts.streams < 1)
-    throw new Error(`evaluateText: streams must be a positive integer, got ${opts.streams}`);
+    throw new Error(`evaluateText: ${opts.streamsField ?? 'streams'} must be a positive integer, got ${opts.streams}`);
   const chunk = opts.chunk ?? EVAL_CHUNK;
   if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`evaluateText: chunk must be a positive integer, got ${chunk}`);
   const V = trainer.spec.outputs;

@@ -37,8 +37,8 @@ export function checkSampleOptions(opts: SampleOptions, path = '', vocab?: Vocab
       join(path, 'prime'),
       `must be a non-empty string (the state is primed by reading it), got ${JSON.stringify(opts.prime)}`,
     );
-  if (!Number.isInteger(opts.length) || opts.length < 0)
-    throw new ConfigError(join(path, 'length'), `must be a non-negative integer, got ${JSON.stringify(opts.length)}`);
+  if (!Number.isInteger(opts.length) || opts.length < 1)
+    throw new ConfigError(join(path, 'length'), `must be a positive integer (symbols to generate), got ${JSON.stringify(opts.length)}`);
   if (typeof opts.temperature !== 'number' || !Number.isFinite(opts.temperature) || opts.temperature < 0)
     throw new ConfigError(join(path, 'temperature'), `must be a finite number ≥ 0, got ${JSON.stringify(opts.temperature)}`);
   if (!Number.isInteger(opts.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(opts.seed)}`);
@@ -89,6 +89,10 @@ export function sampleText(trainer: RecurrentTrainer, vocab: Vocab, opts: Sample
 
 /** One draw from softmax(z / τ) by inverting its CDF with one uniform draw; argmax at τ = 0. */
 export function drawSymbol(z: ArrayLike<number>, temperature: number, rng: Rng): number {
+  for (let j = 0; j < z.length; j++) {
+    // A diverged model: any draw would be arbitrary.
+    if (!Number.isFinite(z[j])) throw new Error(`drawSymbol: logit ${j} is ${z[j]}; the model diverged`);
+  }
   let best = 0;
   for (let j = 1; j < z.length; j++) if (z[j] > z[best]) best = j;
   if (temperature === 0) return best;

@@ -26,14 +26,19 @@ export class StreamBatcher {
   private pos = 0;
   private epochs = 0;
 
+  /** `fields` are the names the user wrote for the batch and T, and `corpus` what the ids are, for errors. */
   constructor(
     readonly ids: Int32Array,
     readonly batch: number,
+    private readonly fields: { batch: string; T: string; corpus: string } = { batch: 'batch', T: 'T', corpus: 'corpus' },
   ) {
-    if (!Number.isInteger(batch) || batch < 1) throw new ConfigError('batch', `must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(batch) || batch < 1) throw new ConfigError(fields.batch, `must be a positive integer, got ${batch}`);
     this.streamLength = Math.floor(ids.length / batch);
     if (this.streamLength < 2)
-      throw new ConfigError('batch', `${batch} streams of a ${ids.length}-symbol corpus leave fewer than 2 symbols per stream`);
+      throw new ConfigError(
+        fields.batch,
+        `${batch} streams of a ${ids.length}-symbol ${fields.corpus} leave fewer than 2 symbols per stream`,
+      );
   }
 
   /** Symbol i of stream b. */
@@ -52,7 +57,7 @@ export class StreamBatcher {
    * starts at the beginning with `restarted` set.
    */
   next(T: number): StreamChunk {
-    if (!Number.isInteger(T) || T < 1) throw new ConfigError('T', `must be a positive integer, got ${T}`);
+    if (!Number.isInteger(T) || T < 1) throw new ConfigError(this.fields.T, `must be a positive integer, got ${T}`);
     let restarted = false;
     if (this.pos >= this.streamLength - 1) {
       this.pos = 0;

@@ -1,0 +1,103 @@
+/**
+ * Claims whose comparisons could be flipped unnoticed: copyClaims (Copy and Repeat Copy, main
+ * text) and the tie rule of Table 2's "beats" claims (errors are discrete, so ties happen).
+ */
+import { strict as assert } from 'node:assert';
+import { gridConfig, type GridRun } from '../lib/experiments/grid';
+import { methodLabel, type MethodName } from '../lib/experiments/methods';
+import { type CopyCell, copyClaims } from '../lib/experiments/sections/copy-repeat-copy';
+import { TABLE2_PRESETS } from '../lib/experiments/sections/table2';
+import { table2Claims } from '../lib/experiments/sections/table2-claims';
+import type { EvalRecord, RunResult } from '../lib/runs/loop';
+import type { CopyRecord, CopyRunResult } from '../lib/runs/train-copy';
+
+/** A Copy run checked every 100 sequences, with the solved time dependency at each check. */
+function copyRun(dependencies: number[]): CopyRunResult {
+  const history: CopyRecord[] = dependencies.map((dependency, i) => ({
+    step: i + 1,
+    samples: 100 * (i + 1),
+    level: { N: dependency + 1, R: 1 },
+    bits: 1,
+    error: 0,
+    trainBits: 1,
+    solved: dependency ? { N: dependency, R: 1 } : null,
+    dependency,
+    series: {},
+    seconds: i,
+  }));
+  const max = Math.max(...dependencies);
+  return {
+    history,
+    final: history[history.length - 1],
+    advances: [],
+    maxSolved: max ? { N: max, R: 1 } : null,
+    maxDependency: max,
+    updates: dependencies.length,
+    samples: 100 * dependencies.length,
+    msPerStep: 1,
+  };
+}
+
+const cells = (bptt: number[], dni: number[]): CopyCell[] => [
+  { kind: 'copy', method: 'bptt', T: 2, run: copyRun(bptt) },
+  { kind: 'copy', method: 'dni', T: 2, run: copyRun(dni) },
+];
+const verdict = (claims: ReturnType<typeof copyClaims>, part: RegExp) => claims.find((c) => part.test(c.claim))!.verdict;
+
+describe('claims that could be flipped', () => {
+  it('copyClaims: DNI doubling the dependency, and learning with fewer samples, judged in the right direction', () => {
+    // BPTT plateaus at 2 from the 4th check; DNI reaches 2 at the 2nd and 4 at the 5th.
+    const bptt = [0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2];
+    const dni = [1, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4];
+    const shown = copyClaims(cells(bptt, dni));
+    assert.equal(shown.length, 2);
+    assert.equal(verdict(shown, /doubles/), 'shown');
+    assert.equal(verdict(shown, /fewer samples/), 'shown');
+    assert.match(shown[1].evidence, /dependency 2: DNI after 200 sequences, BPTT after 400/);
+    // The methods swapped: DNI needs more samples and does not double.
+    const swapped = copyClaims(cells(dni, bptt));
+    assert.equal(verdict(swapped, /doubles/), 'not shown');
+    assert.equal(verdict(swapped, /fewer samples/), 'not shown');
+    // The same number of sequences is not fewer.
+    const same = copyClaims(cells([0, 2, 2, 2, 2, 2, 2, 2], [0, 2, 2, 2, 2, 2, 2, 4]));
+    assert.equal(verdict(same, /fewer samples/), 'not shown');
+    // BPTT still rising in the last quarter: its limit is unknown.
+    assert.equal(verdict(copyClaims(cells([0, 0, 0, 0, 0, 0, 1, 2], [0, 4, 4, 4, 4, 4, 4, 4])), /doubles/), 'not testable at this budget');
+    // Neither solved a level: nothing to compare.
+    const none = copyClaims(cells([0, 0, 0, 0], [0, 0, 0, 0]));
+    assert.deepEqual(
+      none.map((c) => c.verdict),
+      ['not testable at this budget', 'not testable at this budget'],
+    );
+  });
+
+  it('the tie rule: DNI and No Bprop at equal errors is "not shown" for "DNI beats No Bprop"', () => {
+    const run = (test: number[]): RunResult => {
+      const history: EvalRecord[] = test.map((t, i) => ({
+        step: 100 * (i + 1),
+        trainLoss: 1,
+        trainBatchError: 0,
+        trainError: t / 100,
+        testLoss: 1,
+        testError: t / 100,
+        series: {},
+        seconds: i,
+      }));
+      return { history, final: history[history.length - 1], msPerStep: 1 };
+    };
+    const grid = (errors: Record<string, number>): GridRun[] =>
+      Object.entries(errors).map(([method, e]) => ({
+        depth: 3,
+        method: method as MethodName,
+        name: methodLabel(method),
+        run: run([e, e, e]),
+      }));
+    const cfg = gridConfig({ ...TABLE2_PRESETS.mnistFcn.smoke, depths: [3] });
+    const beats = (errors: Record<string, number>, claim: string) =>
+      table2Claims(cfg, grid(errors)).find((c) => c.claim === claim)!.verdict;
+    // Errors in steps of 1/10000 (a 10k test set): 9.87% against 9.87% is a tie.
+    assert.equal(beats({ nobprop: 9.87, bprop: 2, dni: 9.87, cdni: 3 }, 'DNI beats No Bprop'), 'not shown');
+    assert.equal(beats({ nobprop: 9.87, bprop: 2, dni: 9.86, cdni: 3 }, 'DNI beats No Bprop'), 'shown');
+    assert.equal(beats({ nobprop: 9.87, bprop: 2, dni: 5, cdni: 5 }, 'cDNI beats DNI'), 'not shown');
+  });
+});
