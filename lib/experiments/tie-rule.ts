@@ -10,7 +10,7 @@
  *     claim only when its criterion is inclusive, "at most", "within").
  * A claim is "shown" when every comparison is for it, "not shown" when any is against it
  * (consistent evidence against a claim is not a tie, even where other comparisons tie), and
- * otherwise "not testable at this budget". A comparison the runs lack a number for (NaN) ties. A comparison the runs lack a number for (NaN) ties.
+ * otherwise "not testable at this budget". A comparison the runs lack a number for (NaN) ties.
  *
  * The spread of a cell (runSpread): run with several seeds, the range (max − min) of its
  * seeds' values; run with one seed, the range of that run's last LAST_EVALS evaluations (how
