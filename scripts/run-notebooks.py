@@ -60,6 +60,7 @@ try:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
 except ImportError as e:  # pragma: no cover - depends on the machine
     # `npm run notebooks` calls the python3 first on PATH (on Debian machines with pyenv or
@@ -72,6 +73,19 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     die(f"nbclient/nbformat not importable by {sys.executable} ({e}); {SETUP_HINT}")
 
 
+class KernelClient(AsyncKernelClient):
+    """nbclient's kernel client without the heartbeat channel.
+
+    tslab echoes heartbeats on a socket it closes while shutting down; a ping that arrives in
+    between makes it throw ("Socket is closed") and exit with status 7, after every cell ran.
+    The heartbeat is not needed here: a client made by a kernel manager asks the manager (the
+    kernel's process) whether the kernel is alive.
+    """
+
+    def start_channels(self, shell=True, iopub=True, stdin=True, hb=True, control=True):
+        super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=False, control=control)
+
+
 class KernelManager(AsyncKernelManager):
     """nbclient's kernel manager, keeping the kernel's process to read its exit status.
 
@@ -81,6 +95,10 @@ class KernelManager(AsyncKernelManager):
     """
 
     process = None
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.client_factory = KernelClient
 
     async def start_kernel(self, **kw):
         await super().start_kernel(**kw)
