@@ -156,7 +156,7 @@ function plan(scale: string, notebooks: string[]): DownloadName[] {
   else {
     const tail = unknown > 0 ? `, plus ${unknown} notebook(s) without a record` : '';
     console.log(
-      `  estimated time: about ${duration(total)} at the recorded training speeds (evaluations add some)${tail} (a run whose numerics changed is recomputed)`,
+      `  estimated time: about ${duration(total)} at the recorded training speeds (evaluations add some)${tail} (runs added since the record, or whose numerics changed, are computed too)`,
     );
   }
   return missing;

@@ -42,13 +42,13 @@ export function synthDepthRows(cfg: SynthDepthConfig, runs: GridRun[]): ResultRo
   }));
 }
 
-/** The deep cDNI network's runs; section C's text gives 2% for both at 21 layers. */
+/** The deep cDNI network's runs; section C's text gives 2% for Bprop and cDNI at 21 layers (nothing for No Bprop). */
 export function deepRows(cfg: SynthDepthConfig, deep: GridConfig, runs: GridRun[]): ResultRow[] {
   const b = budgetText(deep);
   return runs.map((r) => ({
     layers: r.depth,
     method: r.name,
-    paper: cfg.deepLayers === 21 ? '2 (both; text of section C)' : '—',
+    paper: cfg.deepLayers === 21 && r.method !== 'nobprop' ? '2 (text of section C)' : '—',
     ours: Number(lastMean(r.run).toFixed(2)),
     budget: `${b.ours} (paper: ${b.paper})`,
   }));

@@ -54,7 +54,7 @@ export const SYNTH_DEPTH_PRESET: Preset<SynthDepthConfig> = {
     'grid.run.evalEvery': 'a point every 100 steps, so the short curves have enough points',
     'grid.trainer.optimizer.lr': CPU_LR_WHY,
     'grid.trainer.optimizer.decaySteps': CPU_LR_WHY,
-    deepSteps: '500k → 2k steps (8.5 epochs) for the 21-layer runs: ~3 min for the two',
+    deepSteps: '500k → 2k steps (8.5 epochs) for the 21-layer runs: ~3 min for Bprop and cDNI, less for No Bprop',
   },
 };
 
@@ -122,12 +122,12 @@ export async function runSynthSeeds(cfg: SynthDepthConfig, synth: GridRun[]): Pr
   return out;
 }
 
-/** The deep network's grid: Bprop and linear cDNI, 8 points per curve. */
+/** The deep network's grid: No Bprop (what training the classifier alone reaches), Bprop and linear cDNI, 8 points per curve. */
 export function deepConfig(cfg: SynthDepthConfig): GridConfig {
   return gridConfig(
     override(cfg.grid, {
       depths: [cfg.deepLayers],
-      methods: ['bprop', 'cdni'],
+      methods: ['nobprop', 'bprop', 'cdni'],
       'run.steps': cfg.deepSteps,
       'run.evalEvery': Math.max(1, Math.floor(cfg.deepSteps / 8)),
       'methodSynthesizers.cdni': { hiddenLayers: 0 },
@@ -197,7 +197,8 @@ export function synthDepthSentence(cfg: SynthDepthConfig, r: SynthDepthRuns): st
     cfg.synthDepths
       .map((h) => `${e(r.synth, synthName('cdni', h))}% with ${h === 0 ? 'a linear' : `a ${h}-hidden-layer`} synthesizer`)
       .join(', ') +
-    ` (Bprop ${e(r.synth, 'Bprop')}%), and at ${cfg.deepSteps} steps a ${cfg.deepLayers}-layer FCN reached ${e(r.deep, 'cDNI')}% with linear cDNI against ${e(r.deep, 'Bprop')}% with Bprop.`
+    ` (Bprop ${e(r.synth, 'Bprop')}%), and at ${cfg.deepSteps} steps a ${cfg.deepLayers}-layer FCN reached ${e(r.deep, 'cDNI')}% with linear cDNI against ${e(r.deep, 'Bprop')}% with Bprop` +
+    (r.deep.some((x) => x.method === 'nobprop') ? ` and ${e(r.deep, 'No Bprop')}% training the classifier alone (No Bprop).` : '.')
   );
 }
 
