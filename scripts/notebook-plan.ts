@@ -27,7 +27,15 @@ interface RunRecord {
   entry: string;
   steps: number;
   msPerStep: number | null;
+  /** Wall-clock seconds of training with its evaluations, when the run recorded them (EvalRecord.seconds at the last record). */
+  seconds?: number | null;
   data: DownloadName | null;
+}
+
+/** What computing a run again takes: its recorded wall time, else its training steps at its ms/step; null when neither is known. */
+function runSeconds(r: RunRecord): number | null {
+  if (typeof r.seconds === 'number' && Number.isFinite(r.seconds)) return r.seconds;
+  return r.msPerStep !== null ? (r.steps * r.msPerStep) / 1000 : null;
 }
 interface NotebookRecord {
   executedAt: string;
@@ -62,10 +70,12 @@ function describeEntry(file: string): RunRecord & { createdAt: number } {
   const dataset = typeof cfg.dataset === 'string' && cfg.dataset.startsWith('cifar10') ? 'cifar10' : cfg.task === 'ptb-char' ? 'ptb' : null;
   const steps = Number(e.result?.final?.step ?? cfg.run?.steps ?? cfg.steps ?? 0);
   const ms = Number(e.result?.msPerStep);
+  const wall = Number(e.result?.final?.seconds);
   return {
     entry: path.basename(file),
     steps,
     msPerStep: Number.isFinite(ms) ? ms : null,
+    seconds: Number.isFinite(wall) && wall > 0 ? wall : null,
     data: dataset,
     createdAt: Date.parse(e.createdAt),
   };
@@ -78,7 +88,7 @@ function record(scale: string, notebook: string, log: string, seconds: number, s
     .filter((f) => path.dirname(path.resolve(f)) === RESULTS && fs.existsSync(f))
     .map((f) => {
       const { createdAt, ...run } = describeEntry(f);
-      if (createdAt >= start && run.msPerStep !== null) computed += (run.steps * run.msPerStep) / 1000;
+      if (createdAt >= start) computed += runSeconds(run) ?? 0;
       return run;
     });
   const manifest = readManifest(scale);
@@ -127,7 +137,7 @@ function plan(scale: string, notebooks: string[]): DownloadName[] {
     let noTime = 0;
     for (const r of rec.runs) {
       if (!off && fs.existsSync(path.join(RESULTS, r.entry))) cached++;
-      else if (r.msPerStep !== null) compute += (r.steps * r.msPerStep) / 1000;
+      else if (runSeconds(r) !== null) compute += runSeconds(r)!;
       else noTime++;
       if (r.data !== null) needs.set(r.data, [...(needs.get(r.data) ?? []), short.slice(0, 2)]);
     }
@@ -156,7 +166,7 @@ function plan(scale: string, notebooks: string[]): DownloadName[] {
   else {
     const tail = unknown > 0 ? `, plus ${unknown} notebook(s) without a record` : '';
     console.log(
-      `  estimated time: about ${duration(total)} at the recorded training speeds (evaluations add some)${tail} (runs added since the record, or whose numerics changed, are computed too)`,
+      `  estimated time: about ${duration(total)} from the recorded runs (their training and evaluations; a final test pass adds some)${tail} (runs added since the record, or whose numerics changed, are computed too)`,
     );
   }
   return missing;

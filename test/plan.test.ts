@@ -35,13 +35,14 @@ describe('scripts/notebook-plan.ts', function () {
     const data = path.join(dir, 'data');
     fs.mkdirSync(results);
     fs.mkdirSync(data);
-    const entry = (name: string, config: object, steps: number, msPerStep: number) =>
+    const entry = (name: string, config: object, steps: number, msPerStep: number, seconds?: number) =>
       fs.writeFileSync(
         path.join(results, name),
-        JSON.stringify({ config, result: { final: { step: steps }, msPerStep }, createdAt: '2026-01-01T00:00:00.000Z' }),
+        JSON.stringify({ config, result: { final: { step: steps, seconds }, msPerStep }, createdAt: '2026-01-01T00:00:00.000Z' }),
       );
     entry('a-cpu-mnist-0000000000000000.json', { dataset: 'mnist', run: { steps: 100 } }, 100, 20);
-    entry('b-cpu-cifar-0000000000000000.json', { dataset: 'cifar10-validation', run: { steps: 3000 } }, 3000, 100);
+    // Its wall time (600 s, evaluations included) wins over 3000 steps × 100 ms.
+    entry('b-cpu-cifar-0000000000000000.json', { dataset: 'cifar10-validation', run: { steps: 3000 } }, 3000, 100, 600);
     entry('c-cpu-ptb-0000000000000000.json', { task: 'ptb-char', run: { steps: 6000 } }, 6000, 10);
     const log = path.join(dir, 'log.txt');
     fs.writeFileSync(
@@ -66,12 +67,12 @@ describe('scripts/notebook-plan.ts', function () {
     const p = plan(['plan', 'cpu', 'notebooks/03-x.ipynb', 'notebooks/99-new.ipynb'], env);
     assert.equal(p.status, 0, p.out);
     assert.match(p.out, /plan: 2 notebook\(s\) at DNI_SCALE=cpu/);
-    // 12 s to re-execute from the cache, plus 3000 steps at 100 ms for the missing run: 312 s.
-    assert.match(p.out, /03-x: 2 of 3 run\(s\) cached, 1 to compute; about 5 min/);
+    // 12 s to re-execute from the cache, plus the missing run's recorded 600 s: 612 s.
+    assert.match(p.out, /03-x: 2 of 3 run\(s\) cached, 1 to compute; about 10 min/);
     assert.match(p.out, /99-new: no record of an execution at DNI_SCALE=cpu/);
     assert.match(p.out, /download first: CIFAR-10 \(170 MB, read by 03\) into /);
     assert.match(p.out, /download first: Penn Treebank \(35 MB, read by 03\)/);
-    assert.match(p.out, /estimated time: about 5 min .*plus 1 notebook\(s\) without a record/);
+    assert.match(p.out, /estimated time: about 10 min .*plus 1 notebook\(s\) without a record/);
     assert.ok(!fs.existsSync(path.join(data, '.downloads')), 'plan downloads nothing');
   });
 
