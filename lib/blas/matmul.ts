@@ -102,57 +102,11 @@ function run(
   const lda = tA ? p.M : p.K;
   const ldb = tB ? p.K : p.N;
   const mn = p.M * p.N;
-  if (!p.pairs) {
-    addon.sgemm(
-      heap,
-      tA,
-      tB,
-      p.M,
-      p.N,
-      p.K,
-      1,
-      aOff,
-      lda,
-      bOff,
-      ldb,
-      0,
-      cOff,
-      p.N,
-      p.batch,
-      p.strideA,
-      p.strideB,
-      mn,
-      biasOff,
-      act,
-      actAlpha,
-    );
-  } else {
-    p.pairs.forEach(([ia, ib], e) =>
-      addon.sgemm(
-        heap,
-        tA,
-        tB,
-        p.M,
-        p.N,
-        p.K,
-        1,
-        aOff + ia * p.strideA,
-        lda,
-        bOff + ib * p.strideB,
-        ldb,
-        0,
-        cOff + e * mn,
-        p.N,
-        1,
-        0,
-        0,
-        mn,
-        biasOff,
-        act,
-        actAlpha,
-      ),
-    );
-  }
+  // One strided batch call, or one call per broadcast pair: they differ only in offsets and strides.
+  const sgemm = (aAt: number, bAt: number, cAt: number, batch: number, strideA: number, strideB: number) =>
+    addon.sgemm(heap, tA, tB, p.M, p.N, p.K, 1, aAt, lda, bAt, ldb, 0, cAt, p.N, batch, strideA, strideB, mn, biasOff, act, actAlpha);
+  if (!p.pairs) sgemm(aOff, bOff, cOff, p.batch, p.strideA, p.strideB);
+  else p.pairs.forEach(([ia, ib], e) => sgemm(aOff + ia * p.strideA, bOff + ib * p.strideB, cOff + e * mn, 1, 0, 0));
   return out;
 }
 
