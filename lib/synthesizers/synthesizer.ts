@@ -8,11 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { BatchNorm } from '../modules/batchnorm';
 import { ReLU } from '../modules/activation';
 import { Conv2d } from '../modules/conv2d';
-import { Linear } from '../modules/linear';
 import type { Cache, Mode, Module } from '../modules/module';
 import { Sequential } from '../modules/sequential';
 import type { Rng } from '../core/rng';
 import { asTarget, checkTarget, consumedGradient, lossGradient, regressionLoss, type SynthesizerContract, type TargetInput } from './core';
+import { mlpLayers } from './mlp';
 import type { SynthesizerSpec } from './spec';
 
 /** One forward pass: the raw output and what the regression needs. */
@@ -46,17 +46,8 @@ function buildSynthesizerLayers(hShape: number[], spec: SynthesizerSpec, classes
   const ctx = spec.conditioned ? classes : 0;
   const mods: Module[] = [];
   if (hShape.length === 1) {
-    let width = hShape[0] + ctx;
-    for (let i = 0; i < spec.hiddenLayers; i++) {
-      mods.push(
-        new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }),
-        new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }),
-        new ReLU(),
-      );
-      width = spec.width;
-    }
     // Zero weights AND biases: the first synthetic gradients are exactly zero (paper D.1).
-    mods.push(new Linear(width, hShape[0], rng, { init: 'zero', name: `${name}/out` }));
+    mods.push(...mlpLayers(hShape[0] + ctx, spec.hiddenLayers, spec.width, hShape[0], rng, name, true));
   } else if (hShape.length === 3) {
     let channels = hShape[2] + ctx;
     for (let i = 0; i < spec.hiddenLayers; i++) {

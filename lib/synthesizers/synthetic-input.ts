@@ -19,12 +19,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { checkKeys, join, posInt } from '../core/validators';
 import { ConfigError } from '../core/errors';
-import { ReLU } from '../modules/activation';
-import { BatchNorm } from '../modules/batchnorm';
-import { Linear } from '../modules/linear';
-import type { Cache, Mode, Module } from '../modules/module';
+import type { Cache, Mode } from '../modules/module';
 import { Sequential } from '../modules/sequential';
 import type { Rng } from '../core/rng';
+import { mlpLayers } from './mlp';
 
 /** The shape of every synthetic-input model of a network. */
 export interface SyntheticInputSpec {
@@ -60,18 +58,7 @@ export function validateSyntheticInputSpec(s: SyntheticInputSpec, path: string):
  * that its BatchNorm maps to zero, so nothing above would learn until the model had moved.
  */
 function buildSyntheticInputLayers(inSize: number, outSize: number, spec: SyntheticInputSpec, rng: Rng, name: string): Sequential {
-  const mods: Module[] = [];
-  let width = inSize;
-  for (let i = 0; i < spec.hiddenLayers; i++) {
-    mods.push(
-      new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }),
-      new BatchNorm(spec.width, { name: `${name}/bn${i + 1}` }),
-      new ReLU(),
-    );
-    width = spec.width;
-  }
-  mods.push(new Linear(width, outSize, rng, { name: `${name}/out` }));
-  return new Sequential(name, mods);
+  return new Sequential(name, mlpLayers(inSize, spec.hiddenLayers, spec.width, outSize, rng, name, false));
 }
 
 /** One forward pass of a synthetic-input model: ĥ and what the regression needs. */
