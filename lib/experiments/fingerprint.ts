@@ -17,6 +17,7 @@ import { randomDataset } from '../data/dataset';
 import type { SynthesizerSpec } from '../synthesizers/spec';
 import { type RunSpec, train } from '../runs/train-classifier';
 import type { RunResult } from '../runs/loop';
+import type { RecurrentSpec } from '../trainers/recurrent-spec';
 import { type BPLambdaSpec, synthesizerFor } from '../trainers/spec';
 import { datasetDigest, type DatasetName } from './datasets';
 
@@ -74,6 +75,20 @@ function miniTrainer(spec: BPLambdaSpec): BPLambdaSpec {
     // from turning float noise (e.g. the gradient of a bias that BatchNorm cancels, zero but for
     // rounding) into full-size steps that differ from backend to backend.
     optimizer: { ...spec.optimizer, lr: PROBE_LR, eps: PROBE_EPS, decaySteps: decay.map((_, i) => 3 + i) },
+  };
+}
+
+/**
+ * The recurrent probes' trainer (Copy, the char-LM): the run's method, targets and synthesizer
+ * settings on 8 LSTM units with an 8-wide synthesizer, T up to 3, and a large learning rate.
+ */
+export function miniRecurrentTrainer(trainer: RecurrentSpec): RecurrentSpec {
+  return {
+    ...trainer,
+    hidden: 8,
+    T: trainer.T === 'full' ? 'full' : Math.min(trainer.T, 3),
+    synthesizer: { ...trainer.synthesizer, width: 8 },
+    optimizer: { ...trainer.optimizer, lr: PROBE_LR },
   };
 }
 

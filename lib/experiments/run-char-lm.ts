@@ -17,7 +17,7 @@ import { loadPtb, type PtbCorpus } from '../data/ptb';
 import { Progress } from '../core/progress';
 import { type CharLmInput, type CharLmRecord, type CharLmResult, charLmSpec, type CharLmSpec, trainCharLm } from '../runs/train-char-lm';
 import { cachedRun } from './cache';
-import type { Fingerprint } from './fingerprint';
+import { type Fingerprint, miniRecurrentTrainer } from './fingerprint';
 
 type Corpus = Pick<PtbCorpus, 'train' | 'valid' | 'test' | 'vocab'>;
 
@@ -54,13 +54,7 @@ export function corpusDigest(c: Corpus): string {
 async function charLmProbe(spec: CharLmSpec, corpus: Corpus): Promise<number[]> {
   const mini: CharLmInput = {
     ...spec,
-    trainer: {
-      ...spec.trainer,
-      hidden: 8,
-      T: Math.min(spec.trainer.T as number, 3),
-      synthesizer: { ...spec.trainer.synthesizer, width: 8 },
-      optimizer: { ...spec.trainer.optimizer, lr: 0.01 },
-    },
+    trainer: miniRecurrentTrainer(spec.trainer),
     steps: 6,
     batchSize: 4,
     evalEvery: 2,

@@ -11,20 +11,13 @@
 import { Progress } from '../core/progress';
 import { type CopyRecord, type CopyRunInput, type CopyRunResult, copyRunSpec, type CopyRunSpec, trainCopy } from '../runs/train-copy';
 import { cachedRun } from './cache';
-import type { Fingerprint } from './fingerprint';
+import { type Fingerprint, miniRecurrentTrainer } from './fingerprint';
 
 /** The miniature's numbers: bits, training bits and the trainer's series at each check, and the level. */
 async function copyProbe(spec: CopyRunSpec): Promise<number[]> {
-  const T = spec.trainer.T === 'full' ? 'full' : Math.min(spec.trainer.T, 3);
   const mini: CopyRunInput = {
     ...spec,
-    trainer: {
-      ...spec.trainer,
-      hidden: 8,
-      T,
-      synthesizer: { ...spec.trainer.synthesizer, width: 8 },
-      optimizer: { ...spec.trainer.optimizer, lr: 0.01 },
-    },
+    trainer: miniRecurrentTrainer(spec.trainer),
     steps: 6,
     batchSize: 4,
     evalEvery: 2,
