@@ -136,8 +136,9 @@ function plan(scale: string, notebooks: string[]): DownloadName[] {
     let compute = 0;
     let noTime = 0;
     for (const r of rec.runs) {
+      const seconds = runSeconds(r);
       if (!off && fs.existsSync(path.join(RESULTS, r.entry))) cached++;
-      else if (runSeconds(r) !== null) compute += runSeconds(r)!;
+      else if (seconds !== null) compute += seconds;
       else noTime++;
       if (r.data !== null) needs.set(r.data, [...(needs.get(r.data) ?? []), short.slice(0, 2)]);
     }
