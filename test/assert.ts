@@ -2,6 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NetworkSpec } from '../lib/networks/spec';
 import { Rng } from '../lib/core/rng';
+import type { EvalRecord, RunResult } from '../lib/runs/loop';
+import { type CopyLevel, copyArrays, copyInputs } from '../lib/tasks/copy';
+import type { SequenceBatch } from '../lib/tasks/sequence';
+import type { CopyRecord, CopyRunResult } from '../lib/runs/train-copy';
 
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -37,4 +41,78 @@ export function randomBatch(net: NetworkSpec, b: number, seed: number): { x: tf.
     'int32',
   );
   return { x, y };
+}
+
+/** A classifier run whose test (and training) errors, in %, at evaluations every 100 steps are given. */
+export function errorRun(test: number[], train: number[] = test): RunResult {
+  const history: EvalRecord[] = test.map((t, i) => ({
+    step: 100 * (i + 1),
+    trainLoss: 1,
+    trainBatchError: 0,
+    trainError: train[i] / 100,
+    testLoss: 1,
+    testError: t / 100,
+    series: {},
+    seconds: i,
+  }));
+  return { history, final: history[history.length - 1], msPerStep: 1 };
+}
+
+/** Steps [from, to) of `batch` Repeat Copy sequences at `level`; it starts / ends the sequences when it holds their first / last step. */
+export function repeatCopyBatch(level: CopyLevel, batch: number, seed: number, from = 0, to?: number): SequenceBatch {
+  const I = copyInputs('repeatCopy');
+  const a = copyArrays('repeatCopy', level, batch, new Rng(seed));
+  const end = to ?? a.L;
+  const n = end - from;
+  return {
+    x: tf.tensor3d(a.x.slice(from * batch * I, end * batch * I), [n, batch, I]),
+    y: tf.tensor3d(a.y.slice(from * batch * 8, end * batch * 8), [n, batch, 8]),
+    mask: tf.tensor2d(a.mask.slice(from * batch, end * batch), [n, batch]),
+    starts: from === 0,
+    ends: end === a.L,
+  };
+}
+
+/** Runs `fn` with these environment variables set (undefined: unset), then restores what it found. */
+export async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T | Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const set = (v: Record<string, string | undefined>) => {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) delete process.env[k];
+      else process.env[k] = x;
+    }
+  };
+  set(vars);
+  try {
+    return await fn();
+  } finally {
+    set(saved);
+  }
+}
+
+/** A Copy run checked every 100 sequences, with the solved time dependency at each check. */
+export function copyRun(dependencies: number[]): CopyRunResult {
+  const history: CopyRecord[] = dependencies.map((dependency, i) => ({
+    step: i + 1,
+    samples: 100 * (i + 1),
+    level: { N: dependency + 1, R: 1 },
+    bits: 1,
+    error: 0,
+    trainBits: 1,
+    solved: dependency ? { N: dependency, R: 1 } : null,
+    dependency,
+    series: {},
+    seconds: i,
+  }));
+  const max = Math.max(...dependencies);
+  return {
+    history,
+    final: history[history.length - 1],
+    advances: [],
+    maxSolved: max ? { N: max, R: 1 } : null,
+    maxDependency: max,
+    updates: dependencies.length,
+    samples: 100 * dependencies.length,
+    msPerStep: 1,
+  };
 }

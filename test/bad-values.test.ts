@@ -6,8 +6,7 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../lib/core/errors';
-import { Rng } from '../lib/core/rng';
-import type { Dataset } from '../lib/data/dataset';
+import { randomDataset } from '../lib/data/dataset';
 import { buildVocab, encode } from '../lib/data/ptb';
 import { gridConfig } from '../lib/experiments/grid';
 import { override } from '../lib/experiments/preset';
@@ -20,18 +19,6 @@ import { recurrentSpec } from '../lib/trainers/recurrent-spec';
 
 const onField = (field: string, message?: RegExp) => (e: unknown) =>
   e instanceof ConfigError && e.field === field && (!message || message.test(e.message));
-
-function toyData(n: number): Dataset {
-  const rng = new Rng(2);
-  return {
-    name: 'toy',
-    x: Float32Array.from({ length: n * 784 }, () => rng.uniform()),
-    y: Int32Array.from({ length: n }, () => rng.int(10)),
-    n,
-    shape: [784],
-    numClasses: 10,
-  };
-}
 
 function corpus(train: string, valid: string, test: string) {
   const vocab = buildVocab([...train, ...valid, ...test]);
@@ -54,7 +41,7 @@ describe('bad values', () => {
   });
 
   it('more evaluation examples than the test set has are refused, naming evalExamples', async () => {
-    const data = { train: toyData(32), test: toyData(20) };
+    const data = { train: randomDataset([784], 10, 32, 2, 'toy'), test: randomDataset([784], 10, 20, 3, 'toy') };
     const run = { trainer: { network: mnistFcn(3, 8), lambda: [1, 1] }, steps: 2, batchSize: 8, evalEvery: 2, evalExamples: 21 };
     await assert.rejects(train(run, data), onField('evalExamples', /is 21, but toy has 20 examples/));
     await assert.rejects(train(run, data, { trainerPath: 'run.trainer' }), onField('run.evalExamples'));

@@ -8,35 +8,7 @@ import { methodLabel, type MethodName } from '../lib/experiments/methods';
 import { type CopyCell, copyClaims } from '../lib/experiments/sections/copy-repeat-copy';
 import { TABLE2_PRESETS } from '../lib/experiments/sections/table2';
 import { table2Claims } from '../lib/experiments/sections/table2-claims';
-import type { EvalRecord, RunResult } from '../lib/runs/loop';
-import type { CopyRecord, CopyRunResult } from '../lib/runs/train-copy';
-
-/** A Copy run checked every 100 sequences, with the solved time dependency at each check. */
-function copyRun(dependencies: number[]): CopyRunResult {
-  const history: CopyRecord[] = dependencies.map((dependency, i) => ({
-    step: i + 1,
-    samples: 100 * (i + 1),
-    level: { N: dependency + 1, R: 1 },
-    bits: 1,
-    error: 0,
-    trainBits: 1,
-    solved: dependency ? { N: dependency, R: 1 } : null,
-    dependency,
-    series: {},
-    seconds: i,
-  }));
-  const max = Math.max(...dependencies);
-  return {
-    history,
-    final: history[history.length - 1],
-    advances: [],
-    maxSolved: max ? { N: max, R: 1 } : null,
-    maxDependency: max,
-    updates: dependencies.length,
-    samples: 100 * dependencies.length,
-    msPerStep: 1,
-  };
-}
+import { copyRun, errorRun as run } from './assert';
 
 const cells = (bptt: number[], dni: number[]): CopyCell[] => [
   { kind: 'copy', method: 'bptt', T: 2, run: copyRun(bptt) },
@@ -72,19 +44,6 @@ describe('claims that could be flipped', () => {
   });
 
   it('the tie rule: DNI and No Bprop at equal errors, with no spread between evaluations, is "not shown" for "DNI beats No Bprop"', () => {
-    const run = (test: number[]): RunResult => {
-      const history: EvalRecord[] = test.map((t, i) => ({
-        step: 100 * (i + 1),
-        trainLoss: 1,
-        trainBatchError: 0,
-        trainError: t / 100,
-        testLoss: 1,
-        testError: t / 100,
-        series: {},
-        seconds: i,
-      }));
-      return { history, final: history[history.length - 1], msPerStep: 1 };
-    };
     const grid = (errors: Record<string, number>): GridRun[] =>
       Object.entries(errors).map(([method, e]) => ({
         depth: 3,

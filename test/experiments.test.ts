@@ -21,7 +21,7 @@ import { TABLE2_PRESETS } from '../lib/experiments/sections/table2';
 import { LAMBDA_PRESET } from '../lib/experiments/sections/bp-lambda';
 import { SYNTH_DEPTH_PRESET } from '../lib/experiments/sections/synthesizer-depth';
 import { methodColor, methodDash, METHOD_COLORS, UNLOCK_COLORS } from '../lib/notebook/colors';
-import type { EvalRecord, RunResult } from '../lib/runs/loop';
+import type { RunResult } from '../lib/runs/loop';
 import type { CharLmResult } from '../lib/runs/train-char-lm';
 import { cellSpec, gridConfig, type GridConfig, type GridRun } from '../lib/experiments/grid';
 import { type MethodName, methodLabel, methodSpec, table2Method, usesSynthesizers } from '../lib/experiments/methods';
@@ -31,6 +31,7 @@ import { Rng } from '../lib/core/rng';
 import { train } from '../lib/runs/train-classifier';
 import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 import { bpLambdaSpec } from '../lib/trainers/spec';
+import { errorRun as run } from './assert';
 
 function throwsField(f: () => unknown, field: string, message?: RegExp): void {
   assert.throws(
@@ -312,20 +313,6 @@ describe('experiments', () => {
   });
 
   describe('claims', () => {
-    /** A run whose test and training errors (%) at its evaluations are given. */
-    const run = (test: number[], train: number[] = test): RunResult => {
-      const history: EvalRecord[] = test.map((t, i) => ({
-        step: 100 * (i + 1),
-        trainLoss: 1,
-        trainBatchError: 0,
-        trainError: train[i] / 100,
-        testLoss: 1,
-        testError: t / 100,
-        series: {},
-        seconds: i,
-      }));
-      return { history, final: history[history.length - 1], msPerStep: 1 };
-    };
     const grid = (runs: Record<string, [number[], number[]?]>): GridRun[] =>
       Object.entries(runs).map(([method, [test, train]]) => ({
         depth: 3,

@@ -20,6 +20,7 @@ import { projectRoot } from '../lib/core/root';
 import { loadPtb, PTB_FILES, PTB_FOLDER } from '../lib/data/ptb';
 import { ConfigError, DataError } from '../lib/core/errors';
 import { tarGz, type TarMember } from './tarpack';
+import { withEnv } from './assert';
 
 /** The folder holding the real files: $DNI_DATA_DIR, else ../shared/data (dev machines and CI). */
 function sourceDir(folder: string): string | null {
@@ -53,23 +54,6 @@ async function serve(files: Map<string, Buffer>): Promise<{ url: string; hits: s
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { url, hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
-/** Runs `fn` with these environment variables (undefined: unset), restoring what it found. */
-async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  const set = (v: Record<string, string | undefined>) => {
-    for (const [k, x] of Object.entries(v)) {
-      if (x === undefined) delete process.env[k];
-      else process.env[k] = x;
-    }
-  };
-  set(vars);
-  try {
-    return await fn();
-  } finally {
-    set(saved);
-  }
 }
 
 async function rejectsWith(p: Promise<unknown>, parts: (string | RegExp)[]): Promise<void> {

@@ -17,28 +17,11 @@ import { chromiumPath, closeFigures } from '../lib/notebook/render';
 import { Progress } from '../lib/core/progress';
 import { pick, scale } from '../lib/experiments/scale';
 import { budget, resultsTable, tableBundle } from '../lib/notebook/tables';
+import { withEnv } from './assert';
 
 const ROOT = path.resolve(__dirname, '..');
 const RUNNER = path.join(ROOT, 'scripts', 'run-notebooks.py');
 const SETUP = 'bash environment/setup-debian.sh';
-
-/** Runs `fn` with environment variables set (undefined deletes), then restores them. */
-async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T | Promise<T>): Promise<T> {
-  const saved: Record<string, string | undefined> = {};
-  for (const k of Object.keys(vars)) {
-    saved[k] = process.env[k];
-    if (vars[k] === undefined) delete process.env[k];
-    else process.env[k] = vars[k];
-  }
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 /** Captures console.warn during `fn`. */
 async function captureWarnings<T>(fn: () => Promise<T>): Promise<{ value: T; warnings: string[] }> {

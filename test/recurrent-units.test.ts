@@ -15,7 +15,7 @@ import { EmaSynthesizer } from '../lib/synthesizers/ema';
 import { RecurrentSynthesizer } from '../lib/synthesizers/recurrent';
 import { SYNTHESIZER_DEFAULTS } from '../lib/synthesizers/spec';
 import { Synthesizer } from '../lib/synthesizers/synthesizer';
-import { copyArrays, COPY_OUTPUTS, copyInputs, disposeSequenceBatch } from '../lib/tasks/copy';
+import { COPY_OUTPUTS, copyInputs, disposeSequenceBatch } from '../lib/tasks/copy';
 import { classification } from '../lib/tasks/classification';
 import { bitLoss, type SequenceBatch } from '../lib/tasks/sequence';
 import { BPLambdaTrainer, disposeCapture, unitSpecs } from '../lib/trainers/bp-lambda';
@@ -33,7 +33,7 @@ import { chunkBounds, type RecurrentInput, recurrentSpec, truncationLambdas } fr
 import { RecurrentUnit } from '../lib/trainers/recurrent-unit';
 import { bpLambdaSpec } from '../lib/trainers/spec';
 import { Unit } from '../lib/trainers/unit';
-import { randomBatch } from './assert';
+import { randomBatch, repeatCopyBatch } from './assert';
 
 const B = 3;
 const I = copyInputs('repeatCopy');
@@ -56,19 +56,8 @@ function specOf(extra: Partial<RecurrentInput> & Pick<RecurrentInput, 'T' | 'met
   });
 }
 
-/** Steps [from, to) of B Repeat Copy sequences. */
-function batch(seed: number, from = 0, to?: number): SequenceBatch {
-  const a = copyArrays('repeatCopy', { N: 3, R: 2 }, B, new Rng(seed));
-  const end = to ?? a.L;
-  const n = end - from;
-  return {
-    x: tf.tensor3d(a.x.slice(from * B * I, end * B * I), [n, B, I]),
-    y: tf.tensor3d(a.y.slice(from * B * 8, end * B * 8), [n, B, 8]),
-    mask: tf.tensor2d(a.mask.slice(from * B, end * B), [n, B]),
-    starts: from === 0,
-    ends: end === a.L,
-  };
-}
+/** Steps [from, to) of B Repeat Copy sequences at N = 3, R = 2 (see repeatCopyBatch). */
+const batch = (seed: number, from = 0, to?: number): SequenceBatch => repeatCopyBatch({ N: 3, R: 2 }, B, seed, from, to);
 
 /**
  * The trainer's loop written out with nothing but serialized messages between the data, the

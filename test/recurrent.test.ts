@@ -12,12 +12,12 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../lib/core/errors';
 import { bpttVersusAutodiff, refBitLoss, refLstm } from '../lib/trainers/reference';
 import { Rng } from '../lib/core/rng';
-import { copyArrays, COPY_OUTPUTS, copyInputs, type CopyLevel, disposeSequenceBatch } from '../lib/tasks/copy';
+import { COPY_OUTPUTS, copyInputs, type CopyLevel, disposeSequenceBatch } from '../lib/tasks/copy';
 import type { SequenceBatch } from '../lib/tasks/sequence';
 import { RecurrentSynthesizer } from '../lib/synthesizers/recurrent';
 import { disposeChunkRecords, RecurrentTrainer } from '../lib/trainers/recurrent';
 import { chunkBounds, type RecurrentInput, recurrentSpec, truncationLambdas } from '../lib/trainers/recurrent-spec';
-import { assertClose, maxAbs, maxAbsDiff } from './assert';
+import { assertClose, maxAbs, maxAbsDiff, repeatCopyBatch } from './assert';
 
 const H = 7;
 const B = 4;
@@ -37,19 +37,8 @@ function trainer(extra: Partial<RecurrentInput> & Pick<RecurrentInput, 'T' | 'me
   );
 }
 
-/** Steps [from, to) of B Repeat Copy sequences; it starts / ends the sequences when it holds their first / last step. */
-function batch(level: CopyLevel, seed: number, from = 0, to?: number): SequenceBatch {
-  const a = copyArrays('repeatCopy', level, B, new Rng(seed));
-  const end = to ?? a.L;
-  const n = end - from;
-  return {
-    x: tf.tensor3d(a.x.slice(from * B * I, end * B * I), [n, B, I]),
-    y: tf.tensor3d(a.y.slice(from * B * 8, end * B * 8), [n, B, 8]),
-    mask: tf.tensor2d(a.mask.slice(from * B, end * B), [n, B]),
-    starts: from === 0,
-    ends: end === a.L,
-  };
-}
+/** Steps [from, to) of B Repeat Copy sequences (see repeatCopyBatch). */
+const batch = (level: CopyLevel, seed: number, from = 0, to?: number): SequenceBatch => repeatCopyBatch(level, B, seed, from, to);
 
 /** Give the synthesizer non-zero weights, so synthetic gradients are not trivially zero. */
 function randomiseSynthesizer(t: RecurrentTrainer, seed: number, std = 0.3): void {

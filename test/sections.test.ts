@@ -15,23 +15,8 @@ import { bestRun, namedError } from '../lib/experiments/results';
 import { SCALES } from '../lib/experiments/scale';
 import { configure, type Section } from '../lib/experiments/section';
 import * as sections from '../lib/experiments/sections';
-import type { EvalRecord, RunResult } from '../lib/runs/loop';
-import type { CopyRecord, CopyRunResult } from '../lib/runs/train-copy';
+import { errorRun as run, copyRun } from './assert';
 
-/** A run whose test errors (%) at its evaluations are given. */
-function run(test: number[]): RunResult {
-  const history: EvalRecord[] = test.map((t, i) => ({
-    step: 100 * (i + 1),
-    trainLoss: 1,
-    trainBatchError: 0,
-    trainError: t / 100,
-    testLoss: 1,
-    testError: t / 100,
-    series: {},
-    seconds: i,
-  }));
-  return { history, final: history[history.length - 1], msPerStep: 1 };
-}
 const flat = (e: number) => run([e, e, e]);
 const cellRun = (depth: number, method: MethodName, e: number, name = methodLabel(method)): GridRun => ({
   depth,
@@ -185,10 +170,6 @@ describe('paper sections', () => {
   });
 
   it('Copy: DNI doubles the dependency BPTT learns, not testable while BPTT still climbs; fewer samples', () => {
-    const copyRun = (deps: number[]): CopyRunResult => {
-      const history = deps.map((dependency, i) => ({ step: i + 1, samples: 100 * (i + 1), dependency }) as CopyRecord);
-      return { history, final: history[history.length - 1], maxDependency: Math.max(...deps) } as CopyRunResult;
-    };
     const cells = (bptt: number[], dni: number[]): sections.CopyCell[] => [
       { kind: 'copy', method: 'bptt', T: 2, run: copyRun(bptt) },
       { kind: 'copy', method: 'dni', T: 2, run: copyRun(dni) },

@@ -6,22 +6,7 @@ import { strict as assert } from 'node:assert';
 import type { GridRun } from '../lib/experiments/grid';
 import { cellSpread, lastRange } from '../lib/experiments/results';
 import { lean, range, verdictOf } from '../lib/experiments/tie-rule';
-import type { EvalRecord, RunResult } from '../lib/runs/loop';
-
-/** A run whose test errors (%) at its evaluations are given. */
-const run = (test: number[]): RunResult => {
-  const history: EvalRecord[] = test.map((t, i) => ({
-    step: 100 * (i + 1),
-    trainLoss: 1,
-    trainBatchError: 0,
-    trainError: t / 100,
-    testLoss: 1,
-    testError: t / 100,
-    series: {},
-    seconds: i,
-  }));
-  return { history, final: history[history.length - 1], msPerStep: 1 };
-};
+import { errorRun as run } from './assert';
 
 describe('tie rule', () => {
   it('a difference smaller than the spread ties; beyond it the sign decides', () => {
