@@ -102,6 +102,8 @@ export function copyRun(dependencies: number[]): CopyRunResult {
     solved: dependency ? { N: dependency, R: 1 } : null,
     dependency,
     series: {},
+    probe: null,
+    crossings: [],
     seconds: i,
   }));
   const max = Math.max(...dependencies);

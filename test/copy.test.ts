@@ -173,7 +173,7 @@ describe('curriculum', () => {
     const cases: [() => unknown, string][] = [
       [() => curriculumSpec({ kind: 'copy', start: { N: 2, R: 2 } }), 'start.R'],
       [() => curriculumSpec({ kind: 'repeatCopy', start: { N: 0, R: 1 } }), 'start.N'],
-      [() => curriculumSpec({ kind: 'copy', threshold: 0 }), 'threshold'],
+      [() => curriculumSpec({ kind: 'copy', threshold: -1 }), 'threshold'],
       [() => curriculumSpec({ kind: 'copyy' } as any), 'kind'],
       [() => curriculumSpec({ kind: 'copy', treshold: 1 } as any), 'treshold'],
     ];

@@ -199,9 +199,13 @@ describe('recurrent BP(λ)', () => {
     dni.dispose();
   });
 
-  for (const sgTarget of ['future', 'withStepLoss'] as const) {
-    it(`the synthesizer's target is the gradient reaching the chunk's first state, bootstrapped term included: a vector–Jacobian product by autodiff (sgTarget '${sgTarget}')`, () => {
-      const t = trainer({ T: 3, method: 'dni', sgTarget });
+  for (const [sgTarget, sgBootstrap] of [
+    ['future', 'consumed'],
+    ['withStepLoss', 'consumed'],
+    ['future', 'raw'],
+  ] as const) {
+    it(`the synthesizer's target is the gradient reaching the chunk's first state, bootstrapped term included: a vector–Jacobian product by autodiff (sgTarget '${sgTarget}', sgBootstrap '${sgBootstrap}')`, () => {
+      const t = trainer({ T: 3, method: 'dni', sgTarget, sgBootstrap });
       randomiseSynthesizer(t, 6);
       const level = { N: 1, R: 6 }; // L = 8, targets from step 2 on: the boundary step has a loss
       const first = batch(level, 7, 0, 3);
@@ -215,7 +219,8 @@ describe('recurrent BP(λ)', () => {
       const c0 = tf.clone(t.state!.c);
       const recB = t.stepCapture(second);
 
-      const scale = t.spec.synthesizer.scale / B; // 'perExample' units: ÷B when consumed
+      // 'perExample' units: ÷B when consumed; 'raw' bootstraps from the unscaled output.
+      const scale = (sgBootstrap === 'raw' ? 1 : t.spec.synthesizer.scale) / B;
       // z̄ = ∂/∂(h_0, c_0) of [Σ_{t in chunk} l_t + ⟨g, (h_T, c_T)⟩], g the synthetic gradient at the chunk's end, a constant.
       const g = tf.tidy(() => tf.mul(refSynthesizer(phi, refChunk(theta, second, h0, c0).h).out, scale));
       const [gh, gc] = tf.split(g, 2, 1);
@@ -287,8 +292,9 @@ describe('recurrent BP(λ)', () => {
     t.dispose();
   });
 
-  it('sgToCore: the regression errors reach θ through the kept core that made the boundary’s h (autodiff of one LSTM step)', () => {
-    const t = trainer({ T: 3, method: 'dniAux', sgToCore: true });
+  it('sgToCore: the regression errors reach θ through the kept core that made the boundary’s h, weighted as a batch mean (autodiff of one LSTM step)', () => {
+    const w = 0.7;
+    const t = trainer({ T: 3, method: 'dniAux', sgToCore: true, sgToCoreWeight: w });
     randomiseSynthesizer(t, 10);
     const level = { N: 3, R: 2 };
     const first = batch(level, 11, 0, 3);
@@ -304,7 +310,9 @@ describe('recurrent BP(λ)', () => {
     const ref = tf.grads((...lstm: tf.Tensor[]) => {
       const h3 = refLstm(lstm, [x[2]], prefix.h, prefix.c).h;
       const s = refSynthesizer(phi, h3);
-      return tf.add(tf.sum(tf.square(tf.sub(s.out, tf.mul(z, B)))), tf.sum(tf.square(tf.sub(s.aux!, auxTarget))));
+      // The synthesizer's own losses are sums over the batch; θ gets w × their batch mean.
+      const sum = tf.add(tf.sum(tf.square(tf.sub(s.out, tf.mul(z, B)))), tf.sum(tf.square(tf.sub(s.aux!, auxTarget))));
+      return tf.mul(sum, w / B);
     })(thetaA.slice(0, 8));
     assert.ok(maxAbs(ref[0]) > 1e-4);
     assert.equal(recB[0].coreFromSG!.length, 8);
@@ -359,7 +367,7 @@ describe('recurrent BP(λ)', () => {
   it('a training step leaks no tensors (every method and option, whole sequences and streams, stats, capture-free), and dispose frees everything', () => {
     const start = tf.memory();
     for (const method of ['bptt', 'dni', 'dniAux'] as const) {
-      for (const opts of [{}, { sgToCore: true, sgTarget: 'withStepLoss' as const, clipNorm: 1 }]) {
+      for (const opts of [{}, { sgToCore: true, sgTarget: 'withStepLoss' as const, clipNorm: 1, sgBootstrap: 'raw' as const }]) {
         const t = trainer({ T: 3, method, ...opts });
         const whole = batch({ N: 2, R: 2 }, 12);
         const parts = [batch({ N: 2, R: 2 }, 13, 0, 4), batch({ N: 2, R: 2 }, 13, 4, 7)];

@@ -34,3 +34,8 @@ function toPlain(value: unknown, where: string): unknown {
   }
   throw new Error(`not plain JSON: ${where} is a ${typeof value}`);
 }
+
+/** `o` without the options that are at their off value (so runs made before an option existed keep their keys). */
+export function withoutOff<T extends object>(o: T, off: Readonly<Record<string, unknown>>): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && !(k in off && v === off[k]))) as Partial<T>;
+}

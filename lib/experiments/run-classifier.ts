@@ -4,6 +4,7 @@
  *   const run = await runExperiment('01-dni', { dataset: 'mnist', run: { trainer, steps: 3000, evalEvery: 250 } });
  */
 import { checkKeys, join } from '../core/validators';
+import { withoutOff } from './canonical-json';
 import { BPLAMBDA_OPTIONS_OFF, synthesizerFor } from '../trainers/spec';
 import { ConfigError } from '../core/errors';
 import { Progress } from '../core/progress';
@@ -54,11 +55,6 @@ export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: 
   };
   const run = withoutOff({ ...spec.run, trainer: undefined }, RUN_OPTIONS_OFF);
   return { dataset: spec.dataset, run: { ...run, trainer: { ...withoutOff(keyed, BPLAMBDA_OPTIONS_OFF), synthesizers: used } } };
-}
-
-/** `o` without the options that are at their off value (so runs made before an option existed keep their keys). */
-function withoutOff<T extends object>(o: T, off: Readonly<Record<string, unknown>>): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && !(k in off && v === off[k]))) as Partial<T>;
 }
 
 /** An experiment input that resolves to the cache config `cfg` again (the inverse of cacheConfig). */

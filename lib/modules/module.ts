@@ -64,3 +64,15 @@ function uniqueVariableName(base: string): string {
 export function makeVariable(init: () => tf.Tensor, trainable: boolean, name: string): tf.Variable {
   return tf.tidy(() => tf.variable(init(), trainable, uniqueVariableName(name)));
 }
+
+/** Every tensor of a module cache. */
+export function cacheTensors(c: Cache): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  const walk = (v: unknown) => {
+    if (v instanceof tf.Tensor) out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(c);
+  return out;
+}

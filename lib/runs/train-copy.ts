@@ -16,7 +16,20 @@
  */
 import { checkKeys, join, nonNegInt, posInt } from '../core/validators';
 import { ConfigError } from '../core/errors';
-import { COPY_OUTPUTS, PATTERN_BITS, copyInputs, type CopyLevel, CopyStream, disposeSequenceBatch, timeDependency } from '../tasks/copy';
+import { Rng } from '../core/rng';
+import {
+  COPY_OUTPUTS,
+  copyBatch,
+  copyInputs,
+  type CopyLevel,
+  CopyStream,
+  copyTensors,
+  disposeSequenceBatch,
+  PATTERN_BITS,
+  timeDependency,
+} from '../tasks/copy';
+import { probeSynthesizer, type SynthesizerProbe } from '../trainers/recurrent-probe';
+import { type CrossingError, crossingErrors } from './copy-check';
 import { type Advance, Curriculum, CURRICULUM_KEYS, type CurriculumSpec, curriculumSpec } from '../tasks/curriculum';
 import type { SequenceBatch } from '../tasks/sequence';
 import { type EvalRecord, type LoopFeed, runLoop } from './loop';
@@ -39,6 +52,10 @@ export interface CopyRunSpec {
   dataSeed: number;
   /** Stop at the first check after this many levels are solved (0: run all the steps). */
   stopAfter: number;
+  /** Sequences start after 0 … maxOffset blank steps, so they meet the chunk boundaries at varied phases (0: all at step 0). */
+  maxOffset: number;
+  /** Sequences of the fixed probe batch of the synthesizer (recurrent-probe.ts) at each check; 0: no probe. */
+  probeSequences: number;
 }
 
 export type CopyRunInput = Partial<Omit<CopyRunSpec, 'trainer' | 'curriculum'>> &
@@ -47,7 +64,15 @@ export type CopyRunInput = Partial<Omit<CopyRunSpec, 'trainer' | 'curriculum'>> 
     curriculum: Partial<CurriculumSpec> & Pick<CurriculumSpec, 'kind'>;
   };
 
-export const COPY_RUN_DEFAULTS = { batchSize: 256, evalEvery: 100, evalSequences: 0, dataSeed: 0, stopAfter: 0 };
+export const COPY_RUN_DEFAULTS = {
+  batchSize: 256,
+  evalEvery: 100,
+  evalSequences: 0,
+  dataSeed: 0,
+  stopAfter: 0,
+  maxOffset: 0,
+  probeSequences: 64,
+};
 
 export const COPY_RUN_KEYS = ['trainer', 'curriculum', 'steps', ...Object.keys(COPY_RUN_DEFAULTS)];
 
@@ -69,7 +94,7 @@ export function copyRunSpec(partial: CopyRunInput, path = ''): CopyRunSpec {
   const trainer = recurrentSpec({ ...t, inputs: copyInputs(kind), outputs: COPY_OUTPUTS } as RecurrentInput, join(path, 'trainer'));
   const spec: CopyRunSpec = { ...COPY_RUN_DEFAULTS, ...partial, trainer, curriculum };
   for (const k of ['steps', 'batchSize', 'evalEvery'] as const) posInt(spec[k], join(path, k));
-  for (const k of ['evalSequences', 'dataSeed', 'stopAfter'] as const) nonNegInt(spec[k], join(path, k));
+  for (const k of ['evalSequences', 'dataSeed', 'stopAfter', 'maxOffset', 'probeSequences'] as const) nonNegInt(spec[k], join(path, k));
   return spec;
 }
 
@@ -91,6 +116,10 @@ export interface CopyRecord {
   dependency: number;
   /** The trainer's statistics averaged since the previous check (sgLoss, sgTargetCosine: the synthetic gradient's cosine with its target, auxLoss). */
   series: Record<string, number[]>;
+  /** The synthesizer on the fixed probe batch at the check's level (null: none, or no boundary). */
+  probe: SynthesizerProbe | null;
+  /** The check's bit error by chunk boundaries crossed between read and write. */
+  crossings: CrossingError[];
   seconds: number;
 }
 
@@ -118,15 +147,26 @@ export async function trainCopy(
   const curriculum = new Curriculum(spec.curriculum.kind, spec.curriculum);
   const kind = spec.curriculum.kind;
   // Two streams: what is trained on is never checked on.
-  const train = new CopyStream(kind, spec.batchSize, spec.dataSeed);
-  const check = new CopyStream(kind, spec.evalSequences || spec.batchSize, spec.dataSeed + 1_000_003);
+  const train = new CopyStream(kind, spec.batchSize, spec.dataSeed, spec.maxOffset);
+  const check = new CopyStream(kind, spec.evalSequences || spec.batchSize, spec.dataSeed + 1_000_003, spec.maxOffset);
+  // The probe batch is the same at every check of a level: a generator restarted from one seed.
+  const probeAt = (level: CopyLevel) => {
+    if (!spec.probeSequences || !trainer.synthesizer) return null;
+    const b = copyBatch(kind, level, spec.probeSequences, new Rng(spec.dataSeed + 2_000_003), spec.maxOffset);
+    const p = probeSynthesizer(trainer, b);
+    disposeSequenceBatch(b);
+    return p;
+  };
+  let crossings: CrossingError[] = [];
   const feed: LoopFeed<SequenceBatch> = {
     next: () => train.next(curriculum.level),
     release: disposeSequenceBatch,
     test: () => {
-      const b = check.next(curriculum.level);
+      const a = check.nextArrays(curriculum.level);
+      const b = copyTensors(kind, a);
       const r = trainer.evaluate(b);
       disposeSequenceBatch(b);
+      crossings = crossingErrors(trainer, a, curriculum.level);
       return { loss: r.loss / r.n, error: r.errors / r.n };
     },
     trainError: () => NaN,
@@ -145,6 +185,8 @@ export async function trainCopy(
       solved: curriculum.solved,
       dependency: curriculum.solvedDependency,
       series: r.series,
+      probe: probeAt(level),
+      crossings,
       seconds: r.seconds,
     };
     history.push(rec);

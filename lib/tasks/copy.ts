@@ -63,38 +63,75 @@ export interface CopyArrays {
   x: Float32Array;
   y: Float32Array;
   mask: Float32Array;
+  /** Blank steps before each sequence (all 0 without maxOffset). */
+  offsets: Int32Array;
 }
 
-/** B fresh sequences of a level, drawn from `rng`. */
-export function copyArrays(kind: CopyKind, level: CopyLevel, B: number, rng: Rng): CopyArrays {
+/**
+ * B fresh sequences of a level, drawn from `rng`. With `maxOffset` > 0 each sequence starts
+ * after 0 … maxOffset blank steps (zero inputs, no target; drawn after its pattern), so the
+ * sequences of a batch meet the chunk boundaries at different phases; the batch is then
+ * maxOffset steps longer, blank at the end where a sequence started early.
+ */
+export function copyArrays(kind: CopyKind, level: CopyLevel, B: number, rng: Rng, maxOffset = 0): CopyArrays {
   const { N, R } = level;
+  if (!Number.isInteger(maxOffset) || maxOffset < 0) throw new RangeError(`maxOffset must be a non-negative integer, got ${maxOffset}`);
   if (!Number.isInteger(N) || N < 1) throw new RangeError(`N must be a positive integer, got ${N}`);
   if (!Number.isInteger(R) || R < 1 || (kind === 'copy' && R !== 1))
     throw new RangeError(`R must be ${kind === 'copy' ? '1 for Copy' : 'a positive integer'}, got ${R}`);
   const I = copyInputs(kind);
   const O = COPY_OUTPUTS;
-  const L = copyLength(level);
+  const L0 = copyLength(level);
+  const L = L0 + maxOffset;
   const x = new Float32Array(L * B * I);
   const y = new Float32Array(L * B * O);
   const mask = new Float32Array(L * B);
+  const offsets = new Int32Array(B);
   for (let b = 0; b < B; b++) {
     const pattern = new Uint8Array(N * O);
     for (let k = 0; k < pattern.length; k++) pattern[k] = rng.uniform() < 0.5 ? 1 : 0;
-    for (let t = 0; t < N; t++) for (let j = 0; j < O; j++) x[(t * B + b) * I + j] = pattern[t * O + j];
-    x[(N * B + b) * I + PATTERN_BITS] = 1;
-    if (kind === 'repeatCopy') x[(N * B + b) * I + PATTERN_BITS + 1] = R / REPEAT_COUNT_SCALE;
-    for (let t = N + 1; t < L; t++) {
+    const o = maxOffset ? rng.int(maxOffset + 1) : 0;
+    offsets[b] = o;
+    for (let t = 0; t < N; t++) for (let j = 0; j < O; j++) x[((o + t) * B + b) * I + j] = pattern[t * O + j];
+    x[((o + N) * B + b) * I + PATTERN_BITS] = 1;
+    if (kind === 'repeatCopy') x[((o + N) * B + b) * I + PATTERN_BITS + 1] = R / REPEAT_COUNT_SCALE;
+    for (let t = N + 1; t < L0; t++) {
       const row = (t - N - 1) % N;
-      mask[t * B + b] = 1;
-      for (let j = 0; j < O; j++) y[(t * B + b) * O + j] = pattern[row * O + j];
+      mask[(o + t) * B + b] = 1;
+      for (let j = 0; j < O; j++) y[((o + t) * B + b) * O + j] = pattern[row * O + j];
     }
   }
-  return { L, B, x, y, mask };
+  return { L, B, x, y, mask, offsets };
+}
+
+/**
+ * The chunk boundaries between reading a pattern row and writing it (a boundary after step t
+ * where (t + 1) % T = 0), for each output step t of each sequence b of `a`,
+ * with row j mod N read at offset + (j mod N) and its j-th output written at offset + N + 1 + j.
+ */
+export function boundaryCrossings(a: CopyArrays, level: CopyLevel, T: number): { t: number; b: number; crossings: number }[] {
+  const { N } = level;
+  const out: { t: number; b: number; crossings: number }[] = [];
+  const L0 = copyLength(level);
+  for (let b = 0; b < a.B; b++) {
+    const o = a.offsets[b];
+    for (let j = 0; j < L0 - N - 1; j++) {
+      const read = o + (j % N);
+      const write = o + N + 1 + j;
+      out.push({ t: write, b, crossings: Math.floor(write / T) - Math.floor(read / T) });
+    }
+  }
+  return out;
 }
 
 /** B fresh sequences as tensors: whole sequences (starts and ends). */
-export function copyBatch(kind: CopyKind, level: CopyLevel, B: number, rng: Rng): SequenceBatch {
-  const a = copyArrays(kind, level, B, rng);
+export function copyBatch(kind: CopyKind, level: CopyLevel, B: number, rng: Rng, maxOffset = 0): SequenceBatch {
+  return copyTensors(kind, copyArrays(kind, level, B, rng, maxOffset));
+}
+
+/** A batch's arrays as tensors: whole sequences (starts and ends). */
+export function copyTensors(kind: CopyKind, a: CopyArrays): SequenceBatch {
+  const B = a.B;
   return {
     x: tf.tensor3d(a.x, [a.L, B, copyInputs(kind)]),
     y: tf.tensor3d(a.y, [a.L, B, COPY_OUTPUTS]),
@@ -125,13 +162,18 @@ export class CopyStream {
     readonly kind: CopyKind,
     readonly batch: number,
     seed: number,
+    readonly maxOffset = 0,
   ) {
     this.rng = new Rng(seed);
   }
 
   next(level: CopyLevel): SequenceBatch {
+    return copyTensors(this.kind, this.nextArrays(level));
+  }
+
+  nextArrays(level: CopyLevel): CopyArrays {
     this.samples += this.batch;
-    return copyBatch(this.kind, level, this.batch, this.rng);
+    return copyArrays(this.kind, level, this.batch, this.rng, this.maxOffset);
   }
 }
 

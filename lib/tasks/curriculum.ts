@@ -21,7 +21,7 @@ export interface CurriculumSpec {
   kind: CopyKind;
   /** The first level (the paper does not say; N = 1, R = 1 by default). */
   start: CopyLevel;
-  /** A level is solved when the reported error is below this (bits per sequence). */
+  /** A level is solved when the reported error is below this (bits per sequence); 0: never (a fixed level, no curriculum). */
   threshold: number;
 }
 
@@ -42,7 +42,7 @@ function validateCurriculumSpec(s: CurriculumSpec, path = ''): void {
   posInt(s.start.N, join(sp, 'N'));
   posInt(s.start.R, join(sp, 'R'));
   if (s.kind === 'copy' && s.start.R !== 1) throw new ConfigError(join(sp, 'R'), `must be 1 for Copy (no repeats), got ${s.start.R}`);
-  inRange(s.threshold, 0, Infinity, join(path, 'threshold'), true);
+  inRange(s.threshold, 0, Infinity, join(path, 'threshold'));
 }
 
 /** A level passed: when (the step of the report) and which level. */

@@ -8,6 +8,7 @@ export * from './sg-quality';
 export * from './recurrent-spec';
 export * from './recurrent-unit';
 export * from './recurrent';
+export * from './recurrent-probe';
 export * from './mixture';
 export * from './reference';
 export * from './recurrent-record';

@@ -35,6 +35,17 @@ export type RecurrentMethod = (typeof RECURRENT_METHODS)[number];
 export const SG_TARGETS = ['future', 'withStepLoss'] as const;
 export type SgTarget = (typeof SG_TARGETS)[number];
 
+/**
+ * What the bootstrapped target carries from the next boundary (the paper does not say):
+ *   'consumed'  the synthetic gradient as θ consumed it, scale·g (D.2: 0.1·g): the target is the
+ *               gradient θ's update used, so each chunk further away counts `scale` times less;
+ *   'raw'       the synthesizer's own estimate g, unscaled: the target estimates the whole future
+ *               gradient, as the synthesizer's output is meant to (costs one more backward pass
+ *               through the chunk, without parameter gradients).
+ */
+export const SG_BOOTSTRAPS = ['consumed', 'raw'] as const;
+export type SgBootstrap = (typeof SG_BOOTSTRAPS)[number];
+
 export interface RecurrentSpec {
   /** Size of x_t. */
   inputs: number;
@@ -52,26 +63,40 @@ export interface RecurrentSpec {
   /** The synthesizer of 'dni' and 'dniAux' (unused by 'bptt'). */
   synthesizer: RecurrentSynthesizerSpec;
   sgTarget: SgTarget;
+  sgBootstrap: SgBootstrap;
   /**
    * Backpropagate the synthesizer's regression error (and the aux error) into the LSTM core
    * (D.2 searched this). It reaches θ through the core that made the boundary's h, the one core
    * kept from the previous chunk (Figure 10's T+1-th core), and no further.
    */
   sgToCore: boolean;
+  /**
+   * With sgToCore, the weight of the synthesizer's regression loss in θ's objective, on the task
+   * loss's footing: θ minimises the task loss (a batch mean of per-sequence losses) plus this
+   * times the batch mean of the per-sequence squared errors of the synthesizer's output in
+   * per-example gradient units (the synthesizer's lossWeight and auxWeight apply inside). So the
+   * balance does not change with the batch size; our reading of D.2's "loss weights 1" is 1 here.
+   * (Summed over the batch, as the synthesizer's own loss is, it would be B times stronger.)
+   */
+  sgToCoreWeight: number;
   /** Initial bias of the LSTM's forget gate. */
   forgetBias: number;
   /** Clip the global norm of θ's gradient (LSTM and output layer) per update to this; 0 = off (the paper mentions none). */
   clipNorm: number;
-  /** Adam for θ and for the synthesizer (D.2: lr 7e-5, no decay). */
+  /** Adam for θ, and for the synthesizer unless synthesizerOptimizer is set (D.2: lr 7e-5, no decay). */
   optimizer: AdamSpec;
+  /** The synthesizer's own Adam (null: the same settings as θ's, as in D.2). */
+  synthesizerOptimizer: AdamSpec | null;
   seed: number;
 }
 
 /** What recurrentSpec needs: the sizes, T and the method; everything else has a default. */
 export type RecurrentInput = Pick<RecurrentSpec, 'inputs' | 'outputs' | 'T' | 'method'> &
-  Partial<Omit<RecurrentSpec, 'inputs' | 'outputs' | 'T' | 'method' | 'synthesizer' | 'optimizer'>> & {
+  Partial<Omit<RecurrentSpec, 'inputs' | 'outputs' | 'T' | 'method' | 'synthesizer' | 'optimizer' | 'synthesizerOptimizer'>> & {
     synthesizer?: Partial<RecurrentSynthesizerSpec>;
     optimizer?: Partial<AdamSpec>;
+    /** Fields that differ from θ's optimizer; null or absent: θ's settings. */
+    synthesizerOptimizer?: Partial<AdamSpec> | null;
   };
 
 export const RECURRENT_KEYS = [
@@ -82,12 +107,18 @@ export const RECURRENT_KEYS = [
   'method',
   'synthesizer',
   'sgTarget',
+  'sgBootstrap',
   'sgToCore',
+  'sgToCoreWeight',
   'forgetBias',
   'clipNorm',
   'optimizer',
+  'synthesizerOptimizer',
   'seed',
 ];
+
+/** Options added after recurrent runs were committed, at their off values (left out of cache keys there). */
+export const RECURRENT_OPTIONS_OFF = { sgBootstrap: 'consumed' } as const;
 
 /** D.2's optimizer: Adam, lr 7e-5, no decay. */
 export const RECURRENT_ADAM: AdamSpec = { ...ADAM_DEFAULTS, lr: 7e-5, decaySteps: [] };
@@ -99,18 +130,25 @@ export function recurrentSpec(partial: RecurrentInput, path = ''): RecurrentSpec
   if (validated.has(partial)) return partial as RecurrentSpec;
   checkKeys(partial, RECURRENT_KEYS, path);
   if (partial.synthesizer !== undefined) checkKeys(partial.synthesizer, RECURRENT_SYNTHESIZER_KEYS, join(path, 'synthesizer'));
-  if (partial.optimizer !== undefined) checkKeys(partial.optimizer, Object.keys(ADAM_DEFAULTS), join(path, 'optimizer'));
+  for (const k of ['optimizer', 'synthesizerOptimizer'] as const) {
+    const o = partial[k];
+    if (o !== undefined && o !== null) checkKeys(o, Object.keys(ADAM_DEFAULTS), join(path, k));
+  }
   const hidden = partial.hidden ?? 256;
+  const optimizer = { ...RECURRENT_ADAM, ...partial.optimizer };
   const spec: RecurrentSpec = {
     hidden,
     sgTarget: 'future',
+    sgBootstrap: 'consumed',
     sgToCore: false,
+    sgToCoreWeight: 1,
     forgetBias: 1,
     clipNorm: 0,
     seed: 0,
     ...partial,
     synthesizer: { ...RECURRENT_SYNTHESIZER_DEFAULTS, width: hidden, ...partial.synthesizer },
-    optimizer: { ...RECURRENT_ADAM, ...partial.optimizer },
+    optimizer,
+    synthesizerOptimizer: partial.synthesizerOptimizer ? { ...optimizer, ...partial.synthesizerOptimizer } : null,
   };
   validateRecurrentSpec(spec, path);
   return spec;
@@ -129,11 +167,14 @@ export function validateRecurrentSpec(spec: RecurrentSpec, path = ''): void {
   oneOf(spec.method, RECURRENT_METHODS, join(path, 'method'));
   validateRecurrentSynthesizerSpec(spec.synthesizer, join(path, 'synthesizer'));
   oneOf(spec.sgTarget, SG_TARGETS, join(path, 'sgTarget'));
+  oneOf(spec.sgBootstrap, SG_BOOTSTRAPS, join(path, 'sgBootstrap'));
   bool(spec.sgToCore, join(path, 'sgToCore'));
+  inRange(spec.sgToCoreWeight, 0, Infinity, join(path, 'sgToCoreWeight'));
   finite(spec.forgetBias, join(path, 'forgetBias'));
   inRange(spec.clipNorm, 0, Infinity, join(path, 'clipNorm'));
   if (!Number.isInteger(spec.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(spec.seed)}`);
   validateAdamSpec(spec.optimizer, join(path, 'optimizer'));
+  if (spec.synthesizerOptimizer !== null) validateAdamSpec(spec.synthesizerOptimizer, join(path, 'synthesizerOptimizer'));
   validated.add(spec);
 }
 

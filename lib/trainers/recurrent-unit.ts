@@ -29,12 +29,15 @@ import { Adam } from '../core/adam';
 import { mix } from './mixture';
 import { Linear, matMulTransposeB } from '../modules/linear';
 import { Lstm, type LstmState, type LstmStepCache } from '../modules/lstm';
-import type { Cache } from '../modules/module';
+import { type Cache, cacheTensors } from '../modules/module';
 import { Rng } from '../core/rng';
+import { unitsFactor } from '../synthesizers/core';
 import { RecurrentSynthesizer, type RecurrentSynthesizerForward } from '../synthesizers/recurrent';
 import type { ActivationMessage, GradientMessage } from './messages';
 import type { RecurrentRecord } from './recurrent-record';
 import { type RecurrentSpec, validateRecurrentSpec } from './recurrent-spec';
+
+const RAW = { params: false, initial: true };
 
 /** A step in flight: a chunk from its forward until its boundary pass has been regressed. */
 interface Pending {
@@ -79,7 +82,7 @@ export class RecurrentUnit {
         ? null
         : new RecurrentSynthesizer(spec.hidden, spec.synthesizer, spec.method === 'dniAux', rng.fork(), 'synthesizer');
     this.optimizer = new Adam(this.coreParams(), spec.optimizer);
-    this.synthesizerOptimizer = this.synthesizer ? new Adam(this.synthesizer.params(), spec.optimizer) : null;
+    this.synthesizerOptimizer = this.synthesizer ? new Adam(this.synthesizer.params(), spec.synthesizerOptimizer ?? spec.optimizer) : null;
   }
 
   /** θ: the LSTM's W, b and the output layer's W, b. */
@@ -155,6 +158,9 @@ export class RecurrentUnit {
     const awaiting = !!prev?.sg;
     const bw = lstm.backward(cores, dhs, end ? { h: eh, c: ec } : null, { params: true, initial: awaiting || !!rec });
     const grads = [...bw.grads, ...ob.grads];
+    // 'raw': bootstrap from g itself, not the scale·g θ consumed (one more backward, before θ's update).
+    const k = spec.sgBootstrap === 'raw' && end && spec.synthesizer.scale > 0 ? 1 / spec.synthesizer.scale : 1;
+    const s0 = !awaiting || k === 1 ? bw.initial! : lstm.backward(cores, dhs, { h: tf.mul(eh!, k), c: tf.mul(ec!, k) }, RAW).initial!;
     if (rec)
       Object.assign(rec, {
         synthetic: p.synthetic,
@@ -169,8 +175,8 @@ export class RecurrentUnit {
     else this.update(grads, null, rec);
     this.releaseIfDone(p);
     if (!awaiting) return null;
-    const zh = spec.sgTarget === 'withStepLoss' ? tf.add(bw.initial!.h, prev!.stepLoss!) : bw.initial!.h;
-    return { kind: 'gradient', step: prev!.step, to: this.index, grad: tf.concat([zh, bw.initial!.c], 1) };
+    const zh = spec.sgTarget === 'withStepLoss' ? tf.add(s0.h, prev!.stepLoss!) : s0.h;
+    return { kind: 'gradient', step: prev!.step, to: this.index, grad: tf.concat([zh, s0.c], 1) };
   }
 
   /**
@@ -187,7 +193,9 @@ export class RecurrentUnit {
     const reg = synthesizer.regress(p.sg, target.grad, auxTarget, this.spec.sgToCore);
     this.synthesizerOptimizer!.apply(reg.grads);
     // The regression error reaches θ through the kept core that made h_0, and no further.
-    const coreFromSG = reg.dh ? this.lstm.backward([p.core!], [reg.dh], null, { params: true, initial: false }).grads : null;
+    const coreFromSG = reg.dh
+      ? this.lstm.backward([p.core!], [tf.mul(reg.dh, this.coreWeight(reg.dh.shape[0]))], null, { params: true, initial: false }).grads
+      : null;
     if (rec) {
       const aux = p.sg.aux ? tf.clone(p.sg.aux) : null;
       Object.assign(rec, {
@@ -208,6 +216,18 @@ export class RecurrentUnit {
       this.releaseIfDone(next);
     }
     return reg.loss;
+  }
+
+  /**
+   * The factor from the synthesizer's regression loss (as its optimizer sees it: summed or
+   * averaged, in its target units) to θ's share of it: sgToCoreWeight × the batch mean of
+   * per-sequence squared errors in per-example units (RecurrentSpec.sgToCoreWeight).
+   */
+  private coreWeight(B: number): number {
+    const s = this.spec.synthesizer;
+    const perExample = B / unitsFactor(s, B);
+    const perWeight = s.lossReduction === 'sum' ? 1 : 1 / (B * 2 * this.spec.hidden);
+    return (this.spec.sgToCoreWeight * perExample * perExample) / (B * perWeight);
   }
 
   /** θ ← Adam(clip(∂θ)), with the part through the kept core added to the LSTM's. */
@@ -277,16 +297,4 @@ export class RecurrentUnit {
     this.optimizer.dispose();
     this.synthesizerOptimizer?.dispose();
   }
-}
-
-/** Every tensor of a module cache. */
-function cacheTensors(c: Cache): tf.Tensor[] {
-  const out: tf.Tensor[] = [];
-  const walk = (v: unknown) => {
-    if (v instanceof tf.Tensor) out.push(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
-  };
-  walk(c);
-  return out;
 }

@@ -1,0 +1,107 @@
+/**
+ * The search over a recurrent synthesizer's settings (paper D.2: "we searched over … whether to
+ * backpropagate the synthetic gradient error into the LSTM core"), on Copy at one fixed level
+ * with a held-out task seed: every variant is the same run but for the fields it names, and is
+ * scored by its error at the end and by what its synthesizer was doing (recurrent-probe.ts).
+ * The main runs (copy-repeat-copy.ts, fixed-copy.ts) use other task seeds.
+ */
+import type { CopyRunInput, CopyRunResult } from '../../runs/train-copy';
+import type { RecurrentInput } from '../../trainers/recurrent-spec';
+import { runCopy } from '../run-copy';
+import type { Preset } from '../preset';
+import { scale } from '../scale';
+
+export interface StudyVariant {
+  /** What differs from the base, in words (the table's first column). */
+  name: string;
+  /** The trainer's fields that differ from the base (method included). */
+  trainer: Omit<RecurrentInput, 'inputs' | 'outputs' | 'T'> | { method: 'bptt' };
+}
+
+export interface StudyConfig {
+  /** Every variant's run but the trainer's differences: a fixed level (threshold 0), a held-out dataSeed. */
+  base: Omit<CopyRunInput, 'trainer'> & { trainer: Omit<RecurrentInput, 'inputs' | 'outputs' | 'method'> };
+  variants: StudyVariant[];
+}
+
+const DNI = { method: 'dni' } as const;
+const CORE = { method: 'dni', sgToCore: true } as const;
+
+/** The variants (D.2's search and the levers the paper leaves open). */
+const VARIANTS: StudyVariant[] = [
+  { name: 'BPTT', trainer: { method: 'bptt' } },
+  { name: 'BPTT, LSTM lr ÷3', trainer: { method: 'bptt', optimizer: { lr: 3e-4 } } },
+  { name: 'DNI (as notebook 10 ran it)', trainer: DNI },
+  { name: 'DNI, SG error into the core (weight 1)', trainer: CORE },
+  { name: 'DNI, into the core, weight 0.1', trainer: { ...CORE, sgToCoreWeight: 0.1 } },
+  { name: 'DNI, into the core, weight 10', trainer: { ...CORE, sgToCoreWeight: 10 } },
+  { name: 'DNI, into the core, synthesizer Adam 1e-4', trainer: { ...CORE, synthesizerOptimizer: { lr: 1e-4 } } },
+  { name: 'DNI, into the core, synthesizer Adam 3e-3', trainer: { ...CORE, synthesizerOptimizer: { lr: 3e-3 } } },
+  { name: 'DNI, into the core, LSTM lr ÷3', trainer: { ...CORE, optimizer: { lr: 3e-4 } } },
+  { name: 'DNI, into the core, batch-mean target units', trainer: { ...CORE, synthesizer: { targetUnits: 'batchMean' } } },
+  { name: 'DNI, into the core, linear synthesizer', trainer: { ...CORE, synthesizer: { hiddenLayers: 0 } } },
+  { name: 'DNI, into the core, two hidden layers', trainer: { ...CORE, synthesizer: { hiddenLayers: 2 } } },
+  { name: 'DNI, into the core, target with the step’s loss', trainer: { ...CORE, sgTarget: 'withStepLoss' } },
+];
+
+const studyCpu: StudyConfig = {
+  base: {
+    trainer: { T: 3, hidden: 128, optimizer: { lr: 1e-3 } },
+    curriculum: { kind: 'copy', start: { N: 3, R: 1 }, threshold: 0 },
+    maxOffset: 2,
+    steps: 3000,
+    batchSize: 64,
+    evalEvery: 150,
+    evalSequences: 256,
+    dataSeed: 7,
+  },
+  variants: VARIANTS,
+};
+
+export const STUDY_PRESET: Preset<StudyConfig> = {
+  // The paper gives no study to reproduce: at its scale the same search, at its settings.
+  paper: {
+    ...studyCpu,
+    base: { ...studyCpu.base, trainer: { T: 3, hidden: 256, optimizer: { lr: 7e-5 } }, steps: 100_000, batchSize: 256 },
+  },
+  cpu: studyCpu,
+  smoke: {
+    base: {
+      ...studyCpu.base,
+      trainer: { T: 3, hidden: 8, optimizer: { lr: 1e-2 } },
+      steps: 20,
+      batchSize: 8,
+      evalEvery: 10,
+      evalSequences: 16,
+    },
+    variants: VARIANTS.slice(2, 4),
+  },
+  why: {
+    'base.trainer.hidden': '256 → 128 LSTM units, for time (as in the Copy runs)',
+    'base.trainer.optimizer.lr': '7e-5 → 1e-3, as in the Copy runs',
+    'base.steps': '3k batches of 64 per variant: ~1 min each',
+  },
+};
+
+export interface StudyRow {
+  variant: StudyVariant;
+  run: CopyRunResult;
+}
+
+/** Every variant's run (cached under results/ like the others). */
+export async function runStudy(cfg: StudyConfig): Promise<StudyRow[]> {
+  const rows: StudyRow[] = [];
+  for (const [i, v] of cfg.variants.entries()) {
+    const input = { ...cfg.base, trainer: { ...cfg.base.trainer, ...v.trainer } } as CopyRunInput;
+    rows.push({ variant: v, run: await runCopy(`study-${scale()}-copy-${i}`, input, { label: v.name }) });
+  }
+  return rows;
+}
+
+/** The mean of a run's numbers over its last quarter of checks (NaN where missing). */
+export function lastQuarter(run: CopyRunResult, value: (r: CopyRunResult['history'][number]) => number | undefined): number {
+  const h = run.history;
+  const tail = h.slice(Math.floor((3 * h.length) / 4));
+  const vs = tail.map(value).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : NaN;
+}
