@@ -364,10 +364,30 @@ describe('recurrent BP(λ)', () => {
       }));
   }
 
+  it('shuffleSG (a control): each sequence consumes the synthetic gradient made for the next one, and nothing else changes', () => {
+    const [a, b] = [false, true].map((shuffleSG) => trainer({ T: 3, method: 'dni', shuffleSG }));
+    randomiseSynthesizer(a, 8);
+    randomiseSynthesizer(b, 8);
+    const level = { N: 2, R: 2 };
+    const [ra, rb] = [a, b].map((t) => t.stepCapture(batch(level, 14, 0, 3)));
+    const own = ra[0].synthetic!;
+    const rolledRows = tf.concat([tf.slice(own, [1, 0], [B - 1, -1]), tf.slice(own, [0, 0], [1, -1])], 0);
+    assert.ok(maxAbs(own) > 1e-4);
+    assertClose(rb[0].synthetic!, rolledRows, 0, 'rows rolled by one');
+    assertClose(rb[0].out!, ra[0].out!, 0, 'the synthesizer’s own output is unchanged');
+    tf.dispose(rolledRows);
+    disposeChunkRecords([...ra, ...rb]);
+    a.dispose();
+    b.dispose();
+  });
+
   it('a training step leaks no tensors (every method and option, whole sequences and streams, stats, capture-free), and dispose frees everything', () => {
     const start = tf.memory();
     for (const method of ['bptt', 'dni', 'dniAux'] as const) {
-      for (const opts of [{}, { sgToCore: true, sgTarget: 'withStepLoss' as const, clipNorm: 1, sgBootstrap: 'raw' as const }]) {
+      for (const opts of [
+        {},
+        { sgToCore: true, sgTarget: 'withStepLoss' as const, clipNorm: 1, sgBootstrap: 'raw' as const, shuffleSG: true },
+      ]) {
         const t = trainer({ T: 3, method, ...opts });
         const whole = batch({ N: 2, R: 2 }, 12);
         const parts = [batch({ N: 2, R: 2 }, 13, 0, 4), batch({ N: 2, R: 2 }, 13, 4, 7)];

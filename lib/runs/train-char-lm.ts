@@ -40,6 +40,8 @@ import { type EvalRecord, type LoopFeed, runLoop } from './loop';
 import { RecurrentTrainer } from '../trainers/recurrent';
 import { type RecurrentInput, type RecurrentSpec, recurrentSpec } from '../trainers/recurrent-spec';
 import type { Trainer } from '../trainers/trainer';
+import { probeCharLm } from './char-lm/probe';
+import type { SynthesizerProbe } from '../trainers/recurrent-probe';
 
 export interface CharLmSpec {
   /** The trainer; inputs and outputs are the vocabulary size (one-hot in, logits out), T a number. */
@@ -61,6 +63,8 @@ export interface CharLmSpec {
   patience: number;
   /** Text to generate from the best checkpoint at the end (runs/char-lm/sample.ts), one string per entry of the result's `generated`. */
   generate: SampleOptions[];
+  /** Future steps whose losses make the true gradient of the synthesizer probe (char-lm/probe.ts) at each validation; 0: no probe. */
+  probeWindow: number;
 }
 
 export type CharLmInput = Partial<Omit<CharLmSpec, 'trainer'>> &
@@ -76,6 +80,7 @@ export const CHAR_LM_DEFAULTS: Omit<CharLmSpec, 'trainer' | 'steps'> = {
   evalStreams: 0,
   patience: 0,
   generate: [],
+  probeWindow: 20,
 };
 
 export const CHAR_LM_KEYS = ['trainer', 'steps', ...Object.keys(CHAR_LM_DEFAULTS)];
@@ -95,7 +100,7 @@ export function charLmSpec(partial: CharLmInput, vocabSize: number, path = ''): 
   const trainer = recurrentSpec({ ...t, inputs: vocabSize, outputs: vocabSize } as RecurrentInput, join(path, 'trainer'));
   const spec: CharLmSpec = { ...CHAR_LM_DEFAULTS, ...partial, trainer };
   for (const k of ['steps', 'batchSize', 'evalEvery'] as const) posInt(spec[k], join(path, k));
-  for (const k of ['validChars', 'evalStreams', 'patience'] as const) nonNegInt(spec[k], join(path, k));
+  for (const k of ['validChars', 'evalStreams', 'patience', 'probeWindow'] as const) nonNegInt(spec[k], join(path, k));
   if (spec.validChars === 1) throw new ConfigError(join(path, 'validChars'), 'must be 0 (all) or at least 2 (one prediction)');
   if (!Array.isArray(spec.generate))
     throw new ConfigError(join(path, 'generate'), `must be a list of sampling options, got ${JSON.stringify(spec.generate)}`);
@@ -117,6 +122,8 @@ export interface CharLmRecord {
   trainBpc: number;
   /** The trainer's statistics averaged since the previous validation (sgLoss, sgTargetCosine: the synthetic gradient's cosine with its target, auxLoss). */
   series: Record<string, number[]>;
+  /** The synthesizer on the fixed probe batch of the validation split (null: none). */
+  probe: SynthesizerProbe | null;
   /** Wall-clock seconds since the start, validations included. */
   seconds: number;
 }
@@ -238,6 +245,7 @@ export async function trainCharLm(
       validBpc: r.testLoss,
       trainBpc: r.trainLoss,
       series: r.series,
+      probe: probeCharLm(trainer, corpus.valid, V, spec.probeWindow),
       seconds: r.seconds,
     };
     keepBest.offer(r.step, r.testLoss, () => snapshotParams(trainer));

@@ -7,6 +7,7 @@
 import { type AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../core/adam';
 import { bool, checkKeys, finite, inRange, join, oneOf, posInt } from '../core/validators';
 import { ConfigError } from '../core/errors';
+import { unitsFactor } from '../synthesizers/core';
 import {
   RECURRENT_SYNTHESIZER_DEFAULTS,
   RECURRENT_SYNTHESIZER_KEYS,
@@ -65,6 +66,12 @@ export interface RecurrentSpec {
   sgTarget: SgTarget;
   sgBootstrap: SgBootstrap;
   /**
+   * A control, not a method: each sequence consumes the synthetic gradient made for the next
+   * sequence of the batch (rows rolled by one), so θ's update gets the synthesizer's output
+   * with its statistics but without what it says about that sequence's state.
+   */
+  shuffleSG: boolean;
+  /**
    * Backpropagate the synthesizer's regression error (and the aux error) into the LSTM core
    * (D.2 searched this). It reaches θ through the core that made the boundary's h, the one core
    * kept from the previous chunk (Figure 10's T+1-th core), and no further.
@@ -108,6 +115,7 @@ export const RECURRENT_KEYS = [
   'synthesizer',
   'sgTarget',
   'sgBootstrap',
+  'shuffleSG',
   'sgToCore',
   'sgToCoreWeight',
   'forgetBias',
@@ -118,7 +126,7 @@ export const RECURRENT_KEYS = [
 ];
 
 /** Options added after recurrent runs were committed, at their off values (left out of cache keys there). */
-export const RECURRENT_OPTIONS_OFF = { sgBootstrap: 'consumed' } as const;
+export const RECURRENT_OPTIONS_OFF = { sgBootstrap: 'consumed', shuffleSG: false } as const;
 
 /** D.2's optimizer: Adam, lr 7e-5, no decay. */
 export const RECURRENT_ADAM: AdamSpec = { ...ADAM_DEFAULTS, lr: 7e-5, decaySteps: [] };
@@ -140,6 +148,7 @@ export function recurrentSpec(partial: RecurrentInput, path = ''): RecurrentSpec
     hidden,
     sgTarget: 'future',
     sgBootstrap: 'consumed',
+    shuffleSG: false,
     sgToCore: false,
     sgToCoreWeight: 1,
     forgetBias: 1,
@@ -168,6 +177,7 @@ export function validateRecurrentSpec(spec: RecurrentSpec, path = ''): void {
   validateRecurrentSynthesizerSpec(spec.synthesizer, join(path, 'synthesizer'));
   oneOf(spec.sgTarget, SG_TARGETS, join(path, 'sgTarget'));
   oneOf(spec.sgBootstrap, SG_BOOTSTRAPS, join(path, 'sgBootstrap'));
+  bool(spec.shuffleSG, join(path, 'shuffleSG'));
   bool(spec.sgToCore, join(path, 'sgToCore'));
   inRange(spec.sgToCoreWeight, 0, Infinity, join(path, 'sgToCoreWeight'));
   finite(spec.forgetBias, join(path, 'forgetBias'));
@@ -198,4 +208,16 @@ export function chunkBounds(L: number, T: number | 'full'): [number, number][] {
   const out: [number, number][] = [];
   for (let s = 0; s < L; s += t) out.push([s, Math.min(s + t, L)]);
   return out;
+}
+
+/**
+ * The factor from the synthesizer's regression loss (as its optimizer sees it: summed or
+ * averaged, in its target units) to θ's share of it with sgToCore: sgToCoreWeight × the batch
+ * mean of per-sequence squared errors in per-example units (RecurrentSpec.sgToCoreWeight).
+ */
+export function sgToCoreFactor(spec: RecurrentSpec, B: number): number {
+  const s = spec.synthesizer;
+  const perExample = B / unitsFactor(s, B);
+  const perWeight = s.lossReduction === 'sum' ? 1 : 1 / (B * 2 * spec.hidden);
+  return (spec.sgToCoreWeight * perExample * perExample) / (B * perWeight);
 }

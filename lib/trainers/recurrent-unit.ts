@@ -31,11 +31,10 @@ import { Linear, matMulTransposeB } from '../modules/linear';
 import { Lstm, type LstmState, type LstmStepCache } from '../modules/lstm';
 import { type Cache, cacheTensors } from '../modules/module';
 import { Rng } from '../core/rng';
-import { unitsFactor } from '../synthesizers/core';
 import { RecurrentSynthesizer, type RecurrentSynthesizerForward } from '../synthesizers/recurrent';
 import type { ActivationMessage, GradientMessage } from './messages';
 import type { RecurrentRecord } from './recurrent-record';
-import { type RecurrentSpec, validateRecurrentSpec } from './recurrent-spec';
+import { type RecurrentSpec, sgToCoreFactor, validateRecurrentSpec } from './recurrent-spec';
 
 const RAW = { params: false, initial: true };
 
@@ -120,7 +119,7 @@ export class RecurrentUnit {
     const fw = this.lstm.forward(tf.unstack(msg.h) as tf.Tensor2D[], this.carried ?? this.lstm.zeroState(B));
     const out = this.output.forward(n === 1 ? fw.hs[0] : tf.concat(fw.hs, 0));
     const sg = this.synthesizer && lambda < 1 ? this.synthesizer.forward(fw.state.h) : null;
-    const synthetic = sg ? this.synthesizer!.consumed(sg.out) : null;
+    const synthetic = sg ? rolled(this.synthesizer!.consumed(sg.out), this.spec.shuffleSG) : null;
     this.carried = fw.state;
     this.pending.set(msg.step, {
       step: msg.step,
@@ -194,7 +193,8 @@ export class RecurrentUnit {
     this.synthesizerOptimizer!.apply(reg.grads);
     // The regression error reaches θ through the kept core that made h_0, and no further.
     const coreFromSG = reg.dh
-      ? this.lstm.backward([p.core!], [tf.mul(reg.dh, this.coreWeight(reg.dh.shape[0]))], null, { params: true, initial: false }).grads
+      ? this.lstm.backward([p.core!], [tf.mul(reg.dh, sgToCoreFactor(this.spec, reg.dh.shape[0]))], null, { params: true, initial: false })
+          .grads
       : null;
     if (rec) {
       const aux = p.sg.aux ? tf.clone(p.sg.aux) : null;
@@ -216,18 +216,6 @@ export class RecurrentUnit {
       this.releaseIfDone(next);
     }
     return reg.loss;
-  }
-
-  /**
-   * The factor from the synthesizer's regression loss (as its optimizer sees it: summed or
-   * averaged, in its target units) to θ's share of it: sgToCoreWeight × the batch mean of
-   * per-sequence squared errors in per-example units (RecurrentSpec.sgToCoreWeight).
-   */
-  private coreWeight(B: number): number {
-    const s = this.spec.synthesizer;
-    const perExample = B / unitsFactor(s, B);
-    const perWeight = s.lossReduction === 'sum' ? 1 : 1 / (B * 2 * this.spec.hidden);
-    return (this.spec.sgToCoreWeight * perExample * perExample) / (B * perWeight);
   }
 
   /** θ ← Adam(clip(∂θ)), with the part through the kept core added to the LSTM's. */
@@ -297,4 +285,10 @@ export class RecurrentUnit {
     this.optimizer.dispose();
     this.synthesizerOptimizer?.dispose();
   }
+}
+
+/** Rows rolled by one when `roll` (the shuffleSG control): row b gets row b + 1's. */
+function rolled(g: tf.Tensor2D, roll: boolean): tf.Tensor2D {
+  const B = g.shape[0];
+  return roll && B > 1 ? tf.concat([tf.slice(g, [1, 0], [B - 1, -1]), tf.slice(g, [0, 0], [1, -1])], 0) : g;
 }

@@ -42,6 +42,12 @@ const VARIANTS: StudyVariant[] = [
   { name: 'DNI, into the core, linear synthesizer', trainer: { ...CORE, synthesizer: { hiddenLayers: 0 } } },
   { name: 'DNI, into the core, two hidden layers', trainer: { ...CORE, synthesizer: { hiddenLayers: 2 } } },
   { name: 'DNI, into the core, target with the step’s loss', trainer: { ...CORE, sgTarget: 'withStepLoss' } },
+  { name: 'DNI, into the core, raw bootstrap', trainer: { ...CORE, sgBootstrap: 'raw' } },
+  { name: 'DNI, raw bootstrap', trainer: { ...DNI, sgBootstrap: 'raw' } },
+  { name: 'DNI, into the core, weight 10, raw bootstrap', trainer: { ...CORE, sgToCoreWeight: 10, sgBootstrap: 'raw' } },
+  { name: 'DNI+Aux, into the core', trainer: { ...CORE, method: 'dniAux' } },
+  { name: 'Control: DNI, SG rows shuffled', trainer: { ...DNI, shuffleSG: true } },
+  { name: 'Control: DNI, into the core, SG rows shuffled', trainer: { ...CORE, shuffleSG: true } },
 ];
 
 const studyCpu: StudyConfig = {

@@ -3,3 +3,4 @@ export * from './early-stop';
 export * from './batches';
 export * from './evaluate';
 export * from './sample';
+export * from './probe';
