@@ -11,12 +11,35 @@ import { table2Claims } from '../lib/experiments/sections/table2-claims';
 import { copyRun, errorRun as run } from './assert';
 
 const cells = (bptt: number[], dni: number[]): CopyCell[] => [
-  { kind: 'copy', method: 'bptt', T: 2, run: copyRun(bptt) },
-  { kind: 'copy', method: 'dni', T: 2, run: copyRun(dni) },
+  { kind: 'copy', method: 'bptt', T: 2, seed: 0, run: copyRun(bptt) },
+  { kind: 'copy', method: 'dni', T: 2, seed: 0, run: copyRun(dni) },
 ];
 const verdict = (claims: ReturnType<typeof copyClaims>, part: RegExp) => claims.find((c) => part.test(c.claim))!.verdict;
 
 describe('claims that could be flipped', () => {
+  it('copyClaims with 2 seeds: cells are means over seeds, and seeds that disagree make a tie', () => {
+    const two = (bptt: number[][], dni: number[][]): CopyCell[] =>
+      [0, 1].flatMap((seed) => [
+        { kind: 'copy' as const, method: 'bptt' as const, T: 2, seed, run: copyRun(bptt[seed]) },
+        { kind: 'copy' as const, method: 'dni' as const, T: 2, seed, run: copyRun(dni[seed]) },
+      ]);
+    const flat = [1, 1, 1, 1, 1, 1, 1, 1];
+    // DNI reaches 4 and 1 (mean 2.5 ≥ 2·1) but its seeds differ by 3: the doubling is within the spread.
+    const split = copyClaims(two([flat, flat], [[1, 2, 3, 4, 4, 4, 4, 4], flat]));
+    assert.equal(verdict(split, /doubles/), 'not testable at this budget');
+    assert.match(split[0].evidence, /T = 2: DNI 4\/1, BPTT 1\/1/);
+    const both = copyClaims(
+      two(
+        [flat, flat],
+        [
+          [1, 2, 3, 3, 3, 3, 3, 3],
+          [1, 2, 3, 3, 3, 3, 3, 3],
+        ],
+      ),
+    );
+    assert.equal(verdict(both, /doubles/), 'shown');
+  });
+
   it('copyClaims: DNI doubling the dependency, and learning with fewer samples, judged in the right direction', () => {
     // BPTT plateaus at 2 from the 4th check; DNI reaches 2 at the 2nd and 4 at the 5th.
     const bptt = [0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2];

@@ -564,9 +564,10 @@ describe('experiments', () => {
     });
 
     it("Penn Treebank claims: DNI against BPTT, and DNI+Aux against DNI, by test BPC against the runs' spread", () => {
-      const cell = (method: 'bptt' | 'dni' | 'dniAux', T: number, testBpc: number) => ({
+      const cell = (method: 'bptt' | 'dni' | 'dniAux', T: number, testBpc: number, seed = 0) => ({
         method,
         T,
+        seed,
         run: { testBpc, history: [0.02, 0, 0.01].map((x) => ({ validBpc: testBpc + x })) } as unknown as CharLmResult,
       });
       const shown = charLmClaims([
@@ -586,6 +587,12 @@ describe('experiments', () => {
         mixed.map((c) => c.verdict),
         ['not shown', 'not testable at this budget'],
       );
+      // Two seeds: the cell is their mean and the spread their range, which here swallows a 0.05 lead.
+      const seeds = charLmClaims([cell('bptt', 2, 2.1), cell('bptt', 2, 2.2, 1), cell('dni', 2, 2.05), cell('dni', 2, 2.15, 1)]);
+      assert.equal(seeds[0].verdict, 'not testable at this budget');
+      assert.match(seeds[0].evidence, /T = 2: DNI 2\.100, BPTT 2\.150 \(spread 0\.100\)/);
+      const apart = charLmClaims([cell('bptt', 2, 2.3), cell('bptt', 2, 2.35, 1), cell('dni', 2, 2.05), cell('dni', 2, 2.1, 1)]);
+      assert.equal(apart[0].verdict, 'shown');
     });
 
     it('gap closed and budgets in epochs', () => {

@@ -171,8 +171,8 @@ describe('paper sections', () => {
 
   it('Copy: DNI doubles the dependency BPTT learns, not testable while BPTT still climbs; fewer samples', () => {
     const cells = (bptt: number[], dni: number[]): sections.CopyCell[] => [
-      { kind: 'copy', method: 'bptt', T: 2, run: copyRun(bptt) },
-      { kind: 'copy', method: 'dni', T: 2, run: copyRun(dni) },
+      { kind: 'copy', method: 'bptt', T: 2, seed: 0, run: copyRun(bptt) },
+      { kind: 'copy', method: 'dni', T: 2, seed: 0, run: copyRun(dni) },
     ];
     assert.deepEqual(
       sections.copyClaims(cells([1, 2, 3, 3, 3, 3, 3, 3], [1, 3, 5, 6, 6, 6, 6, 6])).map((c) => c.verdict),
@@ -191,12 +191,17 @@ describe('paper sections', () => {
     const claims: Claim[] = sections.COPY_SECTION.claims(cfg, cs);
     assert.match(
       sections.COPY_SECTION.summary(cfg, cs, claims),
-      /Copy BPTT T=2: 3, Copy DNI T=2: 6; \d of 2 claims above are shown at this budget\.$/,
+      /Copy BPTT T=2 seed 0: 3, Copy DNI T=2 seed 0: 6; \d of 2 claims above are shown at this budget\.$/,
     );
   });
 
   it('Penn Treebank: the best run by test BPC', () => {
-    const cell = (method: 'bptt' | 'dni', T: number, testBpc: number) => ({ method, T, run: { testBpc } as sections.CharLmCell['run'] });
+    const cell = (method: 'bptt' | 'dni', T: number, testBpc: number) => ({
+      method,
+      T,
+      seed: 0,
+      run: { testBpc } as sections.CharLmCell['run'],
+    });
     assert.deepEqual(sections.bestCharLm([cell('bptt', 2, 2.1), cell('dni', 4, 1.9), cell('dni', 2, 2.0)]), cell('dni', 4, 1.9));
   });
 

@@ -57,6 +57,11 @@ export interface CharLmSpec {
   /** Contiguous pieces scored side by side at evaluation (runs/char-lm/evaluate.ts); 0 = batchSize. */
   evalStreams: number;
   /**
+   * > 0: score both splits in pieces of this many characters instead (⌈N / evalPieceChars⌉ pieces
+   * each), so validation (early stopping) and test are one protocol whatever their lengths.
+   */
+  evalPieceChars: number;
+  /**
    * Stop after this many validations in a row without a new best (D.2 stops "once validation
    * error starts to increase": 1); 0 = run all the steps.
    */
@@ -78,6 +83,7 @@ export const CHAR_LM_DEFAULTS: Omit<CharLmSpec, 'trainer' | 'steps'> = {
   evalEvery: 5000,
   validChars: 0,
   evalStreams: 0,
+  evalPieceChars: 0,
   patience: 0,
   generate: [],
   probeWindow: 20,
@@ -100,7 +106,7 @@ export function charLmSpec(partial: CharLmInput, vocabSize: number, path = ''): 
   const trainer = recurrentSpec({ ...t, inputs: vocabSize, outputs: vocabSize } as RecurrentInput, join(path, 'trainer'));
   const spec: CharLmSpec = { ...CHAR_LM_DEFAULTS, ...partial, trainer };
   for (const k of ['steps', 'batchSize', 'evalEvery'] as const) posInt(spec[k], join(path, k));
-  for (const k of ['validChars', 'evalStreams', 'patience', 'probeWindow'] as const) nonNegInt(spec[k], join(path, k));
+  for (const k of ['validChars', 'evalStreams', 'evalPieceChars', 'patience', 'probeWindow'] as const) nonNegInt(spec[k], join(path, k));
   if (spec.validChars === 1) throw new ConfigError(join(path, 'validChars'), 'must be 0 (all) or at least 2 (one prediction)');
   if (!Array.isArray(spec.generate))
     throw new ConfigError(join(path, 'generate'), `must be a list of sampling options, got ${JSON.stringify(spec.generate)}`);
@@ -227,14 +233,15 @@ export async function trainCharLm(
   spec.generate.forEach((g, i) => checkSampleOptions(g, `generate[${i}]`, corpus.vocab));
   const T = spec.trainer.T as number;
   const valid = spec.validChars ? corpus.valid.subarray(0, spec.validChars) : corpus.valid;
-  const evalStreams = spec.evalStreams || spec.batchSize;
+  const streamsFor = (text: Int32Array) =>
+    spec.evalPieceChars ? Math.ceil((text.length - 1) / spec.evalPieceChars) : spec.evalStreams || spec.batchSize;
   const batches = new CharLmBatches(corpus.train, spec.batchSize, T, V);
   const trainer = new RecurrentTrainer(spec.trainer, softmaxTask);
   const keepBest = new EarlyStopping<Float32Array[]>();
   const feed: LoopFeed<SequenceBatch> = {
     next: () => batches.next(),
     release: disposeSequenceBatch,
-    test: () => ({ loss: evaluateText(trainer, valid, { streams: evalStreams, text: 'the validation split' }).bpc, error: NaN }),
+    test: () => ({ loss: evaluateText(trainer, valid, { streams: streamsFor(valid), text: 'the validation split' }).bpc, error: NaN }),
     trainError: () => NaN,
   };
   const history: CharLmRecord[] = [];
@@ -262,7 +269,7 @@ export async function trainCharLm(
     const { msPerStep } = await runLoop(perCharacter(trainer), feed, loop);
     const best = keepBest.best!;
     restoreParams(trainer, best.state);
-    const test = evaluateText(trainer, corpus.test, { streams: evalStreams, text: 'the test split' });
+    const test = evaluateText(trainer, corpus.test, { streams: streamsFor(corpus.test), text: 'the test split' });
     const at = history.find((h) => h.step === best.step)!;
     result = {
       history,

@@ -11,7 +11,8 @@ import { RECURRENT_LABELS } from '../methods';
 import type { Preset } from '../preset';
 import { samplesToDependency, stillClimbing } from '../results';
 import { scale } from '../scale';
-import { TIE_RULE_TEXT, verdictOf } from '../tie-rule';
+import { range, TIE_RULE_TEXT, verdictOf } from '../tie-rule';
+import { CHOSEN_DNI_FIELDS } from './recurrent-study';
 import type { Section } from '../section';
 
 export interface CopyConfig {
@@ -20,6 +21,8 @@ export interface CopyConfig {
   methods: RecurrentMethod[];
   /** The BPTT unrolls compared (Figure 17 uses several). */
   Ts: number[];
+  /** Trainer and task seeds: one run per seed and cell. */
+  seeds: number[];
   /** Every run's settings, less the method, T and the task. */
   run: Omit<CopyRunInput, 'trainer' | 'curriculum'> & { trainer: Omit<RecurrentInput, 'method' | 'T' | 'inputs' | 'outputs'> };
 }
@@ -29,116 +32,139 @@ const copyPaper: CopyConfig = {
   kinds: ['copy', 'repeatCopy'],
   methods: ['bptt', 'dni', 'dniAux'],
   Ts: [3, 5, 8],
-  run: { trainer: { hidden: 256, optimizer: { lr: 7e-5 } }, steps: 2_500_000, batchSize: 256, evalEvery: 1000, evalSequences: 256 },
+  seeds: [0, 1],
+  run: {
+    trainer: { ...CHOSEN_DNI_FIELDS, hidden: 256, optimizer: { lr: 7e-5 } },
+    steps: 2_500_000,
+    batchSize: 256,
+    evalEvery: 1000,
+    evalSequences: 256,
+  },
 };
 export const COPY_PRESET: Preset<CopyConfig> = {
   paper: copyPaper,
   cpu: {
     ...copyPaper,
-    Ts: [2, 4],
-    run: { trainer: { hidden: 128, optimizer: { lr: 1e-3 } }, steps: 6000, batchSize: 64, evalEvery: 150, evalSequences: 256 },
+    Ts: [2, 3, 4, 8],
+    run: {
+      trainer: { ...CHOSEN_DNI_FIELDS, hidden: 128, optimizer: { lr: 1e-3 } },
+      steps: 8000,
+      batchSize: 64,
+      evalEvery: 200,
+      evalSequences: 256,
+    },
   },
   smoke: {
     ...copyPaper,
     Ts: [2],
-    run: { trainer: { hidden: 8, optimizer: { lr: 1e-2 } }, steps: 20, batchSize: 8, evalEvery: 5, evalSequences: 16 },
+    seeds: [0],
+    run: {
+      trainer: { ...CHOSEN_DNI_FIELDS, hidden: 8, optimizer: { lr: 1e-2 } },
+      steps: 20,
+      batchSize: 8,
+      evalEvery: 5,
+      evalSequences: 16,
+      probeSequences: 8,
+    },
   },
   why: {
-    Ts: 'T = 2 and 4: at this budget the curriculum reaches sequences of 5–9 steps, which only unrolls shorter than that cut (at 4k batches, T = 6 never cut a solved Copy level, so DNI and BPTT were the same run)',
+    Ts: 'T = 2, 3, 4 and 8 (the paper: 3, 5, 8): at this budget the curriculum reaches sequences of 5–15 steps, which only short unrolls cut; T = 8 shows where nothing is cut',
+    seeds: 'the paper shows one run per cell; 2 seeds here, for the tie rule',
     'run.trainer.hidden': '256 → 128 LSTM units, for time',
     'run.trainer.optimizer.lr':
       '7e-5 → 1e-3: 7e-5 barely moves an LSTM in a few thousand steps; 1e-3 solved the first Copy levels within a few hundred steps here (3e-4 took ~1650 steps for N = 1 at 64 units)',
-    'run.steps': '2.5M → 6k batches (0.06% of the sequences): the 12 runs take ~15 min on 2 cores',
+    'run.steps': '2.5M → 8k batches of 64 (0.08% of the sequences): the 48 runs take ~1 h on 2 cores',
     'run.batchSize': '256 → 64 sequences per batch, for time',
-    'run.evalEvery': 'a curriculum check every 150 batches: 40 points per curve',
+    'run.evalEvery': 'a curriculum check every 200 batches: 40 points per curve',
   },
 };
 
-/** A Copy / Repeat Copy run of a method at an unroll T. */
+/** A Copy / Repeat Copy run of a method at an unroll T and a seed. */
 export interface CopyCell {
   kind: 'copy' | 'repeatCopy';
   method: 'bptt' | 'dni' | 'dniAux';
   T: number;
+  seed: number;
   run: CopyRunResult;
 }
 
-const TASK_NAMES = { copy: 'Copy', repeatCopy: 'Repeat Copy' } as const;
+export const TASK_NAMES = { copy: 'Copy', repeatCopy: 'Repeat Copy' } as const;
 
-/** Every task × T × method of the config, in order. */
+/** Every task × T × method × seed of the config, in order. */
 async function runCopyCells(cfg: CopyConfig): Promise<CopyCell[]> {
   const cells: CopyCell[] = [];
   for (const kind of cfg.kinds) {
     for (const T of cfg.Ts) {
       for (const method of cfg.methods) {
-        const label = `${TASK_NAMES[kind]} ${RECURRENT_LABELS[method]} T=${T}`;
-        const run = await runCopy(
-          `copy-${scale()}-${kind}-${method}-T${T}`,
-          { ...cfg.run, trainer: { ...cfg.run.trainer, method, T }, curriculum: { kind } },
-          { label },
-        );
-        cells.push({ kind, method, T, run });
+        for (const seed of cfg.seeds) {
+          const label = `${TASK_NAMES[kind]} ${RECURRENT_LABELS[method]} T=${T} seed ${seed}`;
+          const run = await runCopy(
+            `copy-${scale()}-${kind}-${method}-T${T}-s${seed}`,
+            { ...cfg.run, trainer: { ...cfg.run.trainer, method, T, seed }, curriculum: { kind }, dataSeed: seed },
+            { label },
+          );
+          cells.push({ kind, method, T, seed, run });
+        }
       }
     }
   }
   return cells;
 }
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
 /**
  * The main text on Copy and Repeat Copy: at a given T, DNI at least doubles the time dependency
  * truncated BPTT learns, and learns with fewer samples. The first claim is about the limit BPTT
  * reaches; while BPTT's solved level still rises at the end of the budget, that limit is not
- * known: "not testable at this budget".
+ * known: "not testable at this budget". Each cell is the mean over its seeds; the spread is the
+ * larger of the two cells' ranges over seeds (a sequence count: at least one check interval).
  */
 export function copyClaims(cells: CopyCell[]): Claim[] {
   const claims: Claim[] = [];
   for (const kind of ['copy', 'repeatCopy'] as const) {
     const name = TASK_NAMES[kind];
     const Ts = [...new Set(cells.filter((c) => c.kind === kind).map((c) => c.T))].sort((a, b) => a - b);
-    const get = (m: CopyCell['method'], T: number) => cells.find((c) => c.kind === kind && c.method === m && c.T === T)?.run;
-    const pairs = Ts.map((T) => ({ T, bptt: get('bptt', T), dni: get('dni', T) })).filter((p) => p.bptt && p.dni) as {
-      T: number;
-      bptt: CopyRunResult;
-      dni: CopyRunResult;
-    }[];
+    const runs = (m: CopyCell['method'], T: number) =>
+      cells.filter((c) => c.kind === kind && c.method === m && c.T === T).map((c) => c.run);
+    const pairs = Ts.map((T) => ({ T, bptt: runs('bptt', T), dni: runs('dni', T) })).filter((p) => p.bptt.length && p.dni.length);
     if (!pairs.length) continue;
+    const dep = (rs: CopyRunResult[]) => mean(rs.map((r) => r.maxDependency));
+    const depSpread = (p: (typeof pairs)[number]) =>
+      Math.max(range(p.bptt.map((r) => r.maxDependency)), range(p.dni.map((r) => r.maxDependency)));
     // BPTT's limit is unknown while its level still rises, and nothing is learned yet when neither solved a level.
-    const climbing = pairs.some((p) => stillClimbing(p.bptt) || (p.bptt.maxDependency === 0 && p.dni.maxDependency === 0));
-    // A solved level is exact (spread 0); a sequence count is read at checks, so its spread is one check interval.
+    const climbing = pairs.some((p) => p.bptt.some(stillClimbing) || (dep(p.bptt) === 0 && dep(p.dni) === 0));
     const doubling = pairs.flatMap((p) => [
-      { favour: p.dni.maxDependency - 2 * p.bptt.maxDependency, spread: 0, inclusive: true },
-      { favour: p.dni.maxDependency, spread: 0 },
+      { favour: dep(p.dni) - 2 * dep(p.bptt), spread: depSpread(p), inclusive: true },
+      { favour: dep(p.dni), spread: depSpread(p) },
     ]);
+    const seeds = (rs: CopyRunResult[]) => rs.map((r) => r.maxDependency).join('/');
     claims.push({
       claim: `${name}: at a given T, DNI at least doubles the time dependency truncated BPTT learns (main text)`,
-      criterion:
-        "DNI's highest solved dependency ≥ 2 × BPTT's at every T; not testable while BPTT's solved level still rises in the last quarter of the run, or where neither solved a level",
+      criterion: `DNI's highest solved dependency ≥ 2 × BPTT's at every T (means over seeds); not testable while BPTT's solved level still rises in the last quarter of a run, or where neither solved a level; ${TIE_RULE_TEXT}`,
       verdict: climbing ? 'not testable at this budget' : verdictOf(doubling),
       evidence: pairs
-        .map((p) => `T = ${p.T}: DNI ${p.dni.maxDependency}, BPTT ${p.bptt.maxDependency}${stillClimbing(p.bptt) ? ' (still rising)' : ''}`)
+        .map((p) => `T = ${p.T}: DNI ${seeds(p.dni)}, BPTT ${seeds(p.bptt)}${p.bptt.some(stillClimbing) ? ' (BPTT still rising)' : ''}`)
         .join('; '),
     });
     const check = (r: CopyRunResult) => (r.history.length > 1 ? r.history[1].samples - r.history[0].samples : r.samples);
     const fewer = pairs.map((p) => {
-      const common = Math.min(p.bptt.maxDependency, p.dni.maxDependency);
-      return {
-        T: p.T,
-        common,
-        dni: common > 0 ? samplesToDependency(p.dni, common) : null,
-        bptt: common > 0 ? samplesToDependency(p.bptt, common) : null,
-        spread: Math.max(check(p.dni), check(p.bptt)),
-      };
+      const common = Math.min(...p.bptt.map((r) => r.maxDependency), ...p.dni.map((r) => r.maxDependency));
+      const at = (rs: CopyRunResult[]) => rs.map((r) => samplesToDependency(r, common) ?? NaN);
+      const [d, b] = [at(p.dni), at(p.bptt)];
+      return { T: p.T, common, dni: mean(d), bptt: mean(b), spread: Math.max(check(p.dni[0]), check(p.bptt[0]), range(d), range(b)) };
     });
     claims.push({
       claim: `${name}: DNI learns with fewer samples than truncated BPTT (main text)`,
-      criterion: `at every T, DNI solves the highest level both reached after fewer sequences; not testable where neither solved a level; ${TIE_RULE_TEXT} (a sequence count: one check interval, ${fewer[0].spread} sequences)`,
+      criterion: `at every T, DNI solves the highest level every run reached after fewer sequences (means over seeds); not testable where some run solved no level; ${TIE_RULE_TEXT} (a sequence count: at least one check interval, ${fewer[0].spread} sequences)`,
       verdict: fewer.some((f) => f.common === 0)
         ? 'not testable at this budget'
-        : verdictOf(fewer.map((f) => ({ favour: f.bptt! - f.dni!, spread: f.spread }))),
+        : verdictOf(fewer.map((f) => ({ favour: f.bptt - f.dni, spread: f.spread }))),
       evidence: fewer
         .map((f) =>
           f.common === 0
-            ? `T = ${f.T}: no level solved by both`
-            : `T = ${f.T}, dependency ${f.common}: DNI after ${f.dni} sequences, BPTT after ${f.bptt}`,
+            ? `T = ${f.T}: no level solved by every run`
+            : `T = ${f.T}, dependency ${f.common}: DNI after ${Math.round(f.dni)} sequences, BPTT after ${Math.round(f.bptt)}`,
         )
         .join('; '),
     });
@@ -155,6 +181,6 @@ export const COPY_SECTION: Section<CopyConfig, CopyCell[]> = {
   claims: (_, cells) => copyClaims(cells),
   summary: (c, cells, claims) =>
     `After ${c.run.steps} batches of ${c.run.batchSize}, the highest time dependency solved was ` +
-    cells.map((x) => `${TASK_NAMES[x.kind]} ${RECURRENT_LABELS[x.method]} T=${x.T}: ${x.run.maxDependency}`).join(', ') +
+    cells.map((x) => `${TASK_NAMES[x.kind]} ${RECURRENT_LABELS[x.method]} T=${x.T} seed ${x.seed}: ${x.run.maxDependency}`).join(', ') +
     `; ${shownText(claims)}.`,
 };

@@ -10,3 +10,6 @@ export * from './complete-unlock';
 export * from './copy-repeat-copy';
 export * from './penn-treebank';
 export * from './table2-studies';
+export * from './recurrent-study';
+export * from './fixed-copy';
+export * from './ptb-study';

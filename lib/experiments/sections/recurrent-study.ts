@@ -50,6 +50,15 @@ const VARIANTS: StudyVariant[] = [
   { name: 'Control: DNI, into the core, SG rows shuffled', trainer: { ...CORE, shuffleSG: true } },
 ];
 
+/**
+ * The DNI settings the study chose (notebook 10's table): of the variants that keep D.2's
+ * structure (one hidden layer, SG scaled by 0.1, loss weights 1) and BPTT's learning rate, the
+ * lowest validation bits over the last quarter: the regression error backpropagated into the
+ * core (D.2's own search), weighted 1 as a batch mean (sgToCoreWeight). DNI+Aux tied with it.
+ */
+export const CHOSEN_DNI_FIELDS = { sgToCore: true, sgToCoreWeight: 1 } as const;
+export const CHOSEN_DNI = { method: 'dni', ...CHOSEN_DNI_FIELDS } as const;
+
 const studyCpu: StudyConfig = {
   base: {
     trainer: { T: 3, hidden: 128, optimizer: { lr: 1e-3 } },
