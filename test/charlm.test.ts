@@ -260,6 +260,34 @@ describe('character-level language model', () => {
     assert.equal(short.testBpc, run.testBpc);
   });
 
+  it('evalPieceChars: validation and test are read in pieces of one length; a DNI run probes its synthesizer at every validation, BPTT not', async () => {
+    const c = corpus('abcab'.repeat(60), 'abcab'.repeat(30), 'abcab'.repeat(24));
+    let v = NaN;
+    let te = NaN;
+    const input = {
+      trainer: { method: 'dni' as const, T: 2, hidden: 8, synthesizer: { width: 8 }, optimizer: { lr: 0.05 } },
+      steps: 12,
+      batchSize: 4,
+      evalEvery: 4,
+      evalPieceChars: 40,
+      probeWindow: 6,
+    };
+    const run = await trainCharLm(input, c, {
+      keep: (t) => {
+        // 149 and 119 predictions in pieces of 40: 4 and 3 pieces.
+        v = evaluateText(t, c.valid, { streams: 4 }).bpc;
+        te = evaluateText(t, c.test, { streams: 3 }).bpc;
+        t.dispose();
+      },
+    });
+    assert.ok(Math.abs(v - run.best.validBpc) < 1e-6, `validation in pieces of 40: ${v} vs ${run.best.validBpc}`);
+    assert.ok(Math.abs(te - run.testBpc) < 1e-6, `test in pieces of 40: ${te} vs ${run.testBpc}`);
+    // Probe pieces of 4T + 6 = 14 steps: boundaries after 2, 4, 6 and 8, each followed by 6 steps.
+    assert.ok(run.history.every((h) => h.probe !== null && h.probe.boundaries === 4 && Number.isFinite(h.probe.cosTrue)));
+    const bptt = await trainCharLm({ ...input, trainer: { ...input.trainer, method: 'bptt' }, steps: 4 }, c);
+    assert.ok(bptt.history.every((h) => h.probe === null));
+  });
+
   it('a char-LM training step leaks no tensors (BPTT, DNI, DNI+Aux), nor does a whole run', async () => {
     const c = corpus('the_cat_sat_on_the_mat_'.repeat(8), 'the_mat_sat_', 'a_cat_');
     const V = c.vocab.itos.length;
@@ -282,7 +310,14 @@ describe('character-level language model', () => {
     }
     const before = tf.memory().numTensors;
     await trainCharLm(
-      { trainer: { method: 'dniAux', T: 3, hidden: 6, synthesizer: { width: 4 } }, steps: 7, batchSize: 3, evalEvery: 3, evalStreams: 2 },
+      {
+        trainer: { method: 'dniAux', T: 3, hidden: 6, synthesizer: { width: 4 } },
+        steps: 7,
+        batchSize: 3,
+        evalEvery: 3,
+        evalStreams: 2,
+        probeWindow: 0,
+      },
       c,
     );
     assert.equal(tf.memory().numTensors, before, 'the run frees everything');
@@ -417,6 +452,7 @@ describe('character-level language model', () => {
         batchSize: 3,
         evalEvery: 3,
         evalStreams: 2,
+        probeWindow: 4, // 4T + 4 = 16 steps of the 23-symbol validation text
       };
       const first = await runCharLm('t', input, { corpus: c, quiet: true });
       assert.equal(fs.readdirSync(dir).length, 1);

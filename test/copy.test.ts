@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../lib/core/errors';
 import { refBitLoss } from '../lib/trainers/reference';
 import { Rng } from '../lib/core/rng';
-import { bitsError, copyArrays, copyBatch, copyInputs, copyLength, CopyStream, timeDependency } from '../lib/tasks/copy';
+import { bitsError, boundaryCrossings, copyArrays, copyBatch, copyInputs, copyLength, CopyStream, timeDependency } from '../lib/tasks/copy';
 import { Curriculum, curriculumSpec } from '../lib/tasks/curriculum';
 import { bitLoss } from '../lib/tasks/sequence';
 import { assertClose } from './assert';
@@ -119,6 +119,37 @@ describe('Copy and Repeat Copy', () => {
     const ref = tf.grad((z: tf.Tensor) => refBitLoss(z, y, mask, B))(logits);
     assertClose(ours.dLogits, ref, 1e-5, 'dLogits');
     tf.dispose([logits, y, mask, ours.loss, ours.dLogits, ours.wrong, ref]);
+  });
+
+  it('maxOffset: each sequence starts after 0 … maxOffset blank steps; boundaryCrossings counts the chunk ends between read and write', () => {
+    const B = 6;
+    const level = { N: 3, R: 1 };
+    const a = copyArrays('copy', level, B, new Rng(4), 2);
+    assert.equal(a.L, 7 + 2);
+    assert.ok(a.offsets.every((o) => o >= 0 && o <= 2));
+    assert.ok(new Set(a.offsets).size > 1, 'offsets vary');
+    const I = 9;
+    for (let b = 0; b < B; b++) {
+      const o = a.offsets[b];
+      for (let t = 0; t < a.L; t++) {
+        const delim = a.x[(t * B + b) * I + 8];
+        assert.equal(delim, t === o + 3 ? 1 : 0, `delimiter of sequence ${b} at step ${o + 3}`);
+        assert.equal(a.mask[t * B + b], t >= o + 4 && t < o + 7 ? 1 : 0);
+        // The output at write step o + 4 + j is the row read at o + j.
+        if (t >= o + 4 && t < o + 7) for (let j = 0; j < 8; j++) assert.equal(a.y[(t * B + b) * 8 + j], a.x[((t - 4) * B + b) * I + j]);
+      }
+    }
+    for (const T of [2, 3, 5]) {
+      for (const { t, b, crossings } of boundaryCrossings(a, level, T)) {
+        const read = t - 4;
+        // A boundary after step s where (s + 1) % T = 0, for s in [read, write).
+        let brute = 0;
+        for (let s = read; s < t; s++) if ((s + 1) % T === 0) brute++;
+        assert.equal(crossings, brute, `T = ${T}, sequence ${b}, write step ${t}`);
+      }
+    }
+    // Without offsets the stream is the one it always was.
+    assert.deepEqual(copyArrays('copy', level, B, new Rng(4)).x, copyArrays('copy', level, B, new Rng(4), 0).x);
   });
 
   it('copyBatch gives time-major tensors of whole sequences', () => {

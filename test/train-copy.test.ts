@@ -50,6 +50,44 @@ describe('trainCopy', () => {
     assert.ok(run.history.every((r) => r.bits > 0.15 && r.level.N === 1));
   });
 
+  it('every check probes the synthesizer (none for BPTT) and splits the error by boundaries crossed; a fixed level never advances', async () => {
+    const before = tf.memory().numTensors;
+    const input = {
+      trainer: { method: 'dni' as const, T: 2, hidden: 8, synthesizer: { width: 4 } },
+      curriculum: { kind: 'copy' as const, start: { N: 2, R: 1 }, threshold: 0 },
+      steps: 6,
+      batchSize: 4,
+      evalEvery: 3,
+      evalSequences: 8,
+      probeSequences: 5,
+      maxOffset: 1,
+    };
+    const run = await trainCopy(input);
+    assert.equal(tf.memory().numTensors, before, 'the run frees everything');
+    assert.deepEqual(
+      run.history.map((r) => [r.level.N, r.dependency]),
+      [
+        [2, 0],
+        [2, 0],
+      ],
+    );
+    for (const r of run.history) {
+      assert.ok(r.probe && Number.isFinite(r.probe.cosTrue) && Number.isFinite(r.probe.cosTarget));
+      // N = 2, T = 2, offsets 0–1: read-to-write distance 3, so an item crosses 1 or 2 boundaries; 8 sequences × 2 items.
+      assert.deepEqual(
+        r.crossings.map((c) => c.crossings),
+        [1, 2],
+      );
+      assert.equal(
+        r.crossings.reduce((s, c) => s + c.items, 0),
+        16,
+      );
+      assert.ok(r.crossings.every((c) => c.bitError >= 0 && c.bitError <= 1));
+    }
+    const bptt = await trainCopy({ ...input, trainer: { method: 'bptt' as const, T: 2, hidden: 8 } });
+    assert.ok(bptt.history.every((r) => r.probe === null && r.crossings.length === 2));
+  });
+
   it('bad run configs name the field', () => {
     const base = { trainer: { method: 'dni' as const, T: 5 }, curriculum: { kind: 'copy' as const }, steps: 10 };
     const cases: [() => unknown, string][] = [
@@ -58,6 +96,8 @@ describe('trainCopy', () => {
       [() => copyRunSpec({ ...base, curriculum: { kind: 'copy', start: { N: 1, R: 3 } } }), 'curriculum.start.R'],
       [() => copyRunSpec({ ...base, steps: 0 }), 'steps'],
       [() => copyRunSpec({ ...base, evalSequences: -1 }), 'evalSequences'],
+      [() => copyRunSpec({ ...base, maxOffset: 1.5 }), 'maxOffset'],
+      [() => copyRunSpec({ ...base, probeSequences: -2 }), 'probeSequences'],
       [() => copyRunSpec({ ...base, batch: 4 } as any), 'batch'],
       [() => copyRunSpec({ trainer: base.trainer, steps: 1 } as any), 'curriculum'],
     ];

@@ -39,5 +39,6 @@ export { renderPng, closeFigures, rendererTimings, chromiumPath } from './render
 export * from './grid';
 export * from './colors';
 export * from './recurrent-figures';
+export * from './synthesizer-figures';
 export { start, configure } from './start';
 export * from './sections';

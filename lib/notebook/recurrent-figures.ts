@@ -9,18 +9,32 @@ import { RECURRENT_COLORS } from './colors';
 import { type Figure, type Panel, panelFigure, type Series } from './figures';
 import type { ResultRow } from './tables';
 
-/** One panel per unroll T, one series per run (named and coloured by its method). */
-function unrollPanels<C extends { T: number; method: keyof typeof RECURRENT_LABELS }>(
+/** One panel per unroll T and seed (a row per seed), one series per run (named and coloured by its method). */
+function unrollPanels<C extends { T: number; seed: number; method: keyof typeof RECURRENT_LABELS }>(
   cells: C[],
   series: (c: C) => Omit<Series, 'name' | 'color'>,
 ): Panel[] {
   const Ts = [...new Set(cells.map((c) => c.T))].sort((a, b) => a - b);
-  return Ts.map((T) => ({
-    title: `T = ${T}`,
-    series: cells
-      .filter((c) => c.T === T)
-      .map((c) => ({ name: RECURRENT_LABELS[c.method], color: RECURRENT_COLORS[c.method], ...series(c) })),
-  }));
+  const seeds = [...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b);
+  return seeds.flatMap((seed) =>
+    Ts.map((T) => ({
+      title: seeds.length > 1 ? `T = ${T}, seed ${seed}` : `T = ${T}`,
+      series: cells
+        .filter((c) => c.T === T && c.seed === seed)
+        .map((c) => ({ name: RECURRENT_LABELS[c.method], color: RECURRENT_COLORS[c.method], ...series(c) })),
+    })),
+  );
+}
+
+/** Panels per row: one per unroll T. */
+const unrolls = (cells: { T: number }[]) => new Set(cells.map((c) => c.T)).size;
+
+/** Milliseconds per chunk (one θ update) and sequences (or characters) per second of a run's training steps. */
+export function speedOf(
+  run: { msPerStep: number; updates: number; final: { step: number } },
+  perStep: number,
+): { msPerChunk: number; perSecond: number } {
+  return { msPerChunk: (run.msPerStep * run.final.step) / Math.max(1, run.updates), perSecond: (1000 * perStep) / run.msPerStep };
 }
 
 export function copyCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
@@ -38,9 +52,9 @@ export function copyCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
     title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: time dependency solved (Figure 17)`,
     xTitle: 'sequences consumed (samples)',
     yTitle: kind === 'copy' ? 'time dependency solved (N)' : 'time dependency solved (N × R)',
-    columns: panels.length,
+    columns: unrolls(cells),
     panels,
-    height: 420,
+    height: 360 * (panels.length / unrolls(cells)) + 90,
     yDtick: 1, // a level is a whole number
   });
 }
@@ -61,22 +75,26 @@ export function copyBitsCurves(cells: CopyCell[], kind: CopyCell['kind']): Figur
     xTitle: 'sequences consumed (samples)',
     yTitle: 'bits per sequence (log scale)',
     logY: true,
-    columns: panels.length,
+    columns: unrolls(cells),
     panels,
-    height: 420,
+    height: 360 * (panels.length / unrolls(cells)) + 90,
   });
 }
 
-/** task | method | T | highest level | dependency | bits at the last check | paper | ours | budget. */
+/** task | method | T | seed | highest level | last check | ms per chunk | sequences/s | paper | ours | budget. */
 export function copyRows(cells: CopyCell[], budget: string): ResultRow[] {
   return cells.map((c) => {
     const lv = c.run.maxSolved;
+    const speed = speedOf(c.run, c.run.samples / Math.max(1, c.run.final.step));
     return {
       task: c.kind === 'copy' ? 'Copy' : 'Repeat Copy',
       method: RECURRENT_LABELS[c.method],
       T: c.T,
+      seed: c.seed,
       'highest level solved': lv ? (c.kind === 'copy' ? `N = ${lv.N}` : `N = ${lv.N}, R = ${lv.R}`) : 'none',
       'last check': `${c.run.final.bits.toFixed(2)} bits at N = ${c.run.final.level.N}${c.kind === 'repeatCopy' ? `, R = ${c.run.final.level.R}` : ''}`,
+      'ms per chunk': Number(speed.msPerChunk.toFixed(2)),
+      'sequences/s': Math.round(speed.perSecond),
       paper: '—',
       ours: c.run.maxDependency,
       budget,
@@ -84,12 +102,12 @@ export function copyRows(cells: CopyCell[], budget: string): ResultRow[] {
   });
 }
 
-/** Figure 16: validation BPC against characters consumed, one panel per T (DNI solid, BPTT dashed, as the paper draws them). */
+/** Figure 16: validation BPC against characters consumed, one panel per T and seed (DNI solid, BPTT dashed, as the paper draws them). */
 export function charLmCurves(cells: CharLmCell[]): Figure {
   const panels = unrollPanels(cells, (c) => ({
     x: c.run.history.map((r) => r.samples),
     y: c.run.history.map((r) => r.validBpc),
-    ...(c.method === 'bptt' ? { line: { dash: 'dash' } } : {}),
+    line: c.method === 'bptt' ? { dash: 'dash', width: 3 } : c.method === 'dniAux' ? { dash: 'dot', width: 2 } : { width: 2 },
   }));
   return panelFigure({
     title: 'Penn Treebank, characters: validation BPC (Figure 16)',
@@ -97,21 +115,29 @@ export function charLmCurves(cells: CharLmCell[]): Figure {
     yTitle: 'validation bits per character',
     // A run at T = 2 reads half the characters of one at T = 4 in as many steps: each panel spans its own.
     shareX: false,
-    columns: panels.length,
+    columns: unrolls(cells),
     panels,
-    height: 420,
+    height: 360 * (panels.length / unrolls(cells)) + 90,
   });
 }
 
-/** method | T | best validation | step of the best | test BPC of that checkpoint | budget. */
+/** method | T | seed | best validation | at step | last validation | ms per chunk | characters/s | test BPC of the best checkpoint | budget. */
 export function charLmRows(cells: CharLmCell[], budget: string): ResultRow[] {
-  return cells.map((c) => ({
-    method: RECURRENT_LABELS[c.method],
-    T: c.T,
-    'best validation BPC': Number(c.run.best.validBpc.toFixed(3)),
-    'at step': c.run.best.step,
-    paper: '—',
-    ours: Number(c.run.testBpc.toFixed(3)),
-    budget,
-  }));
+  return cells.map((c) => {
+    const speed = speedOf(c.run, c.run.samples / Math.max(1, c.run.final.step));
+    return {
+      method: RECURRENT_LABELS[c.method],
+      T: c.T,
+      seed: c.seed,
+      'best validation BPC': Number(c.run.best.validBpc.toFixed(3)),
+      'at step': c.run.best.step,
+      // A run that blew up reads well above its best here.
+      'last validation BPC': Number(c.run.final.validBpc.toFixed(3)),
+      'ms per chunk': Number(speed.msPerChunk.toFixed(2)),
+      'characters/s': Math.round(speed.perSecond),
+      paper: '—',
+      ours: Number(c.run.testBpc.toFixed(3)),
+      budget,
+    };
+  });
 }

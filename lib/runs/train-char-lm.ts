@@ -231,6 +231,11 @@ export async function trainCharLm(
     if (ids.length < 2) throw new Error(`trainCharLm: the ${split} split has ${ids.length} symbols, nothing to predict`);
   }
   spec.generate.forEach((g, i) => checkSampleOptions(g, `generate[${i}]`, corpus.vocab));
+  if (spec.probeWindow && spec.trainer.method !== 'bptt' && corpus.valid.length - 1 < 4 * (spec.trainer.T as number) + spec.probeWindow)
+    throw new ConfigError(
+      'probeWindow',
+      `is ${spec.probeWindow}, but the validation split (${corpus.valid.length} symbols) is too short for its probe; set it lower, or 0`,
+    );
   const T = spec.trainer.T as number;
   const valid = spec.validChars ? corpus.valid.subarray(0, spec.validChars) : corpus.valid;
   const streamsFor = (text: Int32Array) =>

@@ -31,7 +31,7 @@ const CORE = { method: 'dni', sgToCore: true } as const;
 const VARIANTS: StudyVariant[] = [
   { name: 'BPTT', trainer: { method: 'bptt' } },
   { name: 'BPTT, LSTM lr ÷3', trainer: { method: 'bptt', optimizer: { lr: 3e-4 } } },
-  { name: 'DNI (as notebook 10 ran it)', trainer: DNI },
+  { name: 'DNI (D.2 settings)', trainer: DNI },
   { name: 'DNI, SG error into the core (weight 1)', trainer: CORE },
   { name: 'DNI, into the core, weight 0.1', trainer: { ...CORE, sgToCoreWeight: 0.1 } },
   { name: 'DNI, into the core, weight 10', trainer: { ...CORE, sgToCoreWeight: 10 } },
@@ -95,6 +95,7 @@ export const STUDY_PRESET: Preset<StudyConfig> = {
     'base.trainer.hidden': '256 → 128 LSTM units, for time (as in the Copy runs)',
     'base.trainer.optimizer.lr': '7e-5 → 1e-3, as in the Copy runs',
     'base.steps': '3k batches of 64 per variant: ~1 min each',
+    'base.batchSize': '256 → 64 sequences per batch, as in the Copy runs',
   },
 };
 

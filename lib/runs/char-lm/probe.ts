@@ -4,6 +4,7 @@
  * boundaries are each followed by a whole window of future steps. The true future gradient at a
  * boundary is that of the window's losses: a stream has no end to backpropagate to.
  */
+import { ConfigError } from '../../core/errors';
 import type { SequenceBatch } from '../../tasks/sequence';
 import type { RecurrentTrainer } from '../../trainers/recurrent';
 import { probeSynthesizer, type SynthesizerProbe } from '../../trainers/recurrent-probe';
@@ -12,12 +13,17 @@ import { symbolBatch } from './batches';
 
 export const PROBE_STREAMS = 32;
 
-/** The probe batch: PROBE_STREAMS evenly spaced pieces of `text` (inputs at t, targets at t + 1). */
+/** The probe batch: PROBE_STREAMS evenly spaced pieces of `text` (fewer where it is short; inputs at t, targets at t + 1). */
 export function charLmProbeBatch(text: Int32Array, V: number, T: number, window: number): SequenceBatch {
   const L = 4 * T + window;
-  const stride = Math.floor((text.length - 1 - L) / PROBE_STREAMS);
-  if (stride < 1) throw new Error(`the probe needs ${PROBE_STREAMS} pieces of ${L + 1} symbols; the text has ${text.length}`);
-  const rows = Array.from({ length: PROBE_STREAMS }, (_, b) => b * stride);
+  const pieces = Math.min(PROBE_STREAMS, Math.floor((text.length - 1) / L));
+  if (pieces < 1)
+    throw new ConfigError(
+      'probeWindow',
+      `is ${window}: the probe needs 4T + probeWindow + 1 = ${L + 1} symbols of the validation split, which has ${text.length}; set it lower, or 0 for no probe`,
+    );
+  const stride = Math.floor((text.length - 1 - L) / pieces);
+  const rows = Array.from({ length: pieces }, (_, b) => b * stride);
   return symbolBatch(
     rows.map((s) => text.subarray(s, s + L)),
     rows.map((s) => text.subarray(s + 1, s + L + 1)),
