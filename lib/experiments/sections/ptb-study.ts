@@ -59,3 +59,21 @@ export async function runPtbStudy(cfg: PtbStudyConfig): Promise<PtbStudyRow[]> {
   }
   return rows;
 }
+
+/**
+ * The study's choice, by its rule: the clipping with the lower best validation BPC averaged over
+ * the methods (every method gets the same), then, at that clipping, the regression error into
+ * the core or not, whichever DNI scored lower.
+ */
+export function ptbStudyChoice(rows: PtbStudyRow[]): { clipNorm: number; sgToCore: boolean } {
+  const score = (rs: PtbStudyRow[]) => rs.reduce((s, r) => s + r.run.best.validBpc, 0) / rs.length;
+  const clips = [...new Set(rows.map((r) => r.variant.trainer.clipNorm ?? 0))];
+  const clipNorm = clips.reduce((a, b) =>
+    score(rows.filter((r) => (r.variant.trainer.clipNorm ?? 0) === b)) < score(rows.filter((r) => (r.variant.trainer.clipNorm ?? 0) === a))
+      ? b
+      : a,
+  );
+  const dni = rows.filter((r) => r.variant.trainer.method === 'dni' && (r.variant.trainer.clipNorm ?? 0) === clipNorm);
+  const best = dni.reduce((a, b) => (b.run.best.validBpc < a.run.best.validBpc ? b : a));
+  return { clipNorm, sgToCore: !!best.variant.trainer.sgToCore };
+}

@@ -16,6 +16,11 @@ export interface StudyVariant {
   name: string;
   /** The trainer's fields that differ from the base (method included). */
   trainer: Omit<RecurrentInput, 'inputs' | 'outputs' | 'T'> | { method: 'bptt' };
+  /**
+   * A DNI variant the choice may pick: it keeps D.2's structure (one hidden layer, the SG scaled
+   * by 0.1, loss weights 1) and BPTT's learning rate, and is not a control.
+   */
+  eligible?: true;
 }
 
 export interface StudyConfig {
@@ -31,19 +36,19 @@ const CORE = { method: 'dni', sgToCore: true } as const;
 const VARIANTS: StudyVariant[] = [
   { name: 'BPTT', trainer: { method: 'bptt' } },
   { name: 'BPTT, LSTM lr ÷3', trainer: { method: 'bptt', optimizer: { lr: 3e-4 } } },
-  { name: 'DNI (D.2 settings)', trainer: DNI },
-  { name: 'DNI, SG error into the core (weight 1)', trainer: CORE },
+  { name: 'DNI (D.2 settings)', trainer: DNI, eligible: true },
+  { name: 'DNI, SG error into the core (weight 1)', trainer: CORE, eligible: true },
   { name: 'DNI, into the core, weight 0.1', trainer: { ...CORE, sgToCoreWeight: 0.1 } },
   { name: 'DNI, into the core, weight 10', trainer: { ...CORE, sgToCoreWeight: 10 } },
-  { name: 'DNI, into the core, synthesizer Adam 1e-4', trainer: { ...CORE, synthesizerOptimizer: { lr: 1e-4 } } },
-  { name: 'DNI, into the core, synthesizer Adam 3e-3', trainer: { ...CORE, synthesizerOptimizer: { lr: 3e-3 } } },
+  { name: 'DNI, into the core, synthesizer Adam 1e-4', trainer: { ...CORE, synthesizerOptimizer: { lr: 1e-4 } }, eligible: true },
+  { name: 'DNI, into the core, synthesizer Adam 3e-3', trainer: { ...CORE, synthesizerOptimizer: { lr: 3e-3 } }, eligible: true },
   { name: 'DNI, into the core, LSTM lr ÷3', trainer: { ...CORE, optimizer: { lr: 3e-4 } } },
-  { name: 'DNI, into the core, batch-mean target units', trainer: { ...CORE, synthesizer: { targetUnits: 'batchMean' } } },
+  { name: 'DNI, into the core, batch-mean target units', trainer: { ...CORE, synthesizer: { targetUnits: 'batchMean' } }, eligible: true },
   { name: 'DNI, into the core, linear synthesizer', trainer: { ...CORE, synthesizer: { hiddenLayers: 0 } } },
   { name: 'DNI, into the core, two hidden layers', trainer: { ...CORE, synthesizer: { hiddenLayers: 2 } } },
-  { name: 'DNI, into the core, target with the step’s loss', trainer: { ...CORE, sgTarget: 'withStepLoss' } },
-  { name: 'DNI, into the core, raw bootstrap', trainer: { ...CORE, sgBootstrap: 'raw' } },
-  { name: 'DNI, raw bootstrap', trainer: { ...DNI, sgBootstrap: 'raw' } },
+  { name: 'DNI, into the core, target with the step’s loss', trainer: { ...CORE, sgTarget: 'withStepLoss' }, eligible: true },
+  { name: 'DNI, into the core, raw bootstrap', trainer: { ...CORE, sgBootstrap: 'raw' }, eligible: true },
+  { name: 'DNI, raw bootstrap', trainer: { ...DNI, sgBootstrap: 'raw' }, eligible: true },
   { name: 'DNI, into the core, weight 10, raw bootstrap', trainer: { ...CORE, sgToCoreWeight: 10, sgBootstrap: 'raw' } },
   { name: 'DNI+Aux, into the core', trainer: { ...CORE, method: 'dniAux' } },
   { name: 'Control: DNI, SG rows shuffled', trainer: { ...DNI, shuffleSG: true } },
@@ -112,6 +117,13 @@ export async function runStudy(cfg: StudyConfig): Promise<StudyRow[]> {
     rows.push({ variant: v, run: await runCopy(`study-${scale()}-copy-${i}`, input, { label: v.name }) });
   }
   return rows;
+}
+
+/** The study's choice: the eligible variant with the lowest bits per sequence over the last quarter of checks. */
+export function studyChoice(rows: StudyRow[]): StudyRow {
+  const ok = rows.filter((r) => r.variant.eligible && Number.isFinite(lastQuarter(r.run, (h) => h.bits)));
+  if (!ok.length) throw new Error('studyChoice: no eligible variant has a result');
+  return ok.reduce((a, b) => (lastQuarter(b.run, (h) => h.bits) < lastQuarter(a.run, (h) => h.bits) ? b : a));
 }
 
 /** The mean of a run's numbers over its last quarter of checks (NaN where missing). */
