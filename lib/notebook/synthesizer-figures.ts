@@ -4,7 +4,7 @@
  * the tables of the settings study and of the fixed-level Copy runs.
  */
 import type { FixedCopyRun } from '../experiments/sections/fixed-copy';
-import { lastBits, lastCrossingError } from '../experiments/sections/fixed-copy';
+import { crossingCounts, lastBits, lastCrossingError } from '../experiments/sections/fixed-copy';
 import { lastQuarter, type StudyRow } from '../experiments/sections/recurrent-study';
 import type { CopyCell } from '../experiments/sections/copy-repeat-copy';
 import type { CharLmCell } from '../experiments/sections/penn-treebank';
@@ -101,13 +101,19 @@ function probeCells(r: CopyRunResult): Record<string, number> {
   };
 }
 
+/** The bit error over the last quarter by boundaries crossed, one column per count the run saw. */
+function crossingCells(r: CopyRunResult): Record<string, number> {
+  return Object.fromEntries(
+    crossingCounts(r).map((n) => [`bit error, ${n} boundar${n === 1 ? 'y' : 'ies'}`, Number(lastCrossingError(r, n).toFixed(4))]),
+  );
+}
+
 /** method | seed | bit error by crossings | probe | speed | bits over the last quarter (ours). */
 export function fixedCopyRows(runs: FixedCopyRun[], budget: string): ResultRow[] {
   return runs.map((r) => ({
     method: r.method.name,
     seed: r.seed,
-    'bit error, 1 boundary': Number(lastCrossingError(r.run, 1).toFixed(4)),
-    'bit error, 2 boundaries': Number(lastCrossingError(r.run, 2).toFixed(4)),
+    ...crossingCells(r.run),
     ...probeCells(r.run),
     'ms per chunk': Number(speedOf(r.run, 1).msPerChunk.toFixed(2)),
     paper: '—',
@@ -120,8 +126,7 @@ export function fixedCopyRows(runs: FixedCopyRun[], budget: string): ResultRow[]
 export function copyStudyRows(rows: StudyRow[], budget: string): ResultRow[] {
   return rows.map((r) => ({
     variant: r.variant.name,
-    'bit error, 1 boundary': Number(lastCrossingError(r.run, 1).toFixed(4)),
-    'bit error, 2 boundaries': Number(lastCrossingError(r.run, 2).toFixed(4)),
+    ...crossingCells(r.run),
     ...(r.variant.trainer.method === 'bptt' ? {} : probeCells(r.run)),
     'ms per batch': Number(r.run.msPerStep.toFixed(1)),
     paper: '—',

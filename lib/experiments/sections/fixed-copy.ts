@@ -67,7 +67,8 @@ async function runFixed(cfg: FixedCopyConfig): Promise<FixedCopyRun[]> {
   for (const [i, method] of cfg.methods.entries()) {
     for (const seed of cfg.seeds) {
       const input = { ...cfg.base, trainer: { ...cfg.base.trainer, ...method.trainer, seed }, dataSeed: 100 + seed } as CopyRunInput;
-      const run = await runCopy(`fixed-${scale()}-copy-${i}-s${seed}`, input, { label: `${method.name}, seed ${seed}` });
+      const name = `fixed-${scale()}-copy-T${cfg.base.trainer.T}-N${cfg.base.curriculum.start?.N ?? 1}-${i}-s${seed}`;
+      const run = await runCopy(name, input, { label: `${method.name}, T = ${cfg.base.trainer.T}, seed ${seed}` });
       out.push({ method, seed, run });
     }
   }
@@ -80,6 +81,10 @@ export const lastBits = (r: CopyRunResult) => lastQuarter(r, (h) => h.bits);
 /** The bit error over the last quarter of checks of the items that cross `n` boundaries. */
 export const lastCrossingError = (r: CopyRunResult, n: number) =>
   lastQuarter(r, (h) => h.crossings.find((c) => c.crossings === n)?.bitError);
+
+/** The crossing counts a run's checks saw, in order. */
+export const crossingCounts = (r: CopyRunResult): number[] =>
+  [...new Set(r.history.flatMap((h) => h.crossings.map((c) => c.crossings)))].sort((a, b) => a - b);
 
 /** The synthesizer's cosine with the true future gradient over the last quarter of checks. */
 export const lastCosTrue = (r: CopyRunResult) => lastQuarter(r, (h) => h.probe?.cosTrue);

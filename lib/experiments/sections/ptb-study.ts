@@ -42,7 +42,7 @@ function studyOf(base: CharLmConfig['run'], T: number, variants = VARIANTS): Ptb
 export const PTB_STUDY_PRESET: Preset<PtbStudyConfig> = {
   paper: studyOf(PTB_PRESET.paper.run, 2),
   cpu: studyOf(PTB_PRESET.cpu.run, 2),
-  smoke: studyOf(PTB_PRESET.smoke.run, 2, VARIANTS.slice(0, 2)),
+  smoke: studyOf(PTB_PRESET.smoke.run, 2, [VARIANTS[1], VARIANTS[5]]),
   why: {},
 };
 
@@ -74,6 +74,7 @@ export function ptbStudyChoice(rows: PtbStudyRow[]): { clipNorm: number; sgToCor
       : a,
   );
   const dni = rows.filter((r) => r.variant.trainer.method === 'dni' && (r.variant.trainer.clipNorm ?? 0) === clipNorm);
+  if (!dni.length) throw new Error(`ptbStudyChoice: the study has no DNI variant with clipping ${clipNorm}`);
   const best = dni.reduce((a, b) => (b.run.best.validBpc < a.run.best.validBpc ? b : a));
   return { clipNorm, sgToCore: !!best.variant.trainer.sgToCore };
 }
