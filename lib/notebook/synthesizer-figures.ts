@@ -138,7 +138,8 @@ export function copyStudyRows(rows: StudyRow[], budget: string): ResultRow[] {
 /** Curriculum runs: the cosines per unroll T (mean over seeds), DNI and DNI+Aux. */
 export function copyProbeCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
   const Ts = [...new Set(cells.map((c) => c.T))].sort((a, b) => a - b);
-  const dash = { dni: undefined, dniAux: 'dot' } as const;
+  // DNI+Aux narrower and dotted over DNI: where they coincide both stay visible.
+  const lines = { dni: { width: 4 }, dniAux: { dash: 'dot', width: 2 } } as const;
   const panels: Panel[] = Ts.map((T) => ({
     title: `T = ${T}`,
     series: (['dni', 'dniAux'] as const).flatMap((m) => {
@@ -148,7 +149,7 @@ export function copyProbeCurves(cells: CopyCell[], kind: CopyCell['kind']): Figu
         {
           name: RECURRENT_LABELS[m],
           color: RECURRENT_COLORS[m],
-          line: dash[m] ? { dash: dash[m] } : undefined,
+          line: lines[m],
           ...meanProbe(
             rs.map((c) => c.run.history),
             'cosTrue',
@@ -174,7 +175,7 @@ export function charLmProbeCurves(cells: CharLmCell[]): Figure {
     series: (['dni', 'dniAux'] as const).flatMap((m) => {
       const rs = cells.filter((c) => c.T === T && c.method === m);
       if (!rs.length) return [];
-      const line = m === 'dniAux' ? { dash: 'dot' } : undefined;
+      const line = m === 'dniAux' ? { dash: 'dot', width: 2 } : { width: 4 };
       return [
         {
           name: RECURRENT_LABELS[m],
