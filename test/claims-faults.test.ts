@@ -38,6 +38,30 @@ describe('claims that could be flipped', () => {
       ),
     );
     assert.equal(verdict(both, /doubles/), 'shown');
+    // DNI+Aux is judged against the same BPTT runs, in claims of its own (Figure 17, right).
+    const aux = [0, 1].map((seed) => ({ kind: 'copy' as const, method: 'dniAux' as const, T: 2, seed, run: copyRun(flat) }));
+    const withAux = copyClaims([
+      ...(both.length
+        ? two(
+            [flat, flat],
+            [
+              [1, 2, 3, 3, 3, 3, 3, 3],
+              [1, 2, 3, 3, 3, 3, 3, 3],
+            ],
+          )
+        : []),
+      ...aux,
+    ]);
+    assert.deepEqual(
+      withAux.map((c) => [c.claim.match(/DNI\+Aux|DNI/)![0], c.verdict]),
+      [
+        ['DNI', 'shown'],
+        // Both reach dependency 1 at the first check: a tie.
+        ['DNI', 'not testable at this budget'],
+        ['DNI+Aux', 'not shown'],
+        ['DNI+Aux', 'not testable at this budget'],
+      ],
+    );
   });
 
   it('copyClaims: DNI doubling the dependency, and learning with fewer samples, judged in the right direction', () => {

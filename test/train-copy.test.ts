@@ -35,7 +35,10 @@ describe('trainCopy', () => {
     assert.ok(Number.isFinite(run.final.bits) && run.final.bits > 0);
     assert.ok('sgLoss' in run.final.series);
     // DNI+Aux's aux head has a target once an episode outlives the next chunk (L = 5 and 7 at T = 2: 3 and 4 chunks).
-    assert.ok(run.history.slice(1).every((r) => r.series.auxLoss[0] > 0), 'the aux loss is non-zero where its target exists');
+    assert.ok(
+      run.history.slice(1).every((r) => r.series.auxLoss[0] > 0),
+      'the aux loss is non-zero where its target exists',
+    );
   });
 
   it('the default threshold is 0.15 bits: an untrained net solves nothing', async () => {

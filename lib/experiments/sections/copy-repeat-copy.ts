@@ -122,12 +122,15 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  */
 export function copyClaims(cells: CopyCell[]): Claim[] {
   const claims: Claim[] = [];
-  for (const kind of ['copy', 'repeatCopy'] as const) {
+  for (const [kind, m] of (['copy', 'repeatCopy'] as const).flatMap((k) => (['dni', 'dniAux'] as const).map((x) => [k, x] as const))) {
     const name = TASK_NAMES[kind];
+    // Figure 17 has DNI (left) and DNI+Aux (right) against the same BPTT runs.
+    const L = RECURRENT_LABELS[m];
+    const fig = m === 'dni' ? 'main text' : 'main text; Figure 17, right';
     const Ts = [...new Set(cells.filter((c) => c.kind === kind).map((c) => c.T))].sort((a, b) => a - b);
     const runs = (m: CopyCell['method'], T: number) =>
       cells.filter((c) => c.kind === kind && c.method === m && c.T === T).map((c) => c.run);
-    const pairs = Ts.map((T) => ({ T, bptt: runs('bptt', T), dni: runs('dni', T) })).filter((p) => p.bptt.length && p.dni.length);
+    const pairs = Ts.map((T) => ({ T, bptt: runs('bptt', T), dni: runs(m, T) })).filter((p) => p.bptt.length && p.dni.length);
     if (!pairs.length) continue;
     const dep = (rs: CopyRunResult[]) => mean(rs.map((r) => r.maxDependency));
     const depSpread = (p: (typeof pairs)[number]) =>
@@ -140,11 +143,11 @@ export function copyClaims(cells: CopyCell[]): Claim[] {
     ]);
     const seeds = (rs: CopyRunResult[]) => rs.map((r) => r.maxDependency).join('/');
     claims.push({
-      claim: `${name}: at a given T, DNI at least doubles the time dependency truncated BPTT learns (main text)`,
-      criterion: `DNI's highest solved dependency ≥ 2 × BPTT's at every T (means over seeds); not testable while BPTT's solved level still rises in the last quarter of a run, or where neither solved a level; ${TIE_RULE_TEXT}`,
+      claim: `${name}: at a given T, ${L} at least doubles the time dependency truncated BPTT learns (${fig})`,
+      criterion: `${L}'s highest solved dependency ≥ 2 × BPTT's at every T (means over seeds); not testable while BPTT's solved level still rises in the last quarter of a run, or where neither solved a level; ${TIE_RULE_TEXT}`,
       verdict: climbing ? 'not testable at this budget' : verdictOf(doubling),
       evidence: pairs
-        .map((p) => `T = ${p.T}: DNI ${seeds(p.dni)}, BPTT ${seeds(p.bptt)}${p.bptt.some(stillClimbing) ? ' (BPTT still rising)' : ''}`)
+        .map((p) => `T = ${p.T}: ${L} ${seeds(p.dni)}, BPTT ${seeds(p.bptt)}${p.bptt.some(stillClimbing) ? ' (BPTT still rising)' : ''}`)
         .join('; '),
     });
     const check = (r: CopyRunResult) => (r.history.length > 1 ? r.history[1].samples - r.history[0].samples : r.samples);
@@ -155,8 +158,8 @@ export function copyClaims(cells: CopyCell[]): Claim[] {
       return { T: p.T, common, dni: mean(d), bptt: mean(b), spread: Math.max(check(p.dni[0]), check(p.bptt[0]), range(d), range(b)) };
     });
     claims.push({
-      claim: `${name}: DNI learns with fewer samples than truncated BPTT (main text)`,
-      criterion: `at every T, DNI solves the highest level every run reached after fewer sequences (means over seeds); not testable where some run solved no level; ${TIE_RULE_TEXT} (a sequence count: at least one check interval, ${fewer[0].spread} sequences)`,
+      claim: `${name}: ${L} learns with fewer samples than truncated BPTT (${fig})`,
+      criterion: `at every T, ${L} solves the highest level every run reached after fewer sequences (means over seeds); not testable where some run solved no level; ${TIE_RULE_TEXT} (a sequence count: at least one check interval, ${fewer[0].spread} sequences)`,
       verdict: fewer.some((f) => f.common === 0)
         ? 'not testable at this budget'
         : verdictOf(fewer.map((f) => ({ favour: f.bptt - f.dni, spread: f.spread }))),
@@ -164,7 +167,7 @@ export function copyClaims(cells: CopyCell[]): Claim[] {
         .map((f) =>
           f.common === 0
             ? `T = ${f.T}: no level solved by every run`
-            : `T = ${f.T}, dependency ${f.common}: DNI after ${Math.round(f.dni)} sequences, BPTT after ${Math.round(f.bptt)}`,
+            : `T = ${f.T}, dependency ${f.common}: ${L} after ${Math.round(f.dni)} sequences, BPTT after ${Math.round(f.bptt)}`,
         )
         .join('; '),
     });
