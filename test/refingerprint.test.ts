@@ -13,8 +13,8 @@ import { dataDir } from '../lib/data/paths';
 
 const ENTRIES = {
   'feed-forward': 'table2-cpu-mnistFcn-3-nobprop-a3bf2ecfc56ad91a.json',
-  Copy: 'copy-cpu-copy-bptt-T2-9ef290aea8e31289.json',
-  'char-LM': 'ptb-cpu-bptt-T2-e5744ecada21e3d0.json',
+  Copy: 'copy-cpu-copy-bptt-T2-s0-c532254d7eeb99da.json',
+  'char-LM': 'ptb-cpu-bptt-T2-s0-04404d43e8c8e803.json',
 };
 
 describe('refingerprint-results', () => {
