@@ -68,7 +68,7 @@ export const COPY_PRESET: Preset<CopyConfig> = {
     },
   },
   why: {
-    Ts: 'T = 2, 3 and 4 (the paper: 3, 5, 8): at this budget the curriculum reaches sequences of at most LEVELS steps, which only short unrolls cut; at T = 8 no boundary would fall inside a sequence, so DNI would be the BPTT run (left out for time)',
+    Ts: 'T = 2, 3 and 4 (the paper: 3, 5, 8): at this budget the levels trained are at most 7 steps long on Copy and 10 on Repeat Copy, so T = 8 would cut no Copy sequence (DNI would be the BPTT run) and only the last Repeat Copy level, once; left out for time',
     seeds: 'the paper shows one run per cell; 2 seeds here, for the tie rule',
     'run.trainer.hidden': '256 → 128 LSTM units, for time',
     'run.trainer.optimizer.lr':
