@@ -127,7 +127,8 @@ export function copyStudyRows(rows: StudyRow[], budget: string): ResultRow[] {
   return rows.map((r) => ({
     variant: r.variant.name,
     ...crossingCells(r.run),
-    ...(r.variant.trainer.method === 'bptt' ? {} : probeCells(r.run)),
+    // BPTT has no synthesizer: its probe columns read '—', and the columns keep one order.
+    ...(r.variant.trainer.method === 'bptt' ? Object.fromEntries(Object.keys(probeCells(r.run)).map((k) => [k, '—'])) : probeCells(r.run)),
     'ms per batch': Number(r.run.msPerStep.toFixed(1)),
     paper: '—',
     ours: Number(lastBits(r.run).toFixed(2)),

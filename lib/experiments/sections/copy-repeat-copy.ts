@@ -159,7 +159,7 @@ export function copyClaims(cells: CopyCell[]): Claim[] {
     });
     claims.push({
       claim: `${name}: ${L} learns with fewer samples than truncated BPTT (${fig})`,
-      criterion: `at every T, ${L} solves the highest level every run reached after fewer sequences (means over seeds); not testable where some run solved no level; ${TIE_RULE_TEXT} (a sequence count: at least one check interval, ${fewer[0].spread} sequences)`,
+      criterion: `at every T, ${L} solves the highest level every run reached after fewer sequences (means over seeds); not testable where some run solved no level; ${TIE_RULE_TEXT} (a sequence count: at least one check interval, ${check(pairs[0].bptt[0])} sequences)`,
       verdict: fewer.some((f) => f.common === 0)
         ? 'not testable at this budget'
         : verdictOf(fewer.map((f) => ({ favour: f.bptt - f.dni, spread: f.spread }))),

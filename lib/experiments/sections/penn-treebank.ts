@@ -76,19 +76,19 @@ export const PTB_PRESET: Preset<CharLmConfig> = {
     },
   },
   why: {
-    Ts: 'T = 2, 4 and 8 (the paper: 2–8): three unrolls keep the 18 runs within ~40 min on 2 cores',
+    Ts: 'T = 2, 4 and 8 (the paper: 2–8): three unrolls keep the 18 runs within ~1 h on 2 cores',
     seeds: 'the paper shows one run per cell; 2 seeds here, for the tie rule',
     'run.trainer.sgToCore':
       'the paper searched it (D.2); chosen on Copy’s validation study (notebook 10) and kept on PTB’s (the table in notebook 11)',
     'run.trainer.clipNorm':
-      'the paper mentions no clipping; a global norm of 1 for every method, chosen on the validation split (the table in notebook 11): without it a DNI run at T = 2 blew up',
+      'the paper mentions no clipping; a global norm of 1 for every method, chosen on the validation split (the study in notebook 11), after a DNI run at T = 2 without clipping had blown up in an earlier version of this notebook',
     'run.evalPieceChars':
       'not stated: validation and test both in pieces of 1,000 characters, each from a zero state, so early stopping selects on the protocol that is reported',
     'run.trainer.hidden': '1024 → 256 LSTM units, for time',
     'run.trainer.optimizer.lr':
-      '7e-5 → 4e-3, chosen for the BPTT baseline on validation as the paper did (T = 4, 6k steps, validation prefix): 1e-3 2.31, 2e-3 2.12, 4e-3 2.00, 8e-3 2.01 BPC. DNI is sensitive to it: at T = 4 DNI was 2.71 BPC at 6k steps with 4e-3 and 3.42 with 8e-3, but 2.19 against BPTT’s 2.26 at 4k steps with 2e-3',
+      '7e-5 → 4e-3, chosen for the BPTT baseline on validation as the paper did (T = 4, 6k steps, validation prefix, no clipping): 1e-3 2.31, 2e-3 2.12, 4e-3 2.00, 8e-3 2.01 BPC',
     'run.steps':
-      'not stated (the paper stops when validation gets worse) → 6k steps of 64 × T characters (1.5M characters at T = 4, 0.3 epoch): ~2–4 min per run on 2 shared cores',
+      'not stated (the paper stops when validation gets worse) → 6k steps of 64 × T characters (1.5M characters at T = 4, 0.3 epoch): ~2–6 min per run on 2 shared cores',
     'run.batchSize': '256 → 64 streams: more updates in the time',
     'run.evalEvery': 'a validation every 500 steps: 12 points per curve',
     'run.validChars': 'validation on the first 50k of the 393k validation characters, for time (the test BPC is on the whole test split)',

@@ -30,7 +30,8 @@ export interface StudyConfig {
 }
 
 const DNI = { method: 'dni' } as const;
-const CORE = { method: 'dni', sgToCore: true } as const;
+// Weight 1 written out (it is the default), so the chosen variant reads as CHOSEN_DNI does.
+const CORE = { method: 'dni', sgToCore: true, sgToCoreWeight: 1 } as const;
 
 /** The variants (D.2's search and the levers the paper leaves open). */
 const VARIANTS: StudyVariant[] = [
