@@ -43,12 +43,6 @@ export interface SynthesizerProbe {
   dead: number;
 }
 
-/** The probe's numbers as named series entries (one value each) for a run's records. */
-export function probeSeries(p: SynthesizerProbe): Record<string, number[]> {
-  const { boundaries: _, ...rest } = p;
-  return Object.fromEntries(Object.entries(rest).map(([k, v]) => [`probe.${k}`, [v]]));
-}
-
 /** Measure the synthesizer at the boundaries of `batch` (whole sequences from a zero state); null without a synthesizer or a boundary. */
 export function probeSynthesizer(trainer: RecurrentTrainer, batch: SequenceBatch, opts: { window?: number } = {}): SynthesizerProbe | null {
   const synth = trainer.synthesizer;
