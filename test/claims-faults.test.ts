@@ -6,6 +6,8 @@ import { strict as assert } from 'node:assert';
 import { gridConfig, type GridRun } from '../lib/experiments/grid';
 import { methodLabel, type MethodName } from '../lib/experiments/methods';
 import { type CopyCell, copyClaims } from '../lib/experiments/sections/copy-repeat-copy';
+import * as sections from '../lib/experiments/sections';
+import { configure } from '../lib/experiments/section';
 import { TABLE2_PRESETS } from '../lib/experiments/sections/table2';
 import { table2Claims } from '../lib/experiments/sections/table2-claims';
 import { copyRun, errorRun as run } from './assert';
@@ -62,6 +64,31 @@ describe('claims that could be flipped', () => {
         ['DNI+Aux', 'not testable at this budget'],
       ],
     );
+  });
+
+  it('fixed-level Copy: DNI below BPTT beyond the seed spread is shown, above it not shown, within it a tie; the shuffled control is judged against its twin', () => {
+    const { FIXED_COPY_SECTION: S, FIXED_COPY_METHODS: M } = sections;
+    const cfg = configure(S);
+    const withBits = (bits: number) => {
+      const r = copyRun([0, 0, 0, 0]);
+      r.history.forEach((h) => {
+        h.bits = bits;
+      });
+      return r;
+    };
+    const runs = (bitsOf: Record<string, [number, number]>) =>
+      M.filter((m) => m.name in bitsOf).flatMap((method) =>
+        [0, 1].map((seed) => ({ method, seed, run: withBits(bitsOf[method.name][seed]) })),
+      );
+    const verdicts = (bitsOf: Record<string, [number, number]>) => S.claims(cfg, runs(bitsOf)).map((c) => c.verdict);
+    assert.deepEqual(verdicts({ BPTT: [18, 19], 'DNI (chosen)': [3, 4] }), ['shown']);
+    assert.deepEqual(verdicts({ BPTT: [3, 4], 'DNI (chosen)': [18, 19] }), ['not shown']);
+    // A 1-bit lead inside a 5-bit seed spread ties.
+    assert.deepEqual(verdicts({ BPTT: [10, 15], 'DNI (chosen)': [9, 14] }), ['not testable at this budget']);
+    const control = S.claims(cfg, runs({ BPTT: [18, 19], 'DNI (chosen)': [3, 4], 'Control: DNI (chosen), SG rows shuffled': [8, 9] }));
+    assert.equal(control.length, 2);
+    assert.match(control[1].claim, /^DNI \(chosen\): its gain needs/);
+    assert.equal(control[1].verdict, 'shown');
   });
 
   it('copyClaims: DNI doubling the dependency, and learning with fewer samples, judged in the right direction', () => {

@@ -89,6 +89,9 @@ export const crossingCounts = (r: CopyRunResult): number[] =>
 /** The synthesizer's cosine with the true future gradient over the last quarter of checks. */
 export const lastCosTrue = (r: CopyRunResult) => lastQuarter(r, (h) => h.probe?.cosTrue);
 
+/** The mean over seeds of lastBits. */
+const mean = (rs: FixedCopyRun[]) => rs.reduce((s, r) => s + lastBits(r.run), 0) / rs.length;
+
 function fixedClaims(cfg: FixedCopyConfig, runs: FixedCopyRun[]): Claim[] {
   const of = (name: string) => runs.filter((r) => r.method.name === name);
   const bptt = of('BPTT');
@@ -96,7 +99,6 @@ function fixedClaims(cfg: FixedCopyConfig, runs: FixedCopyRun[]): Claim[] {
   for (const m of cfg.methods.filter((x) => x.trainer.method !== 'bptt' && !x.trainer.shuffleSG)) {
     const dni = of(m.name);
     if (!dni.length || !bptt.length) continue;
-    const mean = (rs: FixedCopyRun[]) => rs.reduce((s, r) => s + lastBits(r.run), 0) / rs.length;
     const spread = Math.max(range(dni.map((r) => lastBits(r.run))), range(bptt.map((r) => lastBits(r.run))));
     const cos = dni.map((r) => lastCosTrue(r.run).toFixed(2)).join(', ');
     claims.push({
@@ -111,7 +113,6 @@ function fixedClaims(cfg: FixedCopyConfig, runs: FixedCopyRun[]): Claim[] {
     const twin = cfg.methods.find((x) => x !== c && JSON.stringify({ ...x.trainer, shuffleSG: true }) === JSON.stringify(c.trainer));
     const [own, shuffled] = [of(twin?.name ?? ''), of(c.name)];
     if (!own.length || !shuffled.length) continue;
-    const mean = (rs: FixedCopyRun[]) => rs.reduce((s, r) => s + lastBits(r.run), 0) / rs.length;
     const spread = Math.max(range(own.map((r) => lastBits(r.run))), range(shuffled.map((r) => lastBits(r.run))));
     claims.push({
       claim: `${twin!.name}: its gain needs what the synthetic gradient says about each sequence (a control, ours)`,
@@ -133,10 +134,7 @@ export const FIXED_COPY_SECTION: Section<FixedCopyConfig, FixedCopyRun[]> = {
   summary: (cfg, runs, claims) => {
     const lv = cfg.base.curriculum.start ?? { N: 1 };
     const names = [...new Set(runs.map((r) => r.method.name))];
-    const bits = names.map((n) => {
-      const rs = runs.filter((r) => r.method.name === n);
-      return `${n} ${(rs.reduce((s, r) => s + lastBits(r.run), 0) / rs.length).toFixed(2)}`;
-    });
+    const bits = names.map((n) => `${n} ${mean(runs.filter((r) => r.method.name === n)).toFixed(2)}`);
     return `Copy at N = ${lv.N}, T = ${cfg.base.trainer.T}, ${cfg.base.steps} batches of ${cfg.base.batchSize}: bits per sequence over the last quarter, ${bits.join(', ')}; ${shownText(claims)}.`;
   },
 };
