@@ -67,6 +67,18 @@ function reference(t: RecurrentTrainer, bt: SequenceBatch, T: number, ends: numb
     const z: tf.Tensor[] = [];
     const tr: tf.Tensor[] = [];
     const hs: tf.Tensor[] = [];
+    const ug: tf.Tensor[] = [];
+    const ut: tf.Tensor[] = [];
+    // ∂⟨end, s_k⟩/∂(LSTM weights) through the chunk [k − T, k), its first state a constant.
+    const update = (k: number, end: tf.Tensor) => {
+      const s0 = state(k - T);
+      const [h0, c0] = [tf.clone(s0.h), tf.clone(s0.c)];
+      const gs = tf.grads((...w: tf.Tensor[]) => {
+        const r = refLstm(w, xs.slice(k - T, k), h0, c0);
+        return tf.sum(tf.mul(end, tf.concat([r.h, r.c], 1))) as tf.Scalar;
+      })(theta.slice(0, 8));
+      return tf.concat(gs.map((x) => tf.reshape(x, [-1])));
+    };
     for (const k of ends) {
       const { h, c } = state(k);
       g.push(tf.div(raw(h), B));
@@ -81,15 +93,24 @@ function reference(t: RecurrentTrainer, bt: SequenceBatch, T: number, ends: numb
       };
       z.push(grad(next, boot));
       tr.push(grad(Math.min(L, k + window), null));
+      // The update cosine compares the end gradients alone (no step-loss term).
+      const truth =
+        t.spec.sgTarget === 'withStepLoss'
+          ? tf.sub(tr[tr.length - 1], tf.concat([stepLossGrad(t, bt, k - 1, h), tf.zerosLike(h)], 1))
+          : tr[tr.length - 1];
+      ug.push(update(k, g[g.length - 1]));
+      ut.push(update(k, truth));
     }
     const [G, Z, R] = [g, z, tr].map((a) => tf.concat(a, 0));
     const num = (x: tf.Tensor) => x.dataSync()[0];
     const dot = (a: tf.Tensor, b: tf.Tensor) => num(tf.sum(tf.mul(a, b)));
     const dead = num(tf.mean(tf.cast(tf.equal(tf.max(tf.concat(hs, 0), 0), 0), 'float32')));
+    const [UG, UT] = [tf.concat(ug), tf.concat(ut)];
     return {
       cosTarget: dot(G, Z) / Math.sqrt(dot(G, G) * dot(Z, Z)),
       cosTrue: dot(G, R) / Math.sqrt(dot(G, G) * dot(R, R)),
       cosTargetTrue: dot(Z, R) / Math.sqrt(dot(Z, Z) * dot(R, R)),
+      cosUpdate: dot(UG, UT) / Math.sqrt(dot(UG, UG) * dot(UT, UT)),
       relErrTarget: Math.sqrt(dot(tf.sub(G, Z), tf.sub(G, Z)) / dot(Z, Z)),
       relErrTrue: Math.sqrt(dot(tf.sub(G, R), tf.sub(G, R)) / dot(R, R)),
       predNorm: Math.sqrt(dot(G, G) / (ends.length * B)),

@@ -35,6 +35,12 @@ export interface SynthesizerProbe {
   relErrTrue: number;
   /** The bootstrapped target against the true future gradient: how much the target itself tells. */
   cosTargetTrue: number;
+  /**
+   * What θ's update uses: the cosine between the LSTM weight gradients that ĝ and the true future
+   * gradient induce through the chunk that made each boundary state (summed over the batch, one
+   * vector per boundary, all boundaries at once).
+   */
+  cosUpdate: number;
   /** RMS norms (per sequence and boundary) of ĝ, z̄ and the true gradient, batch-mean units. */
   predNorm: number;
   targetNorm: number;
@@ -78,13 +84,25 @@ export function probeSynthesizer(trainer: RecurrentTrainer, batch: SequenceBatch
     const targets: tf.Tensor[] = [];
     const trues: tf.Tensor[] = [];
     const hidden: tf.Tensor[] = [];
+    // The LSTM weight gradient an end gradient induces through the chunk [k − T, k), flattened.
+    const T = spec.T as number;
+    const update = (k: number, end: tf.Tensor) => {
+      const [eh, ec] = tf.split(end, 2, 1) as tf.Tensor2D[];
+      const nulls = new Array<null>(T).fill(null);
+      const bw = lstm.backward(fw.cache.slice(k - T, k), nulls, { h: eh, c: ec }, { params: true, initial: false });
+      return tf.concat(bw.grads.map((x) => tf.reshape(x, [-1])));
+    };
+    const updates: tf.Tensor[] = [];
     for (const k of ends) {
       // State s_k is after step k − 1; the next chunk is steps [k, next), its end state a boundary when next < L.
       const next = Math.min(k + (spec.T as number), L);
       const boot = next < L ? (spec.sgBootstrap === 'raw' ? predict(next - 1) : synth.consumed(synth.forward(fw.hs[next - 1]).out)) : null;
-      preds.push(predict(k - 1));
+      const pred = predict(k - 1);
+      const truth = gradTo(k, Math.min(L, k + window), null);
+      preds.push(pred);
       targets.push(withStepLoss(gradTo(k, next, boot), k - 1));
-      trues.push(withStepLoss(gradTo(k, Math.min(L, k + window), null), k - 1));
+      trues.push(withStepLoss(truth, k - 1));
+      updates.push(update(k, pred), update(k, truth));
       if (synth.spec.hiddenLayers > 0) hidden.push(synth.trunk.forward(fw.hs[k - 1], 'train').y);
     }
     const g = tf.concat(preds, 0);
@@ -93,9 +111,24 @@ export function probeSynthesizer(trainer: RecurrentTrainer, batch: SequenceBatch
     const dot = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(a, b));
     const sq = (a: tf.Tensor) => tf.sum(tf.square(a));
     const dead = hidden.length ? tf.mean(tf.cast(tf.equal(tf.max(tf.concat(hidden, 0), 0), 0), 'float32')) : tf.scalar(NaN);
-    return tf.stack([dot(g, z), dot(g, t), dot(z, t), sq(g), sq(z), sq(t), sq(tf.sub(g, z)), sq(tf.sub(g, t)), dead]);
+    const ug = tf.concat(updates.filter((_, i) => i % 2 === 0));
+    const ut = tf.concat(updates.filter((_, i) => i % 2 === 1));
+    return tf.stack([
+      dot(g, z),
+      dot(g, t),
+      dot(z, t),
+      sq(g),
+      sq(z),
+      sq(t),
+      sq(tf.sub(g, z)),
+      sq(tf.sub(g, t)),
+      dead,
+      dot(ug, ut),
+      sq(ug),
+      sq(ut),
+    ]);
   });
-  const [gz, gt, zt, gg, zz, tt, dz, dt, dead] = Array.from(v.dataSync());
+  const [gz, gt, zt, gg, zz, tt, dz, dt, dead, uu, ugg, utt] = Array.from(v.dataSync());
   v.dispose();
   const n = ends.length * B;
   const cos = (ab: number, aa: number, bb: number) => (aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0);
@@ -106,6 +139,7 @@ export function probeSynthesizer(trainer: RecurrentTrainer, batch: SequenceBatch
     cosTrue: cos(gt, gg, tt),
     relErrTrue: tt > 0 ? Math.sqrt(dt / tt) : NaN,
     cosTargetTrue: cos(zt, zz, tt),
+    cosUpdate: cos(uu, ugg, utt),
     predNorm: Math.sqrt(gg / n),
     targetNorm: Math.sqrt(zz / n),
     trueNorm: Math.sqrt(tt / n),
