@@ -286,6 +286,11 @@ describe('character-level language model', () => {
     assert.ok(run.history.every((h) => h.probe !== null && h.probe.boundaries === 4 && Number.isFinite(h.probe.cosTrue)));
     const bptt = await trainCharLm({ ...input, trainer: { ...input.trainer, method: 'bptt' }, steps: 4 }, c);
     assert.ok(bptt.history.every((h) => h.probe === null));
+    // A window the validation split cannot hold is refused before training, naming the field.
+    await assert.rejects(
+      trainCharLm({ ...input, probeWindow: 200 }, c),
+      (e: Error) => e instanceof ConfigError && /probeWindow/.test(e.message),
+    );
   });
 
   it('a char-LM training step leaks no tensors (BPTT, DNI, DNI+Aux), nor does a whole run', async () => {

@@ -40,7 +40,7 @@ import { type EvalRecord, type LoopFeed, runLoop } from './loop';
 import { RecurrentTrainer } from '../trainers/recurrent';
 import { type RecurrentInput, type RecurrentSpec, recurrentSpec } from '../trainers/recurrent-spec';
 import type { Trainer } from '../trainers/trainer';
-import { probeCharLm } from './char-lm/probe';
+import { probeCharLm, probePieces } from './char-lm/probe';
 import type { SynthesizerProbe } from '../trainers/recurrent-probe';
 
 export interface CharLmSpec {
@@ -231,11 +231,8 @@ export async function trainCharLm(
     if (ids.length < 2) throw new Error(`trainCharLm: the ${split} split has ${ids.length} symbols, nothing to predict`);
   }
   spec.generate.forEach((g, i) => checkSampleOptions(g, `generate[${i}]`, corpus.vocab));
-  if (spec.probeWindow && spec.trainer.method !== 'bptt' && corpus.valid.length - 1 < 4 * (spec.trainer.T as number) + spec.probeWindow)
-    throw new ConfigError(
-      'probeWindow',
-      `is ${spec.probeWindow}, but the validation split (${corpus.valid.length} symbols) is too short for its probe; set it lower, or 0`,
-    );
+  // Before training, not at the first validation: the probe's pieces must fit the validation split.
+  if (spec.probeWindow && spec.trainer.method !== 'bptt') probePieces(corpus.valid, spec.trainer.T as number, spec.probeWindow);
   const T = spec.trainer.T as number;
   const valid = spec.validChars ? corpus.valid.subarray(0, spec.validChars) : corpus.valid;
   const streamsFor = (text: Int32Array) =>

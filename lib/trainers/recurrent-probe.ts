@@ -92,17 +92,19 @@ export function probeSynthesizer(trainer: RecurrentTrainer, batch: SequenceBatch
       const bw = lstm.backward(fw.cache.slice(k - T, k), nulls, { h: eh, c: ec }, { params: true, initial: false });
       return tf.concat(bw.grads.map((x) => tf.reshape(x, [-1])));
     };
-    const updates: tf.Tensor[] = [];
+    const ug: tf.Tensor[] = [];
+    const ut: tf.Tensor[] = [];
     for (const k of ends) {
       // State s_k is after step k − 1; the next chunk is steps [k, next), its end state a boundary when next < L.
-      const next = Math.min(k + (spec.T as number), L);
+      const next = Math.min(k + T, L);
       const boot = next < L ? (spec.sgBootstrap === 'raw' ? predict(next - 1) : synth.consumed(synth.forward(fw.hs[next - 1]).out)) : null;
       const pred = predict(k - 1);
       const truth = gradTo(k, Math.min(L, k + window), null);
       preds.push(pred);
       targets.push(withStepLoss(gradTo(k, next, boot), k - 1));
       trues.push(withStepLoss(truth, k - 1));
-      updates.push(update(k, pred), update(k, truth));
+      ug.push(update(k, pred));
+      ut.push(update(k, truth));
       if (synth.spec.hiddenLayers > 0) hidden.push(synth.trunk.forward(fw.hs[k - 1], 'train').y);
     }
     const g = tf.concat(preds, 0);
@@ -111,8 +113,7 @@ export function probeSynthesizer(trainer: RecurrentTrainer, batch: SequenceBatch
     const dot = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(a, b));
     const sq = (a: tf.Tensor) => tf.sum(tf.square(a));
     const dead = hidden.length ? tf.mean(tf.cast(tf.equal(tf.max(tf.concat(hidden, 0), 0), 0), 'float32')) : tf.scalar(NaN);
-    const ug = tf.concat(updates.filter((_, i) => i % 2 === 0));
-    const ut = tf.concat(updates.filter((_, i) => i % 2 === 1));
+    const [uG, uT] = [tf.concat(ug), tf.concat(ut)];
     return tf.stack([
       dot(g, z),
       dot(g, t),
@@ -123,9 +124,9 @@ export function probeSynthesizer(trainer: RecurrentTrainer, batch: SequenceBatch
       sq(tf.sub(g, z)),
       sq(tf.sub(g, t)),
       dead,
-      dot(ug, ut),
-      sq(ug),
-      sq(ut),
+      dot(uG, uT),
+      sq(uG),
+      sq(uT),
     ]);
   });
   const [gz, gt, zt, gg, zz, tt, dz, dt, dead, uu, ugg, utt] = Array.from(v.dataSync());

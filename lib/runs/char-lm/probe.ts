@@ -13,8 +13,8 @@ import { symbolBatch } from './batches';
 
 export const PROBE_STREAMS = 32;
 
-/** The probe batch: PROBE_STREAMS evenly spaced pieces of `text` (fewer where it is short; inputs at t, targets at t + 1). */
-export function charLmProbeBatch(text: Int32Array, V: number, T: number, window: number): SequenceBatch {
+/** The probe's pieces: their length 4T + window and how many fit `text` (at most PROBE_STREAMS); a ConfigError naming probeWindow where none does. */
+export function probePieces(text: Int32Array, T: number, window: number): { L: number; pieces: number } {
   const L = 4 * T + window;
   const pieces = Math.min(PROBE_STREAMS, Math.floor((text.length - 1) / L));
   if (pieces < 1)
@@ -22,6 +22,12 @@ export function charLmProbeBatch(text: Int32Array, V: number, T: number, window:
       'probeWindow',
       `is ${window}: the probe needs 4T + probeWindow + 1 = ${L + 1} symbols of the validation split, which has ${text.length}; set it lower, or 0 for no probe`,
     );
+  return { L, pieces };
+}
+
+/** The probe batch: PROBE_STREAMS evenly spaced pieces of `text` (fewer where it is short; inputs at t, targets at t + 1). */
+export function charLmProbeBatch(text: Int32Array, V: number, T: number, window: number): SequenceBatch {
+  const { L, pieces } = probePieces(text, T, window);
   const stride = Math.floor((text.length - 1 - L) / pieces);
   const rows = Array.from({ length: pieces }, (_, b) => b * stride);
   return symbolBatch(
