@@ -31,6 +31,7 @@ describe('stale gradients (ema synthesizer)', () => {
     const s = new EmaSynthesizer(
       [2],
       mergeSynthesizer({ kind: 'ema', decay: 0.5, targetUnits: 'perExample', lossReduction: 'sum' }),
+      3,
       'ema',
     );
     const h = tf.zeros([2, 2]);
@@ -148,6 +149,48 @@ describe('stale gradients (ema synthesizer)', () => {
       assert.ok(low < 1e-5 * top, `connection ${k}: average ${low} vs top ${top}`);
     }
     tf.dispose([x, y]);
+    t.dispose();
+  });
+
+  it('per class (cstale): each example consumes its class’s average; a class averages its own examples’ targets, an absent class keeps its average (hand-computed)', () => {
+    // decay 0.5, 'perExample' units (B = 3), scale 1; classes 0, 2, 0 (class 1 absent).
+    const s = new EmaSynthesizer(
+      [2],
+      mergeSynthesizer({ kind: 'ema', conditioned: true, decay: 0.5, targetUnits: 'perExample' }),
+      3,
+      'ema',
+    );
+    assert.deepEqual(s.contract, { inputs: 'labels', target: 'gradient' });
+    assert.deepEqual(s.average.shape, [3, 2]);
+    s.average.assign(tf.tensor([0, 0, 7, 7, 0, 0], [3, 2]));
+    const labels = tf.tensor1d([0, 2, 0], 'int32');
+    const h = tf.zeros([3, 2]);
+    tf.tidy(() => {
+      const f = s.forward(h, labels, 'train');
+      near(read(f.out), [0, 0, 0, 0, 0, 0], 'before the step: classes 0 and 2 average zero');
+      // B·z̄: class 0 gets (3, 6) and (6, 3) → mean (4.5, 4.5); class 2 gets (−3, 0).
+      s.regress(f, tf.tensor([1, 2, -1, 0, 2, 1], [3, 2]));
+      near(read(s.average), [2.25, 2.25, 7, 7, -1.5, 0], 'per-class averages; class 1 untouched');
+      near(read(s.syntheticGradient(s.forward(h, labels, 'train').out)), [0.75, 0.75, -0.5, 0, 0.75, 0.75], 'consumed ÷B');
+    });
+    assert.throws(() => s.forward(h, null, 'train'), /needs the labels/);
+    tf.dispose([labels, h]);
+  });
+
+  it('per class below a Linear → BN layer the averages are not zero, unlike the batch mean', () => {
+    const m = methodSpec('cstale', 4);
+    assert.deepEqual(m.synthesizer, { conditioned: true, kind: 'ema' });
+    const t = new BPLambdaTrainer(bpLambdaSpec({ network: FCN, ...m, optimizer: { lr: 0.01 }, seed: 1 }));
+    for (let i = 0; i < 3; i++) {
+      const { x, y } = randomBatch(FCN, 8, 1 + i);
+      t.step({ x, y });
+      tf.dispose([x, y]);
+    }
+    const top = Math.max(...read(t.units[2].synthesizer!.buffers()[0]).map(Math.abs));
+    for (const k of [1, 2]) {
+      const low = Math.max(...read(t.units[k - 1].synthesizer!.buffers()[0]).map(Math.abs));
+      assert.ok(low > 1e-3 * top, `connection ${k}: average ${low} vs top ${top}`);
+    }
     t.dispose();
   });
 

@@ -82,6 +82,9 @@ describe('experiments', () => {
     assert.deepEqual(methodSpec('stale', 4), { lambda: [0, 0, 0], synthesizer: { conditioned: false, kind: 'ema' } });
     assert.deepEqual(methodSpec('stale@2', 4).lambda, [1, 0, 1]);
     assert.equal(methodLabel('stale'), 'Stale gradients');
+    assert.deepEqual(methodSpec('cstale', 4), { lambda: [0, 0, 0], synthesizer: { conditioned: true, kind: 'ema' } });
+    assert.equal(methodLabel('cstale'), 'Stale gradients per class');
+    assert.equal(table2Method('cstale'), null);
     assert.equal(table2Method('stale'), null);
     // Complete unlock: every-layer DNI or cDNI with the paper's synthetic inputs.
     assert.deepEqual(methodSpec('dni+unlock', 4), {
@@ -440,11 +443,17 @@ describe('experiments', () => {
                 ? 2 + p / 2
                 : 3 + 4 * p;
       };
-      const withSeries = (r: RunResult, p: number, cos: number[]): RunResult => {
+      const DIST = [1, 5, 4, 3, 2];
+      const REL = [1, 1.2, 0.9, 0.8, 0.7];
+      const withSeries = (r: RunResult, p: number, cos: number[], dist = DIST, rel = REL): RunResult => {
+        const at = (v: number) => [1, 2, 3, 4, 5].map((k) => (k === p ? v : NaN));
         const series = (i: number) => ({
-          sgDistance: [1, 2, 3, 4, 5].map((k) => (k === p ? [1, 5, 4, 3, 2][i] : NaN)),
-          sgCosine: [1, 2, 3, 4, 5].map((k) => (k === p ? cos[i] : NaN)),
+          sgDistance: at(dist[i]),
+          sgCosine: at(cos[i]),
           sgSignError: [0.4, 0.4, 0.4, 0.4, 0.4],
+          sgTrueNorm: at(2 * dist[i]),
+          sgRelError: at(rel[i]),
+          sgUpdateCosine: at([0.1, 0.3, 0.4, 0.45, 0.5][i]),
         });
         const history = r.history.map((h, i) => ({ ...h, series: series(i) }));
         return { ...r, history, final: history[history.length - 1] };
@@ -476,9 +485,22 @@ describe('experiments', () => {
       const q = sgQualityClaims(cfg6, runs);
       assert.deepEqual(
         q.map((c) => c.verdict),
-        ['shown', 'shown', 'shown'],
+        ['shown', 'shown', 'shown', 'shown', 'shown'],
       );
-      assert.match(q[0].evidence, /p = 1: peak at evaluation 2 of 5, 5\.00 → 2\.00/);
+      assert.match(q[0].evidence, /p = 1: first 1\.000, peak at evaluation 2 of 5, last 3\.000/);
+      assert.match(q[1].evidence, /p = 1: relative error 1\.200 → 0\.800 \(L2 distance 1\.000 → 3\.000, ‖t‖ 2\.000 → 6\.000\)/);
+      // The distance falling from the first evaluation is no observed jump (not testable), and a
+      // relative error that stays at 1 (a falling distance only tracking a shrinking ‖t‖) is no fit.
+      const flat = runs.map((r) => {
+        const p = Number(/^dni@(\d+)$/.exec(r.method)?.[1] ?? 0);
+        return p ? { ...r, run: withSeries(r.run, p, [0, 0.1, 0.2, 0.15, 0.1], [5, 4, 3, 2, 1], [1, 1, 1, 1, 1]) } : r;
+      });
+      assert.deepEqual(
+        sgQualityClaims(cfg6, flat)
+          .slice(0, 2)
+          .map((c) => c.verdict),
+        ['not testable at this budget', 'not shown'],
+      );
       // Without measurements the claims cannot be judged.
       const bare = runs.map((r) => ({ ...r, run: run([e(r.method), e(r.method), e(r.method)]) }));
       assert.equal(sgQualityClaims(cfg6, bare)[0].verdict, 'not testable at this budget');
@@ -496,10 +518,20 @@ describe('experiments', () => {
           })),
         );
       // As the paper: stale a little below No Bprop, far above cDNI.
-      const paperLike = staleClaims(cfg3, g({ nobprop: [9.3, 12.6], stale: [9.1, 11.8], cdni: [2.2, 1.9] }));
+      // The per-class reading at 3.0 / 2.5: well below No Bprop, and close to cDNI (the second claim fails for it).
+      const paperLike = staleClaims(cfg3, g({ nobprop: [9.3, 12.6], stale: [9.1, 11.8], cstale: [3.0, 2.5], cdni: [2.2, 1.9] }));
       assert.deepEqual(
         paperLike.map((c) => c.verdict),
-        ['shown', 'shown'],
+        ['shown', 'shown', 'shown', 'not shown'],
+      );
+      assert.deepEqual(
+        paperLike.map((c) => c.claim.split('; reading: ')[1]),
+        [
+          'the batch mean, one average for every example',
+          'the batch mean, one average for every example',
+          'one average per class',
+          'one average per class',
+        ],
       );
       // Both calls at 3 layers are within a point of their thresholds (0.2 below No Bprop; 0.25 past half the gap at 4 layers is not).
       assert.deepEqual(
@@ -616,7 +648,8 @@ describe('experiments', () => {
       // Complete unlock: its method's family, darker, and dashed.
       assert.equal(methodColor('dni+unlock'), UNLOCK_COLORS.dni);
       assert.equal(methodColor('cdni+unlock'), UNLOCK_COLORS.cdni);
-      assert.equal(new Set([...Object.values(METHOD_COLORS), ...Object.values(UNLOCK_COLORS)]).size, 7);
+      assert.equal(methodColor('cstale'), METHOD_COLORS.cstale);
+      assert.equal(new Set([...Object.values(METHOD_COLORS), ...Object.values(UNLOCK_COLORS)]).size, 8);
       assert.equal(methodDash('cdni+unlock'), 'dash');
       assert.equal(methodDash('cdni'), undefined);
     });

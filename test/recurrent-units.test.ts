@@ -290,7 +290,7 @@ describe('one BP(λ) core for layers and time', () => {
       const f = cdni.forward(out, tf.tensor1d([0, 2], 'int32'), 'train');
       assert.throws(() => cdni.regress(f, { kind: 'value', value: z }), /regresses onto a gradient target, got a value/);
       assert.deepEqual(cdni.regress(f, z).loss.dataSync(), cdni.regress(f, { kind: 'gradient', value: z }).loss.dataSync());
-      assert.deepEqual(new EmaSynthesizer([2], { ...spec, kind: 'ema' }, 'e').contract, { inputs: 'none', target: 'gradient' });
+      assert.deepEqual(new EmaSynthesizer([2], { ...spec, kind: 'ema' }, 3, 'e').contract, { inputs: 'none', target: 'gradient' });
       const rs = new RecurrentSynthesizer(
         2,
         { hiddenLayers: 0, width: 2, scale: 0.1, lossWeight: 1, auxWeight: 1, targetUnits: 'perExample', lossReduction: 'sum' },

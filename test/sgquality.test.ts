@@ -15,7 +15,16 @@ import { Rng } from '../lib/core/rng';
 import { train } from '../lib/runs/train-classifier';
 import type { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
-import { sgCosine, sgDistance, sgQuality, sgSignError } from '../lib/trainers/sg-quality';
+import {
+  gradCosine,
+  SG_QUALITY_SERIES,
+  sgCosine,
+  sgDistance,
+  sgQuality,
+  sgRelError,
+  sgSignError,
+  sgTrueNorm,
+} from '../lib/trainers/sg-quality';
 import { bpLambdaSpec, type BPLambdaInput } from '../lib/trainers/spec';
 import { randomBatch } from './assert';
 
@@ -30,6 +39,9 @@ const T = [0, 4, 3, -2, 2, 0, 1, 2, 2];
 const DISTANCE = (2 * Math.sqrt(18) + 3) / 3;
 const COSINE = (0.64 - 1 + 0) / 3;
 const SIGN_ERROR = (2 / 3 + 2 / 3 + 1) / 3;
+// ‖t_b‖ = 5, √8, 3; over the batch ‖g − t‖² = 18 + 18 + 9 = 45 and ‖t‖² = 25 + 8 + 9 = 42.
+const TRUE_NORM = (5 + Math.sqrt(8) + 3) / 3;
+const REL_ERROR = Math.sqrt(45 / 42);
 
 function close(got: tf.Scalar, want: number, what: string): void {
   const v = got.dataSync()[0];
@@ -47,6 +59,32 @@ describe('synthetic-gradient quality', () => {
     // The whole-batch norm would differ: ‖g − t‖ over all 9 entries is √45, not the per-example mean.
     assert.ok(Math.abs(DISTANCE - Math.sqrt(45)) > 0.5);
     tf.dispose([g, t]);
+  });
+
+  it('the true gradient’s norm is a per-example mean, the relative error one of the whole batch (hand-computed)', () => {
+    const g = tf.tensor(G, [3, 3]);
+    const t = tf.tensor(T, [3, 3]);
+    close(sgTrueNorm(t), TRUE_NORM, 'true norm');
+    close(sgRelError(g, t), REL_ERROR, 'relative error');
+    close(sgRelError(tf.zerosLike(t), t), 1, 'relative error of a zero synthetic gradient');
+    tf.dispose([g, t]);
+  });
+
+  it('gradCosine flattens and concatenates the tensors of each gradient (hand-computed), 0 for a zero gradient', () => {
+    // a = (1, 2 | 3), b = (2, 0 | 0): ⟨a, b⟩ = 2, ‖a‖ = √14, ‖b‖ = 2.
+    const a = [tf.tensor([1, 2], [1, 2]), tf.tensor([3])];
+    const b = [tf.tensor([2, 0], [1, 2]), tf.tensor([0])];
+    close(gradCosine(a, b), 1 / Math.sqrt(14), 'cosine');
+    close(
+      gradCosine(
+        a,
+        b.map((x) => tf.zerosLike(x)),
+      ),
+      0,
+      'cosine with a zero gradient',
+    );
+    assert.throws(() => gradCosine(a, [b[0]]), /gradCosine: the gradients have shapes/);
+    tf.dispose([...a, ...b]);
   });
 
   it('an example’s gradient is flattened over every axis but the batch (CNN-shaped maps)', () => {
@@ -76,8 +114,8 @@ describe('synthetic-gradient quality', () => {
     assert.throws(() => sgDistance(g, tf.reshape(t, [9, 1])), /shape \[3,3\].*\[9,1\]/);
     const before = tf.memory().numTensors;
     const q = sgQuality(g, t);
-    assert.equal(tf.memory().numTensors, before + 3);
-    tf.dispose([q.distance, q.cosine, q.signError, g, t]);
+    assert.equal(tf.memory().numTensors, before + 5);
+    tf.dispose([q.distance, q.cosine, q.signError, q.trueNorm, q.relError, g, t]);
   });
 });
 
@@ -107,14 +145,21 @@ const values = (t: BPLambdaTrainer) => t.params().map((p) => p.dataSync().slice(
 describe('synthetic-gradient quality during training', () => {
   afterEach(() => tf.disposeVariables());
 
-  it('the measured numbers compare the consumed synthetic gradient (÷B, scaled) with autodiff’s ∂L/∂h_k; NaN without a synthesizer', () => {
+  it('the measured numbers compare the consumed synthetic gradient (÷B, scaled) with autodiff’s ∂L/∂h_k, and the layer gradients they induce; NaN without a synthesizer', () => {
     const t = trainer([0, 1, 0], { synthesizer: { scale: 0.7, targetUnits: 'perExample', conditioned: true } });
     randomiseSynthesizers(t, 4);
     const { x, y } = randomBatch(FCN, 16, 1);
     const K = t.units.length;
     const hs = [x];
     for (const u of t.units) hs.push(refModule(u.layer, hs[hs.length - 1]));
-    const want: Record<string, number[]> = { sgDistance: [], sgCosine: [], sgSignError: [] };
+    const want: Record<string, number[]> = {
+      sgDistance: [],
+      sgCosine: [],
+      sgSignError: [],
+      sgTrueNorm: [],
+      sgRelError: [],
+      sgUpdateCosine: [],
+    };
     for (let k = 1; k < K; k++) {
       const s = t.units[k - 1].synthesizer as Synthesizer | null;
       if (!s) {
@@ -131,6 +176,17 @@ describe('synthetic-gradient quality during training', () => {
       want.sgDistance.push(sgDistance(synthetic, truth).dataSync()[0]);
       want.sgCosine.push(sgCosine(synthetic, truth).dataSync()[0]);
       want.sgSignError.push(sgSignError(synthetic, truth).dataSync()[0]);
+      want.sgTrueNorm.push(sgTrueNorm(truth).dataSync()[0]);
+      want.sgRelError.push(Math.hypot(...tf.sub(synthetic, truth).dataSync()) / Math.hypot(...truth.dataSync()));
+      // The layer gradient d·∂h_k/∂θ_k, by autodiff of the reference layer, for d = g and d = t.
+      const layer = t.units[k - 1].layer;
+      const induced = (d: tf.Tensor) => {
+        const r = tf.variableGrads(() => tf.sum(tf.mul(refModule(layer, hs[k - 1]), d)), layer.params());
+        return layer.params().map((p) => r.grads[p.name]);
+      };
+      const [a, b] = [induced(synthetic), induced(truth)].map((gs) => gs.flatMap((x) => Array.from(x.dataSync())));
+      const dot = a.reduce((acc, v, i) => acc + v * b[i], 0);
+      want.sgUpdateCosine.push(dot / (Math.hypot(...a) * Math.hypot(...b)));
     }
     const stats = t.step({ x, y }, { stats: true, measureSG: true })!;
     for (const [name, w] of Object.entries(want)) {
@@ -143,6 +199,7 @@ describe('synthetic-gradient quality during training', () => {
     }
     // The synthesizers were randomised, so the numbers are not the trivial ones of a zero gradient.
     assert.ok(stats.series.sgCosine.some((v) => Math.abs(v) > 1e-3));
+    assert.ok(stats.series.sgUpdateCosine.some((v) => Math.abs(v) > 1e-3 && Math.abs(v) < 0.999));
     // Without measureSG (or without stats) the series has the synthesizer loss only.
     assert.deepEqual(Object.keys(t.step({ x, y }, { stats: true })!.series), ['sgLoss']);
     assert.equal(t.step({ x, y }, { measureSG: true }), null);
@@ -185,7 +242,7 @@ describe('synthetic-gradient quality during training', () => {
     tf.dispose([x, y]);
   });
 
-  it('runs with measureSG record the three series at every evaluation (mean over the read steps)', async () => {
+  it('runs with measureSG record every series at every evaluation (mean over the read steps)', async () => {
     const rng = new Rng(1);
     const toy = (n: number): Dataset => ({
       name: 'toy',
@@ -208,8 +265,9 @@ describe('synthetic-gradient quality during training', () => {
       data,
     );
     assert.equal(r.history.length, 2);
+    assert.equal(SG_QUALITY_SERIES.length, 6);
     for (const rec of r.history) {
-      for (const name of ['sgDistance', 'sgCosine', 'sgSignError']) {
+      for (const name of SG_QUALITY_SERIES) {
         assert.equal(rec.series[name].length, 2, name);
         assert.ok(Number.isFinite(rec.series[name][0]) && Number.isNaN(rec.series[name][1]), `${name}: ${rec.series[name]}`);
       }

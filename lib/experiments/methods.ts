@@ -9,6 +9,7 @@
  *   methodSpec('dni@1-3', 6)   // DNI on connections 1..3: [0, 0, 0, 1, 1]
  *   methodSpec('lambda=0.5', 4)
  *   methodSpec('stale', 4)     // { lambda: [0, 0, 0], synthesizer: { conditioned: false, kind: 'ema' } }
+ *   methodSpec('cstale', 4)    // { lambda: [0, 0, 0], synthesizer: { conditioned: true, kind: 'ema' } }
  *   methodSpec('cdni+unlock', 4) // { lambda: [0, 0, 0], synthesizer: { conditioned: true }, syntheticInputs: { hiddenLayers: 1, width: 1024 } }
  */
 import type { Lambda } from '../trainers/mixture';
@@ -26,19 +27,21 @@ export const TABLE2_METHODS: readonly Table2Method[] = ['nobprop', 'bprop', 'dni
  * above: Figure 11b), 'nobprop@p' (no gradient below layer p + 1), 'lambda=x' (BP(λ) with
  * λ = x at every connection), 'stale' | 'stale@p' (paper section C's baseline: DNI's λ, with
  * each synthetic gradient replaced by a moving average of past targets, synthesizer kind 'ema'),
+ * 'cstale' (the same with one average per class, the stale counterpart of cDNI),
  * 'dni+unlock' | 'cdni+unlock' (complete unlock, paper D.1: every-layer DNI or cDNI, and every
  * layer above the first runs on a synthetic input; trainer field syntheticInputs).
  */
 export type MethodName =
   | Table2Method
   | 'stale'
+  | 'cstale'
   | `${'dni' | 'cdni'}+unlock`
   | `${'dni' | 'cdni' | 'nobprop' | 'stale'}@${number}`
   | `${'dni' | 'cdni' | 'stale'}@${number}-${number}`
   | `lambda=${number}`;
 
 export interface ParsedMethod {
-  base: Table2Method | 'stale' | 'lambda';
+  base: Table2Method | 'stale' | 'cstale' | 'lambda';
   /** Connection of a single DNI or cut (1-based), or the first of a range; null for every connection. */
   at: number | null;
   /** The last connection of a range ('dni@1-3': 3), else null. */
@@ -66,11 +69,11 @@ export function parseMethod(name: string, field = 'method'): ParsedMethod {
   }
   if (/^(dni|cdni)\+unlock$/.test(name))
     return { base: name.slice(0, -'+unlock'.length) as 'dni' | 'cdni', at: null, to: null, lambda: null, unlock: true };
-  const m = /^(nobprop|bprop|dni|cdni|stale)(?:@(\d+)(?:-(\d+))?)?$/.exec(name);
+  const m = /^(nobprop|bprop|dni|cdni|stale|cstale)(?:@(\d+)(?:-(\d+))?)?$/.exec(name);
   if (!m || (m[1] === 'bprop' && m[2]) || (m[1] === 'nobprop' && m[3])) {
     throw new ConfigError(
       field,
-      `'${name}' is not a method; expected nobprop, bprop, dni, cdni, stale, dni@p, cdni@p, stale@p, dni@1-p, cdni@1-p, nobprop@p (p = 1..K−1), dni+unlock, cdni+unlock or lambda=x`,
+      `'${name}' is not a method; expected nobprop, bprop, dni, cdni, stale, cstale, dni@p, cdni@p, stale@p, dni@1-p, cdni@1-p, nobprop@p (p = 1..K−1), dni+unlock, cdni+unlock or lambda=x`,
     );
   }
   const [at, to] = [m[2] ? Number(m[2]) : null, m[3] ? Number(m[3]) : null];
@@ -88,14 +91,15 @@ export function methodSpec(name: MethodName | string, layers: number, field = 'm
   const n = layers - 1;
   if ((m.at !== null && (m.at < 1 || m.at > n)) || (m.to !== null && m.to > n))
     throw new ConfigError(field, `'${name}': a ${layers}-layer network has connections 1..${n}`);
-  const conditioned = m.base === 'cdni';
+  const conditioned = m.base === 'cdni' || m.base === 'cstale';
   let lambda: Lambda[];
   if (m.base === 'lambda') lambda = Array(n).fill(m.lambda);
   else if (m.at === null) lambda = Array(n).fill(m.base === 'bprop' ? 1 : m.base === 'nobprop' ? 'none' : 0);
   // A cut at p leaves every layer up to p without gradient.
   else if (m.base === 'nobprop') lambda = Array.from({ length: n }, (_, i) => (i + 1 <= m.at! ? 'none' : 1));
   else lambda = Array.from({ length: n }, (_, i) => (i + 1 >= m.at! && i + 1 <= (m.to ?? m.at!) ? 0 : 1));
-  const synthesizer: Partial<SynthesizerSpec> = m.base === 'stale' ? { conditioned, kind: 'ema' } : { conditioned };
+  const stale = m.base === 'stale' || m.base === 'cstale';
+  const synthesizer: Partial<SynthesizerSpec> = stale ? { conditioned, kind: 'ema' } : { conditioned };
   return m.unlock ? { lambda, synthesizer, syntheticInputs: { ...SYNTHETIC_INPUT_DEFAULTS } } : { lambda, synthesizer };
 }
 
@@ -103,7 +107,14 @@ export function methodSpec(name: MethodName | string, layers: number, field = 'm
 export function methodLabel(name: MethodName | string): string {
   const m = parseMethod(name);
   if (m.base === 'lambda') return m.lambda === 0 ? 'DNI (λ = 0)' : m.lambda === 1 ? 'Bprop (λ = 1)' : `BP(λ = ${m.lambda})`;
-  const base = { nobprop: 'No Bprop', bprop: 'Bprop', dni: 'DNI', cdni: 'cDNI', stale: 'Stale gradients' }[m.base];
+  const base = {
+    nobprop: 'No Bprop',
+    bprop: 'Bprop',
+    dni: 'DNI',
+    cdni: 'cDNI',
+    stale: 'Stale gradients',
+    cstale: 'Stale gradients per class',
+  }[m.base];
   if (m.unlock) return `${base}, complete unlock`;
   if (m.at === null) return base;
   if (m.to !== null) return `${base} on connections ${m.at}–${m.to}`;
@@ -114,13 +125,13 @@ export function methodLabel(name: MethodName | string): string {
 export function table2Method(name: MethodName | string): Table2Method | null {
   const m = parseMethod(name);
   if (m.base === 'lambda') return m.lambda === 0 ? 'dni' : m.lambda === 1 ? 'bprop' : null;
-  return m.at === null && m.base !== 'stale' && !m.unlock ? m.base : null;
+  return m.at === null && m.base !== 'stale' && m.base !== 'cstale' && !m.unlock ? m.base : null;
 }
 
 /** Does the method use synthesizers at all? */
 export function usesSynthesizers(name: MethodName | string): boolean {
   const m = parseMethod(name);
-  return m.base === 'dni' || m.base === 'cdni' || m.base === 'stale' || (m.base === 'lambda' && m.lambda! < 1);
+  return ['dni', 'cdni', 'stale', 'cstale'].includes(m.base) || (m.base === 'lambda' && m.lambda! < 1);
 }
 
 /** The recurrent methods' names for legends, tables and claims: truncated BPTT, DNI, DNI+Aux (D.2). */

@@ -1,6 +1,6 @@
 /**
  * One colour per method in every notebook's figures, so a reader learns them once:
- * Bprop blue, DNI red, cDNI green, No Bprop grey, stale gradients orange, and BP(λ) for 0 < λ < 1 in purples
+ * Bprop blue, DNI red, cDNI green, No Bprop grey, stale gradients orange (per class: brown), and BP(λ) for 0 < λ < 1 in purples
  * (darker for larger λ). Variants of a method (single DNI at p, synthesizer depths) keep
  * its colour and differ by dash. Complete unlock keeps its method's family in a darker shade,
  * drawn dashed (methodDash).
@@ -9,7 +9,14 @@ import { parseMethod } from '../experiments/methods';
 
 export { RECURRENT_LABELS } from '../experiments/methods';
 
-export const METHOD_COLORS = { bprop: '#1f77b4', dni: '#d62728', cdni: '#2ca02c', nobprop: '#7f7f7f', stale: '#ff7f0e' } as const;
+export const METHOD_COLORS = {
+  bprop: '#1f77b4',
+  dni: '#d62728',
+  cdni: '#2ca02c',
+  nobprop: '#7f7f7f',
+  stale: '#ff7f0e',
+  cstale: '#8c564b',
+} as const;
 
 /** 'dni+unlock' and 'cdni+unlock': a darker red and a darker green. */
 export const UNLOCK_COLORS = { dni: '#8c1c13', cdni: '#1b5e20' } as const;

@@ -162,11 +162,14 @@ export function placementFigure(cfg: GridConfig, runs: GridRun[], panel: 'a' | '
 /** Figure 12's measures of a synthetic gradient against the true one (RunSpec.measureSG). */
 export const SG_QUALITY = [
   { key: 'sgDistance', title: 'L2 distance', yTitle: 'L2 distance to the true gradient', logY: true },
-  { key: 'sgCosine', title: 'cosine similarity', yTitle: 'cosine similarity', logY: false },
+  { key: 'sgTrueNorm', title: '‖true gradient‖', yTitle: 'norm of the true gradient', logY: true },
+  { key: 'sgRelError', title: 'relative error', yTitle: '‖g − t‖ / ‖t‖', logY: false },
+  { key: 'sgCosine', title: 'cosine similarity', yTitle: 'cosine similarity (per example)', logY: false },
+  { key: 'sgUpdateCosine', title: 'update cosine', yTitle: 'cosine of the layer gradients', logY: false },
   { key: 'sgSignError', title: 'sign error', yTitle: 'sign error (fraction of dimensions)', logY: false },
 ] as const;
 
-/** Figure 12: the three measures over training, one panel each, for the given runs and connections. */
+/** Figure 12's three measures over training and three more (sg-quality.ts), one panel each, for the given runs and connections. */
 export function sgQualityFigure(
   lines: { name: string; run: RunResult; connection: number | 'mean'; color: string; dash?: string }[],
   title: string,
@@ -192,7 +195,7 @@ export function sgQualityFigure(
       ),
     })),
     width: 1250,
-    height: 420,
+    height: 760,
   });
 }
 

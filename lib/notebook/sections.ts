@@ -19,7 +19,14 @@ import {
   tailMean,
 } from '../experiments/results';
 import { UNLOCK_PAPER_ERROR } from '../experiments/sections/complete-unlock';
-import type { DecayChoice, StaleConfig, StaleRuns } from '../experiments/sections/stale-gradients';
+import {
+  type DecayChoice,
+  STALE_METHODS,
+  type StaleConfig,
+  type StaleMethod,
+  type StaleRuns,
+  staleMethods,
+} from '../experiments/sections/stale-gradients';
 import type { SynthDepthConfig } from '../experiments/sections/synthesizer-depth';
 import { updateErrorAt, updatePoints, type UpdateProbabilityConfig, type UpdateRun } from '../experiments/sections/update-probability';
 import { methodColor } from './colors';
@@ -54,35 +61,45 @@ export function deepRows(cfg: SynthDepthConfig, deep: GridConfig, runs: GridRun[
   }));
 }
 
-const DEPTH_COLORS = ['#fdae6b', '#f16913', '#d94801', '#8c2d04'];
+/** Light to dark by depth: orange for the batch-mean stale baseline, brown for the per-class one (METHOD_COLORS). */
+const DEPTH_COLORS: Record<StaleMethod, string[]> = {
+  stale: ['#fdae6b', '#f16913', '#d94801', '#8c2d04'],
+  cstale: ['#c49c94', '#a0786d', '#8c564b', '#5b3730'],
+};
 
-/** The stale baseline's validation error against the decay rate, a line per depth. */
+/** Each stale baseline's validation error against the decay rate, a line per method and depth (per class dashed). */
 export function staleDecayFigure(cfg: StaleConfig, decays: DecayChoice): Figure {
   return sweepFigure({
-    title: 'Stale-gradient baseline: validation error against the decay rate',
+    title: 'Stale-gradient baselines: validation error against the decay rate',
     xTitle: 'decay rate of the moving average',
     yTitle: `validation error (%, mean of the last ${LAST_EVALS} evaluations)`,
     x: cfg.decays.map(String),
-    series: cfg.grid.depths.map((depth, i) => ({
-      name: `stale, ${depth} layers`,
-      y: cfg.decays.map((d) => decays.error(depth, d)),
-      color: DEPTH_COLORS[i % DEPTH_COLORS.length],
-    })),
+    series: staleMethods(cfg.grid).flatMap((m) =>
+      cfg.grid.depths.map((depth, i) => ({
+        name: `${m === 'stale' ? 'stale' : 'stale per class'}, ${depth} layers`,
+        y: cfg.decays.map((d) => decays.error(m, depth, d)),
+        color: DEPTH_COLORS[m][i % DEPTH_COLORS[m].length],
+        ...(m === 'cstale' ? { dash: 'dash' } : {}),
+      })),
+    ),
     logY: true,
   });
 }
 
-/** The stale baseline at its chosen decay beside section C's best, and No Bprop and cDNI beside Table 2. */
+/** The stale baselines at their chosen decays beside section C's best, and No Bprop and cDNI beside Table 2. */
 export function staleRows(cfg: StaleConfig, r: StaleRuns): ResultRow[] {
   const b = budgetText(cfg.grid);
+  const stale = (m: string): m is StaleMethod => (STALE_METHODS as readonly string[]).includes(m);
   return r.runs
     .filter((x) => x.seed === undefined)
     .map((x) => ({
       layers: x.depth,
       method: x.name,
-      decay: x.method === 'stale' ? r.decays.best.get(x.depth)! : '—',
+      decay: stale(x.method) ? r.decays.best(x.method, x.depth) : '—',
       seeds: cellRuns(r.runs, x.depth, x.method).length,
-      paper: (x.method === 'stale' ? STALE[x.depth] : TABLE2.mnistFcn[x.depth]?.[x.method as Table2Method]) ?? '—',
+      // The paper's one stale baseline is the batch-mean reading.
+      paper:
+        (x.method === 'stale' ? STALE[x.depth] : stale(x.method) ? undefined : TABLE2.mnistFcn[x.depth]?.[x.method as Table2Method]) ?? '—',
       ours: Number(cellError(r.runs, x.depth, x.method).toFixed(2)),
       budget: `${b.ours} (paper: ${b.paper})`,
     }));

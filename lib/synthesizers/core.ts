@@ -55,9 +55,10 @@ export interface RegressionSpec {
 
 /**
  * What a synthesizer reads: h; h and the labels (cDNI); the error ∂L/∂h_K the loss broadcasts
- * (what DFA-like models read, messages.ts ErrorMessage); or nothing (a running average).
+ * (what DFA-like models read, messages.ts ErrorMessage); the labels alone (a per-class running
+ * average); or nothing (a running average).
  */
-export const SYNTHESIZER_INPUTS = ['h', 'h+labels', 'outputError', 'none'] as const;
+export const SYNTHESIZER_INPUTS = ['h', 'h+labels', 'outputError', 'labels', 'none'] as const;
 export type SynthesizerInput = (typeof SYNTHESIZER_INPUTS)[number];
 
 /**

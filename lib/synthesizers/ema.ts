@@ -23,7 +23,15 @@
  * connection (into the classifier) averages to something non-zero. Conv → BN zeroes only the
  * mean over batch and positions together, so CNN averages are not zero.
  *
- *   const s = new EmaSynthesizer([256], { ...SYNTHESIZER_DEFAULTS, kind: 'ema', decay: 0.99 }, 'synthesizer1');
+ * Conditioned (`conditioned: true`, the 'cstale' method), it keeps one average per class and
+ * predicts the average of each example's own class, the stale counterpart of cDNI's label input:
+ *
+ *   avg_c ← decay·avg_c + (1 − decay)·mean over the batch's examples of class c (z),
+ *
+ * for each class c present in the batch (the others keep theirs). BN does not zero a per-class
+ * mean, so this reading of "historical gradients" is not zero by construction.
+ *
+ *   const s = new EmaSynthesizer([256], { ...SYNTHESIZER_DEFAULTS, kind: 'ema', decay: 0.99 }, 10, 'synthesizer1');
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeVariable, type Mode } from '../modules/module';
@@ -32,18 +40,20 @@ import type { SynthesizerSpec } from './spec';
 import type { SynthesizerForward, SynthesizerModel } from './synthesizer';
 
 export class EmaSynthesizer implements SynthesizerModel {
-  /** The running average, shaped like one example's h, in target units. */
+  /** The running average, shaped like one example's h, in target units; conditioned, one per class ([classes, …h's shape]). */
   readonly average: tf.Variable;
-  /** It reads nothing: one average for every example. */
-  readonly contract: SynthesizerContract = { inputs: 'none', target: 'gradient' };
+  /** It reads nothing (one average for every example), or, conditioned, the label alone. */
+  readonly contract: SynthesizerContract;
 
   constructor(
     readonly hShape: number[],
     readonly spec: SynthesizerSpec,
+    readonly classes: number,
     readonly name: string,
   ) {
     if (spec.kind !== 'ema') throw new Error(`${name}: EmaSynthesizer built from a '${spec.kind}' spec`);
-    this.average = makeVariable(() => tf.zeros(hShape), false, `${name}/average`);
+    this.contract = { inputs: spec.conditioned ? 'labels' : 'none', target: 'gradient' };
+    this.average = makeVariable(() => tf.zeros(spec.conditioned ? [classes, ...hShape] : hShape), false, `${name}/average`);
   }
 
   params(): tf.Variable[] {
@@ -54,9 +64,11 @@ export class EmaSynthesizer implements SynthesizerModel {
     return [this.average];
   }
 
-  /** The average, broadcast to every example of the batch (h's values and the labels are not used). */
-  forward(h: tf.Tensor, _labels: tf.Tensor1D | null, _mode: Mode): SynthesizerForward {
-    return { out: tf.add(tf.zerosLike(h), this.average), cache: {} };
+  /** The average, broadcast to every example of the batch (h's values are not used); conditioned, each example's class's. */
+  forward(h: tf.Tensor, labels: tf.Tensor1D | null, _mode: Mode): SynthesizerForward {
+    if (!this.spec.conditioned) return { out: tf.add(tf.zerosLike(h), this.average), cache: {} };
+    if (!labels) throw new Error(`${this.name}: a conditioned (per-class) average needs the labels`);
+    return { out: tf.gather(this.average, labels), cache: { labels } };
   }
 
   syntheticGradient(out: tf.Tensor): tf.Tensor {
@@ -73,8 +85,19 @@ export class EmaSynthesizer implements SynthesizerModel {
     const z = t.value;
     const { loss } = regressionLoss(this.spec, f.out, t);
     const d = this.spec.decay;
-    const mean = tf.mul(tf.mean(z, 0), unitsFactor(this.spec, z.shape[0]));
-    this.average.assign(tf.add(tf.mul(this.average, d), tf.mul(mean, 1 - d)));
+    const units = unitsFactor(this.spec, z.shape[0]);
+    if (!this.spec.conditioned) {
+      this.average.assign(tf.add(tf.mul(this.average, d), tf.mul(tf.mul(tf.mean(z, 0), units), 1 - d)));
+      return { loss, grads: [] };
+    }
+    // Per class: the mean of its examples' targets; a class absent from the batch keeps its average.
+    const onehot = tf.oneHot(f.cache.labels as tf.Tensor1D, this.classes).toFloat();
+    const counts = tf.sum(onehot, 0);
+    const sums = tf.matMul(onehot, tf.reshape(z, [z.shape[0], -1]), true, false);
+    const mean = tf.mul(tf.div(sums, tf.reshape(tf.maximum(counts, 1), [-1, 1])), units);
+    const present = tf.reshape(tf.greater(counts, 0), [-1, 1]);
+    const moved = tf.add(tf.mul(tf.reshape(this.average, [this.classes, -1]), d), tf.mul(mean, 1 - d));
+    this.average.assign(tf.reshape(tf.where(present, moved, tf.reshape(this.average, [this.classes, -1])), this.average.shape));
     return { loss, grads: [] };
   }
 }

@@ -11,7 +11,7 @@ export const SYNTHESIZER_KINDS = ['mlp', 'ema'] as const;
 /**
  * 'mlp': Linear → BN → ReLU hidden layers for vector activations, Conv → BN → ReLU for images.
  * 'ema': the stale-gradient baseline of paper section C, no model at all: an exponential moving
- * average of past targets, the same for every example (ema.ts).
+ * average of past targets, the same for every example, or, conditioned, one per class (ema.ts).
  */
 export type SynthesizerKind = (typeof SYNTHESIZER_KINDS)[number];
 
@@ -23,7 +23,7 @@ export interface SynthesizerSpec {
   width: number;
   /** Kernel of the conv synthesizers. */
   kernel: number;
-  /** cDNI: condition on the label (one-hot appended, or one label channel per class for CNNs). */
+  /** cDNI: condition on the label (one-hot appended, or one label channel per class for CNNs); 'ema': one average per class. */
   conditioned: boolean;
   targetUnits: TargetUnits;
   lossReduction: LossReduction;
@@ -62,12 +62,6 @@ export function validateSynthesizerSpec(s: SynthesizerSpec, path = 'synthesizer'
   // decay = 1 would never move from zero: the same as No Bprop, without saying so.
   if (typeof s.decay !== 'number' || !(s.decay >= 0 && s.decay < 1))
     throw new ConfigError(join(path, 'decay'), `must be a number in [0, 1), got ${JSON.stringify(s.decay)}`);
-  if (s.kind === 'ema' && s.conditioned) {
-    throw new ConfigError(
-      join(path, 'conditioned'),
-      "an 'ema' synthesizer sees neither h nor the label (one average for every example), so it cannot be conditioned; use kind 'mlp' for cDNI",
-    );
-  }
 }
 
 /** A full spec from defaults and partial overrides, later ones winning. Not validated. */

@@ -116,7 +116,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     tf.tidy(() => {
       // Measuring needs each unit's synthetic gradient (its record) and the true gradients.
       const records = measure ? this.units.map(() => emptyRecord()) : null;
-      const r = this.stepTensors(batch, this.spec.oracle || measure, records);
+      const r = this.stepTensors(batch, this.spec.oracle || measure, records, measure);
       if (opts.stats) {
         kept.stats = {
           loss: r.loss.dataSync()[0],
@@ -126,25 +126,27 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
         // Per unit k = 1..K (entry k − 1: the loss of ĥ_{k−1}); NaN for unit 1 and a unit that skipped the step.
         // Only with complete unlock, so other runs' series (and fingerprints) are as before.
         if (this.spec.syntheticInputs) kept.stats.series.inputLoss = r.inputLoss.map((l) => (l ? l.dataSync()[0] : NaN));
-        if (records) Object.assign(kept.stats.series, this.sgQualitySeries(records, r.trueGrads!));
+        if (records) Object.assign(kept.stats.series, this.sgQualitySeries(records, r.trueGrads!, r.updateCosine));
       }
     });
     this.steps++;
     return kept.stats;
   }
 
-  /** Distance, cosine and sign error per connection k = 1..K−1; NaN where there is no synthesizer. */
-  private sgQualitySeries(records: UnitRecord[], trueGrads: tf.Tensor[]): Record<string, number[]> {
+  /** The SG_QUALITY_SERIES per connection k = 1..K−1; NaN where there is no synthesizer. */
+  private sgQualitySeries(records: UnitRecord[], trueGrads: tf.Tensor[], updateCosine: (tf.Scalar | null)[]): Record<string, number[]> {
     const K = this.units.length;
+    const n = SG_QUALITY_SERIES.length;
     const rows = trueGrads.map((t, i) => {
       const g = this.units[i].synthesizer ? records[i].synthetic : null;
-      if (!g) return tf.fill([3], NaN);
+      const u = updateCosine[i];
+      if (!g || !u) return tf.fill([n], NaN);
       const q = sgQuality(g, t);
-      return tf.stack([q.distance, q.cosine, q.signError]);
+      return tf.stack([q.distance, q.cosine, q.signError, q.trueNorm, q.relError, u]);
     });
     // One read-back for all connections.
     const v = K > 1 ? tf.stack(rows).dataSync() : new Float32Array(0);
-    return Object.fromEntries(SG_QUALITY_SERIES.map((name, j) => [name, Array.from({ length: K - 1 }, (_, i) => v[3 * i + j])]));
+    return Object.fromEntries(SG_QUALITY_SERIES.map((name, j) => [name, Array.from({ length: K - 1 }, (_, i) => v[n * i + j])]));
   }
 
   /** Like step, but returns the step's tensors (kept out of tidy; dispose with disposeCapture). */
@@ -181,6 +183,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     { x, y }: LabelledBatch,
     wantTrue: boolean,
     records: UnitRecord[] | null,
+    measure = false,
   ): {
     loss: tf.Scalar;
     errors: tf.Scalar;
@@ -189,6 +192,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     sgLoss: (tf.Scalar | null)[];
     inputLoss: (tf.Scalar | null)[];
     trueGrads: tf.Tensor[] | null;
+    updateCosine: (tf.Scalar | null)[];
   } {
     const K = this.units.length;
     const step = this.steps;
@@ -219,6 +223,8 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
         trueGrads[k - 2] = d;
       }
     }
+    // What each synthetic gradient's layer update has in common with the true gradient's, read before any layer moves.
+    const updateCosine = trueGrads && measure ? trueGrads.map((t, i) => this.units[i].updateCosine(t)) : [];
 
     // Down: ḡ_K = ∂L/∂h_K; each unit updates its layer, sends z̄_{k−1} below, and regresses its synthesizer.
     // Null where a connection has no synthesizer, or its unit skipped this step (updateProbability).
@@ -235,7 +241,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     }
     // The step's scope ends here: a unit whose target never comes (a cut connection above) forgets it.
     for (const u of this.units) u.release(step);
-    return { loss, errors, dlogits: dOutputs, error, sgLoss, inputLoss, trueGrads };
+    return { loss, errors, dlogits: dOutputs, error, sgLoss, inputLoss, trueGrads, updateCosine };
   }
 
   evaluate(batch: LabelledBatch): EvalSums {

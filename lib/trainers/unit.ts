@@ -7,31 +7,28 @@
  *   ḡ_k = λ_k·z̄_k + (1 − λ_k)·g_k,       g_k = M_k(h_k, c) in gradient units
  *   θ_k ← Adam(ḡ_k·∂h_k/∂θ_k)                      layerStep: sends z̄_{k−1} = ḡ_k·∂h_k/∂h_{k−1} down
  *   φ_k ← Adam(∂(M_k − z̄_k)²/∂φ_k)                 synthesizerStep, when z̄_k arrives
- * With λ_k = 0 the layer step needs nothing from above: the unit can update its layer and
- * send z̄_{k−1} down as soon as its forward pass is done (update unlocking).
+ * With λ_k = 0 the layer step needs nothing from above: the unit can update its layer and send
+ * z̄_{k−1} down as soon as its forward pass is done (update unlocking).
  *
- * With a frozen target copy (targetRefresh > 0), a second gradient goes down beside z̄: the
- * same BP(λ) mixture made with frozen copies of the synthesizers, which the synthesizers below
- * regress onto instead of z̄. Layers are still updated with the live mixture ḡ_k.
+ * With a frozen target copy (targetRefresh > 0), a second gradient goes down beside z̄: the BP(λ)
+ * mixture made with frozen copies of the synthesizers, which the synthesizers below regress onto
+ * instead of z̄. Layers are still updated with the live mixture ḡ_k.
  *
- * With complete unlock (a synthetic-input model I_k, unit k ≥ 2), the unit's training forward
- * runs on ĥ_{k−1} = I_k(x) from the data message instead of on h_{k−1}; everything above is
- * unchanged around that input (z̄_{k−1} is computed at ĥ_{k−1}). The real o_{k−1} from the unit
- * below, whenever it arrives, is only I_k's regression target (inputStep):
+ * With complete unlock (a synthetic-input model I_k, unit k ≥ 2), training runs on ĥ_{k−1} = I_k(x)
+ * from the data message instead of on h_{k−1}, everything else unchanged around it (z̄_{k−1} is
+ * taken at ĥ_{k−1}). The real o_{k−1} from below, whenever it arrives, is I_k's target (inputStep):
  *   ψ_k ← Adam(∂(I_k(x) − o_{k−1})²/∂ψ_k)          inputStep, when o_{k−1} arrives
  *
- * Messages are checked: a gradient must be addressed to this unit (`to`) and belong to a step
- * in flight (`step`). The unit keeps a map of its steps in flight, each with its caches, and
- * drops a step once its layer step, synthesizer step and input step are all done, so a pipeline
- * can run a forward before an earlier step's gradient has arrived. Tensors a unit makes belong
- * to the caller's tf.tidy scope: a driver keeps a step's scope open until the step is done.
+ * A gradient message must be addressed to this unit (`to`) and to a step in flight (`step`). The
+ * unit keeps its steps in flight, with their caches, until their layer, synthesizer and input
+ * steps are done, so a pipeline can run a forward before an earlier step's gradient arrives.
+ * Tensors a unit makes belong to the caller's tf.tidy scope, open until the step is done.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { Adam } from '../core/adam';
 import { activationShapes, buildLayer } from '../networks/build';
-import type { Lambda } from './mixture';
 import { inputShape } from '../networks/spec';
-import { mix } from './mixture';
+import { type Lambda, mix } from './mixture';
 import type { Cache, Mode } from '../modules/module';
 import type { Sequential } from '../modules/sequential';
 import { Rng } from '../core/rng';
@@ -41,6 +38,7 @@ import { FrozenSynthesizer } from '../synthesizers/frozen';
 import type { SynthesizerForward, SynthesizerModel } from '../synthesizers/synthesizer';
 import type { ActivationMessage, GradientMessage } from './messages';
 import { updatesAt } from './seeds';
+import { gradCosine } from './sg-quality';
 import { SyntheticInput, type SyntheticInputForward } from '../synthesizers/synthetic-input';
 import type { UnitRecord, UnitSpec } from './unit-spec';
 
@@ -51,8 +49,7 @@ interface Pending {
   step: number;
   cache: Cache;
   sg: SynthesizerForward | null;
-  /** The synthetic gradient in gradient units. */
-  synthetic: tf.Tensor | null;
+  synthetic: tf.Tensor | null; // g_k, in gradient units
   /** The frozen copy's synthetic gradient, for the target sent down (null without a copy). */
   frozenSynthetic: tf.Tensor | null;
   layerDone: boolean;
@@ -241,8 +238,14 @@ export class Unit {
 
   /** ∂L/∂h_{k−1} from ∂L/∂h_k through this layer at a step in flight (the only one by default), touching no parameter (oracle and analysis). */
   inputGradient(dy: tf.Tensor, step?: number): tf.Tensor {
-    const p = this.current('inputGradient', step);
-    return this.layer.backward(p.cache, dy, { dx: true, params: false }).dx as tf.Tensor;
+    return this.layer.backward(this.current('inputGradient', step).cache, dy, { dx: true, params: false }).dx as tf.Tensor;
+  }
+
+  /** cos(g_k·∂h_k/∂θ_k, t·∂h_k/∂θ_k) at a step in flight, before any update: does the layer update g_k induces point where t's would (analysis; null without a synthesizer)? */
+  updateCosine(t: tf.Tensor, step?: number): tf.Scalar | null {
+    const p = this.current('updateCosine', step);
+    const induced = (d: tf.Tensor) => this.layer.backward(p.cache, d, { dx: false, params: true }).grads;
+    return p.synthetic ? gradCosine(induced(p.synthetic), induced(t)) : null;
   }
 
   /** The steps in flight, earliest first. */
