@@ -444,7 +444,7 @@ describe('experiments', () => {
                 : 3 + 4 * p;
       };
       const DIST = [1, 5, 4, 3, 2];
-      const REL = [1, 1.2, 0.9, 0.8, 0.7];
+      const REL = [1, 1.2, 0.8, 0.7, 0.65];
       const withSeries = (r: RunResult, p: number, cos: number[], dist = DIST, rel = REL): RunResult => {
         const at = (v: number) => [1, 2, 3, 4, 5].map((k) => (k === p ? v : NaN));
         const series = (i: number) => ({
@@ -488,7 +488,7 @@ describe('experiments', () => {
         ['shown', 'shown', 'shown', 'shown', 'shown'],
       );
       assert.match(q[0].evidence, /p = 1: first 1\.000, peak at evaluation 2 of 5, last 3\.000/);
-      assert.match(q[1].evidence, /p = 1: relative error 1\.200 → 0\.800 \(L2 distance 1\.000 → 3\.000, ‖t‖ 2\.000 → 6\.000\)/);
+      assert.match(q[1].evidence, /p = 1: relative error 1\.200 → 0\.717 \(L2 distance 1\.000 → 3\.000, ‖t‖ 2\.000 → 6\.000\)/);
       // The distance falling from the first evaluation is no observed jump (not testable), and a
       // relative error that stays at 1 (a falling distance only tracking a shrinking ‖t‖) is no fit.
       const flat = runs.map((r) => {
@@ -501,6 +501,12 @@ describe('experiments', () => {
           .map((c) => c.verdict),
         ['not testable at this budget', 'not shown'],
       );
+      // Falling, but still above 1: worse than a zero synthetic gradient, so no fit either.
+      const above = runs.map((r) => {
+        const p = Number(/^dni@(\d+)$/.exec(r.method)?.[1] ?? 0);
+        return p ? { ...r, run: withSeries(r.run, p, [0, 0.1, 0.2, 0.15, 0.1], DIST, [1.2, 1.1, 1.05, 1.05, 1.05]) } : r;
+      });
+      assert.equal(sgQualityClaims(cfg6, above)[1].verdict, 'not shown');
       // Without measurements the claims cannot be judged.
       const bare = runs.map((r) => ({ ...r, run: run([e(r.method), e(r.method), e(r.method)]) }));
       assert.equal(sgQualityClaims(cfg6, bare)[0].verdict, 'not testable at this budget');
