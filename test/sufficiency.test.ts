@@ -66,7 +66,10 @@ describe('section B: the expected gradient of a linear–softmax top', () => {
     tf.tidy(() => {
       const { h, labels } = task.batch(new Rng(1), 8);
       const W = top.W as tf.Variable<tf.Rank.R2>;
-      const byHand = tf.matMul(tf.sub(tf.softmax(tf.add(tf.matMul(h, W), top.b!)), tf.oneHot(labels, TASK.classes).toFloat()), tf.transpose(W));
+      const byHand = tf.matMul(
+        tf.sub(tf.softmax(tf.add(tf.matMul(h, W), top.b!)), tf.oneHot(labels, TASK.classes).toFloat()),
+        tf.transpose(W),
+      );
       assertClose(perExampleGradients(h, W, top.b as tf.Variable<tf.Rank.R1>, labels), byHand, 1e-5, 'per-example gradients');
     });
   });
