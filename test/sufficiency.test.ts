@@ -20,7 +20,7 @@ import { assertClose } from './assert';
 const TASK = { inputs: 6, hidden: 5, classes: 4, teacherScale: 3, taskSeed: 3 };
 
 /** A small run spec of a kind. */
-export function tinySpec(o: { conditioned?: boolean; motion?: 'frozen' | 'drift'; steps?: number; lr?: number } = {}): SufficiencySpec {
+function tinySpec(o: { conditioned?: boolean; motion?: 'frozen' | 'drift'; steps?: number; lr?: number } = {}): SufficiencySpec {
   return {
     task: TASK,
     synthesizer: mergeSynthesizer({ hiddenLayers: 2, width: 32, conditioned: o.conditioned ?? false }),
