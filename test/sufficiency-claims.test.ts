@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import type { SufficiencyRecord } from '../lib/runs/train-sufficiency';
 import { configure } from '../lib/experiments/section';
 import { SUFFICIENCY_SECTION, sufficiencySpec } from '../lib/experiments/sections/sufficiency';
-import { sufficiencyClaims, sufficiencySentence } from '../lib/experiments/sections/sufficiency-claims';
+import { lagsText, sufficiencyClaims, sufficiencySentence } from '../lib/experiments/sections/sufficiency-claims';
 import {
   bestLag,
   finalReading,
@@ -51,7 +51,7 @@ function cells(o: Partial<Record<SufficiencyKind, Partial<SufficiencyRecord>[]>>
   const base: Record<SufficiencyKind, Partial<SufficiencyRecord>> = {
     dni: { expectedError: 0.002, sampleError: 1.01 * V },
     cdni: { expectedError: V, sampleError: 0.002 },
-    drift: { expectedError: 0.003, stoppedError: 0.15, lagErrors: [0.0035, 0.003, 0.004, 0.02] },
+    drift: { expectedError: 0.003, stoppedError: 0.15, lagErrors: [0.0035, 0.003, 0.00312, 0.004, 0.02, 0.03, 0.05, 0.1] },
   };
   return (['dni', 'cdni', 'drift'] as const).flatMap((k) => [1, 2].map((seed, i) => cell(k, seed, o[k]?.[i] ?? base[k])));
 }
@@ -107,9 +107,11 @@ describe('section B claims, on constructed runs', () => {
     assert.ok(Math.abs(r.mean - 0.015) < 1e-12 && Math.abs(r.spread - 0.01) < 1e-12);
     assert.ok(Math.abs(trackingReading(two).mean - 0.02) < 1e-12);
     assert.equal(bestLag(two), cfg.run.lags[1]);
+    assert.deepEqual(cfg.run.lags.slice(0, 3), [0, 2, 5]);
+    assert.equal(lagsText(two), '2, 5');
     assert.match(
       sufficiencySentence(two, sufficiencyClaims(two)),
-      /M\(h\)'s error against the expected gradient fell to 1\.5% of it.*4 of 4 claims above are shown at this budget\.$/,
+      /M\(h\)'s error against the expected gradient fell to 1\.5% of it.*2 steps before \(lags within 5% of its error: 2, 5\); 4 of 4 claims above are shown at this budget\.$/,
     );
   });
 });

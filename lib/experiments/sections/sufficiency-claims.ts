@@ -8,7 +8,15 @@
 import { type Claim, shownText } from '../claim';
 import { LAST_EVALS } from '../results';
 import { type Comparison, TIE_RULE_TEXT, verdictOf } from '../tie-rule';
-import { bestLag, finalReading, type SeedReading, type SufficiencyCell, SUFFICIENCY_LABELS, trackingReading } from './sufficiency-readings';
+import {
+  bestLag,
+  finalReading,
+  nearBestLags,
+  type SeedReading,
+  type SufficiencyCell,
+  SUFFICIENCY_LABELS,
+  trackingReading,
+} from './sufficiency-readings';
 
 /** "At most a tenth of the reference": the threshold of every criterion here. */
 export const TENTH = 0.1;
@@ -65,9 +73,14 @@ export function sufficiencyClaims(cells: SufficiencyCell[]): Claim[] {
         'With the downstream parameters changing over training, the synthetic gradient must learn online to track the expected gradient (section B)',
       criterion: `${drift}: over the drift phase, its error against the current E[g|h] at most a tenth of that of a copy of M stopped when the top began to move; means over the phase's measurements; ${TIE_RULE_TEXT}`,
       verdict: verdictOf(online),
-      evidence: `online / stopped ${readingText(tracking)}; best-fitting lag ${bestLag(cells)} steps`,
+      evidence: `online / stopped ${readingText(tracking)}; best-fitting lag ${bestLag(cells)} steps (within 5% of its error: ${lagsText(cells)})`,
     },
   ];
+}
+
+/** "0, 2, 5, 10": the lags within 5% of the best lag's error. */
+export function lagsText(cells: SufficiencyCell[]): string {
+  return nearBestLags(cells).join(', ');
 }
 
 /** What the runs measured, in one sentence (with the count of claims shown). */
@@ -86,6 +99,6 @@ export function sufficiencySentence(cells: SufficiencyCell[], claims: Claim[]): 
     `M(h)'s error against the expected gradient fell to ${pct(expected)} of it and its error against per-example gradients to ${pct(sample)} of it; ` +
     `M(h, y)'s error against per-example gradients to ${pct(cond)} of it; ` +
     `with the top turning once in ${drift?.period ?? '?'} steps, M(h)'s error against the current expected gradient was ${pct(track)} of a stopped copy's, ` +
-    `fitting best the expected gradient of ${bestLag(cells)} steps before; ${shownText(claims)}.`
+    `fitting best the expected gradient of ${bestLag(cells)} steps before (lags within 5% of its error: ${lagsText(cells)}); ${shownText(claims)}.`
   );
 }

@@ -109,3 +109,10 @@ export function bestLag(cells: SufficiencyCell[]): number {
   if (!lags.length) return Number.NaN;
   return lags[error.reduce((best, e, i) => (e < error[best] ? i : best), 0)];
 }
+
+/** The lags whose error is within `tol` (a share) of the best lag's: how sharply the runs fix the lag. */
+export function nearBestLags(cells: SufficiencyCell[], tol = 0.05): number[] {
+  const { lags, error } = lagCurve(cells);
+  const best = Math.min(...error.filter(Number.isFinite));
+  return lags.filter((_, i) => error[i] <= (1 + tol) * best);
+}
