@@ -161,6 +161,21 @@ describe('section B: the online run', () => {
     }
   });
 
+  it('the stopped copy is the synthesizer as it was when the top began to move, and learns no more', () => {
+    const run = new SufficiencyRun(tinySpec({ motion: 'drift' }));
+    try {
+      run.step();
+      run.step();
+      const atWarmup = run.evaluate();
+      run.step(); // makes the copy, then updates M; the top is still where it was (it moves from step 3 on)
+      const r = run.evaluate();
+      assert.ok(Math.abs(r.stoppedError - atWarmup.expectedError) < 1e-7, `${r.stoppedError} vs ${atWarmup.expectedError}`);
+      assert.ok(Math.abs(r.expectedError - atWarmup.expectedError) > 1e-6, 'M itself moved on');
+    } finally {
+      run.dispose();
+    }
+  });
+
   it('the drifting top turns at the stated pace and is frozen before the warmup ends', () => {
     const run = new SufficiencyRun(tinySpec({ motion: 'drift' }));
     try {
