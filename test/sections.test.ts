@@ -36,6 +36,7 @@ const ALL: [string, Section<unknown, unknown>][] = [
   ['UNLOCK_SECTION', sections.UNLOCK_SECTION],
   ['COPY_SECTION', sections.COPY_SECTION] as [string, Section<unknown, unknown>],
   ['PTB_SECTION', sections.PTB_SECTION] as [string, Section<unknown, unknown>],
+  ['SUFFICIENCY_SECTION', sections.SUFFICIENCY_SECTION] as [string, Section<unknown, unknown>],
 ];
 
 describe('paper sections', () => {

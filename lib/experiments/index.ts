@@ -21,6 +21,7 @@ export * from './section';
 export * from './variants';
 export * from './seeded';
 export * from './run-copy';
+export * from './run-sufficiency';
 export * from './run-char-lm';
 export * from './sections';
 export * from './canonical-json';

@@ -42,3 +42,4 @@ export * from './recurrent-figures';
 export * from './synthesizer-figures';
 export { start, configure } from './start';
 export * from './sections';
+export * from './sufficiency-figures';

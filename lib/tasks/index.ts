@@ -4,3 +4,4 @@ export * from './sequence';
 export * from './softmax';
 export * from './copy';
 export * from './curriculum';
+export * from './noisy-labels';

@@ -12,3 +12,4 @@ export * from './recurrent-probe';
 export * from './mixture';
 export * from './reference';
 export * from './recurrent-record';
+export * from './expected-gradient';

@@ -13,3 +13,6 @@ export * from './table2-studies';
 export * from './recurrent-study';
 export * from './fixed-copy';
 export * from './ptb-study';
+export * from './sufficiency';
+export * from './sufficiency-claims';
+export * from './sufficiency-readings';
