@@ -110,7 +110,6 @@ describe('trainer', () => {
       [() => bpLambdaSpec({ ...base, synthesizer: { conditioned: 'false' } } as any), 'synthesizer.conditioned'],
       [() => bpLambdaSpec({ ...base, synthesizer: { kind: 'ema', decay: 1 } }), 'synthesizer.decay'],
       [() => bpLambdaSpec({ ...base, synthesizer: { decay: -0.1 } }), 'synthesizer.decay'],
-      [() => bpLambdaSpec({ ...base, synthesizer: { kind: 'ema', conditioned: true } }), 'synthesizer.conditioned'],
       [() => bpLambdaSpec({ ...base, synthesizer: { kind: 'average' } } as any), 'synthesizer.kind'],
       [() => bpLambdaSpec({ ...base, updateProbability: -0.5 }), 'updateProbability'],
       [() => bpLambdaSpec({ ...base, targetRefresh: 2.5 }), 'targetRefresh'],
