@@ -327,6 +327,11 @@ describe('experiments', () => {
 
     it('judge on the mean of the last evaluations, not on one final point', () => {
       assert.equal(lastMean(run([50, 10, 12, 14])), 12);
+      // A metric the run did not measure (trainEvalExamples 0) is NaN, cached as null: no number, never 0.
+      const unmeasured = run([50, 10, 12, 14]);
+      const cached: RunResult = JSON.parse(JSON.stringify({ ...unmeasured, history: unmeasured.history.map((h) => ({ ...h, trainError: NaN })) }));
+      assert.ok(Number.isNaN(lastMean(cached, 'trainError')), 'an unmeasured training error is NaN');
+      assert.equal(lastMean(cached), 12);
       // DNI's last point dips below No Bprop's; the mean of its last three does not, by less than
       // those three evaluations' own range (6 points): not testable. A steadier DNI is judged.
       const claim = (dni: number[]) =>

@@ -14,11 +14,16 @@ export const LAST_EVALS = 3;
 
 export type ErrorMetric = 'testError' | 'trainError';
 
-/** Mean of a metric (%) over the last `k` evaluations of a run; NaN for a run that diverged (its numbers are no result). */
+/**
+ * Mean of a metric (%) over the last `k` evaluations of a run; NaN for a run that diverged (its
+ * numbers are no result) and for a metric the run did not measure (trainEvalExamples 0: the
+ * cache stores the NaN as null, which must not average as 0).
+ */
 export function lastMean(run: RunResult, metric: ErrorMetric = 'testError', k = LAST_EVALS): number {
   if (run.diverged) return NaN;
-  const tail = run.history.slice(-k);
-  return (100 * tail.reduce((s, r) => s + r[metric], 0)) / tail.length;
+  const tail = run.history.slice(-k).map((r) => r[metric]);
+  if (!tail.length || tail.some((v) => typeof v !== 'number' || !Number.isFinite(v))) return NaN;
+  return (100 * tail.reduce((s, v) => s + v, 0)) / tail.length;
 }
 
 /** Every run of a cell (one per seed). */

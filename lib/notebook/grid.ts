@@ -234,7 +234,7 @@ export function table2Rows(cfg: GridConfig, runs: GridRun[]): ResultRow[] {
         method: r.name,
         'gap closed': closed === null ? '—' : `${closed.toFixed(0)}%`,
         'paper gap closed': paperClosed === null ? '—' : `${paperClosed.toFixed(0)}%`,
-        'train err': Number(cellError(runs, r.depth, r.method, 'trainError').toFixed(2)),
+        'train err': errorCell(cellError(runs, r.depth, r.method, 'trainError')),
         paper: (m && paperRow?.[m]) ?? '—',
         ours: Number(ours.toFixed(2)),
         seeds: cellRuns(runs, r.depth, r.method).length,
@@ -258,12 +258,17 @@ export function studyRows(runs: GridRun[], budget: string, sgLoss: Record<string
       variant: r.name,
       ...sg,
       // A diverged variant is shown as such, never as a number.
-      'train err': r.run.diverged ? 'diverged' : Number(lastMean(r.run, 'trainError').toFixed(2)),
+      'train err': r.run.diverged ? 'diverged' : errorCell(lastMean(r.run, 'trainError')),
       paper: '—',
       ours: r.run.diverged ? divergedText(r.run) : Number(lastMean(r.run).toFixed(2)),
       budget,
     };
   });
+}
+
+/** An error (%) to two decimals, or '—' where it was not measured (NaN). */
+export function errorCell(v: number): number | string {
+  return Number.isFinite(v) ? Number(v.toFixed(2)) : '—';
 }
 
 /** Claims as a table (claim | criterion | our run | evidence). */

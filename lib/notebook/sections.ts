@@ -31,7 +31,7 @@ import type { SynthDepthConfig } from '../experiments/sections/synthesizer-depth
 import { updateErrorAt, updatePoints, type UpdateProbabilityConfig, type UpdateRun } from '../experiments/sections/update-probability';
 import { methodColor } from './colors';
 import { type Figure, panelFigure, sweepFigure } from './figures';
-import { SG_QUALITY, sgQualityFigure, table2Rows } from './grid';
+import { errorCell, SG_QUALITY, sgQualityFigure, table2Rows } from './grid';
 import type { ResultRow } from './tables';
 
 /** Figure 14's runs beside Table 2, which reports the best synthesizer per method: 2 hidden layers for DNI, linear for cDNI (D.1). */
@@ -192,7 +192,7 @@ export function unlockRows(cfg: GridConfig, runs: GridRun[], threshold: number):
     return {
       method: r.name,
       [`steps to reach ${threshold}%`]: s === null ? 'not reached' : s,
-      'train err': Number(lastMean(r.run, 'trainError').toFixed(2)),
+      'train err': errorCell(lastMean(r.run, 'trainError')),
       paper:
         r.method === 'cdni+unlock'
           ? `${UNLOCK_PAPER_ERROR} (main text)`
