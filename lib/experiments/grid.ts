@@ -61,7 +61,18 @@ export interface GridConfig {
 }
 
 export const GRID_KEYS = ['family', 'depths', 'methods', 'width', 'trainer', 'methodSynthesizers', 'syntheticInputs', 'run', 'validation'];
-export const METHOD_SYNTHESIZER_KEYS = ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda', 'dni+unlock', 'cdni+unlock'];
+export const METHOD_SYNTHESIZER_KEYS = [
+  'nobprop',
+  'bprop',
+  'dni',
+  'cdni',
+  'stale',
+  'lambda',
+  'dni+unlock',
+  'cdni+unlock',
+  'critic',
+  'ccritic',
+];
 const validated = new WeakSet<object>();
 
 /** The network of a family at a depth and width. */
@@ -87,6 +98,7 @@ export function cellSpec(cfg: GridConfig, depth: number, method: MethodName, syn
       ...m.synthesizer,
     },
     ...(m.syntheticInputs ? { syntheticInputs: { ...m.syntheticInputs, ...cfg.syntheticInputs } } : {}),
+    ...(m.feedback ? { feedback: m.feedback } : {}),
   };
   const dataset = cfg.validation ? (`${FAMILY_DATASETS[cfg.family]}-validation` as DatasetName) : FAMILY_DATASETS[cfg.family];
   return experimentSpec({ dataset, run: { ...cfg.run, trainer } }, path);
