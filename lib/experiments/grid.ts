@@ -135,7 +135,13 @@ export function gridConfig(cfg: GridConfig): GridConfig {
     checkKeys(cfg.syntheticInputs, SYNTHETIC_INPUT_KEYS, 'syntheticInputs');
     validateSyntheticInputSpec({ ...SYNTHETIC_INPUT_DEFAULTS, ...cfg.syntheticInputs }, 'syntheticInputs');
   }
-  for (const [k, s] of Object.entries(cfg.methodSynthesizers)) checkKeys(s, SYNTHESIZER_KEYS, `methodSynthesizers.${k}`);
+  for (const [k, s] of Object.entries(cfg.methodSynthesizers)) {
+    checkKeys(s, SYNTHESIZER_KEYS, `methodSynthesizers.${k}`);
+    // The method sets these (methodSpec): an override would be silently replaced.
+    for (const f of ['kind', 'conditioned', 'valueTarget'] as const)
+      if (s?.[f] !== undefined)
+        throw new ConfigError(`methodSynthesizers.${k}.${f}`, `is set by the method name (e.g. 'ccritic+boot'), not here`);
+  }
   for (const d of cfg.depths) for (const m of cfg.methods) cellSpec(cfg, d, m);
   validated.add(cfg);
   return cfg;

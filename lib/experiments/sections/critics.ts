@@ -72,7 +72,7 @@ async function runCritics(cfg: GridConfig): Promise<CriticsRuns> {
 
 export const CRITICS_SECTION: Section<GridConfig, CriticsRuns> = {
   paper: 'section A.4',
-  settings: 'sections C and D.1 (Table 2)',
+  settings: 'section D.1',
   preset: CRITICS_PRESET,
   check: gridConfig,
   run: runCritics,
