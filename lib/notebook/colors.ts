@@ -1,7 +1,7 @@
 /**
  * One colour per method in every notebook's figures, so a reader learns them once:
  * Bprop blue, DNI red, cDNI green, No Bprop grey, stale gradients orange (per class: brown), scalar
- * critics navy (label-conditioned: dark olive; bootstrapped: lighter), FA cyan, DFA pink, Kickback
+ * critics navy (label-conditioned: dark olive; bootstrapped: lavender and plum), FA cyan, DFA pink, Kickback
  * yellow-green, and BP(λ) for 0 < λ < 1 in purples
  * (darker for larger λ). Variants of a method (single DNI at p, synthesizer depths) keep
  * its colour and differ by dash. Complete unlock keeps its method's family in a darker shade,
@@ -25,8 +25,8 @@ export const METHOD_COLORS = {
   kickback: '#bcbd22',
 } as const;
 
-/** Bootstrapped critics: a lighter shade of their critic's colour. */
-export const BOOT_COLORS = { critic: '#6b6ecf', ccritic: '#b5cf6b' } as const;
+/** Bootstrapped critics: lavender (the critic's navy, lighter) and plum (apart from Kickback's yellow-green). */
+export const BOOT_COLORS = { critic: '#9c9ede', ccritic: '#7b4173' } as const;
 
 /** 'dni+unlock' and 'cdni+unlock': a darker red and a darker green. */
 export const UNLOCK_COLORS = { dni: '#8c1c13', cdni: '#1b5e20' } as const;

@@ -82,7 +82,7 @@ export const CRITICS_SECTION: Section<GridConfig, CriticsRuns> = {
     const at = (m: string) => `${methodLabel(m)} ${cfg.depths.map((d) => cellError(r.runs, d, m).toFixed(2)).join('/')}%`;
     return (
       `At ${b.ours} (the paper: ${b.paper}) on MNIST FCNs of ${cfg.depths.join('/')} layers, test error (mean of the last ${LAST_EVALS} evaluations) was ` +
-      `${cfg.methods.map(at).join('; ')}; ${shownText(claims, " cited papers'")}.`
+      `${cfg.methods.map(at).join('; ')}; ${shownText(claims)}.`
     );
   },
 };
