@@ -11,6 +11,7 @@ import { configure } from '../lib/experiments/section';
 import { A4_METHODS, CRITICS_SECTION, criticsClaims, NEAR_BPROP } from '../lib/experiments/sections';
 import type { RunResult } from '../lib/runs/loop';
 import { ConfigError } from '../lib/core/errors';
+import { methodColor } from '../lib/notebook/colors';
 import { errorRun } from './assert';
 
 const cfg = { ...configure(CRITICS_SECTION), depths: [3, 4] } as GridConfig;
@@ -74,5 +75,10 @@ describe('section A.4 claims', () => {
       () => configure(CRITICS_SECTION, { methods: ['critics'] }),
       (e: unknown) => e instanceof ConfigError && e.field === 'methods[0]',
     );
+  });
+
+  it('every method of the notebook has its own colour', () => {
+    const colours = A4_METHODS.map(methodColor);
+    assert.equal(new Set(colours).size, A4_METHODS.length, colours.join(' '));
   });
 });

@@ -47,7 +47,10 @@ export interface UnitRecord {
   dx: tf.Tensor | null;
   /** ḡ_k, the gradient the layer was updated with (null for 'none'). */
   gbar: tf.Tensor | null;
-  /** The regression target z̄_k (or the true gradient in oracle mode; or made with frozen copies above), in gradient units. */
+  /**
+   * The regression target z̄_k (or the true gradient in oracle mode; or made with frozen copies
+   * above), in gradient units; for a critic, its value target [B] (a loss, or the critic above's value).
+   */
   target: tf.Tensor | null;
   /** The synthetic gradient g_k as consumed, in gradient units (null without a synthesizer). */
   synthetic: tf.Tensor | null;

@@ -67,7 +67,8 @@ export function criticsClaims(cfg: GridConfig, runs: GridRun[]): Claim[] {
     );
   nearClaim('fa', 'Lillicrap et al. 2016');
   nearClaim('dfa', 'Nøkland 2016');
-  nearClaim('kickback', 'Balduzzi et al. 2014');
+  // Balduzzi et al.'s guarantee (Kickback's sign is backprop's) holds for "coherent" networks; ours are not constrained to be.
+  nearClaim('kickback', 'Balduzzi et al. 2014, on networks they keep coherent; ours are not constrained to be');
   // Lillicrap et al.: the feedback signal "lies within 90° of the signal used by backprop"; Nøkland: the same for DFA.
   const aligned = (m: string, who: string) => {
     if (!has(m)) return;
