@@ -171,7 +171,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
       out = {
         loss: keep(r.loss),
         dlogits: keep(r.dlogits),
-        error: r.error,
+        error: r.error.loss ? { ...r.error, loss: keep(r.error.loss) } : r.error,
         units: records.map((u) => ({
           dx: keep(u.dx),
           gbar: keep(u.gbar),
@@ -288,7 +288,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
 
 /** Dispose every tensor a stepCapture returned. */
 export function disposeCapture(c: StepCapture): void {
-  const all: (tf.Tensor | null)[] = [c.loss, c.dlogits, ...(c.trueGrads ?? [])];
+  const all: (tf.Tensor | null)[] = [c.loss, c.dlogits, c.error.loss ?? null, ...(c.trueGrads ?? [])];
   for (const u of c.units)
     all.push(u.dx, u.gbar, u.target, u.synthetic, u.sgLoss, ...u.layerGrads, u.syntheticInput, u.inputTarget, u.inputLoss);
   // A tensor can appear twice (ḡ_K is dlogits; ḡ_k is g_k when λ = 0).
