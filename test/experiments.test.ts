@@ -20,7 +20,7 @@ import { charLmClaims } from '../lib/experiments/sections/penn-treebank';
 import { TABLE2_PRESETS } from '../lib/experiments/sections/table2';
 import { LAMBDA_PRESET } from '../lib/experiments/sections/bp-lambda';
 import { SYNTH_DEPTH_PRESET } from '../lib/experiments/sections/synthesizer-depth';
-import { methodColor, methodDash, METHOD_COLORS, UNLOCK_COLORS } from '../lib/notebook/colors';
+import { BOOT_COLORS, methodColor, methodDash, METHOD_COLORS, UNLOCK_COLORS } from '../lib/notebook/colors';
 import type { RunResult } from '../lib/runs/loop';
 import type { CharLmResult } from '../lib/runs/train-char-lm';
 import { cellSpec, gridConfig, type GridConfig, type GridRun } from '../lib/experiments/grid';
@@ -662,7 +662,10 @@ describe('experiments', () => {
       assert.equal(methodColor('dni+unlock'), UNLOCK_COLORS.dni);
       assert.equal(methodColor('cdni+unlock'), UNLOCK_COLORS.cdni);
       assert.equal(methodColor('cstale'), METHOD_COLORS.cstale);
-      assert.equal(new Set([...Object.values(METHOD_COLORS), ...Object.values(UNLOCK_COLORS)]).size, 8);
+      // Bootstrapped critics: their own shades (section A.4).
+      assert.equal(methodColor('critic+boot'), BOOT_COLORS.critic);
+      const all = [METHOD_COLORS, UNLOCK_COLORS, BOOT_COLORS].flatMap((c) => Object.values(c) as string[]);
+      assert.equal(new Set(all).size, all.length);
       assert.equal(methodDash('cdni+unlock'), 'dash');
       assert.equal(methodDash('cdni'), undefined);
     });

@@ -37,6 +37,7 @@ const ALL: [string, Section<unknown, unknown>][] = [
   ['COPY_SECTION', sections.COPY_SECTION] as [string, Section<unknown, unknown>],
   ['PTB_SECTION', sections.PTB_SECTION] as [string, Section<unknown, unknown>],
   ['SUFFICIENCY_SECTION', sections.SUFFICIENCY_SECTION] as [string, Section<unknown, unknown>],
+  ['CRITICS_SECTION', sections.CRITICS_SECTION] as [string, Section<unknown, unknown>],
 ];
 
 describe('paper sections', () => {

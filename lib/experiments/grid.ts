@@ -61,7 +61,18 @@ export interface GridConfig {
 }
 
 export const GRID_KEYS = ['family', 'depths', 'methods', 'width', 'trainer', 'methodSynthesizers', 'syntheticInputs', 'run', 'validation'];
-export const METHOD_SYNTHESIZER_KEYS = ['nobprop', 'bprop', 'dni', 'cdni', 'stale', 'lambda', 'dni+unlock', 'cdni+unlock'];
+export const METHOD_SYNTHESIZER_KEYS = [
+  'nobprop',
+  'bprop',
+  'dni',
+  'cdni',
+  'stale',
+  'lambda',
+  'dni+unlock',
+  'cdni+unlock',
+  'critic',
+  'ccritic',
+];
 const validated = new WeakSet<object>();
 
 /** The network of a family at a depth and width. */
@@ -87,6 +98,7 @@ export function cellSpec(cfg: GridConfig, depth: number, method: MethodName, syn
       ...m.synthesizer,
     },
     ...(m.syntheticInputs ? { syntheticInputs: { ...m.syntheticInputs, ...cfg.syntheticInputs } } : {}),
+    ...(m.feedback ? { feedback: m.feedback } : {}),
   };
   const dataset = cfg.validation ? (`${FAMILY_DATASETS[cfg.family]}-validation` as DatasetName) : FAMILY_DATASETS[cfg.family];
   return experimentSpec({ dataset, run: { ...cfg.run, trainer } }, path);
@@ -123,7 +135,13 @@ export function gridConfig(cfg: GridConfig): GridConfig {
     checkKeys(cfg.syntheticInputs, SYNTHETIC_INPUT_KEYS, 'syntheticInputs');
     validateSyntheticInputSpec({ ...SYNTHETIC_INPUT_DEFAULTS, ...cfg.syntheticInputs }, 'syntheticInputs');
   }
-  for (const [k, s] of Object.entries(cfg.methodSynthesizers)) checkKeys(s, SYNTHESIZER_KEYS, `methodSynthesizers.${k}`);
+  for (const [k, s] of Object.entries(cfg.methodSynthesizers)) {
+    checkKeys(s, SYNTHESIZER_KEYS, `methodSynthesizers.${k}`);
+    // The method sets these (methodSpec): an override would be silently replaced.
+    for (const f of ['kind', 'conditioned', 'valueTarget'] as const)
+      if (s?.[f] !== undefined)
+        throw new ConfigError(`methodSynthesizers.${k}.${f}`, `is set by the method name (e.g. 'ccritic+boot'), not here`);
+  }
   for (const d of cfg.depths) for (const m of cfg.methods) cellSpec(cfg, d, m);
   validated.add(cfg);
   return cfg;

@@ -35,7 +35,8 @@ export function experimentSpec(input: ExperimentInput, path = ''): ExperimentSpe
  * out, so e.g. a new DNI synthesizer width does not invalidate the backprop runs beside it.
  * Synthesizers are listed per connection that has one, without `width` when they are linear,
  * without `kernel` for vector activations, without `decay` unless they are 'ema' averages, and
- * without the model's shape (`hiddenLayers`, `width`, `kernel`) when they are. Synthetic inputs
+ * without the model's shape (`hiddenLayers`, `width`, `kernel`) when they are, or 'dfa'
+ * projections. The trainer's `feedback` is listed only when it is not backprop. Synthetic inputs
  * (complete unlock) are listed only when on, without `width` when they are linear.
  */
 export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: object } {
@@ -45,7 +46,9 @@ export function cacheConfig(spec: ExperimentSpec): { dataset: DatasetName; run: 
   spec.run.trainer.lambda.forEach((l, i) => {
     if (l === 'none' || l >= 1) return;
     const { width, kernel, hiddenLayers, decay, ...s } = synthesizerFor(spec.run.trainer, i + 1);
-    const model = s.kind === 'ema' ? { decay } : { hiddenLayers, ...(hiddenLayers > 0 ? { width } : {}), ...(fcn ? {} : { kernel }) };
+    const shape = { hiddenLayers, ...(hiddenLayers > 0 ? { width } : {}), ...(fcn ? {} : { kernel }) };
+    // A DFA projection has no model shape; a critic's valueTarget is in `s` (absent from the other kinds).
+    const model = s.kind === 'ema' ? { decay } : s.kind === 'dfa' ? {} : shape;
     used[String(i + 1)] = { ...s, ...model };
   });
   const inputs = trainer.syntheticInputs;

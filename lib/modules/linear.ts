@@ -1,6 +1,10 @@
 /**
  * Linear: y = x·W + b.
  *
+ * With a feedback matrix B (Feedback Alignment, Lillicrap et al. 2016: opts.feedbackRng), a
+ * backward asked for `feedback` sends dx = dy·Bᵀ down instead of dy·Wᵀ: B has W's shape, is
+ * drawn once from W's distribution and never trained. Parameter gradients are the same either way.
+ *
  * Backward transposes explicitly and then multiplies untransposed: on wasm the
  * transposed matmul falls back to a scalar loop that is 10–70× slower. With the
  * native BLAS kernels (lib/blas/) a transposed matmul is one sgemm, and the explicit
@@ -19,6 +23,8 @@ export class Linear implements Module {
   readonly name: string;
   readonly W: tf.Variable;
   readonly b: tf.Variable | null;
+  /** The fixed random feedback matrix of Feedback Alignment (null without one). */
+  readonly B: tf.Variable | null;
 
   /**
    * @param init 'default' draws W and b from U(−1/√in, 1/√in) (PyTorch's default);
@@ -28,7 +34,7 @@ export class Linear implements Module {
     readonly inDim: number,
     readonly outDim: number,
     rng: Rng,
-    opts: { bias?: boolean; init?: LinearInit; name?: string } = {},
+    opts: { bias?: boolean; init?: LinearInit; name?: string; feedbackRng?: Rng } = {},
   ) {
     this.name = opts.name ?? `linear${counter++}`;
     const bound = 1 / Math.sqrt(inDim);
@@ -39,6 +45,9 @@ export class Linear implements Module {
     };
     this.W = makeVariable(() => tf.tensor2d(draw(inDim * outDim), [inDim, outDim]), true, `${this.name}/W`);
     this.b = opts.bias === false ? null : makeVariable(() => tf.tensor1d(draw(outDim)), true, `${this.name}/b`);
+    const fb = opts.feedbackRng;
+    const drawB = () => Float32Array.from({ length: inDim * outDim }, () => (2 * fb!.uniform() - 1) * bound);
+    this.B = fb ? makeVariable(() => tf.tensor2d(drawB(), [inDim, outDim]), false, `${this.name}/B`) : null;
   }
 
   params(): tf.Variable[] {
@@ -46,7 +55,7 @@ export class Linear implements Module {
   }
 
   buffers(): tf.Variable[] {
-    return [];
+    return this.B ? [this.B] : [];
   }
 
   forward(x: tf.Tensor): Forward {
@@ -63,7 +72,9 @@ export class Linear implements Module {
       grads.push(fastTransposedMatMul() ? tf.matMul(x, d, true, false) : tf.matMul(tf.transpose(x), d));
       if (this.b) grads.push(tf.sum(d, 0));
     }
-    return { dx: opts.dx ? matMulTransposeB(d, this.W as tf.Variable<tf.Rank.R2>) : null, grads };
+    // Feedback Alignment: B in place of W on the way down.
+    const back = opts.feedback && this.B ? this.B : this.W;
+    return { dx: opts.dx ? matMulTransposeB(d, back as tf.Variable<tf.Rank.R2>) : null, grads };
   }
 
   outputShape(inputShape: number[]): number[] {

@@ -28,6 +28,8 @@ export interface BackwardOptions {
   dx: boolean;
   /** Compute the parameter gradients. */
   params: boolean;
+  /** Send dx down through each Linear's fixed feedback matrix B instead of Wᵀ where it has one (Feedback Alignment). */
+  feedback?: boolean;
 }
 
 export interface Module {

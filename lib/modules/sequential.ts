@@ -35,7 +35,7 @@ export class Sequential implements Module {
       const m = this.modules[i];
       // The first module's input gradient is only needed if the caller asked for dx.
       const needDx = i > 0 || opts.dx;
-      const b = m.backward(caches[i], d as tf.Tensor, { dx: needDx, params: opts.params });
+      const b = m.backward(caches[i], d as tf.Tensor, { dx: needDx, params: opts.params, feedback: opts.feedback });
       grads.unshift(b.grads);
       d = b.dx;
     }

@@ -13,18 +13,19 @@ import type { Rng } from '../core/rng';
 
 /**
  * Layer k (1-based) of a network, mapping h_{k−1} → h_k; layer K is the classifier and
- * outputs logits. The spec is assumed validated.
+ * outputs logits. The spec is assumed validated. With `feedbackRng` (FCNs: Feedback Alignment),
+ * the layer's Linear also draws its fixed feedback matrix B from it (modules/linear.ts).
  */
-export function buildLayer(spec: NetworkSpec, k: number, rng: Rng): Sequential {
+export function buildLayer(spec: NetworkSpec, k: number, rng: Rng, feedbackRng?: Rng): Sequential {
   const K = depth(spec);
   if (!Number.isInteger(k) || k < 1 || k > K) throw new RangeError(`layer ${k} of a ${K}-layer network`);
   const inShape = activationShapes(spec)[k - 1];
   const name = `layer${k}`;
   if (spec.kind === 'fcn') {
-    if (k === K) return new Sequential(name, [new Linear(inShape[0], spec.classes, rng, { name: 'classifier' })]);
+    if (k === K) return new Sequential(name, [new Linear(inShape[0], spec.classes, rng, { name: 'classifier', feedbackRng })]);
     const w = spec.hidden[k - 1];
     return new Sequential(name, [
-      new Linear(inShape[0], w, rng, { name: `${name}/linear` }),
+      new Linear(inShape[0], w, rng, { name: `${name}/linear`, feedbackRng }),
       new BatchNorm(w, { name: `${name}/bn` }),
       new ReLU(),
     ]);

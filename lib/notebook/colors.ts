@@ -1,6 +1,8 @@
 /**
  * One colour per method in every notebook's figures, so a reader learns them once:
- * Bprop blue, DNI red, cDNI green, No Bprop grey, stale gradients orange (per class: brown), and BP(λ) for 0 < λ < 1 in purples
+ * Bprop blue, DNI red, cDNI green, No Bprop grey, stale gradients orange (per class: brown), scalar
+ * critics navy (label-conditioned: dark olive; bootstrapped: lavender and plum), FA cyan, DFA pink, Kickback
+ * yellow-green, and BP(λ) for 0 < λ < 1 in purples
  * (darker for larger λ). Variants of a method (single DNI at p, synthesizer depths) keep
  * its colour and differ by dash. Complete unlock keeps its method's family in a darker shade,
  * drawn dashed (methodDash).
@@ -16,7 +18,15 @@ export const METHOD_COLORS = {
   nobprop: '#7f7f7f',
   stale: '#ff7f0e',
   cstale: '#8c564b',
+  critic: '#393b79',
+  ccritic: '#637939',
+  fa: '#17becf',
+  dfa: '#e377c2',
+  kickback: '#bcbd22',
 } as const;
+
+/** Bootstrapped critics: lavender (the critic's navy, lighter) and plum (apart from Kickback's yellow-green). */
+export const BOOT_COLORS = { critic: '#9c9ede', ccritic: '#7b4173' } as const;
 
 /** 'dni+unlock' and 'cdni+unlock': a darker red and a darker green. */
 export const UNLOCK_COLORS = { dni: '#8c1c13', cdni: '#1b5e20' } as const;
@@ -25,6 +35,7 @@ export const UNLOCK_COLORS = { dni: '#8c1c13', cdni: '#1b5e20' } as const;
 export function methodColor(method: string): string {
   const m = parseMethod(method);
   if (m.unlock) return UNLOCK_COLORS[m.base as 'dni' | 'cdni'];
+  if (m.boot) return BOOT_COLORS[m.base as 'critic' | 'ccritic'];
   if (m.base !== 'lambda') return METHOD_COLORS[m.base];
   const l = m.lambda as number;
   if (l === 0) return METHOD_COLORS.dni;

@@ -173,6 +173,8 @@ export const SG_QUALITY = [
 export function sgQualityFigure(
   lines: { name: string; run: RunResult; connection: number | 'mean'; color: string; dash?: string }[],
   title: string,
+  /** Measures drawn on a log scale besides the usual ones (a relative error that spans decades). */
+  logKeys: string[] = [],
 ): Figure {
   return panelFigure({
     title,
@@ -183,7 +185,7 @@ export function sgQualityFigure(
     panels: SG_QUALITY.map((m) => ({
       title: m.title,
       yTitle: m.yTitle,
-      logY: m.logY,
+      logY: m.logY || logKeys.includes(m.key),
       series: lines.map(
         (l): Series => ({
           name: l.name,

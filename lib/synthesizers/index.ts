@@ -2,6 +2,8 @@ export * from './spec';
 export * from './core';
 export * from './synthesizer';
 export * from './ema';
+export * from './critic';
+export * from './dfa';
 export * from './build';
 export * from './frozen';
 export * from './recurrent';

@@ -13,7 +13,9 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): T
   const loss = tf.neg(tf.div(tf.sum(tf.mul(logp, onehot)), b)) as tf.Scalar;
   const dOutputs = tf.div(tf.sub(tf.div(exp, sum), onehot), b) as tf.Tensor2D;
   const errors = tf.sum(tf.notEqual(tf.argMax(logits, 1), labels).toFloat()) as tf.Scalar;
-  return { loss, dOutputs, errors };
+  // Each example's own loss (what a scalar critic regresses onto, critic.ts).
+  const perExample = tf.neg(tf.sum(tf.mul(logp, onehot), 1));
+  return { loss, dOutputs, errors, perExample };
 }
 
 /** Targets are int32 class labels [B]; outputs are logits [B, classes]. */

@@ -12,6 +12,8 @@ export interface TaskLoss {
   dOutputs: tf.Tensor;
   /** Scalar count of wrong predictions (NaN where the task has no notion of error). */
   errors: tf.Scalar;
+  /** Each example's own loss [B] (the loss is their mean), where the task has one per example. */
+  perExample?: tf.Tensor;
 }
 
 export interface Task<Targets extends tf.Tensor = tf.Tensor> {

@@ -20,6 +20,7 @@ import { ConfigError } from '../core/errors';
 import { classification } from '../tasks/classification';
 import type { Task } from '../tasks/task';
 import { type ActivationMessage, type ErrorMessage, type GradientMessage, toUnit } from './messages';
+import { scalarError } from './feedback';
 import { unitSeeds } from './seeds';
 import { type BPLambdaSpec, synthesizerFor, targetArrives, validateBPLambdaSpec } from './spec';
 import { sgQuality, SG_QUALITY_SERIES } from './sg-quality';
@@ -67,6 +68,7 @@ export function unitSpecs(spec: BPLambdaSpec): UnitSpec[] {
       updateProbability: spec.updateProbability,
       targetRefresh: spec.targetRefresh,
       syntheticInput,
+      feedback: spec.feedback,
       optimizer: spec.optimizer,
       ...s,
     };
@@ -126,19 +128,28 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
         // Per unit k = 1..K (entry k − 1: the loss of ĥ_{k−1}); NaN for unit 1 and a unit that skipped the step.
         // Only with complete unlock, so other runs' series (and fingerprints) are as before.
         if (this.spec.syntheticInputs) kept.stats.series.inputLoss = r.inputLoss.map((l) => (l ? l.dataSync()[0] : NaN));
-        if (records) Object.assign(kept.stats.series, this.sgQualitySeries(records, r.trueGrads!, r.updateCosine));
+        if (records) Object.assign(kept.stats.series, this.sgQualitySeries(records, r.trueGrads!, r.updateCosine, r.sent));
       }
     });
     this.steps++;
     return kept.stats;
   }
 
-  /** The SG_QUALITY_SERIES per connection k = 1..K−1; NaN where there is no synthesizer. */
-  private sgQualitySeries(records: UnitRecord[], trueGrads: tf.Tensor[], updateCosine: (tf.Scalar | null)[]): Record<string, number[]> {
+  /**
+   * The SG_QUALITY_SERIES per connection k = 1..K−1; NaN where there is no synthesizer. With a
+   * feedback rule (FA, Kickback) every connection's "synthetic gradient" is the gradient that rule
+   * sends down (`sent`), the framing of Czarnecki et al. (2017).
+   */
+  private sgQualitySeries(
+    records: UnitRecord[],
+    trueGrads: tf.Tensor[],
+    updateCosine: (tf.Scalar | null)[],
+    sent: tf.Tensor[] | null,
+  ): Record<string, number[]> {
     const K = this.units.length;
     const n = SG_QUALITY_SERIES.length;
     const rows = trueGrads.map((t, i) => {
-      const g = this.units[i].synthesizer ? records[i].synthetic : null;
+      const g = sent ? sent[i] : this.units[i].synthesizer ? records[i].synthetic : null;
       const u = updateCosine[i];
       if (!g || !u) return tf.fill([n], NaN);
       const q = sgQuality(g, t);
@@ -160,7 +171,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
       out = {
         loss: keep(r.loss),
         dlogits: keep(r.dlogits),
-        error: r.error,
+        error: r.error.loss ? { ...r.error, loss: keep(r.error.loss) } : r.error,
         units: records.map((u) => ({
           dx: keep(u.dx),
           gbar: keep(u.gbar),
@@ -193,6 +204,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     inputLoss: (tf.Scalar | null)[];
     trueGrads: tf.Tensor[] | null;
     updateCosine: (tf.Scalar | null)[];
+    sent: tf.Tensor[] | null;
   } {
     const K = this.units.length;
     const step = this.steps;
@@ -208,9 +220,13 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
       if (u.syntheticInput) inputLoss[u.index - 1] = u.inputStep(msg, records?.[u.index - 1]);
       msg = up;
     }
-    const { loss, dOutputs, errors } = this.task.loss(msg.h, y);
-    // The loss broadcasts ∂L/∂h_K; the top unit takes it as its gradient.
-    const error: ErrorMessage = { kind: 'error', step, from: K, grad: dOutputs };
+    const { loss, dOutputs, errors, perExample } = this.task.loss(msg.h, y);
+    // The loss broadcasts ∂L/∂h_K (and each example's loss, for critics); the top unit takes it as
+    // its gradient, and a synthesizer that reads it (DFA) makes its synthetic gradient from it.
+    const error: ErrorMessage = { kind: 'error', step, from: K, grad: dOutputs, ...(perExample ? { loss: perExample } : {}) };
+    for (const u of this.units) u.receiveError(error);
+    // Kickback: each example's scalar error, broadcast with it (feedback.ts).
+    const beta = this.spec.feedback === 'kickback' ? scalarError(dOutputs) : null;
 
     // True gradients ∂L/∂h_k by plain backprop, before any parameter moves. With complete unlock,
     // through the layers above as they ran, each on its synthetic input (see BPLambdaSpec).
@@ -223,13 +239,23 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
         trueGrads[k - 2] = d;
       }
     }
+    // With a feedback rule, the gradients it sends down, measured as synthetic gradients (the same chain the down pass makes).
+    let sent: tf.Tensor[] | null = null;
+    if (measure && this.spec.feedback !== 'bp') {
+      sent = new Array(K - 1);
+      let d: tf.Tensor = dOutputs;
+      for (let k = K; k >= 2; k--) {
+        d = this.units[k - 1].feedbackGradient(d, beta);
+        sent[k - 2] = d;
+      }
+    }
     // What each synthetic gradient's layer update has in common with the true gradient's, read before any layer moves.
-    const updateCosine = trueGrads && measure ? trueGrads.map((t, i) => this.units[i].updateCosine(t)) : [];
+    const updateCosine = trueGrads && measure ? trueGrads.map((t, i) => this.units[i].updateCosine(t, undefined, sent?.[i])) : [];
 
     // Down: ḡ_K = ∂L/∂h_K; each unit updates its layer, sends z̄_{k−1} below, and regresses its synthesizer.
     // Null where a connection has no synthesizer, or its unit skipped this step (updateProbability).
     const sgLoss: (tf.Scalar | null)[] = new Array(K).fill(null);
-    let incoming: GradientMessage | null = toUnit(error, K);
+    let incoming: GradientMessage | null = { ...toUnit(error, K), ...(beta ? { scalarError: beta } : {}) };
     for (let k = K; k >= 1; k--) {
       const u = this.units[k - 1];
       const rec = records?.[k - 1];
@@ -241,7 +267,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     }
     // The step's scope ends here: a unit whose target never comes (a cut connection above) forgets it.
     for (const u of this.units) u.release(step);
-    return { loss, errors, dlogits: dOutputs, error, sgLoss, inputLoss, trueGrads, updateCosine };
+    return { loss, errors, dlogits: dOutputs, error, sgLoss, inputLoss, trueGrads, updateCosine, sent };
   }
 
   evaluate(batch: LabelledBatch): EvalSums {
@@ -262,7 +288,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
 
 /** Dispose every tensor a stepCapture returned. */
 export function disposeCapture(c: StepCapture): void {
-  const all: (tf.Tensor | null)[] = [c.loss, c.dlogits, ...(c.trueGrads ?? [])];
+  const all: (tf.Tensor | null)[] = [c.loss, c.dlogits, c.error.loss ?? null, ...(c.trueGrads ?? [])];
   for (const u of c.units)
     all.push(u.dx, u.gbar, u.target, u.synthetic, u.sgLoss, ...u.layerGrads, u.syntheticInput, u.inputTarget, u.inputLoss);
   // A tensor can appear twice (ḡ_K is dlogits; ḡ_k is g_k when λ = 0).

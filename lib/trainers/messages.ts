@@ -38,6 +38,15 @@ export interface GradientMessage {
    * the regression target of the synthesizer below. Absent when it would equal `grad`.
    */
   target?: tf.Tensor;
+  /** Each example's loss L_b [B], passed down from the loss: the 'loss' value target of a critic below (critic.ts). */
+  loss?: tf.Tensor;
+  /**
+   * The 'bootstrap' value target of a critic below [B]: the sender's critic value v_{k+1}(h_{k+1})
+   * where it has a critic, else each example's loss (the top unit's: L is the exact value of h_K).
+   */
+  value?: tf.Tensor;
+  /** Kickback: each example's scalar error β_b [B, 1], broadcast from the loss (feedback.ts). */
+  scalarError?: tf.Tensor;
 }
 
 /**
@@ -50,14 +59,36 @@ export interface ErrorMessage {
   /** The unit whose output h_K the loss read. */
   from: number;
   grad: tf.Tensor;
+  /** Each example's loss L_b [B] (what critics regress onto), where the task gives it. */
+  loss?: tf.Tensor;
 }
 
 export type Message = ActivationMessage | GradientMessage | ErrorMessage;
 
-/** The error as the gradient message of unit `to` (the top unit: ḡ_K = ∂L/∂h_K). */
+/** The error as the gradient message of unit `to` (the top unit: ḡ_K = ∂L/∂h_K), with each example's loss as both value targets. */
 export function toUnit(e: ErrorMessage, to: number): GradientMessage {
-  return { kind: 'gradient', step: e.step, to, grad: e.grad };
+  return { kind: 'gradient', step: e.step, to, grad: e.grad, ...(e.loss ? { loss: e.loss, value: e.loss } : {}) };
 }
+
+/**
+ * The gradient message a unit sends down (`m`), with the target made with frozen copies (when it
+ * differs), and what it passes on from `incoming`: the examples' losses, the bootstrap value (the
+ * sender's critic value `value`, else the losses) and Kickback's scalar error.
+ */
+export function passDown(
+  m: GradientMessage,
+  target: tf.Tensor | null,
+  incoming: GradientMessage | null,
+  value: tf.Tensor | null,
+): GradientMessage {
+  if (target) m.target = target;
+  if (incoming?.loss) Object.assign(m, { loss: incoming.loss, value: value ?? incoming.loss });
+  if (incoming?.scalarError) m.scalarError = incoming.scalarError;
+  return m;
+}
+
+/** A message's optional tensors, by name, for (de)serializing. */
+const OPTIONAL = ['target', 'loss', 'value', 'scalarError'] as const;
 
 export interface SerializedTensor {
   shape: number[];
@@ -67,8 +98,17 @@ export interface SerializedTensor {
 
 export type SerializedMessage =
   | { kind: 'activation'; step: number; from: number; h: SerializedTensor; labels: SerializedTensor | null; lambda?: number }
-  | { kind: 'gradient'; step: number; to: number; grad: SerializedTensor; target?: SerializedTensor }
-  | { kind: 'error'; step: number; from: number; grad: SerializedTensor };
+  | {
+      kind: 'gradient';
+      step: number;
+      to: number;
+      grad: SerializedTensor;
+      target?: SerializedTensor;
+      loss?: SerializedTensor;
+      value?: SerializedTensor;
+      scalarError?: SerializedTensor;
+    }
+  | { kind: 'error'; step: number; from: number; grad: SerializedTensor; loss?: SerializedTensor };
 
 function toData(t: tf.Tensor): SerializedTensor {
   if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`cannot serialize a ${t.dtype} tensor`);
@@ -83,8 +123,10 @@ function fromData(d: SerializedTensor): tf.Tensor {
 export function serialize(m: Message): SerializedMessage {
   if (m.kind === 'activation')
     return { kind: 'activation', step: m.step, from: m.from, h: toData(m.h), labels: m.labels ? toData(m.labels) : null, ...lambdaOf(m) };
-  if (m.kind === 'error') return { kind: 'error', step: m.step, from: m.from, grad: toData(m.grad) };
-  return { kind: 'gradient', step: m.step, to: m.to, grad: toData(m.grad), ...(m.target ? { target: toData(m.target) } : {}) };
+  if (m.kind === 'error')
+    return { kind: 'error', step: m.step, from: m.from, grad: toData(m.grad), ...(m.loss ? { loss: toData(m.loss) } : {}) };
+  const extra = Object.fromEntries(OPTIONAL.filter((k) => m[k]).map((k) => [k, toData(m[k] as tf.Tensor)]));
+  return { kind: 'gradient', step: m.step, to: m.to, grad: toData(m.grad), ...extra };
 }
 
 /** Tensors again, owned by the caller's tf.tidy scope. */
@@ -98,8 +140,10 @@ export function deserialize(m: SerializedMessage): Message {
       labels: m.labels ? (fromData(m.labels) as tf.Tensor1D) : null,
       ...lambdaOf(m),
     };
-  if (m.kind === 'error') return { kind: 'error', step: m.step, from: m.from, grad: fromData(m.grad) };
-  return { kind: 'gradient', step: m.step, to: m.to, grad: fromData(m.grad), ...(m.target ? { target: fromData(m.target) } : {}) };
+  if (m.kind === 'error')
+    return { kind: 'error', step: m.step, from: m.from, grad: fromData(m.grad), ...(m.loss ? { loss: fromData(m.loss) } : {}) };
+  const extra = Object.fromEntries(OPTIONAL.filter((k) => m[k]).map((k) => [k, fromData(m[k] as SerializedTensor)]));
+  return { kind: 'gradient', step: m.step, to: m.to, grad: fromData(m.grad), ...extra };
 }
 
 function lambdaOf(m: { lambda?: number }): { lambda?: number } {

@@ -7,7 +7,8 @@
  * T + k − 1 of the same stream (T: all layers' draws). Unit k's update draws (p_update) come
  * from a generator seeded by draw T + K + k − 1, after every existing seed, so adding them
  * changed no initial weight. Likewise unit k's synthetic-input model (complete unlock) draws its
- * initial weights from a generator seeded by draw T + 2K + k − 1.
+ * initial weights from a generator seeded by draw T + 2K + k − 1, and its fixed feedback
+ * matrices (Feedback Alignment, DFA) from one seeded by draw T + 3K + k − 1.
  */
 import { layerDraws } from '../networks/build';
 import { depth, type NetworkSpec } from '../networks/spec';
@@ -21,6 +22,8 @@ export interface UnitSeeds {
   updateSeed: number;
   /** Seed of the initial weights of the unit's synthetic-input model (complete unlock). */
   inputSeed: number;
+  /** Seed of the unit's fixed random feedback matrices (FA's B_k, DFA's projection). */
+  feedbackSeed: number;
 }
 
 export function unitSeeds(network: NetworkSpec, seed: number): UnitSeeds[] {
@@ -38,6 +41,7 @@ export function unitSeeds(network: NetworkSpec, seed: number): UnitSeeds[] {
     synthesizerSeed: seedAt(total + i),
     updateSeed: seedAt(total + K + i),
     inputSeed: seedAt(total + 2 * K + i),
+    feedbackSeed: seedAt(total + 3 * K + i),
   }));
 }
 

@@ -4,7 +4,8 @@
  *   const spec = bpLambdaSpec({ network: mnistFcn(4), lambda: [0, 0, 0], synthesizer: { hiddenLayers: 0, conditioned: true } });
  */
 import { type AdamSpec, ADAM_DEFAULTS, validateAdamSpec } from '../core/adam';
-import { bool, checkKeys, inRange, join, nonNegInt } from '../core/validators';
+import { bool, checkKeys, inRange, join, nonNegInt, oneOf } from '../core/validators';
+import { type Feedback, FEEDBACKS } from './feedback';
 import type { Lambda } from './mixture';
 import { depth, type NetworkSpec, validateNetworkSpec } from '../networks/spec';
 import { ConfigError } from '../core/errors';
@@ -69,6 +70,15 @@ export interface BPLambdaSpec {
    * Step statistics then hold series.inputLoss, per unit (entry k − 1: the loss of ĥ_{k−1}).
    */
   syntheticInputs: SyntheticInputSpec | null;
+  /**
+   * How every unit sends its gradient down (feedback.ts; 'bp', the default, is backprop):
+   * 'fa', Feedback Alignment (Lillicrap et al. 2016), backprop's chain with a fixed random matrix
+   * B_k in place of each layer's W_k; 'kickback' (Balduzzi et al. 2014), each example's scalar
+   * error times each unit's sum of outgoing weights into active units. With λ = 1 everywhere these
+   * are the whole method; under Czarnecki et al. (2017) both are synthetic gradients made by a
+   * fixed rule. FCNs only; no frozen target copies (targetRefresh).
+   */
+  feedback: Feedback;
   optimizer: AdamSpec;
   seed: number;
 }
@@ -87,7 +97,7 @@ export type BPLambdaInput = Pick<BPLambdaSpec, 'network' | 'lambda'> &
  * code before the option existed, and the results cache keys it as before (the option left out);
  * a new option goes here, so its default and its cache key come from one place.
  */
-export const BPLAMBDA_OPTIONS_OFF = { updateProbability: 1, targetRefresh: 0, syntheticInputs: null } as const;
+export const BPLAMBDA_OPTIONS_OFF = { updateProbability: 1, targetRefresh: 0, syntheticInputs: null, feedback: 'bp' } as const;
 
 export const BPLAMBDA_KEYS = [
   'network',
@@ -98,6 +108,7 @@ export const BPLAMBDA_KEYS = [
   'updateProbability',
   'targetRefresh',
   'syntheticInputs',
+  'feedback',
   'optimizer',
   'seed',
 ];
@@ -182,7 +193,42 @@ export function validateBPLambdaSpec(spec: BPLambdaSpec, path = ''): void {
       );
     }
   }
+  validateFeedback(spec, path);
   if (!Number.isInteger(spec.seed)) throw new ConfigError(join(path, 'seed'), `must be an integer, got ${JSON.stringify(spec.seed)}`);
   validateAdamSpec(spec.optimizer, join(path, 'optimizer'));
   validated.add(spec);
+}
+
+/**
+ * The feedback rule and the synthesizer kinds that need more than h: FA, Kickback, critics and DFA
+ * are built for FCNs; critics regress onto values (no oracle gradient, no frozen copy), DFA reads
+ * the output error (no frozen copy: its g_k exists only once the loss broadcasts it).
+ */
+function validateFeedback(spec: BPLambdaSpec, path: string): void {
+  const fp = join(path, 'feedback');
+  oneOf(spec.feedback, FEEDBACKS, fp);
+  const fcn = spec.network.kind === 'fcn';
+  if (spec.feedback !== 'bp') {
+    if (!fcn) throw new ConfigError(fp, `'${spec.feedback}' is built for FCNs only; this network is a ${spec.network.kind.toUpperCase()}`);
+    if (spec.targetRefresh > 0)
+      throw new ConfigError(join(path, 'targetRefresh'), `frozen target copies are not built for feedback '${spec.feedback}': use 0`);
+  }
+  spec.lambda.forEach((l, i) => {
+    if (l === 'none' || l >= 1) return;
+    const s = synthesizerFor(spec, i + 1);
+    if (s.kind !== 'critic' && s.kind !== 'dfa') return;
+    const where = spec.synthesizers[String(i + 1)]?.kind ? `${join(path, 'synthesizers')}.${i + 1}.kind` : join(path, 'synthesizer.kind');
+    if (!fcn)
+      throw new ConfigError(
+        where,
+        `a '${s.kind}' synthesizer reads vector activations (FCNs); this network is a ${spec.network.kind.toUpperCase()}`,
+      );
+    if (spec.targetRefresh > 0)
+      throw new ConfigError(join(path, 'targetRefresh'), `frozen target copies are not built for '${s.kind}' synthesizers: use 0`);
+    if (s.kind === 'critic' && spec.oracle)
+      throw new ConfigError(
+        join(path, 'oracle'),
+        'a critic regresses onto a value, not onto the true gradient the oracle gives: use false',
+      );
+  });
 }

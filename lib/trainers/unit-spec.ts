@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { AdamSpec } from '../core/adam';
+import type { Feedback } from './feedback';
 import type { Lambda } from './mixture';
 import type { NetworkSpec } from '../networks/spec';
 import type { SynthesizerSpec } from '../synthesizers/spec';
@@ -27,6 +28,8 @@ export interface UnitSpec {
   targetRefresh: number;
   /** The shape of the unit's synthetic-input model I_k (complete unlock); null when off, and always for unit 1, which reads x. */
   syntheticInput: SyntheticInputSpec | null;
+  /** How the unit sends its gradient down: backprop, FA's fixed random matrices, or Kickback (feedback.ts). */
+  feedback: Feedback;
   optimizer: AdamSpec;
   /** Seeds: the layer draws from the run's stream at `layerOffset`; the synthesizer, the update draws and the synthetic input from their own seeds. */
   seed: number;
@@ -34,6 +37,8 @@ export interface UnitSpec {
   synthesizerSeed: number;
   updateSeed: number;
   inputSeed: number;
+  /** FA's feedback matrices B_k are drawn from this seed. */
+  feedbackSeed: number;
 }
 
 /** What one unit's step computed (for tests and analysis; tensors in the caller's scope). */
@@ -42,7 +47,10 @@ export interface UnitRecord {
   dx: tf.Tensor | null;
   /** ḡ_k, the gradient the layer was updated with (null for 'none'). */
   gbar: tf.Tensor | null;
-  /** The regression target z̄_k (or the true gradient in oracle mode; or made with frozen copies above), in gradient units. */
+  /**
+   * The regression target z̄_k (or the true gradient in oracle mode; or made with frozen copies
+   * above), in gradient units; for a critic, its value target [B] (a loss, or the critic above's value).
+   */
   target: tf.Tensor | null;
   /** The synthetic gradient g_k as consumed, in gradient units (null without a synthesizer). */
   synthetic: tf.Tensor | null;

@@ -19,75 +19,61 @@
  * taken at ĥ_{k−1}). The real o_{k−1} from below, whenever it arrives, is I_k's target (inputStep):
  *   ψ_k ← Adam(∂(I_k(x) − o_{k−1})²/∂ψ_k)          inputStep, when o_{k−1} arrives
  *
+ * A synthesizer that reads the output error (DFA) makes g_k when the loss broadcasts it
+ * (receiveError), not at the forward; a critic regresses onto a value the message carries
+ * (unit-synthesizer.ts). With spec.feedback 'fa' or 'kickback' the gradient sent down is made by
+ * that rule instead of backprop through the layer (feedback.ts).
+ *
  * A gradient message must be addressed to this unit (`to`) and to a step in flight (`step`). The
  * unit keeps its steps in flight, with their caches, until their layer, synthesizer and input
- * steps are done, so a pipeline can run a forward before an earlier step's gradient arrives.
- * Tensors a unit makes belong to the caller's tf.tidy scope, open until the step is done.
+ * steps are done (in-flight.ts), so a pipeline can run a forward before an earlier step's
+ * gradient arrives. Tensors a unit makes belong to the caller's tf.tidy scope, open until the
+ * step is done.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { Adam } from '../core/adam';
 import { activationShapes, buildLayer } from '../networks/build';
-import { inputShape } from '../networks/spec';
+import { depth, inputShape } from '../networks/spec';
 import { type Lambda, mix } from './mixture';
-import type { Cache, Mode } from '../modules/module';
+import type { Mode } from '../modules/module';
 import type { Sequential } from '../modules/sequential';
 import { Rng } from '../core/rng';
-import type { SynthesizerSpec } from '../synthesizers/spec';
-import { buildSynthesizer } from '../synthesizers/build';
-import { FrozenSynthesizer } from '../synthesizers/frozen';
-import type { SynthesizerForward, SynthesizerModel } from '../synthesizers/synthesizer';
-import type { ActivationMessage, GradientMessage } from './messages';
+import type { FrozenSynthesizer } from '../synthesizers/frozen';
+import type { SynthesizerModel } from '../synthesizers/synthesizer';
+import { kickbackGradient } from './feedback';
+import { InFlight, type Pending } from './in-flight';
+import { type ActivationMessage, type ErrorMessage, type GradientMessage, passDown } from './messages';
 import { updatesAt } from './seeds';
 import { gradCosine } from './sg-quality';
 import { SyntheticInput, type SyntheticInputForward } from '../synthesizers/synthetic-input';
+import { UnitSynthesizer } from './unit-synthesizer';
 import type { UnitRecord, UnitSpec } from './unit-spec';
 
 export { emptyRecord } from './unit-spec';
 export type { UnitRecord, UnitSpec } from './unit-spec';
 
-interface Pending {
-  step: number;
-  cache: Cache;
-  sg: SynthesizerForward | null;
-  synthetic: tf.Tensor | null; // g_k, in gradient units
-  /** The frozen copy's synthetic gradient, for the target sent down (null without a copy). */
-  frozenSynthetic: tf.Tensor | null;
-  layerDone: boolean;
-  /** The synthetic input's forward, until its regression target arrives (null without one, or once done). */
-  input: SyntheticInputForward | null;
-  /** Does the unit update its layer, synthesizer and synthetic input at this step (p_update)? */
-  update: boolean;
-}
-
 export class Unit {
   readonly index: number;
   readonly layer: Sequential;
-  readonly synthesizer: SynthesizerModel | null;
+  /** M_k with its optimizer and frozen copy (null without a synthesizer). */
+  readonly synth: UnitSynthesizer | null;
   readonly layerOptimizer: Adam;
-  readonly synthesizerOptimizer: Adam | null;
-  /** The copy of the synthesizer that makes the targets sent down (only with targetRefresh > 0 and a unit below). */
-  readonly frozen: FrozenSynthesizer | null;
   /** I_k, the synthetic-input model of complete unlock (null when off, and for unit 1). */
   readonly syntheticInput: SyntheticInput | null;
   readonly inputOptimizer: Adam | null;
-  /** The steps in flight, by step. */
-  private readonly pending = new Map<number, Pending>();
+  /** The steps in flight. */
+  private readonly pending: InFlight;
 
   constructor(readonly spec: UnitSpec) {
     this.index = spec.index;
-    this.layer = buildLayer(spec.network, spec.index, Rng.at(spec.seed, spec.layerOffset));
+    this.pending = new InFlight(spec.index);
+    // FA: every Linear also draws its fixed feedback matrix, from the unit's own seed.
+    const feedbackRng = spec.feedback === 'fa' ? new Rng(spec.feedbackSeed) : undefined;
+    this.layer = buildLayer(spec.network, spec.index, Rng.at(spec.seed, spec.layerOffset), feedbackRng);
     // h_k's shape from the spec alone: the unit below may live elsewhere.
     const hShape = activationShapes(spec.network)[spec.index];
-    const s = spec.synthesizer;
-    const build = (s: SynthesizerSpec, name: string) =>
-      buildSynthesizer(hShape, s, spec.network.classes, new Rng(spec.synthesizerSeed), name);
-    this.synthesizer = s ? build(s, `synthesizer${spec.index}`) : null;
-    this.frozen =
-      s && this.synthesizer && spec.targetRefresh > 0 && spec.sendsDown
-        ? new FrozenSynthesizer(this.synthesizer, spec.targetRefresh, () => build(s, `synthesizer${spec.index}/frozen`))
-        : null;
+    this.synth = spec.synthesizer ? new UnitSynthesizer(spec, spec.synthesizer, hShape) : null;
     this.layerOptimizer = new Adam(this.layer.params(), spec.optimizer);
-    this.synthesizerOptimizer = this.synthesizer ? new Adam(this.synthesizer.params(), spec.optimizer) : null;
     if (spec.syntheticInput && spec.index === 1) throw new Error('unit 1 reads the data itself: it has no synthetic input');
     const inSize = inputShape(spec.network).reduce((a, b) => a * b, 1);
     const hBelow = activationShapes(spec.network)[spec.index - 1];
@@ -95,20 +81,32 @@ export class Unit {
       ? new SyntheticInput(inSize, hBelow, spec.syntheticInput, new Rng(spec.inputSeed), `input${spec.index}`)
       : null;
     this.inputOptimizer = this.syntheticInput ? new Adam(this.syntheticInput.params(), spec.optimizer) : null;
-    if (this.synthesizer?.contract.inputs === 'outputError')
-      throw new Error(`unit ${this.index}: a unit feeds its synthesizer h (and the labels), not the output error`);
   }
 
   get lambda(): Lambda {
     return this.spec.lambda;
   }
 
+  /** The synthesizer model M_k (null without one). */
+  get synthesizer(): SynthesizerModel | null {
+    return this.synth?.model ?? null;
+  }
+
+  get synthesizerOptimizer(): Adam | null {
+    return this.synth?.optimizer ?? null;
+  }
+
+  /** The copy of the synthesizer that makes the targets sent down (only with targetRefresh > 0 and a unit below). */
+  get frozen(): FrozenSynthesizer | null {
+    return this.synth?.frozen ?? null;
+  }
+
   params(): tf.Variable[] {
-    return [...this.layer.params(), ...(this.synthesizer?.params() ?? []), ...(this.syntheticInput?.params() ?? [])];
+    return [...this.layer.params(), ...(this.synth?.params() ?? []), ...(this.syntheticInput?.params() ?? [])];
   }
 
   buffers(): tf.Variable[] {
-    return [...this.layer.buffers(), ...(this.synthesizer?.buffers() ?? []), ...(this.syntheticInput?.buffers() ?? [])];
+    return [...this.layer.buffers(), ...(this.synth?.buffers() ?? []), ...(this.syntheticInput?.buffers() ?? [])];
   }
 
   /**
@@ -130,17 +128,19 @@ export class Unit {
     if (mode === 'train' && this.pending.has(msg.step)) throw new Error(`unit ${this.index}: step ${msg.step} is already in flight`);
     const f = this.layer.forward(input ? input.out : msg.h, mode);
     if (mode === 'train') {
-      const sg = this.synthesizer ? this.synthesizer.forward(f.y, msg.labels, mode) : null;
-      const synthetic = sg && this.synthesizer ? this.synthesizer.syntheticGradient(sg.out) : null;
-      let frozenSynthetic: tf.Tensor | null = null;
-      if (this.frozen) {
-        this.frozen.refreshAt(msg.step);
-        frozenSynthetic = this.frozen.copy.syntheticGradient(this.frozen.copy.forward(f.y, msg.labels, mode).out);
-      }
+      const s = this.synth?.atForward(f.y, msg.labels, msg.step, mode) ?? { sg: null, synthetic: null, frozenSynthetic: null, value: null };
       const update = updatesAt(this.spec.updateSeed, msg.step, this.spec.updateProbability);
-      this.pending.set(msg.step, { step: msg.step, cache: f.cache, sg, synthetic, frozenSynthetic, layerDone: false, input, update });
+      this.pending.add({ step: msg.step, cache: f.cache, out: f.y, ...s, layerDone: false, input, update });
     }
     return { kind: 'activation', step: msg.step, from: this.index, h: f.y, labels: msg.labels };
+  }
+
+  /** The loss's broadcast of ∂L/∂h_K: a synthesizer that reads the output error (DFA) makes g_k from it; others ignore it. */
+  receiveError(e: ErrorMessage): void {
+    if (!this.synth?.readsError) return;
+    const p = this.pending.current('receiveError', e.step);
+    if (p.synthetic) throw new Error(`unit ${this.index}: the output error of step ${e.step} was delivered already`);
+    Object.assign(p, this.synth.fromError(e.grad));
   }
 
   /**
@@ -150,29 +150,32 @@ export class Unit {
    * Without a message, the step is the earliest in flight whose layer step is not done.
    */
   layerStep(incoming: GradientMessage | null, rec?: UnitRecord): GradientMessage | null {
-    const p = incoming ? this.addressed(incoming, 'layerStep') : this.awaitingLayer();
+    const p = incoming ? this.pending.addressed(incoming, 'layerStep') : this.pending.awaitingLayer();
     if (p.layerDone) throw new Error(`unit ${this.index}: the layer step of step ${p.step} was done already`);
-    p.layerDone = true;
     const lambda = this.spec.lambda;
+    if (lambda !== 'none' && lambda < 1 && !p.synthetic && this.synth?.readsError)
+      throw new Error(`unit ${this.index}: its synthesizer reads the output error; deliver it (receiveError) before the layer step`);
+    p.layerDone = true;
     if (lambda === 'none') {
-      this.releaseIfDone(p);
+      this.pending.releaseIfDone(p);
       return null; // No Bprop: no gradient reaches this layer.
     }
     if (lambda > 0 && !incoming) throw new Error(`unit ${this.index}: λ = ${lambda} needs the gradient from above`);
     const gbar = mix(lambda, incoming?.grad ?? null, p.synthetic) as tf.Tensor;
+    const fb = this.spec.feedback;
     // A unit that skips this step and sends nothing down needs no backward pass at all.
     const b =
       p.update || this.spec.sendsDown
-        ? this.layer.backward(p.cache, gbar, { dx: this.spec.sendsDown, params: p.update })
+        ? this.layer.backward(p.cache, gbar, { dx: this.spec.sendsDown && fb !== 'kickback', params: p.update, feedback: fb === 'fa' })
         : { dx: null, grads: [] };
+    const dx = this.spec.sendsDown && fb === 'kickback' ? this.feedbackGradient(gbar, incoming?.scalarError ?? null, p.step) : b.dx;
     // The target for the synthesizers below, before this layer moves (the backward reads its weights).
     const gbarTarget = this.spec.sendsDown ? this.targetMixture(lambda, incoming, p, gbar) : gbar;
     const dxTarget = gbarTarget === gbar ? null : this.layer.backward(p.cache, gbarTarget, { dx: true, params: false }).dx;
     if (p.update) this.layerOptimizer.apply(b.grads);
-    if (rec) Object.assign(rec, { dx: b.dx, gbar, synthetic: p.synthetic, layerGrads: b.grads });
-    this.releaseIfDone(p);
-    if (!b.dx) return null;
-    return { kind: 'gradient', step: p.step, to: this.index - 1, grad: b.dx, ...(dxTarget ? { target: dxTarget } : {}) };
+    if (rec) Object.assign(rec, { dx, gbar, synthetic: p.synthetic, layerGrads: b.grads });
+    this.pending.releaseIfDone(p);
+    return dx ? passDown({ kind: 'gradient', step: p.step, to: this.index - 1, grad: dx }, dxTarget, incoming, p.value) : null;
   }
 
   /**
@@ -188,26 +191,26 @@ export class Unit {
   }
 
   /**
-   * Regress the synthesizer onto `target` (z̄_k, or the true gradient in oracle mode). Returns
-   * the regression loss, or null when the unit skips this step (p_update).
+   * Regress the synthesizer onto `target` (z̄_k, or the true gradient in oracle mode; a critic
+   * onto the value the message carries). Returns the regression loss, or null when the unit
+   * skips this step (p_update).
    */
   synthesizerStep(target: GradientMessage, rec?: UnitRecord): tf.Scalar | null {
-    const p = this.addressed(target, 'synthesizerStep');
-    if (!this.synthesizer) throw new Error(`unit ${this.index} has no synthesizer`);
-    if (!p.sg) throw new Error(`unit ${this.index}: the synthesizer step of step ${p.step} was done already`);
+    const p = this.pending.addressed(target, 'synthesizerStep');
+    if (!this.synth) throw new Error(`unit ${this.index} has no synthesizer`);
+    if (!p.sg)
+      throw new Error(`unit ${this.index}: the synthesizer step of step ${p.step} was done already (or its output error never came)`);
     if (!p.update) {
       p.sg = null;
-      this.releaseIfDone(p);
+      this.pending.releaseIfDone(p);
       return null;
     }
-    // The target made with frozen copies above when there is one, else z̄_k.
-    const z = target.target ?? target.grad;
-    const r = this.synthesizer.regress(p.sg, z);
-    this.synthesizerOptimizer!.apply(r.grads);
-    if (rec) Object.assign(rec, { target: z, sgLoss: r.loss, synthetic: p.synthetic });
+    const t = this.synth.targetOf(target, this.index);
+    const loss = this.synth.regress(p.sg, t);
+    if (rec) Object.assign(rec, { target: 'kind' in t ? t.value : t, sgLoss: loss, synthetic: p.synthetic });
     p.sg = null;
-    this.releaseIfDone(p);
-    return r.loss;
+    this.pending.releaseIfDone(p);
+    return loss;
   }
 
   /**
@@ -216,7 +219,7 @@ export class Unit {
    * step (p_update: a layer, its synthesizer and its synthetic input update together).
    */
   inputStep(real: ActivationMessage, rec?: UnitRecord): tf.Scalar | null {
-    const p = this.current('inputStep', real.step);
+    const p = this.pending.current('inputStep', real.step);
     if (!this.syntheticInput || !p.input)
       throw new Error(`unit ${this.index} has no synthetic input to regress (none, or its step was done)`);
     if (real.from !== this.index - 1)
@@ -232,69 +235,56 @@ export class Unit {
       loss = r.loss;
     }
     if (rec) Object.assign(rec, { syntheticInput: f.out, inputTarget: real.h, inputLoss: loss });
-    this.releaseIfDone(p);
+    this.pending.releaseIfDone(p);
     return loss;
   }
 
   /** ∂L/∂h_{k−1} from ∂L/∂h_k through this layer at a step in flight (the only one by default), touching no parameter (oracle and analysis). */
   inputGradient(dy: tf.Tensor, step?: number): tf.Tensor {
-    return this.layer.backward(this.current('inputGradient', step).cache, dy, { dx: true, params: false }).dx as tf.Tensor;
+    return this.layer.backward(this.pending.current('inputGradient', step).cache, dy, { dx: true, params: false }).dx as tf.Tensor;
   }
 
-  /** cos(g_k·∂h_k/∂θ_k, t·∂h_k/∂θ_k) at a step in flight, before any update: does the layer update g_k induces point where t's would (analysis; null without a synthesizer)? */
-  updateCosine(t: tf.Tensor, step?: number): tf.Scalar | null {
-    const p = this.current('updateCosine', step);
+  /**
+   * What this unit's feedback rule (spec.feedback) sends down for `dy` at a step in flight, touching
+   * no parameter (analysis): backprop's input gradient, FA's through B, or Kickback's, which needs
+   * the loss's scalar error `beta`.
+   */
+  feedbackGradient(dy: tf.Tensor, beta: tf.Tensor | null, step?: number): tf.Tensor {
+    const p = this.pending.current('feedbackGradient', step);
+    if (this.spec.feedback !== 'kickback')
+      return this.layer.backward(p.cache, dy, { dx: true, params: false, feedback: this.spec.feedback === 'fa' }).dx as tf.Tensor;
+    if (!beta) throw new Error(`unit ${this.index}: Kickback needs the scalar error broadcast from the loss`);
+    return kickbackGradient(this.layer, p.out, dy, beta, this.index === depth(this.spec.network));
+  }
+
+  /**
+   * cos(g·∂h_k/∂θ_k, t·∂h_k/∂θ_k) at a step in flight, before any update, for g the unit's synthetic
+   * gradient g_k unless given: does the layer update g induces point where t's would (analysis;
+   * null without a g)?
+   */
+  updateCosine(t: tf.Tensor, step?: number, g?: tf.Tensor): tf.Scalar | null {
+    const p = this.pending.current('updateCosine', step);
     const induced = (d: tf.Tensor) => this.layer.backward(p.cache, d, { dx: false, params: true }).grads;
-    return p.synthetic ? gradCosine(induced(p.synthetic), induced(t)) : null;
+    const d = g ?? p.synthetic;
+    return d ? gradCosine(induced(d), induced(t)) : null;
   }
 
   /** The steps in flight, earliest first. */
   inFlight(): number[] {
-    return [...this.pending.keys()].sort((a, b) => a - b);
+    return this.pending.steps();
   }
 
   /** Forget a step's caches (a step whose target never came); all steps without one. */
   release(step?: number): void {
-    if (step === undefined) this.pending.clear();
-    else this.pending.delete(step);
-  }
-
-  /** Drop the step once the layer step, the synthesizer's and the synthetic input's are all done. */
-  private releaseIfDone(p: Pending): void {
-    if (p.layerDone && !p.sg && !p.input) this.release(p.step);
-  }
-
-  /** The step a gradient message is for: it must be addressed to this unit and its step in flight. */
-  private addressed(m: GradientMessage, what: string): Pending {
-    if (m.to !== this.index) throw new Error(`unit ${this.index}: ${what} got a gradient addressed to unit ${m.to}`);
-    return this.current(what, m.step);
-  }
-
-  private awaitingLayer(): Pending {
-    for (const s of this.inFlight()) if (!this.pending.get(s)!.layerDone) return this.pending.get(s)!;
-    throw new Error(`unit ${this.index}: layerStep with no step awaiting one (forward first)`);
-  }
-
-  /** A step in flight; without `step`, the only one. */
-  private current(what: string, step?: number): Pending {
-    if (step === undefined) {
-      if (this.pending.size !== 1) throw new Error(`unit ${this.index}: ${what} needs a step: ${this.pending.size} in flight`);
-      return this.pending.values().next().value as Pending;
-    }
-    const p = this.pending.get(step);
-    if (!p)
-      throw new Error(
-        `unit ${this.index}: ${what} for step ${step}, which is not in flight (before forward, or after the step was done); in flight: [${this.inFlight()}]`,
-      );
-    return p;
+    this.pending.release(step);
   }
 
   dispose(): void {
-    this.pending.clear();
-    for (const v of [...this.params(), ...this.buffers()]) v.dispose();
-    this.frozen?.dispose();
+    this.pending.release();
+    const own = [this.layer, ...(this.syntheticInput ? [this.syntheticInput] : [])];
+    for (const v of own.flatMap((m) => [...m.params(), ...m.buffers()])) v.dispose();
+    this.synth?.dispose();
     this.layerOptimizer.dispose();
-    this.synthesizerOptimizer?.dispose();
     this.inputOptimizer?.dispose();
   }
 }

@@ -16,3 +16,5 @@ export * from './ptb-study';
 export * from './sufficiency';
 export * from './sufficiency-claims';
 export * from './sufficiency-readings';
+export * from './critics';
+export * from './critics-claims';
