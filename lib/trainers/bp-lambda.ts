@@ -26,6 +26,7 @@ import { type BPLambdaSpec, synthesizerFor, targetArrives, validateBPLambdaSpec 
 import { sgQuality, SG_QUALITY_SERIES } from './sg-quality';
 import type { EvalSums, StepOptions, StepStats, Trainer } from './trainer';
 import { emptyRecord, Unit, type UnitRecord, type UnitSpec } from './unit';
+import { evaluateUnits } from './evaluate-units';
 
 /** Inputs and class labels. */
 export interface LabelledBatch {
@@ -272,13 +273,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
 
   evaluate(batch: LabelledBatch): EvalSums {
     this.checkBatch(batch);
-    return tf.tidy(() => {
-      let msg: ActivationMessage = { kind: 'activation', step: this.steps, from: 0, h: batch.x, labels: null };
-      for (const u of this.units) msg = u.forward(msg, 'eval');
-      const r = this.task.loss(msg.h, batch.y);
-      const n = batch.x.shape[0];
-      return { n, loss: r.loss.dataSync()[0] * n, errors: r.errors.dataSync()[0] };
-    });
+    return evaluateUnits(this.units, this.task, batch, this.steps);
   }
 
   dispose(): void {

@@ -1,9 +1,11 @@
 /**
  * A unit's steps in flight (unit.ts): what each step's forward left for its layer, synthesizer and
  * synthetic-input steps, kept until all three are done, so a pipeline can run a forward before an
- * earlier step's gradient arrives. Tensors belong to the caller's tf.tidy scope.
+ * earlier step's gradient arrives. Tensors belong to the caller's tf.tidy scope, unless `keep`
+ * takes a step's out of it (a pipeline stage whose target comes in a later call): those are
+ * disposed when the step is released.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Cache } from '../modules/module';
 import type { SynthesizerForward } from '../synthesizers/synthesizer';
 import type { SyntheticInputForward } from '../synthesizers/synthetic-input';
@@ -27,8 +29,22 @@ export interface Pending {
   update: boolean;
 }
 
+/** Tensors reachable from `x` with an id of at least `since` (made since then), not variables and not kept by anyone else. */
+function madeSince(x: unknown, since: number, out: Set<tf.Tensor>, seen: Set<unknown>): void {
+  if (x === null || typeof x !== 'object' || seen.has(x)) return;
+  seen.add(x);
+  if (x instanceof tf.Tensor) {
+    // A module's own tensors (variables, kept constants) outlive every step: never ours to dispose.
+    if (!(x instanceof tf.Variable) && !x.kept && !x.isDisposed && x.id >= since) out.add(x);
+    return;
+  }
+  for (const v of Object.values(x)) madeSince(v, since, out, seen);
+}
+
 export class InFlight {
   private readonly pending = new Map<number, Pending>();
+  /** Tensors taken out of their tidy scope by `keep`, by step. */
+  private readonly kept = new Map<number, Set<tf.Tensor>>();
 
   /** `unit`: the index k, for messages. */
   constructor(private readonly unit: number) {}
@@ -47,8 +63,24 @@ export class InFlight {
     return [...this.pending.keys()].sort((a, b) => a - b);
   }
 
-  /** Forget a step's caches (a step whose target never came); all steps without one. */
+  /**
+   * Keep a step's tensors past the tf.tidy scope that made them, until the step is released: the
+   * ones made since tensor id `since` (the scope's first), so that a module's own tensors that a
+   * cache refers to are left alone.
+   */
+  keep(step: number, since: number): void {
+    const own = this.kept.get(step) ?? new Set<tf.Tensor>();
+    madeSince(this.current('keep', step), since, own, new Set());
+    for (const t of own) if (!t.kept) tf.keep(t);
+    this.kept.set(step, own);
+  }
+
+  /** Forget a step's caches (a step whose target never came), disposing what `keep` kept; all steps without one. */
   release(step?: number): void {
+    for (const s of step === undefined ? [...this.kept.keys()] : [step]) {
+      for (const t of this.kept.get(s) ?? []) t.dispose();
+      this.kept.delete(s);
+    }
     if (step === undefined) this.pending.clear();
     else this.pending.delete(step);
   }

@@ -279,6 +279,11 @@ export class Unit {
     this.pending.release(step);
   }
 
+  /** Keep a step's tensors made since tensor id `since` past the caller's tf.tidy, until the step is done (a pipeline stage: in-flight.ts). */
+  keep(step: number, since: number): void {
+    this.pending.keep(step, since);
+  }
+
   dispose(): void {
     this.pending.release();
     const own = [this.layer, ...(this.syntheticInput ? [this.syntheticInput] : [])];
