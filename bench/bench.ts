@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --json] [-- --steps N] [-- --pytorch] [-- --no-cnn] [-- --no-lstm] [-- --only <name part>]
+ * npm run bench -- --workers N [--steps S] [--json]: decoupled units on N worker threads (bench/workers.ts)
  *
  * Milliseconds per training step, in one process, on every kernel path this machine has
  * (plain wasm, and wasm + OpenBLAS where the addon is built):
@@ -29,9 +30,10 @@ import { methodSpec, type Table2Method } from '../lib/experiments/methods';
 import type { SynthesizerSpec } from '../lib/synthesizers/spec';
 import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 import { bpLambdaSpec } from '../lib/trainers/spec';
-import { charLmConfigs, type CharLmTiming, timeCharLm } from './charlm';
+import { charLmConfigs, type CharLmTiming, printCharLmTable, timeCharLm } from './charlm';
 import { lstmConfigs, type LstmTiming, timeLstm } from './lstm';
 import { availablePaths, calibrationGflops, describePath, type KernelPath, usePath } from './paths';
+import { benchWorkers } from './workers';
 
 interface Config {
   name: string;
@@ -168,6 +170,7 @@ async function row(p: KernelPath, name: string, steps: number): Promise<void> {
 
 async function main(): Promise<void> {
   const steps = Number(arg('--steps') ?? 15);
+  if (arg('--workers')) return benchWorkers(Number(arg('--workers')), Number(arg('--steps') ?? 30), process.argv.includes('--json'));
   const rowAt = process.argv.indexOf('--row');
   if (rowAt >= 0) return row(process.argv[rowAt + 1] as KernelPath, process.argv[rowAt + 2], steps);
   const json = process.argv.includes('--json');
@@ -233,30 +236,6 @@ async function main(): Promise<void> {
         ? [t.ms.toFixed(1), t.cpuMs.toFixed(1), t.seqPerSec.toFixed(0), (t.flops / 1e6).toFixed(0), (t.flops / (t.ms * 1e6)).toFixed(1)]
         : [r.error ?? 'failed', '—', '—', '—', '—'];
       console.log(`| ${[c.name, p, ...cells, r.matmulGflops].join(' | ')} |`);
-    }
-  }
-}
-
-/** The character-level LM table: ms per training chunk and characters per second on every path. */
-function printCharLmTable(
-  list: { name: string; hidden: number; batch: number; T: number }[],
-  rows: { config: string; path: KernelPath; error?: string; lm?: CharLmTiming }[],
-  paths: KernelPath[],
-  steps: number,
-): void {
-  const c0 = list[0];
-  console.log(
-    `\nCharacter-level PTB LM, the cpu preset (${c0.hidden} units, batch ${c0.batch}, T = ${c0.T}, 50 symbols one-hot): ms per training chunk, median of ${steps} chunks after 5 warm-up chunks of a continuing stream; CPU ms is this process's; characters/s = batch × T ÷ wall time\n`,
-  );
-  const h = ['config', 'path', 'ms/chunk', 'CPU ms/chunk', 'characters/s'];
-  console.log(`| ${h.join(' | ')} |`);
-  console.log(`|${h.map(() => '---').join('|')}|`);
-  for (const c of list) {
-    for (const p of paths) {
-      const r = rows.find((x) => x.config === c.name && x.path === p)!;
-      const t = r.lm;
-      const cells = t ? [t.ms.toFixed(1), t.cpuMs.toFixed(1), t.charsPerSec.toFixed(0)] : [r.error ?? 'failed', '—', '—'];
-      console.log(`| ${[c.name, p, ...cells].join(' | ')} |`);
     }
   }
 }

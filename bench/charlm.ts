@@ -8,6 +8,7 @@
  * symbols are a seeded random stream over PTB's 50 (the time does not depend on the text, and
  * the bench needs no data folder).
  */
+import type { KernelPath } from './paths';
 import { PTB_PRESET } from '../lib/experiments/sections/penn-treebank';
 import { CharLmBatches } from '../lib/runs/train-char-lm';
 import { Rng } from '../lib/core/rng';
@@ -77,4 +78,28 @@ export function timeCharLm(c: CharLmBench, chunks: number): CharLmTiming {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+/** The character-level LM table: ms per training chunk and characters per second on every path. */
+export function printCharLmTable(
+  list: { name: string; hidden: number; batch: number; T: number }[],
+  rows: { config: string; path: KernelPath; error?: string; lm?: CharLmTiming }[],
+  paths: KernelPath[],
+  steps: number,
+): void {
+  const c0 = list[0];
+  console.log(
+    `\nCharacter-level PTB LM, the cpu preset (${c0.hidden} units, batch ${c0.batch}, T = ${c0.T}, 50 symbols one-hot): ms per training chunk, median of ${steps} chunks after 5 warm-up chunks of a continuing stream; CPU ms is this process's; characters/s = batch × T ÷ wall time\n`,
+  );
+  const h = ['config', 'path', 'ms/chunk', 'CPU ms/chunk', 'characters/s'];
+  console.log(`| ${h.join(' | ')} |`);
+  console.log(`|${h.map(() => '---').join('|')}|`);
+  for (const c of list) {
+    for (const p of paths) {
+      const r = rows.find((x) => x.config === c.name && x.path === p)!;
+      const t = r.lm;
+      const cells = t ? [t.ms.toFixed(1), t.cpuMs.toFixed(1), t.charsPerSec.toFixed(0)] : [r.error ?? 'failed', '—', '—'];
+      console.log(`| ${[c.name, p, ...cells].join(' | ')} |`);
+    }
+  }
 }

@@ -11,6 +11,7 @@ import { methodSpec } from '../lib/experiments/methods';
 import type { NetworkSpec } from '../lib/networks/spec';
 import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 import { PipelineTrainer } from '../lib/trainers/pipeline';
+import { balancedCuts, bestSplit, unitFlops } from '../lib/trainers/stage-split';
 import { type BPLambdaSpec, bpLambdaSpec } from '../lib/trainers/spec';
 import { randomBatch } from './assert';
 
@@ -120,5 +121,26 @@ describe('pipeline (stages of units, the schedule of parallel workers)', () => {
     ];
     for (const [f, field] of cases)
       assert.throws(f, (e: unknown) => e instanceof ConfigError && e.field === field, `expected a ConfigError on ${field}`);
+  });
+
+  it('splits the units where their matmul FLOPs balance (hand counts), at cuts a pipeline can run', () => {
+    // Unit 1: 20·16 (forward, weight gradient: ×4); unit 2: 16·12 ×6; synthesizer k: 6·(h·8 + 8·h).
+    const s = spec('dni');
+    assert.deepEqual(unitFlops(s, 2), [
+      2 * (20 * 16 * 4 + 6 * 2 * 16 * 8),
+      2 * (16 * 12 * 6 + 6 * 2 * 12 * 8),
+      2 * (12 * 10 * 6 + 6 * 2 * 10 * 8),
+      2 * 10 * 5 * 6,
+    ]);
+    assert.deepEqual(bestSplit([1, 1, 1, 1], 2), [2]);
+    assert.deepEqual(bestSplit([5, 1, 1, 1, 1, 1], 2), [1]);
+    assert.deepEqual(bestSplit([1, 2, 3, 4], 3), [2, 3]);
+    assert.deepEqual(balancedCuts(s, 2, 8), [1]);
+    // A connection that is not λ = 0 cannot be cut: its units stay together.
+    assert.deepEqual(balancedCuts(spec('dni', { lambda: [1, 0, 0] }), 2, 8), [2]);
+    assert.throws(
+      () => balancedCuts(spec('dni', { lambda: [1, 1, 1] }), 2, 8),
+      (e: unknown) => e instanceof ConfigError && e.field === 'workers',
+    );
   });
 });

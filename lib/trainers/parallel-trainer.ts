@@ -17,8 +17,7 @@
  *   const stats = await t.step({ x, y }, { stats: true });
  *   await t.flush();   await t.evaluate(testBatch);   await t.close();
  */
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import path from 'node:path';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type * as tf from '@tensorflow/tfjs';
 import { depth } from '../networks/spec';
 import type { LabelledBatch } from './bp-lambda';
@@ -27,6 +26,7 @@ import { validatePipeline } from './pipeline';
 import type { BPLambdaSpec } from './spec';
 import { buffers, own, type StageInit, type StageWork } from './stage-worker';
 import type { EvalSums, StepOptions, StepStats } from './trainer';
+import { WorkerPool } from './worker-pool';
 
 export interface ParallelOptions {
   /** Steps between a target's step and the step before which it is applied (≥ 1; 2 lets stages overlap). */
@@ -38,28 +38,11 @@ export interface ParallelOptions {
 /** The labels the top stage needs for a step's or an evaluation's loss, when it is not the first stage. */
 type LabelsMessage = { type: 'labels'; key: string; y: Int32Array };
 
-interface Waiter {
-  resolve: (v: unknown) => void;
-  reject: (e: Error) => void;
-  parts: unknown[];
-  need: number;
-}
-
-/** The stage-worker's file beside this one: .ts under tsx (tests), .js in dist/ (notebooks). */
-function workerFile(): { file: string; execArgv: string[] } {
-  const ext = path.extname(__filename);
-  const file = path.join(__dirname, `stage-worker${ext}`);
-  return { file, execArgv: ext === '.ts' ? ['--require', require.resolve('tsx/cjs')] : [] };
-}
-
 export class ParallelTrainer {
   steps = 0;
   /** Units a..b of each stage. */
   readonly split: [number, number][];
-  private readonly workers: Worker[];
-  private readonly waiting = new Map<string, Waiter>();
-  private failure: Error | null = null;
-  private closing = false;
+  private readonly pool: WorkerPool;
   private ids = 0;
   private readonly needLabels: boolean;
 
@@ -73,24 +56,16 @@ export class ParallelTrainer {
     const ends = [...cuts, K];
     this.split = ends.map((b, i) => [i ? ends[i - 1] + 1 : 1, b]);
     const channels = cuts.map(() => new MessageChannel()); // channel i joins stage i (port1) and stage i + 1 (port2)
-    const { file, execArgv } = workerFile();
-    this.workers = this.split.map(([first, last], i) => {
+    const inits = this.split.map(([first, last], i) => {
       const below = i > 0 ? channels[i - 1].port2 : null;
       const above = i < cuts.length ? channels[i].port1 : null;
       const init: StageInit = { spec, first, last, delay, below, above };
-      const w = new Worker(file, {
-        workerData: { dniStage: init },
-        transferList: [below, above].filter((p): p is MessagePort => p !== null),
-        execArgv,
-        env: { ...process.env, DNI_BLAS_THREADS: String(blasThreads) },
-      });
-      w.on('message', (m) => this.receive(i, m));
-      w.on('error', (e) => this.fail(new Error(`stage ${i + 1} (units ${first}–${last}) failed: ${e.message}`)));
-      w.on('exit', (code) => {
-        if (!this.closing) this.fail(new Error(`stage ${i + 1} (units ${first}–${last}) exited with code ${code}`));
-      });
-      return w;
+      return { data: { dniStage: init }, transfer: [below, above].filter((p): p is MessagePort => p !== null) };
     });
+    const names = this.split.map(([a, b], i) => `stage ${i + 1} (units ${a}–${b})`);
+    this.pool = new WorkerPool('stage-worker', inits, names, blasThreads, (m) =>
+      m.type === 'ready' ? 'ready' : m.type === 'stats' ? `stats${m.step}` : `${m.type}${m.id}`,
+    );
     this.needLabels = [spec.synthesizer, ...Object.values(spec.synthesizers)].some((s) => s?.conditioned);
   }
 
@@ -99,7 +74,7 @@ export class ParallelTrainer {
     const delay = opts.delay ?? 2;
     validatePipeline(spec, cuts, delay);
     const t = new ParallelTrainer(spec, cuts, delay, opts.blasThreads ?? 1);
-    await t.expect('ready', t.workers.length);
+    await t.pool.expect('ready', t.pool.size);
     return t;
   }
 
@@ -108,9 +83,9 @@ export class ParallelTrainer {
     const s = this.steps++;
     const labels = y.dataSync().slice() as Int32Array;
     const act = serialize({ kind: 'activation', step: s, from: 0, h: x, labels: this.needLabels ? y : null });
-    const done = this.expect(`stats${s}`, 1);
+    const done = this.pool.expect(`stats${s}`, 1);
     this.toTop({ type: 'labels', key: `run${s}`, y: labels });
-    this.post(0, { type: 'run', step: s, act, y: this.workers.length === 1 ? labels : null });
+    this.post(0, { type: 'run', step: s, act, y: this.pool.size === 1 ? labels : null });
     return done.then((r) => {
       const [{ loss, errors }] = r as { loss: number; errors: number }[];
       return opts.stats ? { loss, error: errors / x.shape[0], series: {} } : null;
@@ -121,7 +96,7 @@ export class ParallelTrainer {
   async evaluate({ x, y }: LabelledBatch): Promise<EvalSums> {
     const id = this.ids++;
     const labels = y.dataSync().slice() as Int32Array;
-    const done = this.expect(`evaluated${id}`, 1);
+    const done = this.pool.expect(`evaluated${id}`, 1);
     this.toTop({ type: 'labels', key: `eval${id}`, y: labels });
     this.post(0, { type: 'eval', id, act: serialize({ kind: 'activation', step: this.steps, from: 0, h: x, labels: null }), y: null });
     const [r] = (await done) as { n: number; loss: number; errors: number }[];
@@ -143,64 +118,34 @@ export class ParallelTrainer {
     return ((await this.request('memory')) as { numTensors: number }[]).map((r) => r.numTensors);
   }
 
-  /** Terminate every worker (also after a failure). */
-  async close(): Promise<void> {
-    this.closing = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.fail(new Error('the trainer is closed'));
+  /** Terminate every worker (also after a failure); later calls reject. */
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   private request(type: 'flush' | 'params' | 'memory'): Promise<unknown[]> {
     const id = this.ids++;
-    const done = this.expect(`${type}${id}`, this.workers.length);
+    const done = this.pool.expect(`${type}${id}`, this.pool.size);
     this.post(0, { type, id });
     return done;
   }
 
   private toTop(m: LabelsMessage): void {
-    if (this.workers.length > 1) this.post(this.workers.length - 1, m, [m.y.buffer as ArrayBuffer]);
+    if (this.pool.size > 1) this.post(this.pool.size - 1, m, [m.y.buffer as ArrayBuffer]);
   }
 
   /** Post to stage i, moving the message's arrays (copies first: a backend may own the ones it handed out). */
   private post(i: number, m: StageWork | LabelsMessage, transfer: ArrayBuffer[] = []): void {
-    if (this.failure) return;
     if ('act' in m) {
       const act = own(m.act)!;
-      this.workers[i].postMessage({ ...m, act }, buffers(act));
-    } else this.workers[i].postMessage(m, transfer);
-  }
-
-  /** A promise of `need` replies under `key` (one per stage for requests), rejected if the trainer fails first. */
-  private expect(key: string, need: number): Promise<unknown[]> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => this.waiting.set(key, { resolve: resolve as (v: unknown) => void, reject, parts: [], need }));
-  }
-
-  private receive(stage: number, m: { type: string; id?: number; step?: number }): void {
-    const key = m.type === 'ready' ? 'ready' : m.type === 'stats' ? `stats${m.step}` : `${m.type}${m.id}`;
-    const w = this.waiting.get(key);
-    if (!w) return;
-    w.parts[stage] = m;
-    if (Object.keys(w.parts).length < w.need) return;
-    this.waiting.delete(key);
-    w.resolve(w.need === 1 && m.type !== 'ready' ? [m] : w.parts);
-  }
-
-  private fail(e: Error): void {
-    if (this.failure) return;
-    this.failure = e;
-    for (const w of this.waiting.values()) w.reject(e);
-    this.waiting.clear();
-    if (!this.closing) {
-      this.closing = true;
-      for (const w of this.workers) void w.terminate();
-    }
+      this.pool.post(i, { ...m, act }, buffers(act));
+    } else this.pool.post(i, m, transfer);
   }
 }
 
-/** Train `n` steps keeping at most `window` in flight (stages + delay keeps every worker busy). */
+/** Train `n` steps of a worker trainer keeping at most `window` in flight (stages + delay keeps every stage busy); each batch is disposed once posted. */
 export async function trainParallel(
-  t: ParallelTrainer,
+  t: { step: (b: LabelledBatch, o: StepOptions) => Promise<StepStats | null> },
   n: number,
   batch: (step: number) => LabelledBatch,
   window: number,
