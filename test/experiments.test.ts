@@ -329,7 +329,9 @@ describe('experiments', () => {
       assert.equal(lastMean(run([50, 10, 12, 14])), 12);
       // A metric the run did not measure (trainEvalExamples 0) is NaN, cached as null: no number, never 0.
       const unmeasured = run([50, 10, 12, 14]);
-      const cached: RunResult = JSON.parse(JSON.stringify({ ...unmeasured, history: unmeasured.history.map((h) => ({ ...h, trainError: NaN })) }));
+      const cached: RunResult = JSON.parse(
+        JSON.stringify({ ...unmeasured, history: unmeasured.history.map((h) => ({ ...h, trainError: NaN })) }),
+      );
       assert.ok(Number.isNaN(lastMean(cached, 'trainError')), 'an unmeasured training error is NaN');
       assert.equal(lastMean(cached), 12);
       // DNI's last point dips below No Bprop's; the mean of its last three does not, by less than
