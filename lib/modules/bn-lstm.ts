@@ -8,8 +8,9 @@
  *
  * The input and recurrent terms are normalised separately (so each keeps its own scale), with no
  * shift of their own (b_q is the shift), and every BN keeps statistics per time step
- * (recurrent-batchnorm.ts). Each gate is its own matmul and its own BN, which is the same as one
- * BN over the fused 4H features, without slicing a [B, 4H] result (slow on wasm, see lstm.ts).
+ * (recurrent-batchnorm.ts). The four gates are one [·, 4H] matmul and one BN over the 4H
+ * features (BN treats each feature on its own, so this is one BN per gate), split afterwards:
+ * fewer, larger ops, since a step's cost here is mostly per-op overhead.
  *
  * The step is written from differentiable ops: the backward through time is tfjs autodiff, with
  * the batch normalisations' own closed-form backward (batchNormOp). Initialisation: W ~ U(−1/√H,
@@ -17,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
-import { LSTM_GATES, type LstmState } from './lstm';
+import type { LstmState } from './lstm';
 import { type Mode, makeVariable } from './module';
 import { RecurrentBatchNorm } from './recurrent-batchnorm';
 
@@ -25,12 +26,14 @@ let counter = 0;
 
 export class BnLstm {
   readonly name: string;
-  /** Per gate i, f, o, g: input weights [I, H] and recurrent weights [H, H]. */
-  readonly Wx: tf.Variable[];
-  readonly Wh: tf.Variable[];
-  readonly b: tf.Variable[];
-  readonly bnX: RecurrentBatchNorm[];
-  readonly bnH: RecurrentBatchNorm[];
+  /** Input weights [I, 4H] and recurrent weights [H, 4H], the gates' columns in the order i, f, o, g. */
+  readonly Wx: tf.Variable;
+  readonly Wh: tf.Variable;
+  /** [4H]. */
+  readonly b: tf.Variable;
+  /** BN of x·W_x and of h·W_h over the 4H gate features (each feature on its own, so the same as one BN per gate). */
+  readonly bnX: RecurrentBatchNorm;
+  readonly bnH: RecurrentBatchNorm;
   readonly bnC: RecurrentBatchNorm;
 
   /** @param steps the time steps that keep their own BN statistics (a sequence's length). */
@@ -44,33 +47,30 @@ export class BnLstm {
     this.name = opts.name ?? `bnlstm${counter++}`;
     const H = hidden;
     const bound = 1 / Math.sqrt(H);
-    const draw = (rows: number, q: string, kind: string) => {
-      const w = new Float32Array(rows * H);
-      for (let k = 0; k < w.length; k++) w[k] = (2 * rng.uniform() - 1) * bound;
-      return makeVariable(() => tf.tensor2d(w, [rows, H]), true, `${this.name}/W${kind}_${q}`);
+    // Drawn gate by gate (i, f, o, g), each [rows, H], then laid side by side.
+    const draw = (rows: number, kind: string) => {
+      const w = new Float32Array(rows * 4 * H);
+      for (let q = 0; q < 4; q++)
+        for (let r = 0; r < rows; r++) for (let c = 0; c < H; c++) w[r * 4 * H + q * H + c] = (2 * rng.uniform() - 1) * bound;
+      return makeVariable(() => tf.tensor2d(w, [rows, 4 * H]), true, `${this.name}/W${kind}`);
     };
-    this.Wx = LSTM_GATES.map((q) => draw(inputs, q, 'x'));
-    this.Wh = LSTM_GATES.map((q) => draw(H, q, 'h'));
-    this.b = LSTM_GATES.map((q) => makeVariable(() => tf.fill([H], q === 'f' ? (opts.forgetBias ?? 1) : 0), true, `${this.name}/b_${q}`));
+    this.Wx = draw(inputs, 'x');
+    this.Wh = draw(H, 'h');
+    const b = new Float32Array(4 * H);
+    b.fill(opts.forgetBias ?? 1, H, 2 * H);
+    this.b = makeVariable(() => tf.tensor1d(b), true, `${this.name}/b`);
     const g = opts.gammaInit ?? 0.1;
-    this.bnX = LSTM_GATES.map((q) => new RecurrentBatchNorm(H, steps, { gammaInit: g, beta: false, name: `${this.name}/bnx_${q}` }));
-    this.bnH = LSTM_GATES.map((q) => new RecurrentBatchNorm(H, steps, { gammaInit: g, beta: false, name: `${this.name}/bnh_${q}` }));
+    this.bnX = new RecurrentBatchNorm(4 * H, steps, { gammaInit: g, beta: false, name: `${this.name}/bnx` });
+    this.bnH = new RecurrentBatchNorm(4 * H, steps, { gammaInit: g, beta: false, name: `${this.name}/bnh` });
     this.bnC = new RecurrentBatchNorm(H, steps, { gammaInit: g, name: `${this.name}/bnc` });
   }
 
   params(): tf.Variable[] {
-    return [
-      ...this.Wx,
-      ...this.Wh,
-      ...this.b,
-      ...this.bnX.flatMap((n) => n.params()),
-      ...this.bnH.flatMap((n) => n.params()),
-      ...this.bnC.params(),
-    ];
+    return [this.Wx, this.Wh, this.b, ...this.bnX.params(), ...this.bnH.params(), ...this.bnC.params()];
   }
 
   buffers(): tf.Variable[] {
-    return [...this.bnX, ...this.bnH, this.bnC].flatMap((n) => n.buffers());
+    return [this.bnX, this.bnH, this.bnC].flatMap((n) => n.buffers());
   }
 
   zeroState(batch: number): LstmState {
@@ -79,18 +79,12 @@ export class BnLstm {
 
   /** One step at time t (0-based) from state `prev`. */
   step(x: tf.Tensor2D, prev: LstmState, t: number, mode: Mode): LstmState {
-    const z = LSTM_GATES.map((_, q) =>
-      tf.add(
-        tf.add(
-          this.bnH[q].forward(tf.matMul(prev.h, this.Wh[q] as tf.Tensor2D), t, mode),
-          this.bnX[q].forward(tf.matMul(x, this.Wx[q] as tf.Tensor2D), t, mode),
-        ),
-        this.b[q],
-      ),
-    );
-    const [i, f, o] = z.slice(0, 3).map((v) => tf.sigmoid(v));
-    const c = tf.add(tf.mul(f, prev.c), tf.mul(i, tf.tanh(z[3]))) as tf.Tensor2D;
-    const h = tf.mul(o, tf.tanh(this.bnC.forward(c, t, mode))) as tf.Tensor2D;
+    const hw = this.bnH.forward(tf.matMul(prev.h, this.Wh as tf.Tensor2D), t, mode);
+    const xw = this.bnX.forward(tf.matMul(x, this.Wx as tf.Tensor2D), t, mode);
+    const z = tf.add(tf.add(hw, xw), this.b);
+    const [zi, zf, zo, zg] = tf.split(z, 4, 1);
+    const c = tf.add(tf.mul(tf.sigmoid(zf), prev.c), tf.mul(tf.sigmoid(zi), tf.tanh(zg))) as tf.Tensor2D;
+    const h = tf.mul(tf.sigmoid(zo), tf.tanh(this.bnC.forward(c, t, mode))) as tf.Tensor2D;
     return { h, c };
   }
 

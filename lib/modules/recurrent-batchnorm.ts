@@ -25,14 +25,22 @@ import { makeVariable } from './module';
  * γ ⊙ x̂ + β with x̂ normalised by the batch statistics of x [B, F]; its gradient with respect to
  * x, γ and β is the closed form above, not autodiff.
  */
-export function batchNormOp(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
+export function batchNormOp(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+  onStatistics?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+): tf.Tensor2D {
   // tfjs types customGrad's arguments as one rest list of tensors and the save function.
   const op = tf.customGrad(((xIn: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     const mean = tf.mean(xIn, 0);
     const xc = tf.sub(xIn, mean);
-    const invstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), 0), eps));
+    const variance = tf.mean(tf.square(xc), 0);
+    const invstd = tf.rsqrt(tf.add(variance, eps));
     const xhat = tf.mul(xc, invstd);
     save([xhat, invstd, g]);
+    onStatistics?.(mean as tf.Tensor1D, variance as tf.Tensor1D);
     return {
       value: tf.add(tf.mul(xhat, g), b),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
@@ -96,18 +104,12 @@ export class RecurrentBatchNorm {
     const n = x.shape[0];
     if (n < 2) throw new Error(`${this.name}: training-mode batch normalisation needs a batch of at least 2, got ${n}`);
     if (t >= this.steps) throw new Error(`${this.name}: keeps statistics for ${this.steps} steps, asked to train at step ${t}`);
-    this.moveStatistics(x, k, n);
-    return batchNormOp(x, this.gamma as tf.Tensor1D, (this.beta ?? tf.zeros([this.features])) as tf.Tensor1D, this.eps);
-  }
-
-  private moveStatistics(x: tf.Tensor2D, k: number, n: number): void {
+    // The running statistics move with the batch statistics the op computes (assign is not taped).
     const m = this.momentum;
-    tf.tidy(() => {
-      const xs = x; // the running statistics are not differentiated (assign is not taped)
-      const mean = tf.mean(xs, 0);
-      const variance = tf.mean(tf.square(tf.sub(xs, mean)), 0);
+    const move = (mean: tf.Tensor1D, variance: tf.Tensor1D) => {
       this.runningMean[k].assign(tf.add(tf.mul(this.runningMean[k], 1 - m), tf.mul(mean, m)));
       this.runningVar[k].assign(tf.add(tf.mul(this.runningVar[k], 1 - m), tf.mul(variance, (m * n) / (n - 1))));
-    });
+    };
+    return batchNormOp(x, this.gamma as tf.Tensor1D, (this.beta ?? tf.zeros([this.features])) as tf.Tensor1D, this.eps, move);
   }
 }

@@ -16,3 +16,6 @@ export * from './ptb-study';
 export * from './sufficiency';
 export * from './sufficiency-claims';
 export * from './sufficiency-readings';
+export * from './two-clocks';
+export * from './two-clocks-claims';
+export * from './two-clocks-readings';
