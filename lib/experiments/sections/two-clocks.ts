@@ -21,7 +21,7 @@ import { twoClocksClaims, twoClocksSentence } from './two-clocks-claims';
 import { TWO_CLOCKS_LABELS, type TwoClocksCell } from './two-clocks-readings';
 
 /** Every run's settings but the method. */
-export type TwoClocksBase = Omit<TwoClocksRunSpec, 'trainer'> & { trainer: Omit<TwoClocksSpec, 'method'> };
+export type TwoClocksBase = Omit<TwoClocksRunSpec, 'trainer'> & { trainer: Omit<TwoClocksSpec, 'method' | 'seed'> };
 
 export interface TwoClocksConfig {
   run: TwoClocksBase;
@@ -29,7 +29,7 @@ export interface TwoClocksConfig {
   seeds: number[];
 }
 
-const { method: _, ...PAPER_TRAINER } = TWO_CLOCKS_DEFAULTS; // D.3's sizes, synthesizer, SG × 10 and Adam 1e-5
+const { method: _m, seed: _s, ...PAPER_TRAINER } = TWO_CLOCKS_DEFAULTS; // D.3's sizes, synthesizer, SG × 10 and Adam 1e-5
 
 const twoClocksPaper: TwoClocksConfig = {
   run: {
