@@ -43,3 +43,4 @@ export * from './synthesizer-figures';
 export { start, configure } from './start';
 export * from './sections';
 export * from './sufficiency-figures';
+export * from './two-clocks-figures';
