@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../lib/core/errors';
 import { configure } from '../lib/experiments/section';
 import { TWO_CLOCKS_SECTION } from '../lib/experiments/sections/two-clocks';
+import { twoClocksAccuracyFigure, twoClocksCosineFigure, twoClocksRows } from '../lib/notebook/two-clocks-figures';
 import type { TwoClocksCell } from '../lib/experiments/sections/two-clocks-readings';
 import type { TwoClocksRecord } from '../lib/runs/train-two-clocks';
 import type { TwoClocksMethod } from '../lib/trainers/two-clocks-spec';
@@ -26,7 +27,7 @@ function cell(method: TwoClocksMethod, b: number, wobble = 0): TwoClocksCell {
     lossB: 1,
     trainLossA: 1,
     trainLossB: 1,
-    sgCosine: method === 'dni' ? 0.3 : Number.NaN,
+    sgCosine: method === 'dni' && step > 0 ? 0.3 : Number.NaN,
     sgLoss: Number.NaN,
   });
   return { method, seed: 1, run: { history: [rec(0, 0.5), rec(100, b - wobble), rec(200, b + wobble), rec(300, b)], msPerStep: 1 } };
@@ -66,6 +67,19 @@ describe('Section D.3: claims, config, cached runs', () => {
     assert.match(s, /No gradient from B 50\.0% \/ 60\.0%/);
     assert.match(s, /cosine .* was 0\.30/);
     assert.match(s, /2 of 3 claims/);
+  });
+
+  it('the figures and the table are built from the runs: both tasks per method, the cosine where it was measured', () => {
+    const cfg = configure(TWO_CLOCKS_SECTION);
+    const cells = [cell('dni', 0.88), cell('bprop', 0.9), cell('nograd', 0.6)];
+    const acc = twoClocksAccuracyFigure(cfg, cells);
+    assert.equal(acc.data.length, 6);
+    assert.deepEqual((acc.data[4] as { y: number[] }).y, [0.5, 0.9, 0.9, 0.9]); // B's panel, full backprop
+    const cos = twoClocksCosineFigure(cells);
+    assert.deepEqual((cos.data[0] as { x: number[] }).x, [6400, 12800, 19200]); // step 0 has no cosine yet
+    const rows = twoClocksRows(cfg, cells);
+    assert.equal(rows.length, 7);
+    assert.equal(rows.find((r) => r.method === 'DNI' && r.task === 'B: 3s')?.ours, '88.0%');
   });
 
   it('a bad field is refused, naming it', () => {

@@ -60,15 +60,16 @@ export function twoClocksClaims(cells: TwoClocksCell[]): Claim[] {
 
 /** What the runs measured, in one sentence (with the count of claims shown). */
 export function twoClocksSentence(cells: TwoClocksCell[], claims: Claim[]): string {
-  const spec = cells[0].run.history.length ? cells[0] : cells[0];
-  const steps = spec.run.history[spec.run.history.length - 1].step;
+  const last = cells[0].run.history[cells[0].run.history.length - 1];
+  const seeds = new Set(cells.map((c) => c.seed)).size;
   const methods = ['dni', 'bprop', 'nograd'] as const;
   const both = methods
     .map((m) => `${TWO_CLOCKS_LABELS[m]} ${pct(twoClocksReading(cells, m, accA).mean)} / ${pct(twoClocksReading(cells, m, accB).mean)}`)
     .join(', ');
   const cos = twoClocksReading(cells, 'dni', (r) => r.sgCosine);
   return (
-    `After ${steps} steps of ${cells[0].run.history[1]?.sequences ?? '?'} sequences each (the paper does not give its budget for D.3), A's and B's test accuracies were: ${both}; ` +
-    `the synthetic gradient's cosine with the true gradient of the message was ${cos.mean.toFixed(2)} over the last measurements; ${shownText(claims)}.`
+    `After ${last.step} steps of ${last.sequences / last.step} sequences (${seeds} seed${seeds > 1 ? 's' : ''} per method; the paper gives no budget for D.3), ` +
+    `the test accuracies of A's and B's tasks were: ${both}; ` +
+    `the synthetic gradient's cosine with the true gradient of the message was ${cos.mean.toFixed(3)} over the last measurements; ${shownText(claims)}.`
   );
 }
