@@ -25,11 +25,13 @@ export const TWO_CLOCKS_COLORS: Record<TwoClocksMethod, string> = {
   nograd: methodColor('nobprop'),
 };
 
-/** A measure's mean over a method's seeds at each measurement, against training sequences seen. */
+/** A measure's mean over a method's seeds at each measurement, against training sequences seen (NaN where unmeasured). */
 function curve(cells: TwoClocksCell[], method: TwoClocksMethod, f: (r: TwoClocksRecord) => number): { x: number[]; y: number[] } {
   const runs = cells.filter((c) => c.method === method);
   const h = runs[0].run.history;
-  return { x: h.map((r) => r.sequences), y: h.map((_, i) => runs.reduce((s, c) => s + f(c.run.history[i]), 0) / runs.length) };
+  // A cached NaN is null (JSON): no number, never 0.
+  const value = (r: TwoClocksRecord) => f(r) ?? Number.NaN;
+  return { x: h.map((r) => r.sequences), y: h.map((_, i) => runs.reduce((s, c) => s + value(c.run.history[i]), 0) / runs.length) };
 }
 
 const methodsIn = (cells: TwoClocksCell[]) => TWO_CLOCKS_METHODS.filter((m) => cells.some((c) => c.method === m));

@@ -36,10 +36,10 @@ export function twoClocksReading(
 ): TwoClocksReading {
   const runs = cells.filter((c) => c.method === method);
   const each = runs.map((c) => {
-    const last = c.run.history.slice(-LAST_EVALS).map(measure);
+    const last = c.run.history.slice(-LAST_EVALS).map((r) => measure(r) ?? Number.NaN); // a cached NaN is null
     return last.reduce((a, b) => a + b, 0) / last.length;
   });
   if (!each.length) return { mean: Number.NaN, spread: Number.NaN, each };
-  const spread = each.length > 1 ? range(each) : range(runs[0].run.history.slice(-LAST_EVALS).map(measure));
+  const spread = each.length > 1 ? range(each) : range(runs[0].run.history.slice(-LAST_EVALS).map((r) => measure(r) ?? Number.NaN));
   return { mean: each.reduce((a, b) => a + b, 0) / each.length, spread, each };
 }
