@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../lib/core/errors';
 import { configure } from '../lib/experiments/section';
 import { TWO_CLOCKS_SECTION } from '../lib/experiments/sections/two-clocks';
-import { twoClocksAccuracyFigure, twoClocksCosineFigure, twoClocksRows } from '../lib/notebook/two-clocks-figures';
+import { twoClocksAccuracyFigure, twoClocksSyntheticGradientFigure, twoClocksRows } from '../lib/notebook/two-clocks-figures';
 import type { TwoClocksCell } from '../lib/experiments/sections/two-clocks-readings';
 import type { TwoClocksRecord } from '../lib/runs/train-two-clocks';
 import type { TwoClocksMethod } from '../lib/trainers/two-clocks-spec';
@@ -29,6 +29,7 @@ function cell(method: TwoClocksMethod, b: number, wobble = 0): TwoClocksCell {
     trainLossB: 1,
     sgCosine: method === 'dni' && step > 0 ? 0.3 : Number.NaN,
     sgLoss: Number.NaN,
+    sgNormRatio: method === 'dni' && step > 0 ? 2 : Number.NaN,
   });
   return { method, seed: 1, run: { history: [rec(0, 0.5), rec(100, b - wobble), rec(200, b + wobble), rec(300, b)], msPerStep: 1 } };
 }
@@ -65,7 +66,7 @@ describe('Section D.3: claims, config, cached runs', () => {
     );
     assert.match(s, /DNI 50\.0% \/ 88\.0%/);
     assert.match(s, /No gradient from B 50\.0% \/ 60\.0%/);
-    assert.match(s, /cosine .* was 0\.30/);
+    assert.match(s, /cosine .* was 0\.300, and its norm as consumed 2\.00 times/);
     assert.match(s, /2 of 3 claims/);
   });
 
@@ -76,10 +77,11 @@ describe('Section D.3: claims, config, cached runs', () => {
     assert.equal(acc.data.length, 6);
     assert.deepEqual((acc.data[4] as { y: number[] }).y, [0.5, 0.9, 0.9, 0.9]); // B's panel, full backprop
     // As read back from the cache, where NaN is null: step 0 has no cosine yet, and no point.
-    const cos = twoClocksCosineFigure(JSON.parse(JSON.stringify(cells)));
-    assert.deepEqual((cos.data[0] as { x: number[] }).x, [6400, 12800, 19200]);
+    const sg = twoClocksSyntheticGradientFigure(cfg, JSON.parse(JSON.stringify(cells)));
+    assert.deepEqual((sg.data[0] as { x: number[] }).x, [6400, 12800, 19200]);
+    assert.deepEqual((sg.data[1] as { y: number[] }).y, [2, 2, 2]);
     const rows = twoClocksRows(cfg, cells);
-    assert.equal(rows.length, 7);
+    assert.equal(rows.length, 8);
     assert.equal(rows.find((r) => r.method === 'DNI' && r.task === 'B: 3s')?.ours, '88.0%');
   });
 

@@ -96,12 +96,15 @@ describe('Two networks on two clocks (D.3): the trainer', () => {
     none.step(batch);
     dni.a.params().forEach((p, i) => assertClose(p, none.a.params()[i], 1e-6, p.name, 1e-7));
     assert.equal(s1.sgCosine, 0);
+    assert.equal(s1.sgNormRatio, 0);
     let last = s1;
     // With A and B held still on one batch, B's gradient is a fixed target: the synthetic gradient comes to point along it.
     dni.optA.apply = () => {};
     dni.optB.apply = () => {};
     for (let k = 0; k < 150; k++) last = dni.step(batch);
     assert.ok(Number.isFinite(last.sgLoss) && last.sgCosine > 0.8, `cosine after 150 steps: ${last.sgCosine}`);
+    // Fitted, M's output is about the true gradient, so ĝ as consumed is about scale (10) times it.
+    assert.ok(last.sgNormRatio > 5 && last.sgNormRatio < 15, `norm ratio ${last.sgNormRatio}`);
     const other = last;
     assert.ok(Number.isNaN(none.step(batch).sgCosine) && Number.isFinite(other.lossB));
   });

@@ -15,7 +15,7 @@ import {
 import type { TwoClocksRecord } from '../runs/train-two-clocks';
 import { TWO_CLOCKS_METHODS, type TwoClocksMethod } from '../trainers/two-clocks-spec';
 import { methodColor } from './colors';
-import { type Figure, lineFigure, panelFigure } from './figures';
+import { type Figure, panelFigure } from './figures';
 import type { ResultRow } from './tables';
 
 /** DNI red, full backprop blue, no gradient grey: the colours of DNI, Bprop and No Bprop everywhere. */
@@ -52,21 +52,32 @@ export function twoClocksAccuracyFigure(cfg: TwoClocksConfig, cells: TwoClocksCe
   });
 }
 
-/** The synthetic gradient's cosine with B's true gradient of each message, on the training batches ('dni' only). */
-export function twoClocksCosineFigure(cells: TwoClocksCell[]): Figure {
-  const c = curve(cells, 'dni', (r) => r.sgCosine);
-  const keep = c.y.map((v) => Number.isFinite(v));
-  return lineFigure({
-    title: 'DNI: cosine of the synthetic gradient with the true gradient of the message (training batches, mean since the last point)',
+/**
+ * The synthetic gradient against B's true gradient of each message, on the training batches
+ * ('dni' only): their cosine, and the size of ĝ as A consumes it (× scale) relative to the true one.
+ */
+export function twoClocksSyntheticGradientFigure(cfg: TwoClocksConfig, cells: TwoClocksCell[]): Figure {
+  const finite = (f: (r: TwoClocksRecord) => number) => {
+    const c = curve(cells, 'dni', f);
+    const keep = c.y.map((v) => Number.isFinite(v));
+    return { x: c.x.filter((_, i) => keep[i]), y: c.y.filter((_, i) => keep[i]) };
+  };
+  const color = TWO_CLOCKS_COLORS.dni;
+  return panelFigure({
+    title: 'DNI: the synthetic gradient ĝ against the true gradient of the message (training batches, mean since the last point)',
     xTitle: 'training sequences seen',
     yTitle: 'cosine',
-    markers: false,
-    series: [
+    shareY: false,
+    panels: [
       {
-        name: `${TWO_CLOCKS_LABELS.dni}: cos(ĝ, ∂L_B/∂m)`,
-        x: c.x.filter((_, i) => keep[i]),
-        y: c.y.filter((_, i) => keep[i]),
-        color: TWO_CLOCKS_COLORS.dni,
+        title: 'cos(ĝ, ∂L_B/∂m)',
+        yTitle: 'cosine',
+        series: [{ name: `${TWO_CLOCKS_LABELS.dni}: cos(ĝ, ∂L_B/∂m)`, ...finite((r) => r.sgCosine), color }],
+      },
+      {
+        title: `‖ĝ‖ / ‖∂L_B/∂m‖, ĝ as consumed (× ${cfg.run.trainer.synthesizer.scale})`,
+        yTitle: 'norm ratio',
+        series: [{ name: `${TWO_CLOCKS_LABELS.dni}: ‖ĝ‖ / ‖∂L_B/∂m‖`, ...finite((r) => r.sgNormRatio), color, line: { dash: 'dot' } }],
       },
     ],
   });
@@ -104,7 +115,17 @@ export function twoClocksRows(cfg: TwoClocksConfig, cells: TwoClocksCell[]): Res
     }
   }
   const cos = twoClocksReading(cells, 'dni', (x) => x.sgCosine);
-  if (Number.isFinite(cos.mean))
+  const ratio = twoClocksReading(cells, 'dni', (x) => x.sgNormRatio);
+  if (Number.isFinite(cos.mean)) {
     rows.push({ task: 'message', method: 'DNI: cos(ĝ, ∂L_B/∂m)', spread: spreadText(cos), paper: '—', ours: cos.mean.toFixed(3), budget });
+    rows.push({
+      task: 'message',
+      method: 'DNI: ‖ĝ‖ / ‖∂L_B/∂m‖ (ĝ × scale)',
+      spread: spreadText(ratio),
+      paper: '—',
+      ours: ratio.mean.toFixed(2),
+      budget,
+    });
+  }
   return rows;
 }

@@ -46,6 +46,8 @@ export interface TwoClocksRecord {
   sgCosine: number;
   /** 'dni': mean regression loss of the synthesizer since the last record; NaN otherwise. */
   sgLoss: number;
+  /** 'dni': mean ‖ĝ‖ / ‖∂L_B/∂m‖ (ĝ as consumed, × scale) since the last record; NaN otherwise. */
+  sgNormRatio: number;
 }
 
 export interface TwoClocksResult {
@@ -81,7 +83,7 @@ export async function trainTwoClocks(
   const evalSet = evaluationSet(data.test, s);
   const rng = new Rng(s.dataSeed);
   const history: TwoClocksRecord[] = [];
-  const since = { lossA: 0, lossB: 0, cos: 0, sg: 0, n: 0 };
+  const since = { lossA: 0, lossB: 0, cos: 0, sg: 0, ratio: 0, n: 0 };
   const measure = (step: number) => {
     let [lossA, lossB, accA, accB, n] = [0, 0, 0, 0, 0];
     for (const b of evalSet) {
@@ -104,11 +106,12 @@ export async function trainTwoClocks(
       trainLossB: mean(since.lossB),
       sgCosine: mean(since.cos),
       sgLoss: mean(since.sg),
+      sgNormRatio: mean(since.ratio),
     };
     for (const [k, v] of Object.entries(r)) {
-      if (k !== 'sgCosine' && k !== 'sgLoss' && !k.startsWith('train') && !Number.isFinite(v)) throw new DivergenceError(step, k, v);
+      if (!k.startsWith('sg') && !k.startsWith('train') && !Number.isFinite(v)) throw new DivergenceError(step, k, v);
     }
-    Object.assign(since, { lossA: 0, lossB: 0, cos: 0, sg: 0, n: 0 });
+    Object.assign(since, { lossA: 0, lossB: 0, cos: 0, sg: 0, ratio: 0, n: 0 });
     history.push(r);
     opts.onEval?.(r);
   };
@@ -122,6 +125,7 @@ export async function trainTwoClocks(
     since.lossB += st.lossB;
     since.cos += st.sgCosine;
     since.sg += st.sgLoss;
+    since.ratio += st.sgNormRatio;
     since.n++;
     if (step % s.evalEvery === 0 || step === s.steps) measure(step);
     if (step % 20 === 0) await new Promise((r) => setImmediate(r)); // let a notebook's output through

@@ -41,6 +41,8 @@ export interface TwoClocksStepStats {
   sgLoss: number;
   /** 'dni': cosine between the synthetic gradient and the true gradient of the messages, over the batch and ticks; NaN otherwise. */
   sgCosine: number;
+  /** 'dni': ‖ĝ‖ / ‖∂L_B/∂m‖, the synthetic gradient as consumed (× scale) against the true one, over the batch and ticks; NaN otherwise. */
+  sgNormRatio: number;
 }
 
 export interface TwoClocksEval {
@@ -185,7 +187,13 @@ export class TwoClocksTrainer {
     const g = this.jointGradients(t);
     this.optA.apply(g.gradsA);
     this.optB.apply(g.gradsB);
-    const stats = { lossA: g.lossA.dataSync()[0], lossB: g.lossB.dataSync()[0], sgLoss: Number.NaN, sgCosine: Number.NaN };
+    const stats = {
+      lossA: g.lossA.dataSync()[0],
+      lossB: g.lossB.dataSync()[0],
+      sgLoss: Number.NaN,
+      sgCosine: Number.NaN,
+      sgNormRatio: Number.NaN,
+    };
     tf.dispose([g.lossA, g.lossB]); // kept past the gradient's scope
     return stats;
   }
@@ -211,16 +219,19 @@ export class TwoClocksTrainer {
     this.optB.apply(b.grads);
     let sgLoss = Number.NaN;
     let sgCosine = Number.NaN;
+    let sgNormRatio = Number.NaN;
     if (syn && synOut) {
       const out = synOut as { y: tf.Tensor; cache: Cache };
       const target = tf.concat(b.messageGrads, 0);
       const r = regressionLoss(spec, out.y, { kind: 'gradient', value: target });
       sgLoss = r.loss.dataSync()[0];
-      sgCosine = cosine(tf.concat(consumed, 0), target);
+      const sg = tf.concat(consumed, 0);
+      sgCosine = cosine(sg, target);
+      sgNormRatio = tf.div(tf.norm(sg), tf.maximum(tf.norm(target), 1e-30)).dataSync()[0];
       const back = syn.backward(out.cache, lossGradient(r), { dx: false, params: true });
       this.optS!.apply(back.grads);
     }
-    const stats = { lossA: a.lossA.dataSync()[0], lossB: b.lossB.dataSync()[0], sgLoss, sgCosine };
+    const stats = { lossA: a.lossA.dataSync()[0], lossB: b.lossB.dataSync()[0], sgLoss, sgCosine, sgNormRatio };
     // What was kept past the gradient's scope.
     const out = synOut as { y: tf.Tensor; cache: Cache } | null;
     tf.dispose([a.lossA, ...a.messages, ...consumed, ...(out ? [out.y, ...cacheTensors(out.cache)] : [])]);

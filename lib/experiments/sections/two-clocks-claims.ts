@@ -67,9 +67,10 @@ export function twoClocksSentence(cells: TwoClocksCell[], claims: Claim[]): stri
     .map((m) => `${TWO_CLOCKS_LABELS[m]} ${pct(twoClocksReading(cells, m, accA).mean)} / ${pct(twoClocksReading(cells, m, accB).mean)}`)
     .join(', ');
   const cos = twoClocksReading(cells, 'dni', (r) => r.sgCosine);
+  const ratio = twoClocksReading(cells, 'dni', (r) => r.sgNormRatio);
   return (
     `After ${last.step} steps of ${last.sequences / last.step} sequences (${seeds} seed${seeds > 1 ? 's' : ''} per method; the paper gives no budget for D.3), ` +
     `the test accuracies of A's and B's tasks were: ${both}; ` +
-    `the synthetic gradient's cosine with the true gradient of the message was ${cos.mean.toFixed(3)} over the last measurements; ${shownText(claims)}.`
+    `the synthetic gradient's cosine with the true gradient of the message was ${cos.mean.toFixed(3)}, and its norm as consumed ${ratio.mean.toFixed(2)} times the true gradient's, over the last measurements; ${shownText(claims)}.`
   );
 }
