@@ -205,6 +205,8 @@ export class TwoClocksTrainer {
     let consumed: tf.Tensor[] = [];
     // The synthesizer reads every tick's message at once ([K·B, M]); its output, split per tick, is
     // consumed by A at once. Its forward is kept for its own update, when B's gradient arrives.
+    // 'perExample' units (core.ts) count the K·B rows: L_B averages over ticks and examples alike,
+    // so M predicts the gradient of one example's loss at one tick.
     const consume = (messages: tf.Tensor2D[]): (tf.Tensor | null)[] => {
       if (!syn) return messages.map(() => null);
       const out = syn.forward(tf.concat(messages, 0), 'train');
