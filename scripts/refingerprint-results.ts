@@ -23,6 +23,8 @@ import { type Fingerprint, fingerprint, fingerprintMismatch } from '../lib/exper
 import { charLmCacheConfig, charLmFingerprint, loadPtbChars } from '../lib/experiments/run-char-lm';
 import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run-classifier';
 import { copyCacheConfig, copyFingerprint } from '../lib/experiments/run-copy';
+import { twoClocksFingerprint } from '../lib/experiments/run-two-clocks';
+import type { TwoClocksRunSpec } from '../lib/runs/train-two-clocks';
 import { charLmSpec } from '../lib/runs/train-char-lm';
 import { copyRunSpec } from '../lib/runs/train-copy';
 
@@ -38,6 +40,11 @@ async function resolve(config: Config): Promise<{ kind: string; again: unknown; 
   if (config.task === 'copy' || config.task === 'repeatCopy') {
     const spec = copyRunSpec(config.run as Parameters<typeof copyRunSpec>[0]);
     return { kind: 'Copy', again: copyCacheConfig(spec), fp: () => copyFingerprint(spec) };
+  }
+  if (config.task === 'two-clocks') {
+    // Before the feed-forward case: D.3's entries name their dataset too.
+    const spec = config.run as TwoClocksRunSpec;
+    return { kind: 'two-clocks', again: { task: 'two-clocks', dataset: 'mnist', run: spec }, fp: () => twoClocksFingerprint(spec) };
   }
   if ('dataset' in config) {
     const spec = experimentSpec(inputFromCacheConfig(config as Parameters<typeof inputFromCacheConfig>[0]));

@@ -38,6 +38,7 @@ const ALL: [string, Section<unknown, unknown>][] = [
   ['PTB_SECTION', sections.PTB_SECTION] as [string, Section<unknown, unknown>],
   ['SUFFICIENCY_SECTION', sections.SUFFICIENCY_SECTION] as [string, Section<unknown, unknown>],
   ['CRITICS_SECTION', sections.CRITICS_SECTION] as [string, Section<unknown, unknown>],
+  ['TWO_CLOCKS_SECTION', sections.TWO_CLOCKS_SECTION] as [string, Section<unknown, unknown>],
 ];
 
 describe('paper sections', () => {
@@ -46,7 +47,7 @@ describe('paper sections', () => {
     try {
       for (const [name, s] of ALL) {
         assert.match(s.paper, /section|main text|Table|Figure/, name);
-        assert.match(s.settings, /^section D\.[12]$/, name);
+        assert.match(s.settings, /^section D\.[123]$/, name);
         for (const scale of SCALES) {
           process.env.DNI_SCALE = scale;
           assert.ok(configure(s), `${name} at ${scale}`);

@@ -22,6 +22,7 @@ export * from './variants';
 export * from './seeded';
 export * from './run-copy';
 export * from './run-sufficiency';
+export * from './run-two-clocks';
 export * from './run-char-lm';
 export * from './sections';
 export * from './canonical-json';

@@ -6,3 +6,5 @@ export * from './conv2d';
 export * from './pool';
 export * from './sequential';
 export * from './lstm';
+export * from './recurrent-batchnorm';
+export * from './bn-lstm';

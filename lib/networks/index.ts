@@ -1,2 +1,3 @@
 export * from './spec';
 export * from './build';
+export * from './two-clocks';

@@ -44,3 +44,4 @@ export { start, configure } from './start';
 export * from './sections';
 export * from './sufficiency-figures';
 export * from './critics-figures';
+export * from './two-clocks-figures';

@@ -5,3 +5,4 @@ export * from './char-lm';
 export * from './loop';
 export * from './sufficiency-spec';
 export * from './train-sufficiency';
+export * from './train-two-clocks';

@@ -5,3 +5,4 @@ export * from './softmax';
 export * from './copy';
 export * from './curriculum';
 export * from './noisy-labels';
+export * from './digit-counts';

@@ -13,3 +13,5 @@ export * from './mixture';
 export * from './reference';
 export * from './recurrent-record';
 export * from './expected-gradient';
+export * from './two-clocks-spec';
+export * from './two-clocks';

@@ -18,3 +18,6 @@ export * from './sufficiency-claims';
 export * from './sufficiency-readings';
 export * from './critics';
 export * from './critics-claims';
+export * from './two-clocks';
+export * from './two-clocks-claims';
+export * from './two-clocks-readings';
