@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { methodSpec } from '../lib/experiments/methods';
 import type { NetworkSpec } from '../lib/networks/spec';
+import { BPLambdaTrainer } from '../lib/trainers/bp-lambda';
 import { ParallelTrainer, trainParallel } from '../lib/trainers/parallel-trainer';
 import { PipelineTrainer } from '../lib/trainers/pipeline';
 import { type BPLambdaSpec, bpLambdaSpec } from '../lib/trainers/spec';
@@ -60,6 +61,30 @@ describe('parallel trainer (pipeline stages on worker threads)', function () {
       }
     });
   }
+
+  it('one worker (no cut) is the in-process trainer: the same losses and evaluation', async () => {
+    const ref = new BPLambdaTrainer(spec('cdni'));
+    const t = await ParallelTrainer.start(spec('cdni'), []);
+    try {
+      const want: number[] = [];
+      for (let s = 0; s < 3; s++) {
+        const b = batch(s);
+        want.push(ref.step(b, { stats: true })!.loss);
+        tf.dispose([b.x, b.y]);
+      }
+      const got = await trainParallel(t, 3, batch, 3);
+      assert.deepEqual(
+        got.map((r) => r.loss),
+        want,
+      );
+      const test = batch(50);
+      assert.deepEqual(await t.evaluate(test), ref.evaluate(test));
+      tf.dispose([test.x, test.y]);
+    } finally {
+      await t.close();
+      ref.dispose();
+    }
+  });
 
   it('keeps no tensors beyond the steps in flight, in any worker', async () => {
     const t = await ParallelTrainer.start(spec('dni'), [2], { delay: 2 });

@@ -98,7 +98,9 @@ export class ParallelTrainer {
     const labels = y.dataSync().slice() as Int32Array;
     const done = this.pool.expect(`evaluated${id}`, 1);
     this.toTop({ type: 'labels', key: `eval${id}`, y: labels });
-    this.post(0, { type: 'eval', id, act: serialize({ kind: 'activation', step: this.steps, from: 0, h: x, labels: null }), y: null });
+    const act = serialize({ kind: 'activation', step: this.steps, from: 0, h: x, labels: null });
+    // One stage is also the top: the labels go with the work.
+    this.post(0, { type: 'eval', id, act, y: this.pool.size === 1 ? labels.slice() : null });
     const [r] = (await done) as { n: number; loss: number; errors: number }[];
     return { n: r.n, loss: r.loss, errors: r.errors };
   }
