@@ -116,6 +116,7 @@ describe('pipeline (stages of units, the schedule of parallel workers)', () => {
       [() => new PipelineTrainer(spec('dni', { lambda: [0, 1, 0] }), [2]), 'lambda[1]'],
       [() => new PipelineTrainer(spec('dni', { synthesizers: { '2': { kind: 'ema' } } }), [2]), 'synthesizers.2.kind'],
       [() => new PipelineTrainer(spec('dni'), [2], 0), 'delay'],
+      [() => new PipelineTrainer(spec('dni', { lambda: [0, 0, 'none'] }), [2]), 'lambda[2]'],
       [() => new PipelineTrainer(spec('dni', { targetRefresh: 5 }), [2]), 'targetRefresh'],
       [() => new PipelineTrainer(spec('dni', { feedback: 'fa' }), [2]), 'feedback'],
     ];

@@ -24,7 +24,7 @@ import { depth } from '../networks/spec';
 import { classification } from '../tasks/classification';
 import type { Task } from '../tasks/task';
 import { type ActivationMessage, type SerializedMessage, serialize } from './messages';
-import { type BPLambdaSpec, synthesizerFor, validateBPLambdaSpec } from './spec';
+import { type BPLambdaSpec, synthesizerFor, targetArrives, validateBPLambdaSpec } from './spec';
 import { type LabelledBatch, unitSpecs } from './bp-lambda';
 import { evaluateUnits } from './evaluate-units';
 import type { EvalSums, StepOptions, StepStats, Trainer } from './trainer';
@@ -42,6 +42,11 @@ export function validatePipeline(spec: BPLambdaSpec, cuts: number[], delay: numb
       throw new ConfigError(
         `lambda[${b - 1}]`,
         `a cut after unit ${b} needs λ = 0 there (the stage below does not wait), got ${spec.lambda[b - 1]}`,
+      );
+    if (!targetArrives(spec, b))
+      throw new ConfigError(
+        `lambda[${b}]`,
+        `unit ${b + 1} gets no gradient ('none'), so the synthesizer at the cut after unit ${b} would wait for a target forever`,
       );
     const kind = synthesizerFor(spec, b).kind;
     if (kind !== 'mlp') throw new ConfigError(`synthesizers.${b}.kind`, `a cut needs a learned 'mlp' synthesizer, got '${kind}'`);
