@@ -6,3 +6,4 @@ export * from './loop';
 export * from './sufficiency-spec';
 export * from './train-sufficiency';
 export * from './train-two-clocks';
+export * from './train-wall-clock';
