@@ -45,3 +45,12 @@ export function oneOf<T>(v: unknown, choices: readonly T[], field: string): void
   if (!choices.includes(v as T))
     throw new ConfigError(field, `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(v)}`);
 }
+
+/** A non-empty list of distinct integer seeds. */
+export function seedList(v: unknown, field: string): void {
+  if (!Array.isArray(v) || v.length === 0) throw new ConfigError(field, `must be a non-empty array of integers, got ${JSON.stringify(v)}`);
+  v.forEach((s, i) => {
+    if (!Number.isInteger(s)) throw new ConfigError(`${field}[${i}]`, `must be an integer, got ${JSON.stringify(s)}`);
+  });
+  if (new Set(v).size !== v.length) throw new ConfigError(field, `must be distinct, got ${JSON.stringify(v)}`);
+}

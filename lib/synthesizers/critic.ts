@@ -17,13 +17,12 @@
  *   c.regress(f, { kind: 'value', value: lossPerExample });
  */
 import * as tf from '@tensorflow/tfjs';
-import { ReLU } from '../modules/activation';
-import { Linear } from '../modules/linear';
-import type { Cache, Mode, Module } from '../modules/module';
+import type { Cache, Mode } from '../modules/module';
 import { Sequential } from '../modules/sequential';
 import type { Rng } from '../core/rng';
 import { asTarget, checkTarget, consumedGradient, lossGradient, regressionLoss, type SynthesizerContract, type TargetInput } from './core';
 import type { SynthesizerSpec } from './spec';
+import { mlpLayers } from './mlp';
 import type { SynthesizerForward, SynthesizerModel } from './synthesizer';
 
 export class CriticSynthesizer implements SynthesizerModel {
@@ -39,14 +38,11 @@ export class CriticSynthesizer implements SynthesizerModel {
   ) {
     if (spec.kind !== 'critic') throw new Error(`${name}: CriticSynthesizer built from a '${spec.kind}' spec`);
     if (hShape.length !== 1) throw new Error(`${name}: a critic reads vector activations, got shape [${hShape}]`);
-    const mods: Module[] = [];
-    let from = hShape[0] + (spec.conditioned ? classes : 0);
-    for (let i = 0; i < spec.hiddenLayers; i++) {
-      mods.push(new Linear(from, spec.width, rng, { name: `${name}/hidden${i + 1}` }), new ReLU());
-      from = spec.width;
-    }
-    mods.push(new Linear(from, 1, rng, { init: 'zero', name: `${name}/value` }));
-    this.net = new Sequential(name, mods);
+    const inSize = hShape[0] + (spec.conditioned ? classes : 0);
+    this.net = new Sequential(
+      name,
+      mlpLayers(inSize, spec.hiddenLayers, spec.width, 1, rng, name, { zeroOut: true, batchNorm: false, outName: 'value' }),
+    );
     this.contract = { inputs: spec.conditioned ? 'h+labels' : 'h', target: 'value' };
   }
 

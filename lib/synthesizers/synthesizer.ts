@@ -47,7 +47,7 @@ function buildSynthesizerLayers(hShape: number[], spec: SynthesizerSpec, classes
   const mods: Module[] = [];
   if (hShape.length === 1) {
     // Zero weights AND biases: the first synthetic gradients are exactly zero (paper D.1).
-    mods.push(...mlpLayers(hShape[0] + ctx, spec.hiddenLayers, spec.width, hShape[0], rng, name, true));
+    mods.push(...mlpLayers(hShape[0] + ctx, spec.hiddenLayers, spec.width, hShape[0], rng, name, { zeroOut: true }));
   } else if (hShape.length === 3) {
     let channels = hShape[2] + ctx;
     for (let i = 0; i < spec.hiddenLayers; i++) {

@@ -58,7 +58,7 @@ export function validateSyntheticInputSpec(s: SyntheticInputSpec, path: string):
  * that its BatchNorm maps to zero, so nothing above would learn until the model had moved.
  */
 function buildSyntheticInputLayers(inSize: number, outSize: number, spec: SyntheticInputSpec, rng: Rng, name: string): Sequential {
-  return new Sequential(name, mlpLayers(inSize, spec.hiddenLayers, spec.width, outSize, rng, name, false));
+  return new Sequential(name, mlpLayers(inSize, spec.hiddenLayers, spec.width, outSize, rng, name, { zeroOut: false }));
 }
 
 /** One forward pass of a synthetic-input model: ĥ and what the regression needs. */

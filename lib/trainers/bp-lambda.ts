@@ -76,6 +76,11 @@ export function unitSpecs(spec: BPLambdaSpec): UnitSpec[] {
   });
 }
 
+/** Do the labels travel with the activations (some synthesizer is conditioned on them, cDNI)? */
+export function needsLabels(spec: BPLambdaSpec): boolean {
+  return unitSpecs(spec).some((u) => u.synthesizer?.conditioned);
+}
+
 export class BPLambdaTrainer implements Trainer<LabelledBatch> {
   readonly units: Unit[];
   /** Per-example shape of every h_k, k = 0..K. */
@@ -90,7 +95,7 @@ export class BPLambdaTrainer implements Trainer<LabelledBatch> {
     validateBPLambdaSpec(spec);
     this.shapes = activationShapes(spec.network);
     this.units = unitSpecs(spec).map((u) => new Unit(u));
-    this.needLabels = this.units.some((u) => u.synthesizer?.spec.conditioned);
+    this.needLabels = needsLabels(spec);
   }
 
   /** All trainable variables: layers, synthesizers and synthetic inputs, unit by unit. */

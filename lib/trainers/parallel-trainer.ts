@@ -20,7 +20,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type * as tf from '@tensorflow/tfjs';
 import { depth } from '../networks/spec';
-import type { LabelledBatch } from './bp-lambda';
+import { type LabelledBatch, needsLabels } from './bp-lambda';
 import { serialize } from './messages';
 import { validatePipeline } from './pipeline';
 import type { BPLambdaSpec } from './spec';
@@ -66,7 +66,7 @@ export class ParallelTrainer {
     this.pool = new WorkerPool('stage-worker', inits, names, blasThreads, (m) =>
       m.type === 'ready' ? 'ready' : m.type === 'stats' ? `stats${m.step}` : `${m.type}${m.id}`,
     );
-    this.needLabels = [spec.synthesizer, ...Object.values(spec.synthesizers)].some((s) => s?.conditioned);
+    this.needLabels = needsLabels(spec);
   }
 
   /** Start one worker per stage (cut after the units in `cuts`) and wait until every one is ready. */

@@ -25,7 +25,7 @@ import { classification } from '../tasks/classification';
 import type { Task } from '../tasks/task';
 import { type ActivationMessage, type SerializedMessage, serialize } from './messages';
 import { type BPLambdaSpec, synthesizerFor, targetArrives, validateBPLambdaSpec } from './spec';
-import { type LabelledBatch, unitSpecs } from './bp-lambda';
+import { type LabelledBatch, needsLabels, unitSpecs } from './bp-lambda';
 import { evaluateUnits } from './evaluate-units';
 import type { EvalSums, StepOptions, StepStats, Trainer } from './trainer';
 import { Unit } from './unit';
@@ -88,7 +88,7 @@ export class PipelineTrainer implements Trainer<LabelledBatch> {
     const ends = [...cuts, units.length];
     this.stages = ends.map((b, i) => new UnitGroup(units.slice(i ? ends[i - 1] : 0, b), task, units.length));
     this.waiting = this.stages.map(() => []);
-    this.needLabels = units.some((u) => u.synthesizer?.spec.conditioned);
+    this.needLabels = needsLabels(spec);
   }
 
   /** All trainable variables, unit by unit. */

@@ -103,7 +103,7 @@ export class TwoClocksTrainer {
     // Zero weights and biases in the last layer: a zero synthetic gradient at the start (paper D.1).
     this.synthesizer =
       spec.method === 'dni'
-        ? new Sequential('M', mlpLayers(M, s.hiddenLayers, s.width, M, new Rng(spec.seed * 3 + 3), 'M', true) as Module[])
+        ? new Sequential('M', mlpLayers(M, s.hiddenLayers, s.width, M, new Rng(spec.seed * 3 + 3), 'M', { zeroOut: true }) as Module[])
         : null;
     this.optA = new Adam(this.a.params(), spec.optimizer);
     this.optB = new Adam(this.b.params(), spec.optimizer);

@@ -9,7 +9,7 @@
  * synthesizer, optimizer, batch and step count, and this section's own data and drift.
  */
 import { ConfigError } from '../../core/errors';
-import { checkKeys } from '../../core/validators';
+import { checkKeys, seedList } from '../../core/validators';
 import { SUFFICIENCY_KEYS, type SufficiencySpec, validateSufficiencySpec } from '../../runs/sufficiency-spec';
 import { SYNTHESIZER_DEFAULTS, SYNTHESIZER_KEYS, type SynthesizerSpec } from '../../synthesizers/spec';
 import { PAPER_ADAM, PAPER_BATCH, PAPER_STEPS } from '../paper';
@@ -106,12 +106,7 @@ export function sufficiencySpec(cfg: SufficiencyConfig, kind: SufficiencyKind, s
 /** Checks a config, naming the field: the seeds, the per-run fields left to the runs, and every run's spec. */
 export function checkSufficiency(cfg: SufficiencyConfig): SufficiencyConfig {
   checkKeys(cfg, ['run', 'seeds'], '');
-  if (!Array.isArray(cfg.seeds) || cfg.seeds.length === 0)
-    throw new ConfigError('seeds', `must be a non-empty array of integers, got ${JSON.stringify(cfg.seeds)}`);
-  cfg.seeds.forEach((s, i) => {
-    if (!Number.isInteger(s)) throw new ConfigError(`seeds[${i}]`, `must be an integer, got ${JSON.stringify(s)}`);
-  });
-  if (new Set(cfg.seeds).size !== cfg.seeds.length) throw new ConfigError('seeds', `must be distinct, got ${JSON.stringify(cfg.seeds)}`);
+  seedList(cfg.seeds, 'seeds');
   checkKeys(cfg.run, SUFFICIENCY_KEYS, 'run');
   checkKeys(cfg.run.synthesizer, SYNTHESIZER_KEYS, 'run.synthesizer');
   // Set per run, so a value here would be overwritten without a word.

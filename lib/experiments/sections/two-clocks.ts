@@ -9,7 +9,7 @@
  * preset takes section D.1's 500k steps and batch of 256 and this section's own choices of data.
  */
 import { ConfigError } from '../../core/errors';
-import { checkKeys } from '../../core/validators';
+import { checkKeys, seedList } from '../../core/validators';
 import { type TwoClocksRunSpec, validateTwoClocksRun } from '../../runs/train-two-clocks';
 import { TWO_CLOCKS_DEFAULTS, TWO_CLOCKS_METHODS, type TwoClocksMethod, type TwoClocksSpec } from '../../trainers/two-clocks-spec';
 import { PAPER_BATCH, PAPER_STEPS } from '../paper';
@@ -97,12 +97,7 @@ export function twoClocksRunSpec(cfg: TwoClocksConfig, method: TwoClocksMethod, 
 /** Checks a config, naming the field: the seeds, the fields each run sets, and every run's spec. */
 export function checkTwoClocks(cfg: TwoClocksConfig): TwoClocksConfig {
   checkKeys(cfg, ['run', 'seeds'], '');
-  if (!Array.isArray(cfg.seeds) || cfg.seeds.length === 0)
-    throw new ConfigError('seeds', `must be a non-empty array of integers, got ${JSON.stringify(cfg.seeds)}`);
-  cfg.seeds.forEach((s, i) => {
-    if (!Number.isInteger(s)) throw new ConfigError(`seeds[${i}]`, `must be an integer, got ${JSON.stringify(s)}`);
-  });
-  if (new Set(cfg.seeds).size !== cfg.seeds.length) throw new ConfigError('seeds', `must be distinct, got ${JSON.stringify(cfg.seeds)}`);
+  seedList(cfg.seeds, 'seeds');
   if (cfg.run && typeof cfg.run.trainer === 'object' && cfg.run.trainer) {
     if ('method' in cfg.run.trainer) throw new ConfigError('run.trainer.method', 'is not a setting here: the section runs every method');
     if ('seed' in cfg.run.trainer) throw new ConfigError('run.trainer.seed', "is not a setting here: the runs take theirs from 'seeds'");
