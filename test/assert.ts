@@ -3,9 +3,21 @@ import * as tf from '@tensorflow/tfjs';
 import type { NetworkSpec } from '../lib/networks/spec';
 import { Rng } from '../lib/core/rng';
 import type { EvalRecord, RunResult } from '../lib/runs/loop';
+import type { StepStats, Trainer } from '../lib/trainers/trainer';
 import { type CopyLevel, copyArrays, copyInputs } from '../lib/tasks/copy';
 import type { SequenceBatch } from '../lib/tasks/sequence';
 import type { CopyRecord, CopyRunResult } from '../lib/runs/train-copy';
+
+/** A tensor of normal draws from `rng` (mean 0, deviation `std`). */
+export function randn(rng: Rng, shape: number[], std = 1): tf.Tensor {
+  return tf.tensor(
+    rng.normals(
+      shape.reduce((a, b) => a * b, 1),
+      std,
+    ),
+    shape,
+  );
+}
 
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -56,6 +68,19 @@ export function errorRun(test: number[], train: number[] = test): RunResult {
     seconds: i,
   }));
   return { history, final: history[history.length - 1], msPerStep: 1 };
+}
+
+/**
+ * A measured step between a warm-up step and a plain one, asserting the three leave no tensor
+ * behind (the tensors of the batch aside); returns the measured step's statistics.
+ */
+export function leakFreeMeasuredStep<B>(t: Trainer<B>, batch: B): StepStats {
+  t.step(batch, { stats: true, measureSG: true });
+  const before = tf.memory().numTensors;
+  const s = t.step(batch, { stats: true, measureSG: true })!;
+  t.step(batch);
+  if (tf.memory().numTensors !== before) throw new Error(`a training step leaked ${tf.memory().numTensors - before} tensor(s)`);
+  return s;
 }
 
 /** Steps [from, to) of `batch` Repeat Copy sequences at `level`; it starts / ends the sequences when it holds their first / last step. */

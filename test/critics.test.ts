@@ -13,7 +13,7 @@ import { CriticSynthesizer } from '../lib/synthesizers/critic';
 import { mergeSynthesizer } from '../lib/synthesizers/spec';
 import { BPLambdaTrainer, disposeCapture } from '../lib/trainers/bp-lambda';
 import { bpLambdaSpec } from '../lib/trainers/spec';
-import { assertClose, randomBatch } from './assert';
+import { assertClose, leakFreeMeasuredStep, randomBatch } from './assert';
 
 const FCN: NetworkSpec = { kind: 'fcn', input: 12, hidden: [10, 9, 8], classes: 5 };
 
@@ -139,12 +139,7 @@ describe('scalar critics (paper A.4)', () => {
       const t = new BPLambdaTrainer(
         bpLambdaSpec({ network: FCN, ...methodSpec(method, 4), synthesizer: { ...methodSpec(method, 4).synthesizer, width: 8 } }),
       );
-      const { x, y } = randomBatch(FCN, 8, 6);
-      t.step({ x, y }, { stats: true, measureSG: true });
-      const before = tf.memory().numTensors;
-      const s = t.step({ x, y }, { stats: true, measureSG: true })!;
-      t.step({ x, y });
-      assert.equal(tf.memory().numTensors, before);
+      const s = leakFreeMeasuredStep(t, randomBatch(FCN, 8, 6));
       assert.ok(s.series.sgCosine.every(Number.isFinite), `cosines ${s.series.sgCosine}`);
       assert.ok(s.series.sgLoss.every(Number.isFinite), `regression losses ${s.series.sgLoss}`);
     });

@@ -15,7 +15,7 @@ import { mergeSynthesizer } from '../lib/synthesizers/spec';
 import { BPLambdaTrainer, disposeCapture } from '../lib/trainers/bp-lambda';
 import { layerLinear, scalarError } from '../lib/trainers/feedback';
 import { type BPLambdaInput, bpLambdaSpec } from '../lib/trainers/spec';
-import { assertClose, randomBatch } from './assert';
+import { assertClose, leakFreeMeasuredStep, randomBatch } from './assert';
 
 const FCN: NetworkSpec = { kind: 'fcn', input: 12, hidden: [10, 9], classes: 5 };
 const trainer = (method: string, extra: Partial<BPLambdaInput> = {}) =>
@@ -143,12 +143,7 @@ describe('feedback alignment, Kickback and DFA as synthetic gradients', () => {
   for (const method of ['fa', 'kickback', 'dfa']) {
     it(`${method}: a step, measured or not, leaks no tensors, and the measures of what it sends down are finite`, () => {
       const t = trainer(method);
-      const { x, y } = randomBatch(FCN, 8, 6);
-      t.step({ x, y }, { stats: true, measureSG: true });
-      const before = tf.memory().numTensors;
-      const s = t.step({ x, y }, { stats: true, measureSG: true })!;
-      t.step({ x, y });
-      assert.equal(tf.memory().numTensors, before);
+      const s = leakFreeMeasuredStep(t, randomBatch(FCN, 8, 6));
       for (const key of ['sgCosine', 'sgRelError', 'sgUpdateCosine'])
         assert.ok(s.series[key].every(Number.isFinite), `${key}: ${s.series[key]}`);
       assert.ok(s.series.sgCosine.every((c) => c > -1 && c <= 1 + 1e-6));

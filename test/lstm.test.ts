@@ -13,22 +13,12 @@ import * as tf from '@tensorflow/tfjs';
 import { Lstm, type LstmState } from '../lib/modules/lstm';
 import { refLstm } from '../lib/trainers/reference';
 import { Rng } from '../lib/core/rng';
-import { assertClose } from './assert';
+import { assertClose, randn } from './assert';
 
 const I = 5;
 const H = 6;
 const B = 3;
 const T = 4;
-
-function randn(rng: Rng, shape: number[], std = 1): tf.Tensor {
-  return tf.tensor(
-    rng.normals(
-      shape.reduce((a, b) => a * b, 1),
-      std,
-    ),
-    shape,
-  );
-}
 
 interface Problem {
   lstm: Lstm;

@@ -14,17 +14,7 @@ import { BatchNorm } from '../lib/modules/batchnorm';
 import { Conv2d, conv2dFilterGrad } from '../lib/modules/conv2d';
 import { poolGrad, Pool } from '../lib/modules/pool';
 import { Rng } from '../lib/core/rng';
-import { assertClose } from './assert';
-
-function randn(rng: Rng, shape: number[], std = 1): tf.Tensor {
-  return tf.tensor(
-    rng.normals(
-      shape.reduce((a, b) => a * b, 1),
-      std,
-    ),
-    shape,
-  );
-}
+import { assertClose, randn } from './assert';
 
 /** Directional derivative by central differences vs. by the module's backward. */
 function checkModule(

@@ -13,17 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BnLstm } from '../lib/modules/bn-lstm';
 import { RecurrentBatchNorm, batchNormOp } from '../lib/modules/recurrent-batchnorm';
 import { Rng } from '../lib/core/rng';
-import { assertClose } from './assert';
-
-function randn(rng: Rng, shape: number[], std = 1): tf.Tensor {
-  return tf.tensor(
-    rng.normals(
-      shape.reduce((a, b) => a * b, 1),
-      std,
-    ),
-    shape,
-  );
-}
+import { assertClose, randn } from './assert';
 
 /** The normalisation from plain ops, differentiated by tfjs itself. */
 function plainBn(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
