@@ -293,7 +293,16 @@ describe('one BP(λ) core for layers and time', () => {
       assert.deepEqual(new EmaSynthesizer([2], { ...spec, kind: 'ema' }, 3, 'e').contract, { inputs: 'none', target: 'gradient' });
       const rs = new RecurrentSynthesizer(
         2,
-        { hiddenLayers: 0, width: 2, scale: 0.1, lossWeight: 1, auxWeight: 1, targetUnits: 'perExample', lossReduction: 'sum' },
+        {
+          hiddenLayers: 0,
+          width: 2,
+          activation: 'relu',
+          scale: 0.1,
+          lossWeight: 1,
+          auxWeight: 1,
+          targetUnits: 'perExample',
+          lossReduction: 'sum',
+        },
         true,
         new Rng(2),
         'r',

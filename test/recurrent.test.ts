@@ -16,7 +16,7 @@ import { COPY_OUTPUTS, copyInputs, type CopyLevel, disposeSequenceBatch } from '
 import type { SequenceBatch } from '../lib/tasks/sequence';
 import { RecurrentSynthesizer } from '../lib/synthesizers/recurrent';
 import { disposeChunkRecords, RecurrentTrainer } from '../lib/trainers/recurrent';
-import { chunkBounds, type RecurrentInput, recurrentSpec, truncationLambdas } from '../lib/trainers/recurrent-spec';
+import { chunkBounds, type RecurrentInput, recurrentCacheTrainer, recurrentSpec, truncationLambdas } from '../lib/trainers/recurrent-spec';
 import { assertClose, maxAbs, maxAbsDiff, repeatCopyBatch } from './assert';
 
 const H = 7;
@@ -323,18 +323,26 @@ describe('recurrent BP(λ)', () => {
     t.dispose();
   });
 
-  for (const hiddenLayers of [0, 1, 2]) {
-    it(`the recurrent synthesizer (${hiddenLayers} hidden layers, with the aux head): its regression gradients and ∂/∂h equal autodiff`, () =>
+  const cases = [
+    [0, 'relu'],
+    [1, 'relu'],
+    [2, 'relu'],
+    [1, 'leakyRelu'],
+    [2, 'tanh'],
+  ] as const;
+  for (const [hiddenLayers, activation] of cases) {
+    it(`the recurrent synthesizer (${hiddenLayers} hidden layers, ${activation}, with the aux head): its regression gradients and ∂/∂h equal autodiff`, () =>
       tf.tidy(() => {
-        const rng = new Rng(20 + hiddenLayers);
+        const rng = new Rng(20 + hiddenLayers + (activation === 'relu' ? 0 : 10));
         const spec = recurrentSpec({
           inputs: I,
           outputs: 8,
           hidden: H,
           T: 3,
           method: 'dniAux',
-          synthesizer: { hiddenLayers, width: 5, lossReduction: 'mean', lossWeight: 0.7, auxWeight: 1.3 },
+          synthesizer: { hiddenLayers, activation, width: 5, lossReduction: 'mean', lossWeight: 0.7, auxWeight: 1.3 },
         }).synthesizer;
+        const act = { relu: tf.relu, leakyRelu: (x: tf.Tensor) => tf.leakyRelu(x, 0.1), tanh: tf.tanh }[activation];
         const s = new RecurrentSynthesizer(H, spec, true, rng, 'synth');
         for (const p of s.params()) p.assign(tf.tensor(rng.normals(p.size, 0.4), p.shape));
         const h = tf.tensor2d(rng.normals(B * H), [B, H]);
@@ -342,11 +350,10 @@ describe('recurrent BP(λ)', () => {
         const auxTarget = tf.tensor2d(rng.normals(B * 2 * H), [B, 2 * H]);
         const f = s.forward(h);
         const r = s.regress(f, z, auxTarget, true);
-        // Plain ops: (Linear → ReLU)^n, two linear heads; 'mean' losses with their weights, the target ×B ('perExample').
+        // Plain ops: (Linear → activation)^n, two linear heads; 'mean' losses with their weights, the target ×B ('perExample').
         const loss = (x: tf.Tensor, ...phi: tf.Tensor[]) => {
           let a = x;
-          for (let l = 0; l < hiddenLayers; l++)
-            a = tf.relu(tf.add(tf.matMul(a as tf.Tensor2D, phi[2 * l] as tf.Tensor2D), phi[2 * l + 1]));
+          for (let l = 0; l < hiddenLayers; l++) a = act(tf.add(tf.matMul(a as tf.Tensor2D, phi[2 * l] as tf.Tensor2D), phi[2 * l + 1]));
           const k = 2 * hiddenLayers;
           const out = tf.add(tf.matMul(a as tf.Tensor2D, phi[k] as tf.Tensor2D), phi[k + 1]);
           const aux = tf.add(tf.matMul(a as tf.Tensor2D, phi[k + 2] as tf.Tensor2D), phi[k + 3]);
@@ -450,6 +457,16 @@ describe('recurrent BP(λ)', () => {
     assert.deepEqual(run(5, 'bptt').theta0, run(5, 'dni').theta0);
   });
 
+  it('options added later are left out of the cache key at their off values, and in it otherwise', () => {
+    const base = { inputs: 9, outputs: 8, T: 5, method: 'dni' } as const;
+    const plain = recurrentCacheTrainer(recurrentSpec(base));
+    for (const off of [{ sgBootstrap: 'consumed' }, { shuffleSG: false }, { synthesizer: { activation: 'relu' } }] as const)
+      assert.deepEqual(recurrentCacheTrainer(recurrentSpec({ ...base, ...off })), plain, JSON.stringify(off));
+    assert.ok(!('activation' in plain.synthesizer) && !('shuffleSG' in plain) && !('sgBootstrap' in plain));
+    assert.equal(recurrentCacheTrainer(recurrentSpec({ ...base, synthesizer: { activation: 'tanh' } })).synthesizer.activation, 'tanh');
+    assert.equal(recurrentCacheTrainer(recurrentSpec({ ...base, shuffleSG: true })).shuffleSG, true);
+  });
+
   it('bad configs throw a ConfigError naming the field', () => {
     const base = { inputs: 9, outputs: 8, T: 5, method: 'dni' } as const;
     const cases: [() => unknown, string][] = [
@@ -470,6 +487,7 @@ describe('recurrent BP(λ)', () => {
       [() => recurrentSpec({ ...base, synthesizer: { scale: NaN } }), 'synthesizer.scale'],
       [() => recurrentSpec({ ...base, synthesizer: { hiddenLayers: 3 } }), 'synthesizer.hiddenLayers'],
       [() => recurrentSpec({ ...base, synthesizer: { auxWeight: -1 } }), 'synthesizer.auxWeight'],
+      [() => recurrentSpec({ ...base, synthesizer: { activation: 'gelu' } } as any), 'synthesizer.activation'],
       [() => recurrentSpec({ ...base, synthesizer: { widht: 3 } } as any), 'synthesizer.widht'],
       [() => recurrentSpec({ ...base, optimizer: { lr: 0 } }), 'optimizer.lr'],
       [() => recurrentSpec({ ...base, optimizer: { learningRate: 1 } } as any), 'optimizer.learningRate'],

@@ -65,6 +65,9 @@ describe('paper sections', () => {
     assert.equal(c.run.steps, 123);
     assert.throws(() => configure(sections.TABLE2_SECTIONS.mnistFcn, { 'trainer.synthesizer.widht': 3 }), /trainer\.synthesizer\.widht/);
     assert.throws(() => configure(sections.STALE_SECTION, { 'grid.depths': [1] }), /depths\[0\]/);
+    // The Copy curriculum's tag goes into file names: letters and digits only.
+    assert.equal(configure(sections.COPY_SECTION, { tag: 'tracking' }).tag, 'tracking');
+    assert.throws(() => configure(sections.COPY_SECTION, { tag: '../x' }), /tag/);
     const both = sections.cnnConfig({ width: 8 });
     assert.deepEqual([both.mnist.width, both.cifar.width], [8, 8]);
   });

@@ -18,8 +18,7 @@ import { Progress } from '../core/progress';
 import { type CharLmInput, type CharLmRecord, type CharLmResult, charLmSpec, type CharLmSpec, trainCharLm } from '../runs/train-char-lm';
 import { cachedRun } from './cache';
 import { type Fingerprint, miniRecurrentTrainer } from './fingerprint';
-import { RECURRENT_OPTIONS_OFF, type RecurrentSpec } from '../trainers/recurrent-spec';
-import { withoutOff } from './canonical-json';
+import { recurrentCacheTrainer } from '../trainers/recurrent-spec';
 
 type Corpus = Pick<PtbCorpus, 'train' | 'valid' | 'test' | 'vocab'>;
 
@@ -84,7 +83,7 @@ async function charLmProbe(spec: CharLmSpec, corpus: Corpus): Promise<number[]> 
 
 /** The cache key's config of a char-LM run, and its numerics fingerprint (scripts/refingerprint-results.ts re-stamps entries with it). */
 export function charLmCacheConfig(spec: CharLmSpec): { task: 'ptb-char'; run: CharLmSpec } {
-  return { task: 'ptb-char', run: { ...spec, trainer: withoutOff(spec.trainer, RECURRENT_OPTIONS_OFF) as RecurrentSpec } };
+  return { task: 'ptb-char', run: { ...spec, trainer: recurrentCacheTrainer(spec.trainer) } };
 }
 
 export async function charLmFingerprint(spec: CharLmSpec, corpus: Corpus): Promise<Fingerprint> {

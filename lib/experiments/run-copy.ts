@@ -10,9 +10,8 @@
  */
 import { Progress } from '../core/progress';
 import { type CopyRecord, type CopyRunInput, type CopyRunResult, copyRunSpec, type CopyRunSpec, trainCopy } from '../runs/train-copy';
-import { RECURRENT_OPTIONS_OFF, type RecurrentSpec } from '../trainers/recurrent-spec';
+import { recurrentCacheTrainer } from '../trainers/recurrent-spec';
 import { cachedRun } from './cache';
-import { withoutOff } from './canonical-json';
 import { type Fingerprint, miniRecurrentTrainer } from './fingerprint';
 
 /** The miniature's numbers: bits, training bits and the trainer's series at each check, and the level. */
@@ -37,7 +36,7 @@ async function copyProbe(spec: CopyRunSpec): Promise<number[]> {
 
 /** The cache key's config of a Copy run, and its numerics fingerprint (scripts/refingerprint-results.ts re-stamps entries with it). */
 export function copyCacheConfig(spec: CopyRunSpec): { task: string; run: CopyRunSpec } {
-  return { task: spec.curriculum.kind, run: { ...spec, trainer: withoutOff(spec.trainer, RECURRENT_OPTIONS_OFF) as RecurrentSpec } };
+  return { task: spec.curriculum.kind, run: { ...spec, trainer: recurrentCacheTrainer(spec.trainer) } };
 }
 
 export async function copyFingerprint(spec: CopyRunSpec): Promise<Fingerprint> {

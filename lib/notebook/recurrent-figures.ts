@@ -3,6 +3,9 @@
  * (one panel per unroll T, colour by method), and the table of the highest level each reached.
  */
 import type { CopyCell } from '../experiments/sections/copy-repeat-copy';
+import { lastQuarter } from '../experiments/sections/recurrent-study';
+import type { CopyRunResult } from '../runs/train-copy';
+import type { SynthesizerProbe } from '../trainers/recurrent-probe';
 import type { CharLmCell } from '../experiments/sections/penn-treebank';
 import { RECURRENT_LABELS } from '../experiments/methods';
 import { RECURRENT_COLORS } from './colors';
@@ -37,7 +40,8 @@ export function speedOf(
   return { msPerChunk: (run.msPerStep * run.final.step) / Math.max(1, run.updates), perSecond: (1000 * perStep) / run.msPerStep };
 }
 
-export function copyCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
+/** `note`, when given, ends the title (which runs these are, e.g. a variant's). */
+export function copyCurves(cells: CopyCell[], kind: CopyCell['kind'], note = ''): Figure {
   // Methods often tie: wide lines under narrow ones, and DNI+Aux dotted on top, keep every method visible where they coincide.
   const line = { bptt: { width: 10 }, dni: { width: 6 }, dniAux: { width: 3, dash: 'dot' } } as const;
   const panels = unrollPanels(
@@ -49,7 +53,7 @@ export function copyCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
     }),
   );
   return panelFigure({
-    title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: time dependency solved (Figure 17)`,
+    title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: time dependency solved (Figure 17)${note}`,
     xTitle: 'sequences consumed (samples)',
     yTitle: kind === 'copy' ? 'time dependency solved (N)' : 'time dependency solved (N × R)',
     columns: unrolls(cells),
@@ -64,14 +68,14 @@ export function copyCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
  * progress within a level, where Figure 17's solved level does not move (a level is solved below
  * 0.15 bits; the curve jumps up when the next level starts).
  */
-export function copyBitsCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
+export function copyBitsCurves(cells: CopyCell[], kind: CopyCell['kind'], note = ''): Figure {
   const line = { bptt: { width: 5 }, dni: { width: 3 }, dniAux: { width: 2, dash: 'dot' } } as const;
   const panels = unrollPanels(
     cells.filter((c) => c.kind === kind),
     (c) => ({ x: c.run.history.map((r) => r.samples), y: c.run.history.map((r) => r.bits), line: line[c.method] }),
   );
   return panelFigure({
-    title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: bits per sequence at the level being trained`,
+    title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: bits per sequence at the level being trained${note}`,
     xTitle: 'sequences consumed (samples)',
     yTitle: 'bits per sequence (log scale)',
     logY: true,
@@ -79,6 +83,17 @@ export function copyBitsCurves(cells: CopyCell[], kind: CopyCell['kind']): Figur
     panels,
     height: 360 * (panels.length / unrolls(cells)) + 90,
   });
+}
+
+/** The probe's numbers of a run over its last quarter of checks. */
+export function probeCells(r: CopyRunResult): Record<string, number> {
+  const q = (k: keyof SynthesizerProbe) => Number(lastQuarter(r, (h) => h.probe?.[k]).toFixed(3));
+  return {
+    'cos, true future gradient': q('cosTrue'),
+    'cos, bootstrapped target': q('cosTarget'),
+    'rel. error, true gradient': q('relErrTrue'),
+    'dead units': q('dead'),
+  };
 }
 
 /** task | method | T | seed | highest level | last check | ms per chunk | sequences/s | paper | ours | budget. */
@@ -93,6 +108,8 @@ export function copyRows(cells: CopyCell[], budget: string): ResultRow[] {
       seed: c.seed,
       'highest level solved': lv ? (c.kind === 'copy' ? `N = ${lv.N}` : `N = ${lv.N}, R = ${lv.R}`) : 'none',
       'last check': `${c.run.final.bits.toFixed(2)} bits at N = ${c.run.final.level.N}${c.kind === 'repeatCopy' ? `, R = ${c.run.final.level.R}` : ''}`,
+      // BPTT has no synthesizer: '—' in the probe's columns.
+      ...(c.method === 'bptt' ? Object.fromEntries(Object.keys(probeCells(c.run)).map((k) => [k, '—'])) : probeCells(c.run)),
       'ms per chunk': Number(speed.msPerChunk.toFixed(2)),
       'sequences/s': Math.round(speed.perSecond),
       paper: '—',

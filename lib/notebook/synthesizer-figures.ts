@@ -5,7 +5,7 @@
  */
 import type { FixedCopyRun } from '../experiments/sections/fixed-copy';
 import { crossingCounts, lastBits, lastCrossingError } from '../experiments/sections/fixed-copy';
-import { lastQuarter, type StudyRow } from '../experiments/sections/recurrent-study';
+import type { StudyRow } from '../experiments/sections/recurrent-study';
 import type { CopyCell } from '../experiments/sections/copy-repeat-copy';
 import type { CharLmCell } from '../experiments/sections/penn-treebank';
 import type { PtbStudyRow } from '../experiments/sections/ptb-study';
@@ -13,7 +13,7 @@ import type { CopyRunResult } from '../runs/train-copy';
 import type { SynthesizerProbe } from '../trainers/recurrent-probe';
 import { DASHES, METHOD_COLORS, RECURRENT_COLORS, RECURRENT_LABELS } from './colors';
 import { type Figure, type Panel, panelFigure, type Series } from './figures';
-import { speedOf } from './recurrent-figures';
+import { probeCells, speedOf } from './recurrent-figures';
 import type { ResultRow } from './tables';
 
 type Probed = { samples: number; probe: SynthesizerProbe | null };
@@ -47,10 +47,11 @@ function cosinePanels(title: string, xTitle: string, groups: { name: string; col
   });
 }
 
-/** The fixed-level runs' methods: BPTT blue, DNI variants red by dash, DNI+Aux purple, the control brown. */
+/** The fixed-level runs' methods: BPTT blue, DNI variants red by dash, DNI+Aux purple, the controls brown. */
 function fixedStyle(name: string, i: number): { color: string; dash?: string } {
   if (name.startsWith('BPTT')) return { color: RECURRENT_COLORS.bptt };
-  if (name.startsWith('Control')) return { color: '#8c564b', dash: 'dot' };
+  // Controls brown, each with its own dash (never solid).
+  if (name.startsWith('Control')) return { color: '#8c564b', dash: DASHES[1 + (i % (DASHES.length - 1))] };
   if (name.startsWith('DNI+Aux')) return { color: RECURRENT_COLORS.dniAux, dash: 'dash' };
   return { color: METHOD_COLORS.dni, dash: DASHES[i % DASHES.length] };
 }
@@ -90,17 +91,6 @@ export function fixedCopyProbeCurves(runs: FixedCopyRun[]): Figure {
   return cosinePanels('Copy at a fixed N: what the synthetic gradient was doing', 'sequences consumed (samples)', groups);
 }
 
-/** The probe's numbers of a run over its last quarter of checks. */
-function probeCells(r: CopyRunResult): Record<string, number> {
-  const q = (k: keyof SynthesizerProbe) => Number(lastQuarter(r, (h) => h.probe?.[k]).toFixed(3));
-  return {
-    'cos, true future gradient': q('cosTrue'),
-    'cos, bootstrapped target': q('cosTarget'),
-    'rel. error, true gradient': q('relErrTrue'),
-    'dead units': q('dead'),
-  };
-}
-
 /** The bit error over the last quarter by boundaries crossed, one column per count the run saw. */
 function crossingCells(r: CopyRunResult): Record<string, number> {
   return Object.fromEntries(
@@ -137,7 +127,7 @@ export function copyStudyRows(rows: StudyRow[], budget: string): ResultRow[] {
 }
 
 /** Curriculum runs: the cosines per unroll T (mean over seeds), DNI and DNI+Aux. */
-export function copyProbeCurves(cells: CopyCell[], kind: CopyCell['kind']): Figure {
+export function copyProbeCurves(cells: CopyCell[], kind: CopyCell['kind'], note = ''): Figure {
   const Ts = [...new Set(cells.map((c) => c.T))].sort((a, b) => a - b);
   // DNI+Aux narrower and dotted over DNI: where they coincide both stay visible.
   const lines = { dni: { width: 4 }, dniAux: { dash: 'dot', width: 2 } } as const;
@@ -160,7 +150,7 @@ export function copyProbeCurves(cells: CopyCell[], kind: CopyCell['kind']): Figu
     }),
   }));
   return panelFigure({
-    title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: the synthetic gradient's cosine with the true future gradient`,
+    title: `${kind === 'copy' ? 'Copy' : 'Repeat Copy'}: the synthetic gradient's cosine with the true future gradient${note}`,
     xTitle: 'sequences consumed (samples)',
     yTitle: 'cosine (mean over seeds)',
     panels,

@@ -4,6 +4,8 @@
  *
  *   h [B, H] → (Linear → ReLU) × hiddenLayers → Linear → [B, 2H] = (for h, for c)
  *
+ * (ReLU is D.2's; `activation` may replace it by a leaky ReLU or tanh, whose units cannot die.)
+ *
  * D.2: one hidden layer as wide as the LSTM, then a linear projection to 2× its width. The
  * output layer starts at zero weights AND biases, so the first synthetic gradients are exactly
  * zero (as D.1 says of every synthesizer). No BatchNorm: D.2 does not mention one. DNI+Aux adds
@@ -17,8 +19,8 @@
  * head's target is a value (a raw output of the synthesizer), regressed onto as it is.
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkKeys, inRange, join, posInt } from '../core/validators';
-import { ReLU } from '../modules/activation';
+import { checkKeys, inRange, join, oneOf, posInt } from '../core/validators';
+import { LeakyReLU, ReLU, Tanh } from '../modules/activation';
 import { Linear } from '../modules/linear';
 import type { Cache, Module } from '../modules/module';
 import { Sequential } from '../modules/sequential';
@@ -43,6 +45,8 @@ export interface RecurrentSynthesizerSpec {
   hiddenLayers: number;
   /** Units of each hidden layer (the paper: as wide as the LSTM). */
   width: number;
+  /** The hidden layers' nonlinearity: 'relu' (D.2), 'leakyRelu' (slope 0.1) or 'tanh'. */
+  activation: SynthesizerActivation;
   /** Synthetic gradients are multiplied by this when consumed (D.2: 0.1). */
   scale: number;
   /** Weight of the synthetic-gradient regression loss (D.2: 1). */
@@ -53,9 +57,16 @@ export interface RecurrentSynthesizerSpec {
   lossReduction: LossReduction;
 }
 
+export const SYNTHESIZER_ACTIVATIONS = ['relu', 'leakyRelu', 'tanh'] as const;
+export type SynthesizerActivation = (typeof SYNTHESIZER_ACTIVATIONS)[number];
+
+/** Fields added after recurrent runs were committed, at their off values (left out of cache keys there). */
+export const RECURRENT_SYNTHESIZER_OFF = { activation: 'relu' } as const;
+
 /** The defaults but the width, which is the LSTM's (see recurrentSpec). */
 export const RECURRENT_SYNTHESIZER_DEFAULTS: Omit<RecurrentSynthesizerSpec, 'width'> = {
   hiddenLayers: 1,
+  activation: 'relu',
   scale: 0.1,
   lossWeight: 1,
   auxWeight: 1,
@@ -69,6 +80,7 @@ export function validateRecurrentSynthesizerSpec(s: RecurrentSynthesizerSpec, pa
   checkKeys(s, RECURRENT_SYNTHESIZER_KEYS, path);
   validateHiddenLayers(s.hiddenLayers, path);
   posInt(s.width, join(path, 'width'));
+  oneOf(s.activation, SYNTHESIZER_ACTIVATIONS, join(path, 'activation'));
   inRange(s.auxWeight, 0, Infinity, join(path, 'auxWeight'));
   validateRegressionSpec(s, path);
 }
@@ -93,6 +105,11 @@ export interface RecurrentRegression {
   dh: tf.Tensor2D | null;
 }
 
+function activation(kind: SynthesizerActivation): Module {
+  if (kind === 'leakyRelu') return new LeakyReLU(0.1);
+  return kind === 'tanh' ? new Tanh() : new ReLU();
+}
+
 export class RecurrentSynthesizer {
   readonly trunk: Sequential;
   readonly head: Linear;
@@ -110,7 +127,7 @@ export class RecurrentSynthesizer {
     const mods: Module[] = [];
     let width = hidden;
     for (let i = 0; i < spec.hiddenLayers; i++) {
-      mods.push(new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }), new ReLU());
+      mods.push(new Linear(width, spec.width, rng, { name: `${name}/hidden${i + 1}` }), activation(spec.activation));
       width = spec.width;
     }
     this.trunk = new Sequential(`${name}/trunk`, mods);

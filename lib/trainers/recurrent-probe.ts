@@ -12,7 +12,8 @@
  *
  * Cosines and relative errors ‖ĝ − t‖/‖t‖ are over all boundaries, sequences and units at once
  * (one vector per quantity). Norms are RMS per sequence and boundary. A hidden unit of the
- * synthesizer counts as dead when its ReLU is 0 for every probe sequence at every boundary.
+ * synthesizer counts as dead when its ReLU is 0 for every probe sequence at every boundary (a
+ * leaky ReLU's: ≤ 0, on its leaky side only, so it still passes 0.1 of its gradient).
  *
  *   const p = probeSynthesizer(trainer, copyBatch('copy', { N: 4, R: 1 }, 64, new Rng(7)));
  *   p.cosTrue;   // the synthetic gradient's cosine with the true future gradient
@@ -45,7 +46,7 @@ export interface SynthesizerProbe {
   predNorm: number;
   targetNorm: number;
   trueNorm: number;
-  /** Fraction of the last hidden layer's units that are 0 on every probe input (NaN: no hidden layer). */
+  /** Fraction of the hidden units that are ≤ 0 on every probe input (NaN: no hidden layer, or tanh). */
   dead: number;
 }
 
@@ -112,7 +113,9 @@ export function probeSynthesizer(trainer: RecurrentTrainer, batch: SequenceBatch
     const t = tf.concat(trues, 0);
     const dot = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(a, b));
     const sq = (a: tf.Tensor) => tf.sum(tf.square(a));
-    const dead = hidden.length ? tf.mean(tf.cast(tf.equal(tf.max(tf.concat(hidden, 0), 0), 0), 'float32')) : tf.scalar(NaN);
+    // Units ≤ 0 everywhere: a ReLU's dead units; a leaky ReLU's units that only ever leak. No reading for tanh.
+    const counts = hidden.length && synth.spec.activation !== 'tanh';
+    const dead = counts ? tf.mean(tf.cast(tf.lessEqual(tf.max(tf.concat(hidden, 0), 0), 0), 'float32')) : tf.scalar(NaN);
     const [uG, uT] = [tf.concat(ug), tf.concat(ut)];
     return tf.stack([
       dot(g, z),

@@ -5,6 +5,7 @@
 import type { CopyKind } from '../../tasks/copy';
 import type { CopyRunInput, CopyRunResult } from '../../runs/train-copy';
 import type { RecurrentInput, RecurrentMethod } from '../../trainers/recurrent-spec';
+import { ConfigError } from '../../core/errors';
 import { shownText, type Claim } from '../claim';
 import { runCopy } from '../run-copy';
 import { RECURRENT_LABELS } from '../methods';
@@ -23,6 +24,8 @@ export interface CopyConfig {
   Ts: number[];
   /** Trainer and task seeds: one run per seed and cell. */
   seeds: number[];
+  /** Goes into the runs' names, so a variant's runs (other trainer fields) are cached apart ('': the main runs). */
+  tag: string;
   /** Every run's settings, less the method, T and the task. */
   run: Omit<CopyRunInput, 'trainer' | 'curriculum'> & { trainer: Omit<RecurrentInput, 'method' | 'T' | 'inputs' | 'outputs'> };
 }
@@ -33,6 +36,7 @@ const copyPaper: CopyConfig = {
   methods: ['bptt', 'dni', 'dniAux'],
   Ts: [3, 5, 8],
   seeds: [0, 1],
+  tag: '',
   run: {
     trainer: { ...CHOSEN_DNI_FIELDS, hidden: 256, optimizer: { lr: 7e-5 } },
     steps: 2_500_000,
@@ -99,7 +103,7 @@ async function runCopyCells(cfg: CopyConfig): Promise<CopyCell[]> {
         for (const seed of cfg.seeds) {
           const label = `${TASK_NAMES[kind]} ${RECURRENT_LABELS[method]} T=${T} seed ${seed}`;
           const run = await runCopy(
-            `copy-${scale()}-${kind}-${method}-T${T}-s${seed}`,
+            `copy-${scale()}-${cfg.tag ? `${cfg.tag}-` : ''}${kind}-${method}-T${T}-s${seed}`,
             { ...cfg.run, trainer: { ...cfg.run.trainer, method, T, seed }, curriculum: { kind }, dataSeed: seed },
             { label },
           );
@@ -179,7 +183,12 @@ export const COPY_SECTION: Section<CopyConfig, CopyCell[]> = {
   paper: 'main text (Copy and Repeat Copy), Figure 17',
   settings: 'section D.2',
   preset: COPY_PRESET,
-  check: (c) => c, // each run's spec is validated by runCopy, naming the field
+  check: (c) => {
+    // Each run's spec is validated by runCopy, naming the field; the tag goes into file names.
+    if (typeof c.tag !== 'string' || !/^[a-z0-9]*$/i.test(c.tag))
+      throw new ConfigError('tag', `must be letters and digits ('' for the main runs), got ${JSON.stringify(c.tag)}`);
+    return c;
+  },
   run: runCopyCells,
   claims: (_, cells) => copyClaims(cells),
   summary: (c, cells, claims) =>

@@ -13,7 +13,7 @@ import { runCopy } from '../run-copy';
 import { scale } from '../scale';
 import { range, TIE_RULE_TEXT, verdictOf } from '../tie-rule';
 import type { Section } from '../section';
-import { CHOSEN_DNI, lastQuarter, type StudyConfig, STUDY_PRESET } from './recurrent-study';
+import { CHOSEN_DNI, lastQuarter, type StudyConfig, STUDY_PRESET, TRACKING_DNI } from './recurrent-study';
 
 export interface FixedCopyMethod {
   /** Its label in tables and figures. */
@@ -40,6 +40,9 @@ export const FIXED_COPY_METHODS: FixedCopyMethod[] = [
   { name: 'DNI (batch-mean units)', trainer: { ...CHOSEN_DNI, synthesizer: { targetUnits: 'batchMean' } } },
   // A control: the chosen DNI with every sequence consuming another sequence's synthetic gradient.
   { name: 'Control: DNI (chosen), SG rows shuffled', trainer: { ...CHOSEN_DNI, shuffleSG: true } },
+  // Added later (run names carry the index): the study's tracking choice, and its control.
+  { name: 'DNI (tracking: batch-mean units, leaky ReLU)', trainer: TRACKING_DNI },
+  { name: 'Control: DNI (tracking), SG rows shuffled', trainer: { ...TRACKING_DNI, shuffleSG: true } },
 ];
 
 const fixedCpu: FixedCopyConfig = { base: { ...STUDY_PRESET.cpu.base, steps: 6000 }, methods: FIXED_COPY_METHODS, seeds: [0, 1] };

@@ -54,6 +54,30 @@ const VARIANTS: StudyVariant[] = [
   { name: 'DNI+Aux, into the core', trainer: { ...CORE, method: 'dniAux' } },
   { name: 'Control: DNI, SG rows shuffled', trainer: { ...DNI, shuffleSG: true } },
   { name: 'Control: DNI, into the core, SG rows shuffled', trainer: { ...CORE, shuffleSG: true } },
+  // Added later (indices keep the cached runs': new variants go last). Dead ReLUs were the
+  // synthesizer's failure in the runs above: nonlinearities whose units cannot die.
+  { name: 'DNI, into the core, leaky ReLU', trainer: { ...CORE, synthesizer: { activation: 'leakyRelu' } }, eligible: true },
+  { name: 'DNI, into the core, tanh', trainer: { ...CORE, synthesizer: { activation: 'tanh' } }, eligible: true },
+  {
+    name: 'DNI, into the core, batch-mean units, leaky ReLU',
+    trainer: { ...CORE, synthesizer: { targetUnits: 'batchMean', activation: 'leakyRelu' } },
+    eligible: true,
+  },
+  {
+    name: 'DNI, into the core, batch-mean units, tanh',
+    trainer: { ...CORE, synthesizer: { targetUnits: 'batchMean', activation: 'tanh' } },
+    eligible: true,
+  },
+  {
+    name: 'DNI, batch-mean units, leaky ReLU',
+    trainer: { ...DNI, synthesizer: { targetUnits: 'batchMean', activation: 'leakyRelu' } },
+    eligible: true,
+  },
+  {
+    name: 'DNI, into the core, batch-mean units, synthesizer Adam 1e-4',
+    trainer: { ...CORE, synthesizer: { targetUnits: 'batchMean' }, synthesizerOptimizer: { lr: 1e-4 } },
+    eligible: true,
+  },
 ];
 
 /**
@@ -64,6 +88,17 @@ const VARIANTS: StudyVariant[] = [
  */
 export const CHOSEN_DNI_FIELDS = { sgToCore: true, sgToCoreWeight: 1 } as const;
 export const CHOSEN_DNI = { method: 'dni', ...CHOSEN_DNI_FIELDS } as const;
+
+/**
+ * The settings the study chose for tracking (notebook 10's second choice): of the eligible
+ * variants whose synthetic gradient's cosine with the true future gradient was at least 0.2 over
+ * the last quarter, the fewest validation bits: batch-mean target units with a leaky ReLU
+ * (ReLU units in batch-mean units died in one seed of the fixed-level runs), SG error into the core.
+ */
+export const TRACKING_DNI = { ...CHOSEN_DNI, synthesizer: { targetUnits: 'batchMean', activation: 'leakyRelu' } } as const;
+
+/** The cosine with the true future gradient, over the last quarter, that counts as tracking. */
+export const TRACKING_COSINE = 0.2;
 
 const studyCpu: StudyConfig = {
   base: {
@@ -125,6 +160,13 @@ export function studyChoice(rows: StudyRow[]): StudyRow {
   const ok = rows.filter((r) => r.variant.eligible && Number.isFinite(lastQuarter(r.run, (h) => h.bits)));
   if (!ok.length) throw new Error('studyChoice: no eligible variant has a result');
   return ok.reduce((a, b) => (lastQuarter(b.run, (h) => h.bits) < lastQuarter(a.run, (h) => h.bits) ? b : a));
+}
+
+/** The study's tracking choice: the eligible variant with the fewest bits among those whose cosine with the true future gradient reached TRACKING_COSINE (null: none did). */
+export function trackingChoice(rows: StudyRow[]): StudyRow | null {
+  const cos = (r: StudyRow) => lastQuarter(r.run, (h) => h.probe?.cosTrue);
+  const tracking = rows.filter((r) => r.variant.eligible && cos(r) >= TRACKING_COSINE);
+  return tracking.length ? studyChoice(tracking) : null;
 }
 
 /** The mean of a run's numbers over its last quarter of checks (NaN where missing). */
