@@ -68,7 +68,8 @@ function describeEntry(file: string): RunRecord & { createdAt: number } {
   };
   const cfg = e.config;
   const dataset = typeof cfg.dataset === 'string' && cfg.dataset.startsWith('cifar10') ? 'cifar10' : cfg.task === 'ptb-char' ? 'ptb' : null;
-  const steps = Number(e.result?.final?.step ?? cfg.run?.steps ?? cfg.steps ?? 0);
+  // A wall-clock run (notebook 15) ends at a budget of seconds: its result says how many steps it made.
+  const steps = Number(e.result?.final?.step ?? e.result?.steps ?? cfg.run?.steps ?? cfg.steps ?? 0);
   const ms = Number(e.result?.msPerStep);
   const wall = Number(e.result?.final?.seconds);
   return {

@@ -39,6 +39,7 @@ const ALL: [string, Section<unknown, unknown>][] = [
   ['SUFFICIENCY_SECTION', sections.SUFFICIENCY_SECTION] as [string, Section<unknown, unknown>],
   ['CRITICS_SECTION', sections.CRITICS_SECTION] as [string, Section<unknown, unknown>],
   ['TWO_CLOCKS_SECTION', sections.TWO_CLOCKS_SECTION] as [string, Section<unknown, unknown>],
+  ['TWO_CORES_SECTION', sections.TWO_CORES_SECTION] as [string, Section<unknown, unknown>],
 ];
 
 describe('paper sections', () => {

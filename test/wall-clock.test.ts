@@ -1,7 +1,8 @@
 /**
  * Training against the wall clock (lib/runs/train-wall-clock.ts): records count training time
- * only, at every evalEvery steps; the test error is the trainer's on the whole test set after
- * exactly those steps; a non-finite loss stops the run at its step.
+ * only, at every evalEvery steps (or evalSeconds of training), up to a budget of seconds; the test
+ * error is the trainer's on the whole test set after exactly those steps; a non-finite loss stops
+ * the run at its step.
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
@@ -47,6 +48,40 @@ describe('training against the wall clock', function () {
     assert.equal(r.msPerStep, 10);
     assert.equal(r.history[0].testLoss, 2);
     assert.equal(r.history[0].testError, 5 / 30, 'one error per chunk of 7: 5 chunks');
+  });
+
+  it('with evalSeconds and seconds: a record per interval of training time, and the run stops at the budget', async () => {
+    let clock = 0;
+    const fake = {
+      step: async () => {
+        clock += 10;
+        return { loss: 1, error: 0, series: {} };
+      },
+      evaluate: async (b: LabelledBatch) => {
+        clock += 1000;
+        return { n: b.x.shape[0], loss: 0, errors: 0 };
+      },
+    };
+    const seen: number[] = [];
+    const spec = { ...SPEC, steps: 100, evalEvery: 100, evalSeconds: 0.025, seconds: 0.05 };
+    const r = await trainWallClock(
+      fake,
+      train,
+      test,
+      spec,
+      () => clock,
+      (h) => seen.push(h.step),
+    );
+    assert.deepEqual(
+      r.history.map((h) => [h.step, h.seconds]),
+      [
+        [3, 0.03],
+        [6, 0.06],
+      ],
+    );
+    assert.deepEqual(seen, [3, 6]);
+    assert.equal(r.steps, 6);
+    assert.equal(r.msPerStep, 10);
   });
 
   it("the test error is the trainer's after exactly those steps (workers against the one-process pipeline)", async () => {

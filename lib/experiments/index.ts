@@ -23,6 +23,7 @@ export * from './seeded';
 export * from './run-copy';
 export * from './run-sufficiency';
 export * from './run-two-clocks';
+export * from './run-wall-clock';
 export * from './run-char-lm';
 export * from './sections';
 export * from './canonical-json';

@@ -45,3 +45,4 @@ export * from './sections';
 export * from './sufficiency-figures';
 export * from './critics-figures';
 export * from './two-clocks-figures';
+export * from './two-cores-figures';

@@ -4,7 +4,10 @@
  * keeps every stage busy), and at every `evalEvery` steps the loop waits for them, stops the
  * clock, scores the whole test set (in chunks of `evalBatch`) and starts the clock again, so a
  * record's `seconds` is training time only. A non-finite training loss stops the run with a
- * DivergenceError naming the step.
+ * DivergenceError naming the step. With `evalSeconds` a record is also taken once that much
+ * training time has passed since the last one, and with `seconds` the run stops at the first
+ * record past that budget: runs of methods whose steps cost different times then share a
+ * budget and a cadence in seconds (the x axis of a wall-clock comparison).
  *
  *   const t = await ParallelTrainer.start(spec, [2]);
  *   const r = await trainWallClock(t, mnist.train, mnist.test, { steps: 1000, batchSize: 256, evalEvery: 100, window: 4, evalBatch: 2000, dataSeed: 0 });
@@ -31,6 +34,10 @@ export interface WallClockSpec {
   /** Test examples per evaluation call. */
   evalBatch: number;
   dataSeed: number;
+  /** Also record once this many training seconds have passed since the last record. */
+  evalSeconds?: number;
+  /** Stop at the first record with at least this many training seconds (the budget); `steps` stays the cap. */
+  seconds?: number;
 }
 
 export interface WallClockRecord {
@@ -47,6 +54,8 @@ export interface WallClockResult {
   history: WallClockRecord[];
   /** Training milliseconds per step over the whole run. */
   msPerStep: number;
+  /** Steps trained (fewer than `steps` when the `seconds` budget ended the run). */
+  steps: number;
 }
 
 /** The whole of `test`, in chunks. */
@@ -72,6 +81,7 @@ export async function trainWallClock(
   test: Dataset,
   spec: WallClockSpec,
   now: () => number = () => performance.now(),
+  onRecord?: (r: WallClockRecord) => void,
 ): Promise<WallClockResult> {
   const batcher = new Batcher(train, spec.batchSize, spec.dataSeed, { dropRemainder: true });
   const history: WallClockRecord[] = [];
@@ -86,21 +96,27 @@ export async function trainWallClock(
     lossSum += loss;
     lossCount++;
   };
+  const timeUp = (ms: number) => spec.evalSeconds !== undefined && ms >= spec.evalSeconds * 1000;
+  let steps = 0;
   let t0 = now();
   for (let s = 0; s < spec.steps; s++) {
     const b = batchTensors(batcher.next(), train.shape);
     inFlight.push({ step: s, stats: t.step(b, { stats: true }) });
     tf.dispose([b.x, b.y]);
+    steps = s + 1;
     if (inFlight.length >= spec.window) await settle();
-    if ((s + 1) % spec.evalEvery === 0 || s + 1 === spec.steps) {
+    if ((s + 1) % spec.evalEvery === 0 || s + 1 === spec.steps || timeUp(now() - t0)) {
       while (inFlight.length) await settle();
       trained += now() - t0;
       const r = await score(t, test, spec.evalBatch);
-      history.push({ step: s + 1, seconds: trained / 1000, trainLoss: lossSum / lossCount, testLoss: r.loss, testError: r.error });
+      const record = { step: s + 1, seconds: trained / 1000, trainLoss: lossSum / lossCount, testLoss: r.loss, testError: r.error };
+      history.push(record);
+      onRecord?.(record);
       lossSum = 0;
       lossCount = 0;
+      if (spec.seconds !== undefined && trained >= spec.seconds * 1000) break;
       t0 = now();
     }
   }
-  return { history, msPerStep: trained / spec.steps };
+  return { history, msPerStep: trained / steps, steps };
 }

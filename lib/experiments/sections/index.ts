@@ -21,3 +21,6 @@ export * from './critics-claims';
 export * from './two-clocks';
 export * from './two-clocks-claims';
 export * from './two-clocks-readings';
+export * from './two-cores';
+export * from './two-cores-claims';
+export * from './two-cores-readings';
