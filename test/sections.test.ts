@@ -69,6 +69,7 @@ describe('paper sections', () => {
     // The Copy curriculum's tag goes into file names: letters and digits only.
     assert.equal(configure(sections.COPY_SECTION, { tag: 'tracking' }).tag, 'tracking');
     assert.throws(() => configure(sections.COPY_SECTION, { tag: '../x' }), /tag/);
+    assert.throws(() => configure(sections.PTB_SECTION, { tag: 'a b' }), /tag/);
     const both = sections.cnnConfig({ width: 8 });
     assert.deepEqual([both.mnist.width, both.cifar.width], [8, 8]);
   });

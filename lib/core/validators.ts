@@ -46,6 +46,12 @@ export function oneOf<T>(v: unknown, choices: readonly T[], field: string): void
     throw new ConfigError(field, `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(v)}`);
 }
 
+/** A tag that goes into run file names: letters and digits, '' for none. */
+export function runTag(v: unknown, field: string): void {
+  if (typeof v !== 'string' || !/^[a-z0-9]*$/i.test(v))
+    throw new ConfigError(field, `must be letters and digits ('' for the main runs), got ${JSON.stringify(v)}`);
+}
+
 /** A non-empty list of distinct integer seeds. */
 export function seedList(v: unknown, field: string): void {
   if (!Array.isArray(v) || v.length === 0) throw new ConfigError(field, `must be a non-empty array of integers, got ${JSON.stringify(v)}`);

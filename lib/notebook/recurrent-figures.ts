@@ -4,7 +4,6 @@
  */
 import type { CopyCell } from '../experiments/sections/copy-repeat-copy';
 import { lastQuarter } from '../experiments/sections/recurrent-study';
-import type { CopyRunResult } from '../runs/train-copy';
 import type { SynthesizerProbe } from '../trainers/recurrent-probe';
 import type { CharLmCell } from '../experiments/sections/penn-treebank';
 import { RECURRENT_LABELS } from '../experiments/methods';
@@ -86,7 +85,7 @@ export function copyBitsCurves(cells: CopyCell[], kind: CopyCell['kind'], note =
 }
 
 /** The probe's numbers of a run over its last quarter of checks. */
-export function probeCells(r: CopyRunResult): Record<string, number> {
+export function probeCells(r: { history: { probe?: SynthesizerProbe | null }[] }): Record<string, number> {
   const q = (k: keyof SynthesizerProbe) => Number(lastQuarter(r, (h) => h.probe?.[k]).toFixed(3));
   return {
     'cos, true future gradient': q('cosTrue'),
@@ -150,6 +149,8 @@ export function charLmRows(cells: CharLmCell[], budget: string): ResultRow[] {
       'at step': c.run.best.step,
       // A run that blew up reads well above its best here.
       'last validation BPC': Number(c.run.final.validBpc.toFixed(3)),
+      // BPTT has no synthesizer: '—' in the probe's columns.
+      ...(c.method === 'bptt' ? Object.fromEntries(Object.keys(probeCells(c.run)).map((k) => [k, '—'])) : probeCells(c.run)),
       'ms per chunk': Number(speed.msPerChunk.toFixed(2)),
       'characters/s': Math.round(speed.perSecond),
       paper: '—',

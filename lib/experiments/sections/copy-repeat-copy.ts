@@ -5,7 +5,7 @@
 import type { CopyKind } from '../../tasks/copy';
 import type { CopyRunInput, CopyRunResult } from '../../runs/train-copy';
 import type { RecurrentInput, RecurrentMethod } from '../../trainers/recurrent-spec';
-import { ConfigError } from '../../core/errors';
+import { runTag } from '../../core/validators';
 import { shownText, type Claim } from '../claim';
 import { runCopy } from '../run-copy';
 import { RECURRENT_LABELS } from '../methods';
@@ -184,9 +184,7 @@ export const COPY_SECTION: Section<CopyConfig, CopyCell[]> = {
   settings: 'section D.2',
   preset: COPY_PRESET,
   check: (c) => {
-    // Each run's spec is validated by runCopy, naming the field; the tag goes into file names.
-    if (typeof c.tag !== 'string' || !/^[a-z0-9]*$/i.test(c.tag))
-      throw new ConfigError('tag', `must be letters and digits ('' for the main runs), got ${JSON.stringify(c.tag)}`);
+    runTag(c.tag, 'tag'); // each run's spec is validated by runCopy, naming the field
     return c;
   },
   run: runCopyCells,

@@ -5,6 +5,7 @@
  */
 import type { CharLmInput, CharLmResult } from '../../runs/train-char-lm';
 import type { RecurrentInput, RecurrentMethod } from '../../trainers/recurrent-spec';
+import { runTag } from '../../core/validators';
 import { shownText, type Claim } from '../claim';
 import { runCharLm } from '../run-char-lm';
 import { RECURRENT_LABELS } from '../methods';
@@ -24,6 +25,8 @@ export interface CharLmConfig {
   Ts: number[];
   /** Trainer seeds: one run per seed and cell. */
   seeds: number[];
+  /** Goes into the runs' names, so a variant's runs (other trainer fields) are cached apart ('': the main runs). */
+  tag: string;
   /** Every run's settings, less the method and T. */
   run: Omit<CharLmInput, 'trainer'> & { trainer: Omit<RecurrentInput, 'method' | 'T' | 'inputs' | 'outputs'> };
 }
@@ -33,6 +36,7 @@ const ptbPaper: CharLmConfig = {
   // The unrolls of the main text's Table 1 (Figure 16 plots several, from T = 2).
   Ts: [2, 3, 4, 5, 8],
   seeds: [0],
+  tag: '',
   run: {
     // D.2: 1024 units, Adam 7e-5, no decay, no regularisation; the SG error into the core, one side of D.2's search (chosen in notebook 10).
     trainer: { ...CHOSEN_DNI_FIELDS, hidden: 1024, optimizer: { lr: 7e-5 } },
@@ -114,7 +118,7 @@ async function runCharLmCells(cfg: CharLmConfig, sample = PTB_SAMPLE): Promise<C
     for (const method of cfg.methods) {
       for (const seed of cfg.seeds) {
         const run = await runCharLm(
-          `ptb-${scale()}-${method}-T${T}-s${seed}`,
+          `ptb-${scale()}-${cfg.tag ? `${cfg.tag}-` : ''}${method}-T${T}-s${seed}`,
           { ...cfg.run, trainer: { ...cfg.run.trainer, method, T, seed }, generate: [sample] },
           { label: `PTB ${method} T=${T} seed ${seed}` },
         );
@@ -177,7 +181,10 @@ export const PTB_SECTION: Section<CharLmConfig, CharLmCell[]> = {
   paper: 'main text (Penn Treebank), Figure 16',
   settings: 'section D.2',
   preset: PTB_PRESET,
-  check: (c) => c, // each run's spec is validated by runCharLm, naming the field
+  check: (c) => {
+    runTag(c.tag, 'tag'); // each run's spec is validated by runCharLm, naming the field
+    return c;
+  },
   run: (c) => runCharLmCells(c),
   claims: (_, cells) => charLmClaims(cells),
   summary: (c, cells, claims) =>

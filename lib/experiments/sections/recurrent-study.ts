@@ -170,7 +170,7 @@ export function trackingChoice(rows: StudyRow[]): StudyRow | null {
 }
 
 /** The mean of a run's numbers over its last quarter of checks (NaN where missing). */
-export function lastQuarter(run: CopyRunResult, value: (r: CopyRunResult['history'][number]) => number | undefined): number {
+export function lastQuarter<H>(run: { history: H[] }, value: (r: H) => number | undefined): number {
   const h = run.history;
   const tail = h.slice(Math.floor((3 * h.length) / 4));
   const vs = tail.map(value).filter((v): v is number => v !== undefined && Number.isFinite(v));
