@@ -193,6 +193,26 @@ describe('paper sections', () => {
     assert.match(sections.updateSentence(cfg, runs), /\(No Bprop 15\.00% with every layer updating\)\.$/);
   });
 
+  it('the Copy study: the first choice reads the first search only, the tracking choice the fewest bits among rows that track', () => {
+    const row = (name: string, bits: number, cosTrue: number, extra: Partial<sections.StudyVariant> = {}) =>
+      ({
+        variant: { name, trainer: { method: 'dni' }, eligible: true, ...extra },
+        run: { history: [{ bits, probe: { cosTrue } }] },
+      }) as unknown as sections.StudyRow;
+    const rows = [
+      row('bptt', 20, NaN, { eligible: undefined, trainer: { method: 'bptt' } }),
+      row('a', 3, 0.05),
+      row('b', 9, 0.4),
+      row('not eligible', 1, 0.9, { eligible: undefined }),
+      row('c, second search', 2, 0.01, { round: 2 }),
+      row('d, second search', 4, 0.46, { round: 2 }),
+    ];
+    assert.equal(sections.studyChoice(rows).variant.name, 'a');
+    assert.equal(sections.studyChoice(rows, 'all').variant.name, 'c, second search');
+    assert.equal(sections.trackingChoice(rows)?.variant.name, 'd, second search');
+    assert.equal(sections.trackingChoice(rows.filter((r) => r.variant.name !== 'b' && !r.variant.name.startsWith('d'))), null);
+  });
+
   it('Copy: DNI doubles the dependency BPTT learns, not testable while BPTT still climbs; fewer samples', () => {
     const cells = (bptt: number[], dni: number[]): sections.CopyCell[] => [
       { kind: 'copy', method: 'bptt', T: 2, seed: 0, run: copyRun(bptt) },
