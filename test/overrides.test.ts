@@ -32,7 +32,7 @@ describe('overrides', () => {
   });
 
   it('refuse a misspelt path naming it, the fields at that level and the nearest match', () => {
-    refused(() => configure(COPY_SECTION, { Tss: [2] }), 'Tss', /did you mean 'Ts'\?.*kinds, methods, Ts, seeds, run/);
+    refused(() => configure(COPY_SECTION, { Tss: [2] }), 'Tss', /did you mean 'Ts'\?.*kinds, methods, Ts, seeds, tag, run/);
     refused(() => configure(PTB_SECTION, { Tz: [2] }), 'Tz', /did you mean 'Ts'\?/);
     refused(() => configure(TABLE2_SECTIONS.mnistFcn, { method: ['dni'] }), 'method', /did you mean 'methods'\?/);
     refused(() => configure(STALE_SECTION, { decay: [0.5] }), 'decay', /did you mean 'decays'\?/);

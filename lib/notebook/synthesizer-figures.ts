@@ -159,7 +159,8 @@ export function copyProbeCurves(cells: CopyCell[], kind: CopyCell['kind'], note 
 }
 
 /** PTB: the cosines per unroll T (mean over seeds). */
-export function charLmProbeCurves(cells: CharLmCell[]): Figure {
+/** `note`, when given, ends the title (which runs these are). */
+export function charLmProbeCurves(cells: CharLmCell[], note = ''): Figure {
   const Ts = [...new Set(cells.map((c) => c.T))].sort((a, b) => a - b);
   const panels: Panel[] = Ts.map((T) => ({
     title: `T = ${T}`,
@@ -181,7 +182,7 @@ export function charLmProbeCurves(cells: CharLmCell[]): Figure {
     }),
   }));
   return panelFigure({
-    title: 'Penn Treebank: the synthetic gradient’s cosine with the true gradient of the next 20 steps',
+    title: `Penn Treebank: the synthetic gradient’s cosine with the true gradient of the next 20 steps${note}`,
     xTitle: 'characters consumed (samples)',
     yTitle: 'cosine (mean over seeds)',
     panels,
