@@ -16,7 +16,6 @@ import {
   errorAtBudget,
   msReading,
   type CoresReading,
-  sharedLevel,
   stepSpeedup,
   TWO_CORES_METHODS,
   type TwoCoresCell,
@@ -37,21 +36,31 @@ const below = (a: CoresReading, b: CoresReading): Comparison => ({ favour: b.mea
 /** The workers of the parallel runs (the most any cell used). */
 export const parallelWorkers = (cells: TwoCoresCell[]) => Math.max(...cells.map((c) => c.workers));
 
-/** "`a` reaches a test error sooner than `b`": the time to the lowest error both reach within the budget. */
-function sooner(cells: TwoCoresCell[], a: [TwoCoresMethod, number], b: [TwoCoresMethod, number], claim: string): Claim {
+/**
+ * "`a` reaches a test error sooner than `b`": the times to each of the config's thresholds that
+ * both reach within the budget (the lowest error both touch once would be a single evaluation's
+ * luck); not testable when they share none.
+ */
+function sooner(
+  cells: TwoCoresCell[],
+  thresholds: number[],
+  a: [TwoCoresMethod, number],
+  b: [TwoCoresMethod, number],
+  claim: string,
+): Claim {
   const budget = commonBudget(cells);
-  const level = sharedLevel(cells, a, b, budget);
-  const [ta, tb] = [timeReading(cells, ...a, level, budget), timeReading(cells, ...b, level, budget)];
   const [la, lb] = [twoCoresLabel(...a), twoCoresLabel(...b)];
+  const read = thresholds.map((e) => ({ e, ta: timeReading(cells, ...a, e / 100, budget), tb: timeReading(cells, ...b, e / 100, budget) }));
+  const both = read.filter((r) => Number.isFinite(r.ta.mean) && Number.isFinite(r.tb.mean));
   return {
     claim,
-    criterion: `within the common budget of ${budget.toFixed(1)} s of training, to the lowest test error both runs reach (here ${pct(level)}): fewer seconds for ${la} than for ${lb}, read at each run's evaluations (spread: the time since the evaluation before); ${TIE_RULE_TEXT}`,
-    verdict: verdictOf([below(ta, tb)]),
-    evidence: `to ${pct(level)}: ${la} ${secs(ta)}, ${lb} ${secs(tb)}`,
+    criterion: `within the common budget of ${budget.toFixed(1)} s of training, at each test error of ${thresholds.map((e) => `${e}%`).join(', ')} that both runs reach: fewer seconds for ${la} than for ${lb}, read at each run's evaluations (spread: the time since the evaluation before); not testable where they reach none in common; ${TIE_RULE_TEXT}`,
+    verdict: verdictOf(both.map((r) => below(r.ta, r.tb))),
+    evidence: read.map((r) => `to ${r.e}%: ${la} ${secs(r.ta)}, ${lb} ${secs(r.tb)}`).join('; '),
   };
 }
 
-export function twoCoresClaims(cells: TwoCoresCell[]): Claim[] {
+export function twoCoresClaims(cells: TwoCoresCell[], thresholds: number[]): Claim[] {
   const W = parallelWorkers(cells);
   const decoupled = TWO_CORES_METHODS.filter((m) => m !== 'bprop');
   const steps = decoupled.map((m) => ({ m, one: msReading(cells, m, 1), many: msReading(cells, m, W) }));
@@ -70,6 +79,7 @@ export function twoCoresClaims(cells: TwoCoresCell[]): Claim[] {
     ...decoupled.map((m) =>
       sooner(
         cells,
+        thresholds,
         [m, W],
         [m, 1],
         `Update unlocking pays off in wall-clock time: ${twoCoresLabel(m, W)} reaches a test error sooner than ${twoCoresLabel(m, 1)} (main text, section 1; Figure 9)`,
@@ -78,6 +88,7 @@ export function twoCoresClaims(cells: TwoCoresCell[]): Claim[] {
     ...decoupled.map((m) =>
       sooner(
         cells,
+        thresholds,
         [m, W],
         ['bprop', W],
         `On the same ${W} cores, ${twoCoresLabel(m, W)} reaches a test error sooner than ${twoCoresLabel('bprop', W)}, backprop's use of the cores (what the main text's case for update unlocking implies; the paper reports no wall-clock times)`,

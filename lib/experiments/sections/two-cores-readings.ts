@@ -62,12 +62,6 @@ export function secondsToReach(run: WallClockRun, error: number, budget: number)
   return { seconds: h[i].seconds, resolution: h[i].seconds - (i ? h[i - 1].seconds : 0) };
 }
 
-/** The lowest test error a run reached within the budget (NaN: no record that early). */
-export function bestErrorWithin(run: WallClockRun, budget: number): number {
-  const h = withinBudget(run, budget);
-  return h.length ? Math.min(...h.map((r) => r.testError)) : Number.NaN;
-}
-
 /** The test error of a run's last record within the budget (NaN: no record that early). */
 export function errorAtBudget(run: WallClockRun, budget: number): number {
   const h = withinBudget(run, budget);
@@ -118,11 +112,3 @@ export function stepSpeedup(cells: TwoCoresCell[], method: TwoCoresMethod, worke
   return msReading(cells, method, 1).mean / msReading(cells, method, workers).mean;
 }
 
-/** The lowest test error two cells both reach within the budget (their best errors' larger), or NaN when one is missing. */
-export function sharedLevel(cells: TwoCoresCell[], a: [TwoCoresMethod, number], b: [TwoCoresMethod, number], budget: number): number {
-  const best = (m: TwoCoresMethod, w: number) => {
-    const runs = coresCells(cells, m, w);
-    return runs.length ? Math.max(...runs.map((c) => bestErrorWithin(c.run, budget))) : Number.NaN;
-  };
-  return Math.max(best(...a), best(...b));
-}

@@ -197,6 +197,6 @@ export const TWO_CORES_SECTION: Section<TwoCoresConfig, TwoCoresCell[]> = {
   preset: TWO_CORES_PRESET,
   check: checkTwoCores,
   run: runTwoCores,
-  claims: (_c, cells) => twoCoresClaims(cells),
+  claims: (c, cells) => twoCoresClaims(cells, c.thresholds),
   summary: (_c, cells, claims) => twoCoresSentence(cells, claims),
 };
