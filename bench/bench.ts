@@ -18,6 +18,7 @@
  * 1 and 2 threads in the same run, and prints the ratios. The methods come from the library's
  * one method → spec map, so the bench times what the notebooks run.
  */
+import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -104,9 +105,15 @@ function arg(name: string): string | undefined {
 
 /** PyTorch's ms per step by config name and thread count, or null (with the reason printed). */
 function pytorch(steps: number): Map<string, number> | null {
+  // The OpenMP OpenBLAS first, so torch and OpenBLAS share one thread pool (see pytorch.py); none of this process's thread settings.
+  const openmp = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'DNI_BLAS_THREADS']) delete env[k];
+  if (fs.existsSync(openmp)) env.LD_LIBRARY_PATH = [openmp, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch.py'), '--steps', String(steps), '--threads', '1,2'], {
     encoding: 'utf8',
     timeout: 900_000,
+    env,
   });
   if (r.status !== 0) {
     console.log(
@@ -116,8 +123,9 @@ function pytorch(steps: number): Map<string, number> | null {
   }
   const out = new Map<string, number>();
   for (const line of r.stdout.split('\n').filter((l) => l.startsWith('{'))) {
-    const j = JSON.parse(line) as { variant: string; depth: number; threads: number; msPerStep: number };
-    out.set(`${j.variant}-${j.depth}@${j.threads}`, j.msPerStep);
+    const j = JSON.parse(line) as { variant: string; depth: number; threads: number; msPerStep: number; skipped?: string };
+    if (j.skipped) console.log(`PyTorch on ${j.threads} threads skipped: ${j.skipped}`);
+    else out.set(`${j.variant}-${j.depth}@${j.threads}`, j.msPerStep);
   }
   return out;
 }

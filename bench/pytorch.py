@@ -5,6 +5,12 @@
 
 Needs Debian's python3-torch with OpenBLAS (without libopenblas0-openmp it links the slow
 reference BLAS):  apt-get install -y python3-torch libopenblas0-openmp
+With both OpenBLAS builds installed, libblas.so.3 resolves to the pthreads one, whose own thread
+pool torch.set_num_threads does not set: "1 thread" then ran its matmuls on every core, and 2
+threads oversubscribed them (2 threads slower than 1). So OpenBLAS's threads are set with torch's
+(through ctypes), and bench.ts runs this script with the OpenMP build first on LD_LIBRARY_PATH,
+where torch and OpenBLAS share one OpenMP pool; on a pthreads build, rows above 1 thread are
+skipped with the reason.
 Prints one JSON line per config and thread count. Random inputs of MNIST's shape: the
 timing does not depend on the pixels. The tests never run this.
 
@@ -97,6 +103,24 @@ def blas_library():
     return 'unknown'
 
 
+def openblas():
+    """The OpenBLAS library this process mapped, through ctypes (None for another BLAS)."""
+    import ctypes
+    with open('/proc/self/maps') as f:
+        paths = sorted({line.split()[-1] for line in f if 'libopenblas' in line and line.split()[-1].startswith('/')})
+    return ctypes.CDLL(paths[0]) if paths else None
+
+
+def set_threads(threads, lib):
+    """Torch's intra-op threads and OpenBLAS's own: a pthreads OpenBLAS keeps a pool of its own
+    (one thread per core by default) that torch.set_num_threads does not touch, so "1 thread"
+    would run its matmuls on every core and 2 threads would oversubscribe them."""
+    torch.set_num_threads(threads)
+    if lib is not None:
+        lib.openblas_set_num_threads(threads)
+    return lib.openblas_get_num_threads() if lib is not None else None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--steps', type=int, default=15)
@@ -106,8 +130,15 @@ def main():
     x = torch.randn(256, 784)
     y = torch.randint(0, 10, (256,))
     blas = blas_library()
+    lib = openblas()
     for threads in [int(t) for t in args.threads.split(',')]:
-        torch.set_num_threads(threads)
+        blas_threads = set_threads(threads, lib)
+        if threads > 1 and blas == 'OpenBLAS (pthreads)':
+            # Torch's OpenMP pool and OpenBLAS's pthreads (which spin after each call) then fight for
+            # the cores: measured here, 2 threads ran 1.1-3.4x slower than 1. Not a yardstick.
+            print(json.dumps({'threads': threads, 'skipped': 'a pthreads OpenBLAS beside torch\'s OpenMP threads oversubscribes the cores; '
+                              'run with the OpenMP build (libopenblas0-openmp; bench.ts puts it first on LD_LIBRARY_PATH)'}), flush=True)
+            continue
         for variant in ['bprop', 'dni', 'cdni']:
             for depth in [3, 6]:
                 blocks, synths, opt = make(variant, depth)
@@ -119,7 +150,7 @@ def main():
                     if i >= 3:  # warm-up steps
                         times.append((time.perf_counter() - t0) * 1e3)
                 print(json.dumps({'variant': variant, 'depth': depth, 'backend': f'pytorch {torch.__version__}', 'threads': threads,
-                                  'blas': blas,
+                                  'blas': blas, 'blasThreads': blas_threads,
                                   'msPerStep': round(statistics.median(times), 1)}), flush=True)
 
 
