@@ -111,4 +111,3 @@ export function msReading(cells: TwoCoresCell[], method: TwoCoresMethod, workers
 export function stepSpeedup(cells: TwoCoresCell[], method: TwoCoresMethod, workers: number): number {
   return msReading(cells, method, 1).mean / msReading(cells, method, workers).mean;
 }
-
