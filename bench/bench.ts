@@ -14,8 +14,9 @@
  *   - a character-level PTB language model at the cpu preset's size (PTB_PRESET): ms per
  *     training chunk and characters per second, truncated BPTT and DNI (bench/charlm.ts).
  * Each path's calibration matmul (1024³) is printed beside it. `--pytorch` also times the six
- * FCN configs in PyTorch (bench/pytorch.py; Debian's python3-torch with libopenblas0-openmp) on
- * 1 and 2 threads in the same run, and prints the ratios. The methods come from the library's
+ * FCN configs, the LSTM rows and the character-level LM rows in PyTorch (bench/pytorch.py,
+ * bench/pytorch_lstm.py; Debian's python3-torch with libopenblas0-openmp) on 1 and 2 threads in
+ * the same run, and prints ours ÷ PyTorch; the CNN rows have no PyTorch reference yet. The methods come from the library's
  * one method → spec map, so the bench times what the notebooks run.
  */
 import * as fs from 'node:fs';
@@ -103,6 +104,24 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** The row's family, from its config name (as bench/pytorch.py names them). */
+function family(config: string): 'fcn' | 'cnn' | 'lstm' | 'charlm' {
+  if (config.startsWith('lstm-copy')) return 'lstm';
+  if (config.startsWith('lstm-ptb')) return 'charlm';
+  return config.includes('cnn') ? 'cnn' : 'fcn';
+}
+
+/** PyTorch on 1 and 2 threads beside our `ms`: its ms and ours ÷ its, per thread count ('—' where missing). */
+function torchCells(torch: Map<string, number> | null, config: string, ms: number | null): string[] {
+  if (!torch) return [];
+  return [1, 2].flatMap((th) => {
+    const t = torch.get(`${config}@${th}`);
+    return [t === undefined ? '—' : t.toFixed(1), t === undefined || ms === null ? '—' : `${(ms / t).toFixed(2)}×`];
+  });
+}
+
+const TORCH_HEADER = ['PyTorch 1 thr (ms)', 'ours ÷ PyTorch', 'PyTorch 2 thr (ms)', 'ours ÷ PyTorch'];
+
 /** PyTorch's ms per step by config name and thread count, or null (with the reason printed). */
 function pytorch(steps: number): Map<string, number> | null {
   // The OpenMP OpenBLAS first, so torch and OpenBLAS share one thread pool (see pytorch.py); none of this process's thread settings.
@@ -123,9 +142,9 @@ function pytorch(steps: number): Map<string, number> | null {
   }
   const out = new Map<string, number>();
   for (const line of r.stdout.split('\n').filter((l) => l.startsWith('{'))) {
-    const j = JSON.parse(line) as { variant: string; depth: number; threads: number; msPerStep: number; skipped?: string };
+    const j = JSON.parse(line) as { config: string; threads: number; msPerStep: number; skipped?: string };
     if (j.skipped) console.log(`PyTorch on ${j.threads} threads skipped: ${j.skipped}`);
-    else out.set(`${j.variant}-${j.depth}@${j.threads}`, j.msPerStep);
+    else out.set(`${j.config}@${j.threads}`, j.msPerStep);
   }
   return out;
 }
@@ -207,6 +226,7 @@ async function main(): Promise<void> {
     for (const c of [...list, ...lstmList, ...lmList]) {
       const m = measureRow(p, c.name, steps);
       const r = {
+        family: family(c.name),
         config: c.name,
         path: p,
         msPerStep: 'ms' in m ? Number(m.ms.toFixed(1)) : null,
@@ -224,16 +244,34 @@ async function main(): Promise<void> {
   if (json) {
     if (torch)
       for (const [k, v] of torch)
-        console.log(JSON.stringify({ config: k.split('@')[0], path: `pytorch, ${k.split('@')[1]} thread(s)`, msPerStep: v }));
+        console.log(
+          JSON.stringify({
+            family: family(k.split('@')[0]),
+            config: k.split('@')[0],
+            path: 'pytorch',
+            threads: Number(k.split('@')[1]),
+            msPerStep: v,
+          }),
+        );
     return;
   }
   if (list.length) printStepTable(list, rows, paths, steps, torch);
-  if (lmList.length) printCharLmTable(lmList, rows, paths, steps);
+  if (lmList.length) printCharLmTable(lmList, rows, paths, steps, (name, ms) => torchCells(torch, name, ms), torch ? TORCH_HEADER : []);
   if (!lstmList.length) return;
   console.log(
     `\nLSTM on Copy (256 units, batch 256): ms per chunk of T steps, median of ${steps} chunks after 5 warm-up chunks of a continuing stream; CPU ms is this process's (the machine may be shared); sequences/s for whole Copy sequences of N = 10 (21 steps); GFLOP/s = the chunk's matmul FLOPs ÷ wall time, beside the path's 1024³ calibration matmul\n`,
   );
-  const lh = ['config', 'path', 'ms/chunk', 'CPU ms/chunk', 'sequences/s', 'MFLOP/chunk', 'GFLOP/s', 'calibration GFLOP/s'];
+  const lh = [
+    'config',
+    'path',
+    'ms/chunk',
+    'CPU ms/chunk',
+    'sequences/s',
+    'MFLOP/chunk',
+    'GFLOP/s',
+    'calibration GFLOP/s',
+    ...(torch ? TORCH_HEADER : []),
+  ];
   console.log(`| ${lh.join(' | ')} |`);
   console.log(`|${lh.map(() => '---').join('|')}|`);
   for (const c of lstmList) {
@@ -243,7 +281,7 @@ async function main(): Promise<void> {
       const cells = t
         ? [t.ms.toFixed(1), t.cpuMs.toFixed(1), t.seqPerSec.toFixed(0), (t.flops / 1e6).toFixed(0), (t.flops / (t.ms * 1e6)).toFixed(1)]
         : [r.error ?? 'failed', '—', '—', '—', '—'];
-      console.log(`| ${[c.name, p, ...cells, r.matmulGflops].join(' | ')} |`);
+      console.log(`| ${[c.name, p, ...cells, r.matmulGflops, ...torchCells(torch, c.name, t ? t.ms : null)].join(' | ')} |`);
     }
   }
 }
@@ -259,12 +297,7 @@ function printStepTable(
   console.log(
     `\nms per step: median of ${steps} steps after 40 warm-up steps (CNNs: ${Math.max(3, Math.floor(steps / 3))} after 2), each config in its own process; Adam; FCNs on MNIST batches, CNNs on random images\n`,
   );
-  const header = [
-    'config',
-    ...paths.map((p) => `${p} (ms)`),
-    ...(paths.length > 1 ? ['speed-up'] : []),
-    ...(torch ? ['PyTorch 1 thr (ms)', 'ratio', 'PyTorch 2 thr (ms)', 'ratio'] : []),
-  ];
+  const header = ['config', ...paths.map((p) => `${p} (ms)`), ...(paths.length > 1 ? ['speed-up'] : []), ...(torch ? TORCH_HEADER : [])];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const c of list) {
@@ -272,12 +305,7 @@ function printStepTable(
     const best = ms[ms.length - 1].msPerStep;
     const cells = [c.name, ...ms.map((r) => (r.msPerStep === null ? (r.error ?? 'failed') : String(r.msPerStep)))];
     if (paths.length > 1) cells.push(ms[0].msPerStep !== null && best !== null ? `${(ms[0].msPerStep / best).toFixed(2)}×` : '—');
-    if (torch) {
-      for (const th of [1, 2]) {
-        const t = torch.get(`${c.name}@${th}`);
-        cells.push(t === undefined ? '—' : t.toFixed(1), t === undefined || best === null ? '—' : `${(best / t).toFixed(2)}×`);
-      }
-    }
+    cells.push(...torchCells(torch, c.name, best));
     console.log(`| ${cells.join(' | ')} |`);
   }
 }

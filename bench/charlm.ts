@@ -86,12 +86,15 @@ export function printCharLmTable(
   rows: { config: string; path: KernelPath; error?: string; lm?: CharLmTiming }[],
   paths: KernelPath[],
   steps: number,
+  /** Extra cells per row (PyTorch beside ours), from the config and our ms. */
+  extra: (config: string, ms: number | null) => string[] = () => [],
+  extraHeader: string[] = [],
 ): void {
   const c0 = list[0];
   console.log(
     `\nCharacter-level PTB LM, the cpu preset (${c0.hidden} units, batch ${c0.batch}, T = ${c0.T}, 50 symbols one-hot): ms per training chunk, median of ${steps} chunks after 5 warm-up chunks of a continuing stream; CPU ms is this process's; characters/s = batch × T ÷ wall time\n`,
   );
-  const h = ['config', 'path', 'ms/chunk', 'CPU ms/chunk', 'characters/s'];
+  const h = ['config', 'path', 'ms/chunk', 'CPU ms/chunk', 'characters/s', ...extraHeader];
   console.log(`| ${h.join(' | ')} |`);
   console.log(`|${h.map(() => '---').join('|')}|`);
   for (const c of list) {
@@ -99,7 +102,7 @@ export function printCharLmTable(
       const r = rows.find((x) => x.config === c.name && x.path === p)!;
       const t = r.lm;
       const cells = t ? [t.ms.toFixed(1), t.cpuMs.toFixed(1), t.charsPerSec.toFixed(0)] : [r.error ?? 'failed', '—', '—'];
-      console.log(`| ${[c.name, p, ...cells].join(' | ')} |`);
+      console.log(`| ${[c.name, p, ...cells, ...extra(c.name, t ? t.ms : null)].join(' | ')} |`);
     }
   }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""Optional PyTorch reference for bench: ms per training step of the same six MNIST FCN configs.
+"""Optional PyTorch reference for bench: ms per training step of the same six MNIST FCN configs,
+and per training chunk of the LSTM rows (Copy) and the character-level LM rows (pytorch_lstm.py).
 
-    /usr/bin/python3 bench/pytorch.py [--steps N] [--threads 1,2]
+    /usr/bin/python3 bench/pytorch.py [--steps N] [--threads 1,2] [--families fcn,lstm,charlm]
 
 Needs Debian's python3-torch with OpenBLAS (without libopenblas0-openmp it links the slow
 reference BLAS):  apt-get install -y python3-torch libopenblas0-openmp
@@ -11,7 +12,7 @@ threads oversubscribed them (2 threads slower than 1). So OpenBLAS's threads are
 (through ctypes), and bench.ts runs this script with the OpenMP build first on LD_LIBRARY_PATH,
 where torch and OpenBLAS share one OpenMP pool; on a pthreads build, rows above 1 thread are
 skipped with the reason.
-Prints one JSON line per config and thread count. Random inputs of MNIST's shape: the
+Prints one JSON line per config and thread count (family, variant, config, path, threads, msPerStep). Random inputs of MNIST's shape: the
 timing does not depend on the pixels. The tests never run this.
 
 Configs (as bench/bench.ts): 784-256-...-10 FCN, `depth` linear layers, hidden layers
@@ -30,6 +31,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import pytorch_lstm
 
 
 def fcn_blocks(depth, width=256):
@@ -125,7 +128,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--steps', type=int, default=15)
     ap.add_argument('--threads', default='1,2')
+    ap.add_argument('--families', default='fcn,lstm,charlm', help='fcn (MNIST FCN), lstm (Copy), charlm (PTB characters)')
     args = ap.parse_args()
+    families = args.families.split(',')
     torch.manual_seed(0)
     x = torch.randn(256, 784)
     y = torch.randint(0, 10, (256,))
@@ -139,7 +144,11 @@ def main():
             print(json.dumps({'threads': threads, 'skipped': 'a pthreads OpenBLAS beside torch\'s OpenMP threads oversubscribes the cores; '
                               'run with the OpenMP build (libopenblas0-openmp; bench.ts puts it first on LD_LIBRARY_PATH)'}), flush=True)
             continue
-        for variant in ['bprop', 'dni', 'cdni']:
+        common = {'backend': f'pytorch {torch.__version__}', 'path': 'pytorch', 'threads': threads, 'blas': blas, 'blasThreads': blas_threads}
+        for cfg in [c for c in pytorch_lstm.configs() if c['family'] in families]:
+            ms = pytorch_lstm.time_config(cfg, args.steps)
+            print(json.dumps({'family': cfg['family'], 'variant': cfg['method'], 'config': cfg['config'], **common, 'msPerStep': round(ms, 1)}), flush=True)
+        for variant in ['bprop', 'dni', 'cdni'] if 'fcn' in families else []:
             for depth in [3, 6]:
                 blocks, synths, opt = make(variant, depth)
                 run = (lambda: step_bprop(blocks, opt, x, y)) if variant == 'bprop' else (lambda: step_dni(blocks, synths, opt, x, y, variant == 'cdni'))
@@ -149,8 +158,7 @@ def main():
                     run()
                     if i >= 3:  # warm-up steps
                         times.append((time.perf_counter() - t0) * 1e3)
-                print(json.dumps({'variant': variant, 'depth': depth, 'backend': f'pytorch {torch.__version__}', 'threads': threads,
-                                  'blas': blas, 'blasThreads': blas_threads,
+                print(json.dumps({'family': 'fcn', 'variant': variant, 'config': f'{variant}-{depth}', 'depth': depth, **common,
                                   'msPerStep': round(statistics.median(times), 1)}), flush=True)
 
 
