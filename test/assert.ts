@@ -1,4 +1,7 @@
 /** Tensor assertions and fixtures for the tests. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { NetworkSpec } from '../lib/networks/spec';
 import { Rng } from '../lib/core/rng';
@@ -112,6 +115,22 @@ export async function withEnv<T>(vars: Record<string, string | undefined>, fn: (
     return await fn();
   } finally {
     set(saved);
+  }
+}
+
+/**
+ * Run `fn` at smoke scale with the results cache in a fresh temporary folder (removed after),
+ * and the runs' progress lines silenced: a section's runs trained, stored and reused in a test.
+ */
+export async function atSmokeScale<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const log = console.log;
+  console.log = () => {};
+  try {
+    return await withEnv({ DNI_SCALE: 'smoke', DNI_RESULTS_DIR: dir }, () => fn(dir));
+  } finally {
+    console.log = log;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

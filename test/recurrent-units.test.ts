@@ -12,7 +12,7 @@ import { mix } from '../lib/trainers/mixture';
 import { Rng } from '../lib/core/rng';
 import { regressionLoss } from '../lib/synthesizers/core';
 import { EmaSynthesizer } from '../lib/synthesizers/ema';
-import { RecurrentSynthesizer } from '../lib/synthesizers/recurrent';
+import { RECURRENT_SYNTHESIZER_DEFAULTS, RecurrentSynthesizer } from '../lib/synthesizers/recurrent';
 import { SYNTHESIZER_DEFAULTS } from '../lib/synthesizers/spec';
 import { Synthesizer } from '../lib/synthesizers/synthesizer';
 import { COPY_OUTPUTS, copyInputs, disposeSequenceBatch } from '../lib/tasks/copy';
@@ -291,22 +291,7 @@ describe('one BP(λ) core for layers and time', () => {
       assert.throws(() => cdni.regress(f, { kind: 'value', value: z }), /regresses onto a gradient target, got a value/);
       assert.deepEqual(cdni.regress(f, z).loss.dataSync(), cdni.regress(f, { kind: 'gradient', value: z }).loss.dataSync());
       assert.deepEqual(new EmaSynthesizer([2], { ...spec, kind: 'ema' }, 3, 'e').contract, { inputs: 'none', target: 'gradient' });
-      const rs = new RecurrentSynthesizer(
-        2,
-        {
-          hiddenLayers: 0,
-          width: 2,
-          activation: 'relu',
-          scale: 0.1,
-          lossWeight: 1,
-          auxWeight: 1,
-          targetUnits: 'perExample',
-          lossReduction: 'sum',
-        },
-        true,
-        new Rng(2),
-        'r',
-      );
+      const rs = new RecurrentSynthesizer(2, { ...RECURRENT_SYNTHESIZER_DEFAULTS, hiddenLayers: 0, width: 2 }, true, new Rng(2), 'r');
       assert.deepEqual(rs.contract, { inputs: 'h', target: 'gradient' });
     });
   });

@@ -16,7 +16,8 @@ import { COPY_OUTPUTS, copyInputs, type CopyLevel, disposeSequenceBatch } from '
 import type { SequenceBatch } from '../lib/tasks/sequence';
 import { RecurrentSynthesizer } from '../lib/synthesizers/recurrent';
 import { disposeChunkRecords, RecurrentTrainer } from '../lib/trainers/recurrent';
-import { chunkBounds, type RecurrentInput, recurrentCacheTrainer, recurrentSpec, truncationLambdas } from '../lib/trainers/recurrent-spec';
+import { recurrentCacheTrainer } from '../lib/experiments/canonical-json';
+import { chunkBounds, type RecurrentInput, recurrentSpec, truncationLambdas } from '../lib/trainers/recurrent-spec';
 import { assertClose, maxAbs, maxAbsDiff, repeatCopyBatch } from './assert';
 
 const H = 7;

@@ -5,10 +5,9 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../lib/core/errors';
+import { atSmokeScale } from './assert';
 import { configure } from '../lib/experiments/section';
 import { TWO_CLOCKS_SECTION } from '../lib/experiments/sections/two-clocks';
 import { twoClocksAccuracyFigure, twoClocksSyntheticGradientFigure, twoClocksRows } from '../lib/notebook/two-clocks-figures';
@@ -104,13 +103,7 @@ describe('Section D.3: claims, config, cached runs', () => {
 
   it('at smoke scale, the section trains its three runs, stores them and reuses them', async function () {
     this.timeout(300_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dni-d3-'));
-    const prior = { scale: process.env.DNI_SCALE, results: process.env.DNI_RESULTS_DIR };
-    process.env.DNI_SCALE = 'smoke';
-    process.env.DNI_RESULTS_DIR = dir;
-    const log = console.log;
-    console.log = () => {};
-    try {
+    await atSmokeScale('dni-d3-', async (dir) => {
       const cfg = configure(TWO_CLOCKS_SECTION);
       const before = tf.memory().numTensors;
       const first = await TWO_CLOCKS_SECTION.run(cfg);
@@ -126,16 +119,6 @@ describe('Section D.3: claims, config, cached runs', () => {
       const claims = TWO_CLOCKS_SECTION.claims(cfg, first);
       assert.equal(claims.length, 3);
       assert.ok(Number.isFinite(first[0].run.history[1].sgCosine));
-    } finally {
-      console.log = log;
-      for (const [k, v] of [
-        ['DNI_SCALE', prior.scale],
-        ['DNI_RESULTS_DIR', prior.results],
-      ] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

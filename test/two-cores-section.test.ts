@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../lib/core/errors';
+import { atSmokeScale } from './assert';
 import type { WallClockRun } from '../lib/experiments/run-wall-clock';
 import { configure } from '../lib/experiments/section';
 import { TWO_CORES_SECTION } from '../lib/experiments/sections/two-cores';
@@ -145,13 +146,7 @@ describe('Decoupled training on two cores: readings, claims, config, cached runs
 
   it('at smoke scale, the section trains its six runs on workers, stores them with the machine and reuses them', async function () {
     this.timeout(300_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dni-15-'));
-    const prior = { scale: process.env.DNI_SCALE, results: process.env.DNI_RESULTS_DIR };
-    process.env.DNI_SCALE = 'smoke';
-    process.env.DNI_RESULTS_DIR = dir;
-    const log = console.log;
-    console.log = () => {};
-    try {
+    await atSmokeScale('dni-15-', async (dir) => {
       const cfg = configure(TWO_CORES_SECTION);
       const before = tf.memory().numTensors;
       const first = await TWO_CORES_SECTION.run(cfg);
@@ -170,16 +165,6 @@ describe('Decoupled training on two cores: readings, claims, config, cached runs
       assert.deepEqual(again, first);
       assert.equal(tf.memory().numTensors, before);
       assert.equal(TWO_CORES_SECTION.claims(cfg, first).length, 5);
-    } finally {
-      console.log = log;
-      for (const [k, v] of [
-        ['DNI_SCALE', prior.scale],
-        ['DNI_RESULTS_DIR', prior.results],
-      ] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

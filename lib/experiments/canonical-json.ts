@@ -1,4 +1,6 @@
 /** The canonical JSON a results entry is keyed and checksummed by (cache.ts). */
+import { RECURRENT_SYNTHESIZER_OFF } from '../synthesizers/recurrent';
+import { RECURRENT_OPTIONS_OFF, type RecurrentSpec } from '../trainers/recurrent-spec';
 
 /**
  * JSON with object keys sorted at every level; throws on values JSON cannot hold, naming where
@@ -38,4 +40,16 @@ function toPlain(value: unknown, where: string): unknown {
 /** `o` without the options that are at their off value (so runs made before an option existed keep their keys). */
 export function withoutOff<T extends object>(o: T, off: Readonly<Record<string, unknown>>): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && !(k in off && v === off[k]))) as Partial<T>;
+}
+
+/**
+ * A recurrent trainer's spec as the results cache keys it: without the options, the synthesizer's
+ * included, that were added after runs were committed when they are at their off values.
+ */
+export function recurrentCacheTrainer(spec: RecurrentSpec): RecurrentSpec {
+  // Typed as the spec it stands for (the missing fields read as their off values).
+  return {
+    ...withoutOff(spec, RECURRENT_OPTIONS_OFF),
+    synthesizer: withoutOff(spec.synthesizer, RECURRENT_SYNTHESIZER_OFF),
+  } as RecurrentSpec;
 }

@@ -17,8 +17,8 @@ import { loadPtb, type PtbCorpus } from '../data/ptb';
 import { Progress } from '../core/progress';
 import { type CharLmInput, type CharLmRecord, type CharLmResult, charLmSpec, type CharLmSpec, trainCharLm } from '../runs/train-char-lm';
 import { cachedRun } from './cache';
+import { recurrentCacheTrainer } from './canonical-json';
 import { type Fingerprint, miniRecurrentTrainer } from './fingerprint';
-import { recurrentCacheTrainer } from '../trainers/recurrent-spec';
 
 type Corpus = Pick<PtbCorpus, 'train' | 'valid' | 'test' | 'vocab'>;
 

@@ -10,8 +10,8 @@
  */
 import { Progress } from '../core/progress';
 import { type CopyRecord, type CopyRunInput, type CopyRunResult, copyRunSpec, type CopyRunSpec, trainCopy } from '../runs/train-copy';
-import { recurrentCacheTrainer } from '../trainers/recurrent-spec';
 import { cachedRun } from './cache';
+import { recurrentCacheTrainer } from './canonical-json';
 import { type Fingerprint, miniRecurrentTrainer } from './fingerprint';
 
 /** The miniature's numbers: bits, training bits and the trainer's series at each check, and the level. */

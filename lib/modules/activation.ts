@@ -2,8 +2,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Backward, BackwardOptions, Cache, Forward, Module } from './module';
 
-export class ReLU implements Module {
-  readonly name = 'relu';
+/** A stateless elementwise y = f(x) whose derivative is read off its output y. */
+abstract class Pointwise implements Module {
+  abstract readonly name: string;
+  protected abstract f(x: tf.Tensor): tf.Tensor;
+  /** f'(x), from y = f(x). */
+  protected abstract derivative(y: tf.Tensor): tf.Tensor;
   params(): tf.Variable[] {
     return [];
   }
@@ -11,61 +15,49 @@ export class ReLU implements Module {
     return [];
   }
   forward(x: tf.Tensor): Forward {
-    const y = tf.relu(x);
+    const y = this.f(x);
     return { y, cache: { y } };
   }
   backward(cache: Cache, dy: tf.Tensor, opts: BackwardOptions): Backward {
-    // step(y) is 1 where y > 0, else 0: the ReLU derivative read off its output.
-    return { dx: opts.dx ? tf.mul(dy, tf.step(cache.y as tf.Tensor)) : null, grads: [] };
+    return { dx: opts.dx ? tf.mul(dy, this.derivative(cache.y as tf.Tensor)) : null, grads: [] };
   }
   outputShape(inputShape: number[]): number[] {
     return inputShape;
+  }
+}
+
+export class ReLU extends Pointwise {
+  readonly name = 'relu';
+  protected f(x: tf.Tensor): tf.Tensor {
+    return tf.relu(x);
+  }
+  protected derivative(y: tf.Tensor): tf.Tensor {
+    return tf.step(y); // 1 where y > 0, else 0
   }
 }
 
 /** max(x, slope·x): a unit whose gradient never vanishes, so it cannot die as a ReLU can. */
-export class LeakyReLU implements Module {
+export class LeakyReLU extends Pointwise {
   readonly name = 'leakyRelu';
-  constructor(readonly slope = 0.1) {}
-  params(): tf.Variable[] {
-    return [];
+  constructor(readonly slope = 0.1) {
+    super();
   }
-  buffers(): tf.Variable[] {
-    return [];
+  protected f(x: tf.Tensor): tf.Tensor {
+    return tf.leakyRelu(x, this.slope);
   }
-  forward(x: tf.Tensor): Forward {
-    const y = tf.leakyRelu(x, this.slope);
-    return { y, cache: { y } };
-  }
-  backward(cache: Cache, dy: tf.Tensor, opts: BackwardOptions): Backward {
-    if (!opts.dx) return { dx: null, grads: [] };
+  protected derivative(y: tf.Tensor): tf.Tensor {
     // The sign of y is the sign of x (slope > 0): 1 where y > 0, slope elsewhere.
-    const d = tf.where(tf.greater(cache.y as tf.Tensor, 0), tf.onesLike(dy), tf.fill(dy.shape, this.slope));
-    return { dx: tf.mul(dy, d), grads: [] };
-  }
-  outputShape(inputShape: number[]): number[] {
-    return inputShape;
+    return tf.where(tf.greater(y, 0), tf.onesLike(y), tf.fill(y.shape, this.slope));
   }
 }
 
-export class Tanh implements Module {
+export class Tanh extends Pointwise {
   readonly name = 'tanh';
-  params(): tf.Variable[] {
-    return [];
+  protected f(x: tf.Tensor): tf.Tensor {
+    return tf.tanh(x);
   }
-  buffers(): tf.Variable[] {
-    return [];
-  }
-  forward(x: tf.Tensor): Forward {
-    const y = tf.tanh(x);
-    return { y, cache: { y } };
-  }
-  backward(cache: Cache, dy: tf.Tensor, opts: BackwardOptions): Backward {
-    const y = cache.y as tf.Tensor;
-    return { dx: opts.dx ? tf.mul(dy, tf.sub(1, tf.square(y))) : null, grads: [] };
-  }
-  outputShape(inputShape: number[]): number[] {
-    return inputShape;
+  protected derivative(y: tf.Tensor): tf.Tensor {
+    return tf.sub(1, tf.square(y));
   }
 }
 

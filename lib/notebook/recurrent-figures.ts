@@ -95,6 +95,12 @@ export function probeCells(r: { history: { probe?: SynthesizerProbe | null }[] }
   };
 }
 
+/** probeCells, or '—' in each of its columns for a run without a synthesizer (BPTT), so the columns keep one order. */
+export function probeColumns(r: { history: { probe?: SynthesizerProbe | null }[] }, synthesizer: boolean): Record<string, number | string> {
+  const cells = probeCells(r);
+  return synthesizer ? cells : Object.fromEntries(Object.keys(cells).map((k) => [k, '—']));
+}
+
 /** task | method | T | seed | highest level | last check | ms per chunk | sequences/s | paper | ours | budget. */
 export function copyRows(cells: CopyCell[], budget: string): ResultRow[] {
   return cells.map((c) => {
@@ -107,8 +113,7 @@ export function copyRows(cells: CopyCell[], budget: string): ResultRow[] {
       seed: c.seed,
       'highest level solved': lv ? (c.kind === 'copy' ? `N = ${lv.N}` : `N = ${lv.N}, R = ${lv.R}`) : 'none',
       'last check': `${c.run.final.bits.toFixed(2)} bits at N = ${c.run.final.level.N}${c.kind === 'repeatCopy' ? `, R = ${c.run.final.level.R}` : ''}`,
-      // BPTT has no synthesizer: '—' in the probe's columns.
-      ...(c.method === 'bptt' ? Object.fromEntries(Object.keys(probeCells(c.run)).map((k) => [k, '—'])) : probeCells(c.run)),
+      ...probeColumns(c.run, c.method !== 'bptt'),
       'ms per chunk': Number(speed.msPerChunk.toFixed(2)),
       'sequences/s': Math.round(speed.perSecond),
       paper: '—',
@@ -149,8 +154,7 @@ export function charLmRows(cells: CharLmCell[], budget: string): ResultRow[] {
       'at step': c.run.best.step,
       // A run that blew up reads well above its best here.
       'last validation BPC': Number(c.run.final.validBpc.toFixed(3)),
-      // BPTT has no synthesizer: '—' in the probe's columns.
-      ...(c.method === 'bptt' ? Object.fromEntries(Object.keys(probeCells(c.run)).map((k) => [k, '—'])) : probeCells(c.run)),
+      ...probeColumns(c.run, c.method !== 'bptt'),
       'ms per chunk': Number(speed.msPerChunk.toFixed(2)),
       'characters/s': Math.round(speed.perSecond),
       paper: '—',

@@ -13,7 +13,7 @@ import type { CopyRunResult } from '../runs/train-copy';
 import type { SynthesizerProbe } from '../trainers/recurrent-probe';
 import { DASHES, METHOD_COLORS, RECURRENT_COLORS, RECURRENT_LABELS } from './colors';
 import { type Figure, type Panel, panelFigure, type Series } from './figures';
-import { probeCells, speedOf } from './recurrent-figures';
+import { probeCells, probeColumns, speedOf } from './recurrent-figures';
 import type { ResultRow } from './tables';
 
 type Probed = { samples: number; probe: SynthesizerProbe | null };
@@ -117,8 +117,7 @@ export function copyStudyRows(rows: StudyRow[], budget: string): ResultRow[] {
   return rows.map((r) => ({
     variant: r.variant.name,
     ...crossingCells(r.run),
-    // BPTT has no synthesizer: its probe columns read '—', and the columns keep one order.
-    ...(r.variant.trainer.method === 'bptt' ? Object.fromEntries(Object.keys(probeCells(r.run)).map((k) => [k, '—'])) : probeCells(r.run)),
+    ...probeColumns(r.run, r.variant.trainer.method !== 'bptt'),
     'ms per batch': Number(r.run.msPerStep.toFixed(1)),
     paper: '—',
     ours: Number(lastBits(r.run).toFixed(2)),

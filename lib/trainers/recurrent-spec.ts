@@ -10,7 +10,6 @@ import { ConfigError } from '../core/errors';
 import { unitsFactor } from '../synthesizers/core';
 import {
   RECURRENT_SYNTHESIZER_DEFAULTS,
-  RECURRENT_SYNTHESIZER_OFF,
   RECURRENT_SYNTHESIZER_KEYS,
   type RecurrentSynthesizerSpec,
   validateRecurrentSynthesizerSpec,
@@ -128,17 +127,6 @@ export const RECURRENT_KEYS = [
 
 /** Options added after recurrent runs were committed, at their off values (left out of cache keys there). */
 export const RECURRENT_OPTIONS_OFF = { sgBootstrap: 'consumed', shuffleSG: false } as const;
-
-/**
- * The spec as the results cache keys it: without the options added after runs were committed
- * when they are at their off values, so those runs' keys stay what they were.
- */
-export function recurrentCacheTrainer(spec: RecurrentSpec): RecurrentSpec {
-  const drop = <T extends object>(o: T, off: Readonly<Record<string, unknown>>) =>
-    Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && !(k in off && v === off[k]))) as Partial<T>;
-  // Typed as the spec it stands for (the missing fields read as their off values).
-  return { ...drop(spec, RECURRENT_OPTIONS_OFF), synthesizer: drop(spec.synthesizer, RECURRENT_SYNTHESIZER_OFF) } as RecurrentSpec;
-}
 
 /** D.2's optimizer: Adam, lr 7e-5, no decay. */
 export const RECURRENT_ADAM: AdamSpec = { ...ADAM_DEFAULTS, lr: 7e-5, decaySteps: [] };
