@@ -16,12 +16,11 @@
  * Each path's calibration matmul (1024³) is printed beside it. `--pytorch` also times the six
  * FCN configs, the LSTM rows and the character-level LM rows in PyTorch (bench/pytorch.py,
  * bench/pytorch_lstm.py; Debian's python3-torch with libopenblas0-openmp) on 1 and 2 threads in
- * the same run, and prints ours ÷ PyTorch; the CNN rows have no PyTorch reference yet. The methods come from the library's
+ * the same run, and prints ours ÷ PyTorch (the CNN rows' references: bench/pytorch_cnn.py). `--path <p>` measures one
+ * kernel path only (wasm or wasm+blas). The methods come from the library's
  * one method → spec map, so the bench times what the notebooks run.
  */
-import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend } from '../lib/core/backend';
 import { mnistCnn, cifarCnn, mnistFcn } from '../lib/networks/build';
@@ -35,6 +34,7 @@ import { bpLambdaSpec } from '../lib/trainers/spec';
 import { charLmConfigs, type CharLmTiming, printCharLmTable, timeCharLm } from './charlm';
 import { lstmConfigs, type LstmTiming, timeLstm } from './lstm';
 import { availablePaths, calibrationGflops, describePath, type KernelPath, usePath } from './paths';
+import { type Family, family, pytorch, TORCH_HEADER, torchCells } from './pytorch-ref';
 import { benchWorkers } from './workers';
 
 interface Config {
@@ -104,51 +104,6 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** The row's family, from its config name (as bench/pytorch.py names them). */
-function family(config: string): 'fcn' | 'cnn' | 'lstm' | 'charlm' {
-  if (config.startsWith('lstm-copy')) return 'lstm';
-  if (config.startsWith('lstm-ptb')) return 'charlm';
-  return config.includes('cnn') ? 'cnn' : 'fcn';
-}
-
-/** PyTorch on 1 and 2 threads beside our `ms`: its ms and ours ÷ its, per thread count ('—' where missing). */
-function torchCells(torch: Map<string, number> | null, config: string, ms: number | null): string[] {
-  if (!torch) return [];
-  return [1, 2].flatMap((th) => {
-    const t = torch.get(`${config}@${th}`);
-    return [t === undefined ? '—' : t.toFixed(1), t === undefined || ms === null ? '—' : `${(ms / t).toFixed(2)}×`];
-  });
-}
-
-const TORCH_HEADER = ['PyTorch 1 thr (ms)', 'ours ÷ PyTorch', 'PyTorch 2 thr (ms)', 'ours ÷ PyTorch'];
-
-/** PyTorch's ms per step by config name and thread count, or null (with the reason printed). */
-function pytorch(steps: number): Map<string, number> | null {
-  // The OpenMP OpenBLAS first, so torch and OpenBLAS share one thread pool (see pytorch.py); none of this process's thread settings.
-  const openmp = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'DNI_BLAS_THREADS']) delete env[k];
-  if (fs.existsSync(openmp)) env.LD_LIBRARY_PATH = [openmp, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-  const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch.py'), '--steps', String(steps), '--threads', '1,2'], {
-    encoding: 'utf8',
-    timeout: 900_000,
-    env,
-  });
-  if (r.status !== 0) {
-    console.log(
-      `PyTorch reference skipped: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()} (apt-get install -y python3-torch libopenblas0-openmp)`,
-    );
-    return null;
-  }
-  const out = new Map<string, number>();
-  for (const line of r.stdout.split('\n').filter((l) => l.startsWith('{'))) {
-    const j = JSON.parse(line) as { config: string; threads: number; msPerStep: number; skipped?: string };
-    if (j.skipped) console.log(`PyTorch on ${j.threads} threads skipped: ${j.skipped}`);
-    else out.set(`${j.config}@${j.threads}`, j.msPerStep);
-  }
-  return out;
-}
-
 /** One row, measured in a child process so that one config running out of wasm memory cannot take the rest down. */
 function measureRow(p: KernelPath, name: string, steps: number): { ms: number; lstm?: LstmTiming; lm?: CharLmTiming } | { error: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--row', p, name, '--steps', String(steps)], {
@@ -216,7 +171,10 @@ async function main(): Promise<void> {
     lstm?: LstmTiming;
     lm?: CharLmTiming;
   }[] = [];
-  const paths = availablePaths();
+  const onlyPath = arg('--path');
+  if (onlyPath && !availablePaths().includes(onlyPath as KernelPath))
+    throw new Error(`--path ${onlyPath}: not a kernel path here; available: ${availablePaths().join(', ')}`);
+  const paths = onlyPath ? [onlyPath as KernelPath] : availablePaths();
   for (const p of paths) {
     usePath(p);
     const gflops = Number(calibrationGflops().toFixed(1));
@@ -240,7 +198,8 @@ async function main(): Promise<void> {
       else if ('error' in m) console.log(`  ${p} ${c.name}: ${m.error}`);
     }
   }
-  const torch = process.argv.includes('--pytorch') ? pytorch(steps) : null;
+  const families = [...new Set([...list, ...lstmList, ...lmList].map((c) => family(c.name)))] as Family[];
+  const torch = process.argv.includes('--pytorch') && families.length ? pytorch(steps, families) : null;
   if (json) {
     if (torch)
       for (const [k, v] of torch)

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Optional PyTorch reference for bench: ms per training step of the same six MNIST FCN configs,
-and per training chunk of the LSTM rows (Copy) and the character-level LM rows (pytorch_lstm.py).
+"""Optional PyTorch reference for bench: ms per training step of the same six MNIST FCN configs
+and of the CNN rows (pytorch_cnn.py), and per training chunk of the LSTM rows (Copy) and the
+character-level LM rows (pytorch_lstm.py).
 
-    /usr/bin/python3 bench/pytorch.py [--steps N] [--threads 1,2] [--families fcn,lstm,charlm]
+    /usr/bin/python3 bench/pytorch.py [--steps N] [--threads 1,2] [--families fcn,cnn,lstm,charlm]
 
 Needs Debian's python3-torch with OpenBLAS (without libopenblas0-openmp it links the slow
 reference BLAS):  apt-get install -y python3-torch libopenblas0-openmp
@@ -32,6 +33,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import pytorch_cnn
 import pytorch_lstm
 
 
@@ -128,7 +130,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--steps', type=int, default=15)
     ap.add_argument('--threads', default='1,2')
-    ap.add_argument('--families', default='fcn,lstm,charlm', help='fcn (MNIST FCN), lstm (Copy), charlm (PTB characters)')
+    ap.add_argument('--families', default='fcn,cnn,lstm,charlm', help='fcn (MNIST FCN), cnn (MNIST and CIFAR-10 CNNs), lstm (Copy), charlm (PTB characters)')
     args = ap.parse_args()
     families = args.families.split(',')
     torch.manual_seed(0)
@@ -148,6 +150,10 @@ def main():
         for cfg in [c for c in pytorch_lstm.configs() if c['family'] in families]:
             ms = pytorch_lstm.time_config(cfg, args.steps)
             print(json.dumps({'family': cfg['family'], 'variant': cfg['method'], 'config': cfg['config'], **common, 'msPerStep': round(ms, 1)}), flush=True)
+        for cfg in pytorch_cnn.configs() if 'cnn' in families else []:
+            ms = pytorch_cnn.time_config(cfg, args.steps)
+            print(json.dumps({'family': 'cnn', 'variant': cfg['method'], 'config': cfg['config'], 'batch': cfg['batch'], **common,
+                              'msPerStep': round(ms, 1)}), flush=True)
         for variant in ['bprop', 'dni', 'cdni'] if 'fcn' in families else []:
             for depth in [3, 6]:
                 blocks, synths, opt = make(variant, depth)

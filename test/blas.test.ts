@@ -12,7 +12,7 @@ import { describeBackend, initBackend } from '../lib/core/backend';
 import { NATIVE_KERNELS, blasInfo, leadingReduction, nativeBlasAvailable, planMatMul, setNativeBlas } from '../lib/blas';
 import { Linear } from '../lib/modules/linear';
 import { Rng } from '../lib/core/rng';
-import { conv2dFilterGrad } from '../lib/modules/conv2d';
+import { Conv2d, conv2dFilterGrad } from '../lib/modules/conv2d';
 import { assertClose } from './assert';
 
 const SIZES = [1, 7, 33, 257];
@@ -257,6 +257,19 @@ describe('native BLAS kernels (wasm + OpenBLAS)', () => {
       assertClose(gx, dx.stock, 1e-5, 'conv2d d/dx via tf.grads');
       tf.dispose([x, f, y0, w, dx.native, dx.stock, gx, gf, ref]);
     }
+  });
+
+  it("the Conv2d module's backward on the native path (the backend's backprop kernels) matches the stock path (forward convolutions)", () => {
+    const conv = new Conv2d(6, 9, 5, new Rng(3));
+    const x = randn([3, 11, 11, 6]);
+    const dy = randn([3, 11, 11, 9]);
+    const back = () => {
+      const b = conv.backward(conv.forward(x).cache, dy, { dx: true, params: true });
+      return [b.dx as tf.Tensor, ...b.grads];
+    };
+    const r = bothPaths(back);
+    ['dx', 'dW', 'db'].forEach((what, i) => assertClose(r.native[i], r.stock[i], 1e-5, `Conv2d.backward ${what}`, 1e-5));
+    tf.dispose([x, dy, ...r.native, ...r.stock, ...conv.params()]);
   });
 
   it('Sum and Mean over leading axes (bias gradients, batch-norm statistics) match the stock kernels; others stay stock', () => {

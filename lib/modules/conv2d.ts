@@ -11,6 +11,10 @@
  * gradient is computed as a forward convolution over transposed tensors: the
  * padded input seen as [Cin, H+2p, W+2p, B] convolved ('valid') with the output
  * gradient seen as a filter [H, W, B, Cout] gives dW as [Cin, k, k, Cout].
+ * Where the backend has a Conv2DBackpropFilter (wasm + OpenBLAS, tfjs-node, cpu), both
+ * gradients use the backend's own kernels instead: the transposed copies cost a padded copy of
+ * x and of dy per layer (for the CIFAR-10 CNN with DNI at batch 256, past wasm's 4 GiB) and an
+ * im2col with rows of B·H·W.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
@@ -65,11 +69,13 @@ export class Conv2d implements Module {
     const x = cache.x as tf.Tensor4D;
     const d = dy as tf.Tensor4D;
     const grads: tf.Tensor[] = [];
+    const own = hasBackpropKernels();
     if (opts.params) {
-      grads.push(conv2dFilterGrad(x, d, this.kernel));
+      grads.push(own ? backendFilterGrad(x, d, this.kernel) : conv2dFilterGrad(x, d, this.kernel));
       grads.push(tf.sum(d, [0, 1, 2]));
     }
-    const dx = opts.dx ? conv2dInputGrad(d, this.W as tf.Variable<tf.Rank.R4>) : null;
+    const W = this.W as tf.Variable<tf.Rank.R4>;
+    const dx = opts.dx ? (own ? tf.conv2dTranspose(d, W, x.shape, 1, 'same') : conv2dInputGrad(d, W)) : null;
     return { dx, grads };
   }
 
@@ -79,6 +85,23 @@ export class Conv2d implements Module {
     }
     return [inputShape[0], inputShape[1], this.outChannels];
   }
+}
+
+/** Whether the active backend has its own filter-gradient kernel (stock wasm has none). */
+function hasBackpropKernels(): boolean {
+  return tf.getKernel('Conv2DBackpropFilter', tf.getBackend()) !== undefined;
+}
+
+/** ∂/∂W of a stride-1 'same' convolution by the backend's Conv2DBackpropFilter kernel. */
+function backendFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number): tf.Tensor4D {
+  const attrs = {
+    strides: [1, 1],
+    pad: 'same',
+    dataFormat: 'NHWC',
+    dimRoundingMode: undefined,
+    filterShape: [k, k, x.shape[3], dy.shape[3]],
+  };
+  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
 /** ∂/∂x of a stride-1 'same' convolution, as a forward convolution with the flipped filter. */

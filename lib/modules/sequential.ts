@@ -1,5 +1,11 @@
-/** A chain of modules with a chained backward. */
-import type * as tf from '@tensorflow/tfjs';
+/**
+ * A chain of modules with a chained backward. Each module's forward and backward runs in its own
+ * tidy scope, so only what it returns (its output and cache, its gradients) outlives the call: a
+ * BatchNorm's centred and squared copies or its backward's partial sums are freed at once, not at
+ * the end of the training step (for the CIFAR-10 CNN with DNI at batch 256 that is the difference
+ * between fitting in wasm's 4 GiB heap and not).
+ */
+import * as tf from '@tensorflow/tfjs';
 import type { Backward, BackwardOptions, Cache, Forward, Mode, Module } from './module';
 
 export class Sequential implements Module {
@@ -20,7 +26,7 @@ export class Sequential implements Module {
     const caches: Cache[] = [];
     let h = x;
     for (const m of this.modules) {
-      const f = m.forward(h, mode);
+      const f = tf.tidy(() => m.forward(h, mode) as unknown as tf.TensorContainer) as unknown as Forward;
       caches.push(f.cache);
       h = f.y;
     }
@@ -35,7 +41,10 @@ export class Sequential implements Module {
       const m = this.modules[i];
       // The first module's input gradient is only needed if the caller asked for dx.
       const needDx = i > 0 || opts.dx;
-      const b = m.backward(caches[i], d as tf.Tensor, { dx: needDx, params: opts.params, feedback: opts.feedback });
+      const din = d as tf.Tensor;
+      const b = tf.tidy(
+        () => m.backward(caches[i], din, { dx: needDx, params: opts.params, feedback: opts.feedback }) as unknown as tf.TensorContainer,
+      ) as unknown as Backward;
       grads.unshift(b.grads);
       d = b.dx;
     }
