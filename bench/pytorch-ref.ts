@@ -13,7 +13,7 @@ export type Family = 'fcn' | 'cnn' | 'lstm' | 'charlm';
 export function family(config: string): Family {
   if (config.startsWith('lstm-copy')) return 'lstm';
   if (config.startsWith('lstm-ptb')) return 'charlm';
-  return config.includes('cnn') ? 'cnn' : 'fcn';
+  return config.toLowerCase().includes('cnn') ? 'cnn' : 'fcn';
 }
 
 /** PyTorch on 1 and 2 threads beside our `ms`: its ms and ours ÷ its, per thread count ('—' where missing). */

@@ -62,6 +62,34 @@ export interface BlasAddon {
   ): void;
   /** out[c] = scale·Σ_r x[r·cols + c]: a sum or mean over leading axes. */
   reduceRows(heap: Float32Array, xOff: number, rows: number, cols: number, outOff: number, scale: number): void;
+  /** dx of a 'same'-padded size×size pool (kind 0 max, 1 average), NHWC; see native/dni_blas.cc. Missing from addons built before it. */
+  poolGrad?(
+    heap: Float32Array,
+    kind: 0 | 1,
+    xOff: number,
+    dyOff: number,
+    dxOff: number,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    Ho: number,
+    Wo: number,
+    size: number,
+    stride: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /** The LSTM cell forward, elementwise: offsets of i, f, o, s, cPrev, then g, c, tc, h (lib/blas/lstm-cell.ts). Missing from older builds. */
+  lstmCell?(heap: Float32Array, n: number, ...offsets: [number, number, number, number, number, number, number, number, number]): void;
+  /** The LSTM cell backward, elementwise: hasDh, hasDc, then offsets of dh, dc, o, tc, g, i, f, cPrev, dz_i, dz_f, dz_o, dz_g, dcPrev. */
+  lstmCellGrad?(
+    heap: Float32Array,
+    n: number,
+    hasDh: 0 | 1,
+    hasDc: 0 | 1,
+    ...offsets: [number, number, number, number, number, number, number, number, number, number, number, number, number]
+  ): void;
   setThreads(n: number): void;
   getThreads(): number;
   info(): { config: string; corename: string; parallel: 'serial' | 'pthreads' | 'openmp'; procs: number };

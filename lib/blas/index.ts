@@ -15,6 +15,8 @@ import { blasThreadsFromEnv, exportThreadEnv } from './threads';
 
 export { planMatMul } from './matmul';
 export { leadingReduction } from './reduce';
+export { POOL_GRAD_KERNEL, type PoolGradAttrs } from './pool';
+export { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from './lstm-cell';
 export { NATIVE_KERNELS } from './register';
 export { blasThreadsFromEnv } from './threads';
 export type { BlasAddon } from './addon';

@@ -1,13 +1,16 @@
 /**
  * Switching the wasm backend's kernels between the stock ones and the native ones at run time
  * (bench times both paths in one process). The stock configs are kept as tfjs registered them;
- * switching off re-registers exactly those, and removes Conv2DBackpropFilter, which wasm lacks.
+ * switching off re-registers exactly those, and removes Conv2DBackpropFilter, which wasm lacks,
+ * and the project's own DniPoolGrad, DniLstmCell and DniLstmCellGrad.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
 import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from './conv';
 import { nativeBatchMatMul, nativeFusedMatMul } from './matmul';
+import { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL, nativeLstmCell, nativeLstmCellGrad } from './lstm-cell';
+import { nativePoolGrad, POOL_GRAD_KERNEL } from './pool';
 import { nativeMean, nativeSum } from './reduce';
 
 export const NATIVE_KERNELS = [
@@ -18,6 +21,9 @@ export const NATIVE_KERNELS = [
   'Conv2DBackpropFilter',
   'Sum',
   'Mean',
+  POOL_GRAD_KERNEL,
+  LSTM_CELL_KERNEL,
+  LSTM_CELL_GRAD_KERNEL,
 ] as const;
 
 let stock: Map<string, KernelConfig | undefined> | null = null;
@@ -48,6 +54,10 @@ export function installNativeKernels(addon: BlasAddon): void {
     wrap('Sum', nativeSum(addon, fallback('Sum'))),
     wrap('Mean', nativeMean(addon, fallback('Mean'))),
   ];
+  // An addon built before these existed: the modules keep their op chains.
+  if (addon.poolGrad) native.push(wrap(POOL_GRAD_KERNEL, nativePoolGrad(addon)));
+  if (addon.lstmCell && addon.lstmCellGrad)
+    native.push(wrap(LSTM_CELL_KERNEL, nativeLstmCell(addon)), wrap(LSTM_CELL_GRAD_KERNEL, nativeLstmCellGrad(addon)));
 }
 
 /** Route the kernels to OpenBLAS (true) or back to the stock wasm kernels (false). */

@@ -10,7 +10,9 @@
  * its four column blocks: on the wasm backend a column slice of a [B, 4H] result copies the
  * whole input in JS (its readSync), which cost more than the matmul saved, so each gate is its
  * own matmul with the bias and the sigmoid fused in (one sgemm each on the native path).
- * tanh is computed as 2σ(2x) − 1: wasm's Tanh kernel was ~8× slower than its Sigmoid.
+ * tanh is computed as 2σ(2x) − 1: wasm's Tanh kernel was ~8× slower than its Sigmoid. On the
+ * native BLAS path the cell's elementwise part, forward and backward, is one kernel call per step
+ * (lib/blas/lstm-cell.ts), the same formulas.
  *
  * The state is (h, c). `forward` runs T steps from a given state and keeps what the backward
  * needs; `backward` takes ∂L/∂h_t for each step (the task's loss) and a gradient arriving at the
@@ -24,7 +26,7 @@
  * Jozefowicz et al. 2015), so the cell keeps its state at the start.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fastTransposedMatMul } from '../blas';
+import { fastTransposedMatMul, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../blas';
 import type { Rng } from '../core/rng';
 import { makeVariable } from './module';
 
@@ -132,6 +134,10 @@ export class Lstm {
   ): { state: LstmState; cache: LstmStepCache } {
     const xh = tf.concat([x, prev.h], 1);
     const [i, f, o, s2g] = w.W.map((W, q) => tf.fused.matMul({ a: xh, b: W, bias: w.b[q], activation: 'sigmoid' }) as tf.Tensor2D);
+    if (tf.getKernel(LSTM_CELL_KERNEL, tf.getBackend())) {
+      const [g, c, tc, h] = tf.engine().runKernel(LSTM_CELL_KERNEL, { i, f, o, s: s2g, cPrev: prev.c }) as tf.Tensor2D[];
+      return { state: { h, c }, cache: { xh, i, f, o, g, cPrev: prev.c, tc } };
+    }
     const g = tanhFromSigmoid2(s2g);
     const c = tf.add(tf.mul(f, prev.c), tf.mul(i, g)) as tf.Tensor2D;
     const tc = tanhFromSigmoid2(tf.sigmoid(tf.mul(c, 2)));
@@ -167,9 +173,20 @@ export class Lstm {
     let dc: tf.Tensor | null = end?.c ?? null;
     // dz per gate and step, [q][t].
     const dZs: tf.Tensor2D[][] = LSTM_GATES.map(() => new Array(T));
+    const fused = !!tf.getKernel(LSTM_CELL_GRAD_KERNEL, tf.getBackend());
     for (let t = T - 1; t >= 0; t--) {
       const k = cache[t];
       const dht = add(dhs[t], dh);
+      if (fused && (dht || dc)) {
+        const inputs = { o: k.o, tc: k.tc, g: k.g, i: k.i, f: k.f, cPrev: k.cPrev, ...(dht ? { dh: dht } : {}), ...(dc ? { dc } : {}) };
+        const [dzi, dzf, dzo, dzg, dcPrev] = tf.engine().runKernel(LSTM_CELL_GRAD_KERNEL, inputs) as tf.Tensor2D[];
+        [dzi, dzf, dzo, dzg].forEach((d, q) => {
+          dZs[q][t] = d;
+        });
+        dc = dcPrev;
+        dh = t > 0 || opts.initial ? recurrent(dZs.map((d) => d[t])) : null;
+        continue;
+      }
       // Through h_t = o ⊙ tanh(c_t) into c_t, plus what reaches c_t from the step above.
       const dct = dht ? add(dc, tf.mul(tf.mul(dht, k.o), tf.sub(1, tf.square(k.tc)))) : dc;
       if (!dht && !dct) {

@@ -7,9 +7,11 @@
  * - AvgPoolGrad (wasm and cpu) divides by the full window at the borders, while
  *   the forward averages only the in-image pixels of a 'same'-padded window.
  * So on wasm and cpu the backward is a plain loop over windows, written from the
- * forward's definition; the native TensorFlow backend keeps its own kernels.
+ * forward's definition (in C++ on the native BLAS path, lib/blas/pool.ts); the native
+ * TensorFlow backend keeps its own kernels.
  */
 import * as tf from '@tensorflow/tfjs';
+import { POOL_GRAD_KERNEL, type PoolGradAttrs } from '../blas';
 import type { Backward, BackwardOptions, Cache, Forward, Module } from './module';
 
 export type PoolKind = 'max' | 'avg';
@@ -57,6 +59,10 @@ export function poolGrad(kind: PoolKind, x: tf.Tensor4D, dy: tf.Tensor4D, size: 
   // TF's 'same' padding: the odd pixel goes at the end.
   const padTop = Math.floor(Math.max((ho - 1) * stride + size - h, 0) / 2);
   const padLeft = Math.floor(Math.max((wo - 1) * stride + size - w, 0) / 2);
+  if (tf.getKernel(POOL_GRAD_KERNEL, tf.getBackend())) {
+    const attrs: PoolGradAttrs = { kind, size, stride, padTop, padLeft };
+    return tf.engine().runKernel(POOL_GRAD_KERNEL, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   const xv = x.dataSync();
   const dyv = dy.dataSync();
   const dx = new Float32Array(x.size);
