@@ -25,7 +25,7 @@ fi
 addon=native/build/Release/dni_blas.node
 stale=0
 if [ ! -f "$addon" ]; then stale=1; else
-  for f in native/dni_blas.cc native/binding.gyp; do if [ "$f" -nt "$addon" ]; then stale=1; fi; done
+  for f in native/*.cc native/*.h native/binding.gyp; do if [ "$f" -nt "$addon" ]; then stale=1; fi; done
 fi
 if [ $stale -eq 1 ]; then
   if [ -f /etc/debian_version ]; then

@@ -1,79 +1,17 @@
-// dni_blas: OpenBLAS sgemm and im2col convolutions on Float32Array views, for the
-// replacement kernels in lib/blas/. Callers pass one view (the wasm backend's heap)
-// plus element offsets, so no data is copied between JS and C++.
-#include <napi.h>
+// dni_blas: OpenBLAS sgemm, im2col convolutions and a few fused elementwise kernels on
+// Float32Array views, for the replacement kernels in lib/blas/. Callers pass one view (the wasm
+// backend's heap) plus element offsets, so no data is copied between JS and C++. This file holds
+// the matmul, the convolutions, the reductions and the module's registration; pool.cc,
+// lstm_cell.cc and batchnorm.cc the others (common.h: what they share).
+#include "common.h"
+
 #include <cblas.h>
 
-#include <algorithm>
-#include <cmath>
-#include <cstring>
-#include <string>
-#include <vector>
-
+namespace dni {
 namespace {
-
-struct View {
-  float* p;
-  size_t n;
-};
-
-View viewOf(const Napi::Value& v) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throw Napi::TypeError::New(v.Env(), "dni_blas: the first argument must be a Float32Array (the wasm heap)");
-  }
-  auto f = v.As<Napi::Float32Array>();
-  return {f.Data(), f.ElementLength()};
-}
-
-int64_t intArg(const Napi::CallbackInfo& info, size_t i) {
-  return info[i].As<Napi::Number>().Int64Value();
-}
-
-// Refuses any access outside the view: a wrong offset must be an exception, not a crash.
-void need(const Napi::Env& env, const View& h, int64_t off, int64_t extent, const char* what) {
-  if (off < 0 || extent < 0 || static_cast<uint64_t>(off + extent) > h.n) {
-    throw Napi::RangeError::New(env, std::string("dni_blas: ") + what + " lies outside the Float32Array (offset " +
-                                         std::to_string(off) + ", extent " + std::to_string(extent) + ", length " +
-                                         std::to_string(h.n) + ")");
-  }
-}
-
-// Extent of a row-major rows×cols matrix with leading dimension ld, repeated batch times.
-int64_t extent(int64_t rows, int64_t cols, int64_t ld, int64_t batch, int64_t stride) {
-  if (rows == 0 || cols == 0 || batch == 0) return 0;
-  return (batch - 1) * stride + (rows - 1) * ld + cols;
-}
 
 // Activations as in tfjs's fused kernels.
 enum Act { LINEAR = 0, RELU = 1, RELU6 = 2, LEAKYRELU = 3, SIGMOID = 4, ELU = 5 };
-
-// exp(x) in float with branch-free arithmetic the compiler vectorizes (Cephes' expf: x = n·ln2 + r,
-// a degree-5 polynomial for e^r, 2^n through the exponent bits; within 2 ulp of std::exp over
-// the clamped range; 7e-8 relative error measured). std::exp is a libm call per element; this runs
-// 2.7x faster with AVX2 (activate is cloned for it) and 1.5x on baseline SSE2. Vectorizing it needs
-// -fno-trapping-math (binding.gyp): otherwise GCC keeps the clamps' compares as branches.
-inline float expApprox(float x) {
-  x = x < -87.3f ? -87.3f : x;
-  x = x > 88.3f ? 88.3f : x;
-  // floor without a libm call (baseline x86-64 has no rounding instruction): truncate, then step down below zero.
-  const float t = x * 1.44269504088896341f + 0.5f;
-  int32_t k = static_cast<int32_t>(t);
-  k -= t < static_cast<float>(k) ? 1 : 0;
-  const float n = static_cast<float>(k);
-  float r = x - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  int32_t bits = (k + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
 
 __attribute__((target_clones("avx2", "default"))) void activate(float* c, int64_t n, int act, float alpha) {
   switch (act) {
@@ -85,6 +23,8 @@ __attribute__((target_clones("avx2", "default"))) void activate(float* c, int64_
     default: break;
   }
 }
+
+}  // namespace
 
 // sgemm(heap, transA, transB, M, N, K, alpha, aOff, lda, bOff, ldb, beta, cOff, ldc,
 //       batch, strideA, strideB, strideC, biasOff, act, actAlpha)
@@ -133,6 +73,8 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   }
   return env.Undefined();
 }
+
+namespace {
 
 // NHWC convolution geometry; filter [kh, kw, Cin, Cout]; rows of the im2col matrix are output
 // pixels (b, oy, ox), its columns (fy, fx, ci), so the filter is already the K×Cout operand.
@@ -186,6 +128,8 @@ void col2imAdd(const Geo& g, const float* col, int64_t r0, int64_t rc, float* dx
     }
   }
 }
+
+}  // namespace
 
 // conv2d(heap, mode, xOff, fOff, yOff, B, H, W, Cin, kh, kw, Cout, Ho, Wo, sh, sw, pt, pl)
 //   mode 0: y = conv(x, f)          (Conv2D)
@@ -259,146 +203,6 @@ Napi::Value ReduceRows(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// poolGrad(heap, kind, xOff, dyOff, dxOff, B, H, W, C, Ho, Wo, size, stride, padTop, padLeft):
-// the gradient of a size×size pool with TF's 'same' padding, NHWC, written into dx. kind 0, max:
-// each dy goes to the first maximum of its window (TF's rule); kind 1, average: each dy is shared
-// equally by the window's in-image pixels (the forward averages only those).
-Napi::Value PoolGrad(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 15) throw Napi::TypeError::New(env, "dni_blas.poolGrad: expected 15 arguments");
-  View h = viewOf(info[0]);
-  const int kind = static_cast<int>(intArg(info, 1));
-  const int64_t xOff = intArg(info, 2), dyOff = intArg(info, 3), dxOff = intArg(info, 4);
-  const int64_t B = intArg(info, 5), H = intArg(info, 6), W = intArg(info, 7), C = intArg(info, 8);
-  const int64_t Ho = intArg(info, 9), Wo = intArg(info, 10), size = intArg(info, 11), stride = intArg(info, 12);
-  const int64_t pt = intArg(info, 13), pl = intArg(info, 14);
-  if (kind < 0 || kind > 1) throw Napi::RangeError::New(env, "dni_blas.poolGrad: kind must be 0 (max) or 1 (average)");
-  if (B < 0 || H < 0 || W < 0 || C < 1 || Ho < 0 || Wo < 0 || size < 1 || stride < 1 || pt < 0 || pl < 0) {
-    throw Napi::RangeError::New(env, "dni_blas.poolGrad: invalid geometry");
-  }
-  need(env, h, xOff, B * H * W * C, "x");
-  need(env, h, dyOff, B * Ho * Wo * C, "dy");
-  need(env, h, dxOff, B * H * W * C, "dx");
-  const float* x = h.p + xOff;
-  const float* dy = h.p + dyOff;
-  float* dx = h.p + dxOff;
-  std::fill(dx, dx + B * H * W * C, 0.0f);
-  std::vector<int64_t> at(C);
-  std::vector<float> best(C);
-  for (int64_t n = 0; n < B; n++) {
-    for (int64_t oi = 0; oi < Ho; oi++) {
-      const int64_t iLo = std::max<int64_t>(oi * stride - pt, 0), iHi = std::min<int64_t>(oi * stride - pt + size, H);
-      for (int64_t oj = 0; oj < Wo; oj++) {
-        const int64_t jLo = std::max<int64_t>(oj * stride - pl, 0), jHi = std::min<int64_t>(oj * stride - pl + size, W);
-        const float* g = dy + ((n * Ho + oi) * Wo + oj) * C;
-        if (iHi <= iLo || jHi <= jLo) continue;
-        if (kind == 1) {
-          const float inv = 1.0f / static_cast<float>((iHi - iLo) * (jHi - jLo));
-          for (int64_t i = iLo; i < iHi; i++)
-            for (int64_t j = jLo; j < jHi; j++) {
-              float* d = dx + ((n * H + i) * W + j) * C;
-              for (int64_t c = 0; c < C; c++) d[c] += g[c] * inv;
-            }
-          continue;
-        }
-        // Max: scan the window pixel by pixel, channels innermost (contiguous); strict > keeps the first maximum.
-        std::fill(best.begin(), best.end(), -INFINITY);
-        std::fill(at.begin(), at.end(), -1);
-        for (int64_t i = iLo; i < iHi; i++)
-          for (int64_t j = jLo; j < jHi; j++) {
-            const int64_t base = ((n * H + i) * W + j) * C;
-            for (int64_t c = 0; c < C; c++)
-              if (x[base + c] > best[c]) {
-                best[c] = x[base + c];
-                at[c] = base + c;
-              }
-          }
-        for (int64_t c = 0; c < C; c++)
-          if (at[c] >= 0) dx[at[c]] += g[c];
-      }
-    }
-  }
-  return env.Undefined();
-}
-
-// The LSTM cell's elementwise part (lib/modules/lstm.ts) in one pass: tfjs dispatches a dozen
-// small ops per step forward and two dozen backward, each a pass over [B, H].
-// lstmCell(heap, n, iOff, fOff, oOff, sOff, cPrevOff, gOff, cOff, tcOff, hOff), the gates after
-// their sigmoids (s = σ(2 z_g)): g = 2s − 1, c = f·c_prev + i·g, tc = tanh(c) as 2σ(2c) − 1, h = o·tc.
-__attribute__((target_clones("avx2", "default"))) void lstmCellLoop(int64_t n, const float* i, const float* f, const float* o,
-                                                                   const float* s, const float* cp, float* g, float* c,
-                                                                   float* tc, float* h) {
-  for (int64_t k = 0; k < n; k++) {
-    const float gk = 2.0f * s[k] - 1.0f;
-    const float ck = f[k] * cp[k] + i[k] * gk;
-    const float t = 2.0f / (1.0f + expApprox(-2.0f * ck)) - 1.0f;
-    g[k] = gk;
-    c[k] = ck;
-    tc[k] = t;
-    h[k] = o[k] * t;
-  }
-}
-
-Napi::Value LstmCell(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 11) throw Napi::TypeError::New(env, "dni_blas.lstmCell: expected 11 arguments");
-  View h = viewOf(info[0]);
-  const int64_t n = intArg(info, 1);
-  if (n < 0) throw Napi::RangeError::New(env, "dni_blas.lstmCell: negative size");
-  const char* names[] = {"i", "f", "o", "s", "cPrev", "g", "c", "tc", "h"};
-  float* p[9];
-  for (int k = 0; k < 9; k++) {
-    const int64_t off = intArg(info, 2 + k);
-    need(env, h, off, n, names[k]);
-    p[k] = h.p + off;
-  }
-  lstmCellLoop(n, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
-  return env.Undefined();
-}
-
-// lstmCellGrad(heap, n, hasDh, hasDc, dhOff, dcOff, oOff, tcOff, gOff, iOff, fOff, cPrevOff,
-//              dziOff, dzfOff, dzoOff, dzgOff, dcPrevOff): one step of the cell's backward.
-//   dc_t = dc + dh·o·(1 − tc²);  dz_i = dc_t·g·i(1 − i);  dz_f = dc_t·c_prev·f(1 − f);
-//   dz_o = dh·tc·o(1 − o);  dz_g = dc_t·i·(1 − g²);  dc_prev = dc_t·f.
-// A missing dh or dc (hasDh, hasDc = 0) counts as zero; its offset is not read.
-__attribute__((target_clones("avx2", "default"))) void lstmCellGradLoop(int64_t n, bool hasDh, bool hasDc, const float* dh,
-                                                                       const float* dc, const float* o, const float* tc,
-                                                                       const float* g, const float* i, const float* f,
-                                                                       const float* cp, float* dzi, float* dzf, float* dzo,
-                                                                       float* dzg, float* dcp) {
-  for (int64_t k = 0; k < n; k++) {
-    const float dhk = hasDh ? dh[k] : 0.0f;
-    const float dct = (hasDc ? dc[k] : 0.0f) + dhk * o[k] * (1.0f - tc[k] * tc[k]);
-    dzi[k] = dct * g[k] * (i[k] * (1.0f - i[k]));
-    dzf[k] = dct * cp[k] * (f[k] * (1.0f - f[k]));
-    dzo[k] = dhk * tc[k] * (o[k] * (1.0f - o[k]));
-    dzg[k] = dct * i[k] * (1.0f - g[k] * g[k]);
-    dcp[k] = dct * f[k];
-  }
-}
-
-Napi::Value LstmCellGrad(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 17) throw Napi::TypeError::New(env, "dni_blas.lstmCellGrad: expected 17 arguments");
-  View h = viewOf(info[0]);
-  const int64_t n = intArg(info, 1);
-  const bool hasDh = intArg(info, 2) != 0, hasDc = intArg(info, 3) != 0;
-  if (n < 0) throw Napi::RangeError::New(env, "dni_blas.lstmCellGrad: negative size");
-  const char* names[] = {"dh", "dc", "o", "tc", "g", "i", "f", "cPrev", "dz_i", "dz_f", "dz_o", "dz_g", "dcPrev"};
-  float* p[13];
-  for (int k = 0; k < 13; k++) {
-    const int64_t off = intArg(info, 4 + k);
-    if ((k == 0 && !hasDh) || (k == 1 && !hasDc)) {
-      p[k] = nullptr;
-      continue;
-    }
-    need(env, h, off, n, names[k]);
-    p[k] = h.p + off;
-  }
-  lstmCellGradLoop(n, hasDh, hasDc, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12]);
-  return env.Undefined();
-}
-
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   int n = static_cast<int>(info[0].As<Napi::Number>().Int32Value());
   if (n < 1) throw Napi::RangeError::New(info.Env(), "dni_blas.setThreads: the thread count must be at least 1");
@@ -429,12 +233,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("poolGrad", Napi::Function::New(env, PoolGrad));
   exports.Set("lstmCell", Napi::Function::New(env, LstmCell));
   exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
+  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
+  exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("info", Napi::Function::New(env, Info));
   return exports;
 }
 
-}  // namespace
+}  // namespace dni
 
-NODE_API_MODULE(dni_blas, Init)
+// NODE_API_MODULE takes an unqualified name.
+Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return dni::Init(env, exports); }
+
+NODE_API_MODULE(dni_blas, InitAddon)

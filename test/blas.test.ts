@@ -11,10 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend } from '../lib/core/backend';
 import { NATIVE_KERNELS, blasInfo, leadingReduction, nativeBlasAvailable, planMatMul, setNativeBlas } from '../lib/blas';
 import { Linear } from '../lib/modules/linear';
+import { conv2dFilterGrad } from '../lib/modules/conv2d';
 import { Rng } from '../lib/core/rng';
-import { Conv2d, conv2dFilterGrad } from '../lib/modules/conv2d';
-import { poolGrad } from '../lib/modules/pool';
-import { Lstm } from '../lib/modules/lstm';
 import { assertClose } from './assert';
 
 const SIZES = [1, 7, 33, 257];
@@ -259,65 +257,6 @@ describe('native BLAS kernels (wasm + OpenBLAS)', () => {
       assertClose(gx, dx.stock, 1e-5, 'conv2d d/dx via tf.grads');
       tf.dispose([x, f, y0, w, dx.native, dx.stock, gx, gf, ref]);
     }
-  });
-
-  it("the Conv2d module's backward on the native path (the backend's backprop kernels) matches the stock path (forward convolutions)", () => {
-    const conv = new Conv2d(6, 9, 5, new Rng(3));
-    const x = randn([3, 11, 11, 6]);
-    const dy = randn([3, 11, 11, 9]);
-    const back = () => {
-      const b = conv.backward(conv.forward(x).cache, dy, { dx: true, params: true });
-      return [b.dx as tf.Tensor, ...b.grads];
-    };
-    const r = bothPaths(back);
-    ['dx', 'dW', 'db'].forEach((what, i) => assertClose(r.native[i], r.stock[i], 1e-5, `Conv2d.backward ${what}`, 1e-5));
-    tf.dispose([x, dy, ...r.native, ...r.stock, ...conv.params()]);
-  });
-
-  it("the pools' gradient (max and average, odd sizes, ties) matches the JS loop it replaces", () => {
-    // Rounded values make ties, where the first maximum of a window must take the gradient.
-    const shapes: [number[], number, number][] = [
-      [[2, 7, 7, 3], 3, 2],
-      [[3, 28, 28, 5], 3, 2],
-      [[1, 9, 6, 2], 2, 3],
-    ];
-    for (const [xs, size, stride] of shapes) {
-      const x = tf.tidy(() => tf.round(tf.mul(randn(xs), 2))) as tf.Tensor4D;
-      const ho = Math.ceil(xs[1] / stride);
-      const wo = Math.ceil(xs[2] / stride);
-      const dy = randn([xs[0], ho, wo, xs[3]]) as tf.Tensor4D;
-      for (const kind of ['max', 'avg'] as const) {
-        setNativeBlas(true);
-        assert.ok(tf.getKernel('DniPoolGrad', 'wasm'), 'the native pool gradient is registered on the native path');
-        compare(() => poolGrad(kind, x, dy, size, stride), `${kind} pool gradient x[${xs}] size ${size} stride ${stride}`, 1e-6);
-      }
-      tf.dispose([x, dy]);
-    }
-    setNativeBlas(false);
-    assert.equal(tf.getKernel('DniPoolGrad', 'wasm'), undefined, 'the stock path has no DniPoolGrad');
-  });
-
-  it("the LSTM's forward and BPTT on the native path (its fused cell kernels) match the stock path, with and without gradients at the end", () => {
-    const lstm = new Lstm(5, 7, new Rng(4));
-    const xs = [0, 1, 2].map(() => randn([6, 5]) as tf.Tensor2D);
-    const s0 = { h: randn([6, 7]) as tf.Tensor2D, c: randn([6, 7]) as tf.Tensor2D };
-    const dh = randn([6, 7]);
-    const dc = randn([6, 7]);
-    // Output gradients at some steps only, and every combination of gradients at the chunk's end.
-    const ends = [null, { h: dh, c: null }, { h: null, c: dc }, { h: dh, c: dc }];
-    for (const [e, end] of ends.entries()) {
-      const run = () => {
-        const f = lstm.forward(xs, s0);
-        const b = lstm.backward(f.cache, [dh, null, e === 0 ? dh : null], end, { params: true, initial: true });
-        return [...f.hs, f.state.c, ...b.grads, b.initial!.h, b.initial!.c];
-      };
-      setNativeBlas(true);
-      assert.ok(tf.getKernel('DniLstmCellGrad', 'wasm'), 'the fused cell kernels are registered on the native path');
-      const r = bothPaths(run);
-      r.native.forEach((t, j) => assertClose(t, r.stock[j], 1e-5, `LSTM output ${j}, end gradient case ${e}`, 1e-6));
-      tf.dispose([...r.native, ...r.stock]);
-    }
-    tf.dispose([...xs, s0.h, s0.c, dh, dc, ...lstm.params()]);
   });
 
   it('Sum and Mean over leading axes (bias gradients, batch-norm statistics) match the stock kernels; others stay stock', () => {

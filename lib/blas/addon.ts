@@ -1,6 +1,6 @@
 /**
- * The native addon (native/dni_blas.cc): OpenBLAS sgemm and im2col convolutions on
- * Float32Array views. Loading it never throws: when it is absent the answer says why
+ * The native addon (native/dni_blas.cc and beside it): OpenBLAS sgemm, im2col convolutions
+ * and a few fused elementwise kernels on Float32Array views. Loading it never throws: when it is absent the answer says why
  * and how to get it, and everything runs on plain wasm.
  */
 import * as fs from 'node:fs';
@@ -62,7 +62,7 @@ export interface BlasAddon {
   ): void;
   /** out[c] = scale·Σ_r x[r·cols + c]: a sum or mean over leading axes. */
   reduceRows(heap: Float32Array, xOff: number, rows: number, cols: number, outOff: number, scale: number): void;
-  /** dx of a 'same'-padded size×size pool (kind 0 max, 1 average), NHWC; see native/dni_blas.cc. Missing from addons built before it. */
+  /** dx of a 'same'-padded size×size pool (kind 0 max, 1 average), NHWC; see native/pool.cc. Missing from addons built before it. */
   poolGrad?(
     heap: Float32Array,
     kind: 0 | 1,
@@ -90,6 +90,16 @@ export interface BlasAddon {
     hasDc: 0 | 1,
     ...offsets: [number, number, number, number, number, number, number, number, number, number, number, number, number]
   ): void;
+  /** Training-mode batch norm over [n, C]: offsets of x, γ, β, then y, xhat, mean, variance, invstd (native/batchnorm.cc). Missing from older builds. */
+  batchNorm?(
+    heap: Float32Array,
+    n: number,
+    C: number,
+    eps: number,
+    ...offsets: [number, number, number, number, number, number, number, number]
+  ): void;
+  /** Its backward: offsets of dy, xhat, γ, invstd, dx (−1: not wanted), dγ, dβ. */
+  batchNormGrad?(heap: Float32Array, n: number, C: number, ...offsets: [number, number, number, number, number, number, number]): void;
   setThreads(n: number): void;
   getThreads(): number;
   info(): { config: string; corename: string; parallel: 'serial' | 'pthreads' | 'openmp'; procs: number };

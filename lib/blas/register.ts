@@ -2,11 +2,12 @@
  * Switching the wasm backend's kernels between the stock ones and the native ones at run time
  * (bench times both paths in one process). The stock configs are kept as tfjs registered them;
  * switching off re-registers exactly those, and removes Conv2DBackpropFilter, which wasm lacks,
- * and the project's own DniPoolGrad, DniLstmCell and DniLstmCellGrad.
+ * and the project's own fused kernels (DniPoolGrad, DniLstmCell(Grad), DniBatchNorm(Grad)).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL, nativeBatchNorm, nativeBatchNormGrad } from './batchnorm';
 import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from './conv';
 import { nativeBatchMatMul, nativeFusedMatMul } from './matmul';
 import { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL, nativeLstmCell, nativeLstmCellGrad } from './lstm-cell';
@@ -24,6 +25,8 @@ export const NATIVE_KERNELS = [
   POOL_GRAD_KERNEL,
   LSTM_CELL_KERNEL,
   LSTM_CELL_GRAD_KERNEL,
+  BATCH_NORM_KERNEL,
+  BATCH_NORM_GRAD_KERNEL,
 ] as const;
 
 let stock: Map<string, KernelConfig | undefined> | null = null;
@@ -58,6 +61,8 @@ export function installNativeKernels(addon: BlasAddon): void {
   if (addon.poolGrad) native.push(wrap(POOL_GRAD_KERNEL, nativePoolGrad(addon)));
   if (addon.lstmCell && addon.lstmCellGrad)
     native.push(wrap(LSTM_CELL_KERNEL, nativeLstmCell(addon)), wrap(LSTM_CELL_GRAD_KERNEL, nativeLstmCellGrad(addon)));
+  if (addon.batchNorm && addon.batchNormGrad)
+    native.push(wrap(BATCH_NORM_KERNEL, nativeBatchNorm(addon)), wrap(BATCH_NORM_GRAD_KERNEL, nativeBatchNormGrad(addon)));
 }
 
 /** Route the kernels to OpenBLAS (true) or back to the stock wasm kernels (false). */

@@ -1,0 +1,148 @@
+/**
+ * The modules' native-path code against their stock-path code: the Conv2d module's gradients
+ * through the backend's own backprop kernels, and the project's fused kernels (lib/blas/pool.ts,
+ * lstm-cell.ts, batchnorm.ts) against the op chains and loops they replace, on random inputs.
+ *
+ * Skips, saying why, only when the backend is not wasm or the addon is genuinely unavailable.
+ */
+import { strict as assert } from 'node:assert';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../lib/core/backend';
+import { Rng } from '../lib/core/rng';
+import { blasInfo, nativeBlasAvailable, setNativeBlas } from '../lib/blas';
+import { BatchNorm } from '../lib/modules/batchnorm';
+import { Conv2d } from '../lib/modules/conv2d';
+import { Lstm } from '../lib/modules/lstm';
+import { poolGrad } from '../lib/modules/pool';
+import { assertClose } from './assert';
+
+/** Run f on the native path and on the stock path. */
+function bothPaths<T extends tf.Tensor | tf.Tensor[]>(f: () => T): { native: T; stock: T } {
+  setNativeBlas(true);
+  const native = f();
+  setNativeBlas(false);
+  const stock = f();
+  return { native, stock };
+}
+
+/** The native path's f against the stock path's. */
+function compare(f: () => tf.Tensor, what: string, rtol: number): void {
+  const r = bothPaths(f);
+  try {
+    assertClose(r.native, r.stock, rtol, what, 1e-5);
+  } finally {
+    tf.dispose([r.native, r.stock]);
+  }
+}
+
+let seed = 101;
+const randn = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', seed++);
+
+describe('fused native kernels against the stock path (wasm + OpenBLAS)', () => {
+  let initial = false;
+  afterEach(() => setNativeBlas(initial));
+
+  before(async function () {
+    const info = await initBackend();
+    if (info.backend !== 'wasm') {
+      console.log(`    skipped: the native kernels replace wasm kernels; the backend here is ${info.backend}`);
+      this.skip();
+    }
+    const avail = nativeBlasAvailable();
+    if (!avail.ok) {
+      console.log(`    skipped: native BLAS unavailable: ${avail.reason}; ${avail.fix}`);
+      this.skip();
+    }
+    initial = blasInfo().enabled;
+  });
+
+  it("the Conv2d module's backward on the native path (the backend's backprop kernels) matches the stock path (forward convolutions)", () => {
+    const conv = new Conv2d(6, 9, 5, new Rng(3));
+    const x = randn([3, 11, 11, 6]);
+    const dy = randn([3, 11, 11, 9]);
+    const back = () => {
+      const b = conv.backward(conv.forward(x).cache, dy, { dx: true, params: true });
+      return [b.dx as tf.Tensor, ...b.grads];
+    };
+    const r = bothPaths(back);
+    ['dx', 'dW', 'db'].forEach((what, i) => assertClose(r.native[i], r.stock[i], 1e-5, `Conv2d.backward ${what}`, 1e-5));
+    tf.dispose([x, dy, ...r.native, ...r.stock, ...conv.params()]);
+  });
+
+  it("the pools' gradient (max and average, odd sizes, ties) matches the JS loop it replaces", () => {
+    // Rounded values make ties, where the first maximum of a window must take the gradient.
+    const shapes: [number[], number, number][] = [
+      [[2, 7, 7, 3], 3, 2],
+      [[3, 28, 28, 5], 3, 2],
+      [[1, 9, 6, 2], 2, 3],
+    ];
+    for (const [xs, size, stride] of shapes) {
+      const x = tf.tidy(() => tf.round(tf.mul(randn(xs), 2))) as tf.Tensor4D;
+      const ho = Math.ceil(xs[1] / stride);
+      const wo = Math.ceil(xs[2] / stride);
+      const dy = randn([xs[0], ho, wo, xs[3]]) as tf.Tensor4D;
+      for (const kind of ['max', 'avg'] as const) {
+        setNativeBlas(true);
+        assert.ok(tf.getKernel('DniPoolGrad', 'wasm'), 'the native pool gradient is registered on the native path');
+        compare(() => poolGrad(kind, x, dy, size, stride), `${kind} pool gradient x[${xs}] size ${size} stride ${stride}`, 1e-6);
+      }
+      tf.dispose([x, dy]);
+    }
+    setNativeBlas(false);
+    assert.equal(tf.getKernel('DniPoolGrad', 'wasm'), undefined, 'the stock path has no DniPoolGrad');
+  });
+
+  it("the LSTM's forward and BPTT on the native path (its fused cell kernels) match the stock path, with and without gradients at the end", () => {
+    const lstm = new Lstm(5, 7, new Rng(4));
+    const xs = [0, 1, 2].map(() => randn([6, 5]) as tf.Tensor2D);
+    const s0 = { h: randn([6, 7]) as tf.Tensor2D, c: randn([6, 7]) as tf.Tensor2D };
+    const dh = randn([6, 7]);
+    const dc = randn([6, 7]);
+    // Output gradients at some steps only, and every combination of gradients at the chunk's end.
+    const ends = [null, { h: dh, c: null }, { h: null, c: dc }, { h: dh, c: dc }];
+    for (const [e, end] of ends.entries()) {
+      const run = () => {
+        const f = lstm.forward(xs, s0);
+        const b = lstm.backward(f.cache, [dh, null, e === 0 ? dh : null], end, { params: true, initial: true });
+        return [...f.hs, f.state.c, ...b.grads, b.initial!.h, b.initial!.c];
+      };
+      setNativeBlas(true);
+      assert.ok(tf.getKernel('DniLstmCellGrad', 'wasm'), 'the fused cell kernels are registered on the native path');
+      const r = bothPaths(run);
+      r.native.forEach((t, j) => assertClose(t, r.stock[j], 1e-5, `LSTM output ${j}, end gradient case ${e}`, 1e-6));
+      tf.dispose([...r.native, ...r.stock]);
+    }
+    tf.dispose([...xs, s0.h, s0.c, dh, dc, ...lstm.params()]);
+  });
+
+  it('batch norm on the native path (its fused kernels) matches the stock path: output, running statistics and gradients, FCN and NHWC', () => {
+    for (const shape of [
+      [9, 13],
+      [3, 5, 4, 6],
+    ]) {
+      const C = shape[shape.length - 1];
+      const x = tf.tidy(() => tf.add(tf.mul(randn(shape), 3), 1));
+      const dy = randn(shape);
+      for (const dx of [true, false]) {
+        const run = () => {
+          const bn = new BatchNorm(C);
+          bn.gamma.assign(tf.linspace(0.5, 1.5, C));
+          const f = bn.forward(x, 'train');
+          const b = bn.backward(f.cache, dy, { dx, params: true });
+          const out = [f.y, ...(b.dx ? [b.dx] : []), ...b.grads, bn.runningMean.clone(), bn.runningVar.clone()];
+          bn.params()
+            .concat(bn.buffers())
+            .forEach((v) => v.dispose());
+          return out;
+        };
+        setNativeBlas(true);
+        assert.ok(tf.getKernel('DniBatchNormGrad', 'wasm'), 'the fused batch-norm kernels are registered on the native path');
+        const r = bothPaths(run);
+        assert.equal(r.native.length, r.stock.length);
+        r.native.forEach((t, j) => assertClose(t, r.stock[j], 1e-5, `batch norm [${shape}] dx=${dx}, output ${j}`, 1e-5));
+        tf.dispose([...r.native, ...r.stock]);
+      }
+      tf.dispose([x, dy]);
+    }
+  });
+});
