@@ -3,6 +3,22 @@
 
 namespace dni {
 
+namespace {
+
+// One pixel of a max-pool window: where it beats the best so far, channel by channel, it is the new best (window position w).
+void scanPixel(int64_t C, const float* __restrict px, int32_t w, float* best, int32_t* __restrict at) {
+  // Selects through bit masks: GCC keeps `gt ? a : b` on floats as a branch and would not vectorize.
+  int32_t* bestBits = reinterpret_cast<int32_t*>(best);  // the same floats, as bits
+  const int32_t* __restrict pxBits = reinterpret_cast<const int32_t*>(px);
+  for (int64_t c = 0; c < C; c++) {
+    const int32_t m = -static_cast<int32_t>(px[c] > best[c]);
+    bestBits[c] = (pxBits[c] & m) | (bestBits[c] & ~m);
+    at[c] = (w & m) | (at[c] & ~m);
+  }
+}
+
+}  // namespace
+
 // poolGrad(heap, kind, xOff, dyOff, dxOff, B, H, W, C, Ho, Wo, size, stride, padTop, padLeft):
 // the gradient of a size×size pool with TF's 'same' padding, NHWC, written into dx. kind 0, max:
 // each dy goes to the first maximum of its window (TF's rule); kind 1, average: each dy is shared
@@ -27,7 +43,7 @@ Napi::Value PoolGrad(const Napi::CallbackInfo& info) {
   const float* dy = h.p + dyOff;
   float* dx = h.p + dxOff;
   std::fill(dx, dx + B * H * W * C, 0.0f);
-  std::vector<int64_t> at(C);
+  std::vector<int32_t> at(C);
   std::vector<float> best(C);
   for (int64_t n = 0; n < B; n++) {
     for (int64_t oi = 0; oi < Ho; oi++) {
@@ -45,20 +61,19 @@ Napi::Value PoolGrad(const Napi::CallbackInfo& info) {
             }
           continue;
         }
-        // Max: scan the window pixel by pixel, channels innermost (contiguous); strict > keeps the first maximum.
+        // Max: scan the window pixel by pixel (w counts them), channels innermost and branch-free so
+        // the compiler vectorizes it; strict > keeps the first maximum.
         std::fill(best.begin(), best.end(), -INFINITY);
         std::fill(at.begin(), at.end(), -1);
+        int32_t w = 0;
         for (int64_t i = iLo; i < iHi; i++)
-          for (int64_t j = jLo; j < jHi; j++) {
-            const int64_t base = ((n * H + i) * W + j) * C;
-            for (int64_t c = 0; c < C; c++)
-              if (x[base + c] > best[c]) {
-                best[c] = x[base + c];
-                at[c] = base + c;
-              }
-          }
-        for (int64_t c = 0; c < C; c++)
-          if (at[c] >= 0) dx[at[c]] += g[c];
+          for (int64_t j = jLo; j < jHi; j++, w++) scanPixel(C, x + ((n * H + i) * W + j) * C, w, best.data(), at.data());
+        const int64_t cols = jHi - jLo;
+        for (int64_t c = 0; c < C; c++) {
+          if (at[c] < 0) continue;
+          const int64_t i = iLo + at[c] / cols, j = jLo + at[c] % cols;
+          dx[((n * H + i) * W + j) * C + c] += g[c];
+        }
       }
     }
   }

@@ -6,6 +6,7 @@
     DNI_SCALE=smoke npm run notebooks -- --out /tmp/nb  # executed copies go to /tmp/nb
     npm run notebooks -- --jobs 2                       # two notebooks at a time, one per core
     npm run notebooks -- --dry-run                      # only say what it would do
+    npm run notebooks -- --recompute /tmp/fresh --jobs 2  # every run from an empty cache, timed
 
 Runs on Debian's /usr/bin/python3 (nbclient from `bash environment/setup-debian.sh`), or on any
 python with `pip install nbclient`. Steps:
@@ -162,6 +163,10 @@ def parse_args():
     p.add_argument("--dry-run", action="store_true",
                    help="print the plan (runs cached / to compute, time, downloads) and stop")
     p.add_argument("-v", "--verbose", action="store_true", help="print each cell's wall time")
+    p.add_argument("--recompute", metavar="DIR",
+                   help="compute every run from an empty results folder DIR/results (DNI_RESULTS_DIR), write the executed "
+                        "copies to DIR/notebooks, leave results/ and notebooks/ untouched, and end with a table of minutes per "
+                        "notebook (DIR/minutes.md): what the collection costs from scratch")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                    help="notebooks run at once, one kernel each (default 1; 2 uses both cores of a 2-core "
                         "machine, with OpenBLAS set to 1 thread per kernel unless DNI_BLAS_THREADS is set)")
@@ -371,6 +376,21 @@ def _run_one(path, out_dir, timeout, startup_timeout, verbose, log, cache_log):
     return True
 
 
+def write_minutes(file, paths, minutes, total, jobs, scale):
+    """The from-scratch table: minutes per notebook (wall time, with `jobs` notebooks at a time) and the total."""
+    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+    lines = [f"Every notebook at DNI_SCALE={scale} from an empty results folder, {jobs} at a time, on {os.cpu_count()} cores ({cpu}), "
+             f"{time.strftime('%Y-%m-%d')}:", "", "| notebook | minutes | |", "|---|---|---|"]
+    for p in paths:
+        m, good = minutes.get(p, (float("nan"), False))
+        lines.append(f"| {os.path.basename(p)[:-6]} | {m:.1f} | {'ok' if good else 'FAILED'} |")
+    lines.append(f"| all, wall clock | {total / 60:.1f} | |")
+    text = "\n".join(lines) + "\n"
+    with open(file, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(text, flush=True)
+
+
 def main():
     args = parse_args()
     scale = resolve_scale(args.scale)
@@ -384,6 +404,13 @@ def main():
     if not paths:
         print("run-notebooks: no notebooks found in notebooks/")
         return 0
+    if args.recompute:
+        fresh = os.path.join(os.path.abspath(args.recompute), "results")
+        if os.path.isdir(fresh) and any(f.endswith(".json") for f in os.listdir(fresh)):
+            die(f"--recompute {args.recompute}: {fresh} already holds results entries; give an empty or new folder")
+        os.makedirs(fresh, exist_ok=True)
+        os.environ["DNI_RESULTS_DIR"] = fresh
+        args.out = args.out or os.path.join(os.path.abspath(args.recompute), "notebooks")
     if args.out:
         os.makedirs(args.out, exist_ok=True)
 
@@ -406,7 +433,14 @@ def main():
         # Each kernel gets one core: two OpenBLAS threads per kernel would oversubscribe them.
         os.environ["DNI_BLAS_THREADS"] = "1"
     t0 = time.time()
-    run = lambda p: run_one(p, args.out, timeout, args.startup_timeout, args.verbose, scale)
+    minutes = {}
+
+    def run(p):
+        start = time.time()
+        good = run_one(p, args.out, timeout, args.startup_timeout, args.verbose, scale)
+        minutes[p] = ((time.time() - start) / 60, good)
+        return good
+
     if args.jobs == 1:
         ok = [run(p) for p in paths]
     else:
@@ -414,6 +448,8 @@ def main():
             ok = list(pool.map(run, paths))
     failed = [p for p, good in zip(paths, ok) if not good]
     print(f"{len(paths) - len(failed)} of {len(paths)} notebook(s) ok in {time.time() - t0:.1f} s", flush=True)
+    if args.recompute:
+        write_minutes(os.path.join(os.path.abspath(args.recompute), "minutes.md"), paths, minutes, time.time() - t0, args.jobs, scale)
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)
         return 1

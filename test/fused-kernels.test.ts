@@ -145,4 +145,51 @@ describe('fused native kernels against the stock path (wasm + OpenBLAS)', () => 
       tf.dispose([x, dy]);
     }
   });
+  it('batch norm: the fused kernels give the same floats as the op chain they replace on the native path, and tf.grad goes through them', () => {
+    setNativeBlas(true);
+    const shape = [4, 6, 5, 7];
+    const x = tf.tidy(() => tf.add(tf.mul(randn(shape), 2), 0.5));
+    const dy = randn(shape);
+    const run = () => {
+      const bn = new BatchNorm(7);
+      bn.gamma.assign(tf.linspace(0.5, 1.5, 7));
+      const f = bn.forward(x, 'train');
+      const b = bn.backward(f.cache, dy, { dx: true, params: true });
+      const loss = (a: tf.Tensor) => tf.sum(tf.mul(bn.forward(a, 'train').y, dy)) as tf.Scalar;
+      const g = [tf.grad(loss)(x), tf.variableGrads(() => loss(x), [bn.gamma]).grads[bn.gamma.name]];
+      const out = [f.y, b.dx as tf.Tensor, ...b.grads, ...g, bn.runningMean.clone(), bn.runningVar.clone()];
+      bn.params()
+        .concat(bn.buffers())
+        .forEach((v) => v.dispose());
+      return out;
+    };
+    const kernels = ['DniBatchNorm', 'DniBatchNormGrad'].map((k) => tf.getKernel(k, 'wasm'));
+    assert.ok(
+      kernels.every((k) => k),
+      'the fused batch-norm kernels are registered on the native path',
+    );
+    const fused = run();
+    for (const k of kernels) tf.unregisterKernel(k!.kernelName, 'wasm');
+    let chain: tf.Tensor[] = [];
+    try {
+      chain = run();
+    } finally {
+      for (const k of kernels) tf.registerKernel(k!);
+    }
+    fused.forEach((t, j) => {
+      const a = Array.from(t.dataSync());
+      const b = Array.from(chain[j].dataSync());
+      const worst = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+      // y, dx, dγ, dβ and the running statistics are the same floats; tf.grad's (through the
+      // registered gradient) agree to rounding.
+      assertClose(
+        t,
+        chain[j],
+        j >= 4 && j < 6 ? 1e-5 : 0,
+        `batch norm output ${j} (largest difference ${worst})`,
+        j >= 4 && j < 6 ? 1e-6 : 0,
+      );
+    });
+    tf.dispose([x, dy, ...fused, ...chain]);
+  });
 });

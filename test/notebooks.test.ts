@@ -436,6 +436,41 @@ describe('scripts/run-notebooks.py', function () {
     }
   });
 
+  it('--recompute runs from an empty results folder, writes the copies and a table of minutes there, and refuses a used folder', () => {
+    requireNbclient();
+    const dir = tmpDir('dni-nbrecompute-');
+    try {
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+      const nbFile = path.join(dir, 'tiny.ipynb');
+      const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
+      const nb = { cells: [cell('console.log(process.env.DNI_RESULTS_DIR)')], metadata: {}, nbformat: 4, nbformat_minor: 4 };
+      fs.writeFileSync(nbFile, JSON.stringify(nb, null, 1));
+      const before = fs.readFileSync(nbFile);
+      const out = path.join(dir, 'fresh');
+      const r = spawnSync('python3', [RUNNER, '--no-build', '--scale', 'smoke', '--recompute', out, nbFile], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+      assert.ok(fs.readFileSync(nbFile).equals(before), 'the notebook itself is not rewritten');
+      const copy = fs.readFileSync(path.join(out, 'notebooks', 'tiny.ipynb'), 'utf8');
+      assert.ok(copy.includes(path.join(out, 'results')), 'the kernel ran with DNI_RESULTS_DIR at the empty folder');
+      assert.match(
+        fs.readFileSync(path.join(out, 'minutes.md'), 'utf8'),
+        /\| tiny \| \d+\.\d \| ok \|[\s\S]*\| all, wall clock \| \d+\.\d \|/,
+      );
+      fs.writeFileSync(path.join(out, 'results', 'x-1.json'), '{}');
+      const again = spawnSync('python3', [RUNNER, '--no-build', '--scale', 'smoke', '--recompute', out, nbFile], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      assert.equal(again.status, 2);
+      assert.match(again.stderr, /already holds results entries; give an empty or new folder/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("shows a dead kernel's stderr (mid-cell and at shutdown), keeps a healthy one quiet, with --jobs", () => {
     requireNbclient();
     const dir = tmpDir('dni-nbdead-');

@@ -80,15 +80,16 @@ export interface BlasAddon {
     padTop: number,
     padLeft: number,
   ): void;
-  /** The LSTM cell forward, elementwise: offsets of i, f, o, s, cPrev, then g, c, tc, h (lib/blas/lstm-cell.ts). Missing from older builds. */
-  lstmCell?(heap: Float32Array, n: number, ...offsets: [number, number, number, number, number, number, number, number, number]): void;
-  /** The LSTM cell backward, elementwise: hasDh, hasDc, then offsets of dh, dc, o, tc, g, i, f, cPrev, dz_i, dz_f, dz_o, dz_g, dcPrev. */
+  /** The LSTM cell forward over z [B, 4H] (native/lstm_cell.cc): offsets of z, cPrev, then c, tc, h. Missing from older builds. */
+  lstmCell?(heap: Float32Array, B: number, H: number, zOff: number, cPrevOff: number, cOff: number, tcOff: number, hOff: number): void;
+  /** Its backward: hasDh, hasDc, then offsets of dh, dc, z, tc, cPrev, dz [B, 4H], dcPrev. */
   lstmCellGrad?(
     heap: Float32Array,
-    n: number,
+    B: number,
+    H: number,
     hasDh: 0 | 1,
     hasDc: 0 | 1,
-    ...offsets: [number, number, number, number, number, number, number, number, number, number, number, number, number]
+    ...offsets: [number, number, number, number, number, number, number]
   ): void;
   /** Training-mode batch norm over [n, C]: offsets of x, γ, β, then y, xhat, mean, variance, invstd (native/batchnorm.cc). Missing from older builds. */
   batchNorm?(

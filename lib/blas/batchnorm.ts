@@ -6,8 +6,13 @@
  *
  *   DniBatchNorm     {x, gamma, beta}, {eps} → [y, xhat, mean, variance (biased), invstd]
  *   DniBatchNormGrad {dy, xhat, gamma, invstd}, {dx} → [dx, dgamma, dbeta] ([dgamma, dbeta] when dx is false)
+ *
+ * DniBatchNorm has a gradient for autodiff (tf.grad through a network, as notebook 14's
+ * reference does) through y only: its other outputs are the module's cache and the running
+ * statistics' inputs, which no loss reads.
  */
-import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import type { GradConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
 import { type WasmBackend, heapF32, offsetOf } from './heap';
 
@@ -60,3 +65,24 @@ export function nativeBatchNormGrad(addon: BlasAddon): KernelFunc {
     return outs;
   }) as KernelFunc;
 }
+
+/** ∂/∂(x, γ, β) of y, the formulas of the module's backward, as ops (so tapes can differentiate them again). */
+export const batchNormGradConfig: GradConfig = {
+  kernelName: BATCH_NORM_KERNEL,
+  inputsToSave: ['gamma'],
+  outputsToSave: [false, true, false, false, true],
+  gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+    const dy = Array.isArray(dys) ? dys[0] : dys;
+    const [gamma, xhat, invstd] = saved;
+    const axes = dy.shape.slice(0, -1).map((_, i) => i);
+    const n = dy.size / gamma.size;
+    const dgamma = () => tf.sum(tf.mul(dy, xhat), axes);
+    const dbeta = () => tf.sum(dy, axes);
+    const x = () =>
+      tf.mul(
+        tf.mul(gamma, invstd),
+        tf.sub(tf.sub(dy, tf.div(tf.sum(dy, axes), n)), tf.mul(xhat, tf.div(tf.sum(tf.mul(dy, xhat), axes), n))),
+      );
+    return { x, gamma: dgamma, beta: dbeta };
+  },
+};

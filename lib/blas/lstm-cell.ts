@@ -1,12 +1,13 @@
 /**
  * The LSTM cell's elementwise part (lib/modules/lstm.ts) as one native pass per step, forward and
- * backward: on the stock kernels each step dispatches about 10 ops forward and 25 backward over
- * [B, H], which took a third of a Copy chunk (256 units, batch 256). Kernels of this project's own,
- * registered only on the native path; the module asks for them by name and keeps its op chain
- * elsewhere.
+ * backward, with the four gates side by side in one [B, 4H] tensor z: the sigmoids of one matmul
+ * [x, h]·[W_i | W_f | W_o | 2W_g] (native/lstm_cell.cc). On the stock kernels each step is four
+ * matmuls and about 10 ops forward and 25 backward over [B, H], which took a third of a Copy
+ * chunk (256 units, batch 256). Kernels of this project's own, registered only on the native
+ * path; the module asks for them by name and keeps its per-gate op chain elsewhere.
  *
- *   DniLstmCell     {i, f, o, s, cPrev} → [g, c, tc, h]      (s = σ(2 z_g); g = 2s − 1)
- *   DniLstmCellGrad {dh?, dc?, o, tc, g, i, f, cPrev} → [dz_i, dz_f, dz_o, dz_g, dc_prev]
+ *   DniLstmCell     {z, cPrev} → [c, tc, h]
+ *   DniLstmCellGrad {dh?, dc?, z, tc, cPrev} → [dz (B × 4H, ∂/∂ of the gates' pre-activations), dc_prev]
  */
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
@@ -17,26 +18,30 @@ export const LSTM_CELL_GRAD_KERNEL = 'DniLstmCellGrad';
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
 
-/** The named inputs, all float32 of one shape (a missing optional one is skipped). */
-function check(kernel: string, inputs: Record<string, TensorInfo | undefined>, names: string[]): TensorInfo[] {
-  const shape = inputs.o?.shape;
-  return names.map((k) => {
-    const t = inputs[k];
-    if (!t || !shape || t.dtype !== 'float32' || t.shape.length !== shape.length || t.shape.some((d, j) => d !== shape[j]))
-      throw new Error(`${kernel}: input '${k}' must be float32 of shape [${shape}], got ${t?.dtype} [${t?.shape}]`);
-    return t;
-  });
+/** B and H from z [B, 4H]; every [B, H] input checked against them. */
+function sizes(kernel: string, z: TensorInfo | undefined, rest: Record<string, TensorInfo | undefined>): { B: number; H: number } {
+  if (z?.dtype !== 'float32' || z.shape.length !== 2 || z.shape[1] % 4 !== 0)
+    throw new Error(`${kernel}: z must be float32 [B, 4H], got ${z?.dtype} [${z?.shape}]`);
+  const [B, H4] = z.shape;
+  const H = H4 / 4;
+  for (const [k, t] of Object.entries(rest)) {
+    if (t && (t.dtype !== 'float32' || t.shape.length !== 2 || t.shape[0] !== B || t.shape[1] !== H))
+      throw new Error(`${kernel}: input '${k}' must be float32 [${B}, ${H}], got ${t.dtype} [${t.shape}]`);
+  }
+  return { B, H };
 }
 
 export function nativeLstmCell(addon: BlasAddon): KernelFunc {
   const cell = addon.lstmCell;
   if (!cell) throw new Error('the native addon has no lstmCell; rebuild it: bash environment/install.sh');
   return ((args: Args) => {
-    const ins = check(LSTM_CELL_KERNEL, args.inputs, ['i', 'f', 'o', 's', 'cPrev']);
+    const { z, cPrev } = args.inputs;
+    if (!cPrev) throw new Error(`${LSTM_CELL_KERNEL}: needs cPrev`);
+    const { B, H } = sizes(LSTM_CELL_KERNEL, z, { cPrev });
     const backend = args.backend as WasmBackend;
-    const outs = [0, 1, 2, 3].map(() => backend.makeOutput(ins[0].shape, 'float32'));
-    const n = ins[0].shape.reduce((a, b) => a * b, 1);
-    cell(heapF32(backend), n, ...([...ins, ...outs].map((t) => offsetOf(backend, t)) as Nine));
+    const outs = [0, 1, 2].map(() => backend.makeOutput([B, H], 'float32'));
+    const [c, tc, h] = outs.map((t) => offsetOf(backend, t));
+    cell(heapF32(backend), B, H, offsetOf(backend, z!), offsetOf(backend, cPrev), c, tc, h);
     return outs;
   }) as KernelFunc;
 }
@@ -45,25 +50,14 @@ export function nativeLstmCellGrad(addon: BlasAddon): KernelFunc {
   const grad = addon.lstmCellGrad;
   if (!grad) throw new Error('the native addon has no lstmCellGrad; rebuild it: bash environment/install.sh');
   return ((args: Args) => {
-    const { dh, dc } = args.inputs;
-    const ins = check(LSTM_CELL_GRAD_KERNEL, args.inputs, [
-      'o',
-      'tc',
-      'g',
-      'i',
-      'f',
-      'cPrev',
-      ...(dh ? ['dh'] : []),
-      ...(dc ? ['dc'] : []),
-    ]);
+    const { dh, dc, z, tc, cPrev } = args.inputs;
+    if (!tc || !cPrev) throw new Error(`${LSTM_CELL_GRAD_KERNEL}: needs tc and cPrev`);
+    const { B, H } = sizes(LSTM_CELL_GRAD_KERNEL, z, { dh, dc, tc, cPrev });
     const backend = args.backend as WasmBackend;
-    const outs = [0, 1, 2, 3, 4].map(() => backend.makeOutput(ins[0].shape, 'float32'));
-    const n = ins[0].shape.reduce((a, b) => a * b, 1);
+    const dz = backend.makeOutput([B, 4 * H], 'float32');
+    const dcPrev = backend.makeOutput([B, H], 'float32');
     const off = (t: TensorInfo | undefined) => (t ? offsetOf(backend, t) : 0);
-    grad(heapF32(backend), n, dh ? 1 : 0, dc ? 1 : 0, off(dh), off(dc), ...([...ins.slice(0, 6), ...outs].map(off) as Eleven));
-    return outs;
+    grad(heapF32(backend), B, H, dh ? 1 : 0, dc ? 1 : 0, off(dh), off(dc), off(z), off(tc), off(cPrev), off(dz), off(dcPrev));
+    return [dz, dcPrev];
   }) as KernelFunc;
 }
-
-type Nine = [number, number, number, number, number, number, number, number, number];
-type Eleven = [number, number, number, number, number, number, number, number, number, number, number];

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
-import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL, nativeBatchNorm, nativeBatchNormGrad } from './batchnorm';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL, batchNormGradConfig, nativeBatchNorm, nativeBatchNormGrad } from './batchnorm';
 import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from './conv';
 import { nativeBatchMatMul, nativeFusedMatMul } from './matmul';
 import { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL, nativeLstmCell, nativeLstmCellGrad } from './lstm-cell';
@@ -61,8 +61,11 @@ export function installNativeKernels(addon: BlasAddon): void {
   if (addon.poolGrad) native.push(wrap(POOL_GRAD_KERNEL, nativePoolGrad(addon)));
   if (addon.lstmCell && addon.lstmCellGrad)
     native.push(wrap(LSTM_CELL_KERNEL, nativeLstmCell(addon)), wrap(LSTM_CELL_GRAD_KERNEL, nativeLstmCellGrad(addon)));
-  if (addon.batchNorm && addon.batchNormGrad)
+  if (addon.batchNorm && addon.batchNormGrad) {
     native.push(wrap(BATCH_NORM_KERNEL, nativeBatchNorm(addon)), wrap(BATCH_NORM_GRAD_KERNEL, nativeBatchNormGrad(addon)));
+    // Gradients are per kernel name, not per backend: registered once.
+    if (!tf.getGradient(BATCH_NORM_KERNEL)) tf.registerGradient(batchNormGradConfig);
+  }
 }
 
 /** Route the kernels to OpenBLAS (true) or back to the stock wasm kernels (false). */

@@ -11,8 +11,8 @@
  * whole input in JS (its readSync), which cost more than the matmul saved, so each gate is its
  * own matmul with the bias and the sigmoid fused in (one sgemm each on the native path).
  * tanh is computed as 2σ(2x) − 1: wasm's Tanh kernel was ~8× slower than its Sigmoid. On the
- * native BLAS path the cell's elementwise part, forward and backward, is one kernel call per step
- * (lib/blas/lstm-cell.ts), the same formulas.
+ * native BLAS path, where column blocks cost nothing, the four gates are one matmul and the cell
+ * one kernel call per step instead (lib/modules/lstm-fused.ts), the same formulas.
  *
  * The state is (h, c). `forward` runs T steps from a given state and keeps what the backward
  * needs; `backward` takes ∂L/∂h_t for each step (the task's loss) and a gradient arriving at the
@@ -26,8 +26,9 @@
  * Jozefowicz et al. 2015), so the cell keeps its state at the start.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fastTransposedMatMul, LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../blas';
+import { fastTransposedMatMul } from '../blas';
 import type { Rng } from '../core/rng';
+import { type FusedStepCache, fusedBackward, fusedKernelsPresent, fusedStep, fusedWeights } from './lstm-fused';
 import { makeVariable } from './module';
 
 /** The gates, in the order of params(): input, forget, output, cell candidate. */
@@ -39,8 +40,11 @@ export interface LstmState {
   c: tf.Tensor2D;
 }
 
-/** What one step keeps for the backward. */
-export interface LstmStepCache {
+/** What one step keeps for the backward: per gate, or the gates side by side on the native path. */
+export type LstmStepCache = GateStepCache | FusedStepCache;
+
+/** What one step of the per-gate path keeps. */
+export interface GateStepCache {
   /** [x_t, h_{t−1}], [B, I + H]. */
   xh: tf.Tensor2D;
   i: tf.Tensor2D;
@@ -108,10 +112,11 @@ export class Lstm {
   forward(xs: tf.Tensor2D[], s0: LstmState): LstmChunk {
     const hs: tf.Tensor2D[] = [];
     const cache: LstmStepCache[] = [];
-    const w = this.weights();
+    const fused = fusedKernelsPresent() ? fusedWeights(this.W as tf.Variable<tf.Rank.R2>[], this.b as tf.Variable<tf.Rank.R1>[]) : null;
+    const w = fused ? null : this.weights();
     let s = s0;
     for (const x of xs) {
-      const r = this.stepCached(x, s, w);
+      const r = fused ? fusedStep(x, s, fused) : this.stepCached(x, s, w!);
       cache.push(r.cache);
       hs.push(r.state.h);
       s = r.state;
@@ -131,13 +136,9 @@ export class Lstm {
     x: tf.Tensor2D,
     prev: LstmState,
     w: { W: tf.Tensor2D[]; b: tf.Tensor1D[] },
-  ): { state: LstmState; cache: LstmStepCache } {
+  ): { state: LstmState; cache: GateStepCache } {
     const xh = tf.concat([x, prev.h], 1);
     const [i, f, o, s2g] = w.W.map((W, q) => tf.fused.matMul({ a: xh, b: W, bias: w.b[q], activation: 'sigmoid' }) as tf.Tensor2D);
-    if (tf.getKernel(LSTM_CELL_KERNEL, tf.getBackend())) {
-      const [g, c, tc, h] = tf.engine().runKernel(LSTM_CELL_KERNEL, { i, f, o, s: s2g, cPrev: prev.c }) as tf.Tensor2D[];
-      return { state: { h, c }, cache: { xh, i, f, o, g, cPrev: prev.c, tc } };
-    }
     const g = tanhFromSigmoid2(s2g);
     const c = tf.add(tf.mul(f, prev.c), tf.mul(i, g)) as tf.Tensor2D;
     const tc = tanhFromSigmoid2(tf.sigmoid(tf.mul(c, 2)));
@@ -158,6 +159,8 @@ export class Lstm {
   ): LstmBackward {
     const T = cache.length;
     if (dhs.length !== T) throw new Error(`${this.name}: ${dhs.length} output gradients for a chunk of ${T} steps`);
+    if ('z' in cache[0]) return fusedBackward(this.W as tf.Variable<tf.Rank.R2>[], this.inputs, cache as FusedStepCache[], dhs, end, opts);
+    const steps = cache as GateStepCache[];
     const H = this.hidden;
     const I = this.inputs;
     const B = cache[0].xh.shape[0];
@@ -173,20 +176,9 @@ export class Lstm {
     let dc: tf.Tensor | null = end?.c ?? null;
     // dz per gate and step, [q][t].
     const dZs: tf.Tensor2D[][] = LSTM_GATES.map(() => new Array(T));
-    const fused = !!tf.getKernel(LSTM_CELL_GRAD_KERNEL, tf.getBackend());
     for (let t = T - 1; t >= 0; t--) {
-      const k = cache[t];
+      const k = steps[t];
       const dht = add(dhs[t], dh);
-      if (fused && (dht || dc)) {
-        const inputs = { o: k.o, tc: k.tc, g: k.g, i: k.i, f: k.f, cPrev: k.cPrev, ...(dht ? { dh: dht } : {}), ...(dc ? { dc } : {}) };
-        const [dzi, dzf, dzo, dzg, dcPrev] = tf.engine().runKernel(LSTM_CELL_GRAD_KERNEL, inputs) as tf.Tensor2D[];
-        [dzi, dzf, dzo, dzg].forEach((d, q) => {
-          dZs[q][t] = d;
-        });
-        dc = dcPrev;
-        dh = t > 0 || opts.initial ? recurrent(dZs.map((d) => d[t])) : null;
-        continue;
-      }
       // Through h_t = o ⊙ tanh(c_t) into c_t, plus what reaches c_t from the step above.
       const dct = dht ? add(dc, tf.mul(tf.mul(dht, k.o), tf.sub(1, tf.square(k.tc)))) : dc;
       if (!dht && !dct) {
