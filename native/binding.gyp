@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "dni_blas",
-      "sources": ["dni_blas.cc", "pool.cc", "lstm_cell.cc", "batchnorm.cc"],
+      "sources": ["dni_blas.cc", "pool.cc", "lstm_cell.cc", "batchnorm.cc", "adam.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

@@ -77,5 +77,6 @@ Napi::Value LstmCell(const Napi::CallbackInfo& info);
 Napi::Value LstmCellGrad(const Napi::CallbackInfo& info);
 Napi::Value BatchNorm(const Napi::CallbackInfo& info);
 Napi::Value BatchNormGrad(const Napi::CallbackInfo& info);
+Napi::Value Adam(const Napi::CallbackInfo& info);
 
 }  // namespace dni

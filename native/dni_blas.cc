@@ -2,7 +2,7 @@
 // Float32Array views, for the replacement kernels in lib/blas/. Callers pass one view (the wasm
 // backend's heap) plus element offsets, so no data is copied between JS and C++. This file holds
 // the matmul, the convolutions, the reductions and the module's registration; pool.cc,
-// lstm_cell.cc and batchnorm.cc the others (common.h: what they share).
+// lstm_cell.cc, batchnorm.cc and adam.cc the others (common.h: what they share).
 #include "common.h"
 
 #include <cblas.h>
@@ -235,6 +235,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
   exports.Set("batchNormGrad", Napi::Function::New(env, BatchNormGrad));
+  exports.Set("adam", Napi::Function::New(env, Adam));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("info", Napi::Function::New(env, Info));

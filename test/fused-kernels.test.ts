@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/core/backend';
 import { Rng } from '../lib/core/rng';
 import { blasInfo, nativeBlasAvailable, setNativeBlas } from '../lib/blas';
+import { Adam, ADAM_DEFAULTS } from '../lib/core/adam';
 import { BatchNorm } from '../lib/modules/batchnorm';
 import { Conv2d } from '../lib/modules/conv2d';
 import { Lstm } from '../lib/modules/lstm';
@@ -37,6 +38,7 @@ function compare(f: () => tf.Tensor, what: string, rtol: number): void {
 
 let seed = 101;
 const randn = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', seed++);
+const randnSeeded = (shape: number[], s: number) => tf.randomNormal(shape, 0, 1, 'float32', 1000 + s);
 
 describe('fused native kernels against the stock path (wasm + OpenBLAS)', () => {
   let initial = false;
@@ -191,5 +193,29 @@ describe('fused native kernels against the stock path (wasm + OpenBLAS)', () => 
       );
     });
     tf.dispose([x, dy, ...fused, ...chain]);
+  });
+  it("Adam's fused update gives the same floats as its op chain, step after step", () => {
+    setNativeBlas(true);
+    const run = () => {
+      const p = [tf.variable(randnSeeded([17, 5], 1)), tf.variable(randnSeeded([5], 2))];
+      const opt = new Adam(p, { ...ADAM_DEFAULTS, lr: 1e-3 });
+      for (let s = 0; s < 3; s++) tf.tidy(() => opt.apply(p.map((v, i) => randnSeeded(v.shape, 10 * s + i))));
+      const out = p.map((v) => v.clone());
+      opt.dispose();
+      tf.dispose(p);
+      return out;
+    };
+    const kernel = tf.getKernel('DniAdam', 'wasm');
+    assert.ok(kernel, 'the fused Adam kernel is registered on the native path');
+    const fused = run();
+    tf.unregisterKernel('DniAdam', 'wasm');
+    let chain: tf.Tensor[] = [];
+    try {
+      chain = run();
+    } finally {
+      tf.registerKernel(kernel!);
+    }
+    fused.forEach((t, j) => assertClose(t, chain[j], 0, `Adam parameter ${j} after 3 steps`, 0));
+    tf.dispose([...fused, ...chain]);
   });
 });

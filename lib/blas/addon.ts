@@ -101,6 +101,12 @@ export interface BlasAddon {
   ): void;
   /** Its backward: offsets of dy, xhat, γ, invstd, dx (−1: not wanted), dγ, dβ. */
   batchNormGrad?(heap: Float32Array, n: number, C: number, ...offsets: [number, number, number, number, number, number, number]): void;
+  /** Adam's update (native/adam.cc): offsets of g, m, v, p, then m', v', p'; then β1, 1 − β1, β2, 1 − β2, ε, α. Missing from older builds. */
+  adam?(
+    heap: Float32Array,
+    n: number,
+    ...args: [number, number, number, number, number, number, number, number, number, number, number, number, number]
+  ): void;
   setThreads(n: number): void;
   getThreads(): number;
   info(): { config: string; corename: string; parallel: 'serial' | 'pthreads' | 'openmp'; procs: number };

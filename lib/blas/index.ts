@@ -18,6 +18,7 @@ export { leadingReduction } from './reduce';
 export { POOL_GRAD_KERNEL, type PoolGradAttrs } from './pool';
 export { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from './lstm-cell';
 export { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from './batchnorm';
+export { ADAM_KERNEL, type AdamAttrs } from './adam';
 export { NATIVE_KERNELS } from './register';
 export { blasThreadsFromEnv } from './threads';
 export type { BlasAddon } from './addon';

@@ -2,10 +2,11 @@
  * Switching the wasm backend's kernels between the stock ones and the native ones at run time
  * (bench times both paths in one process). The stock configs are kept as tfjs registered them;
  * switching off re-registers exactly those, and removes Conv2DBackpropFilter, which wasm lacks,
- * and the project's own fused kernels (DniPoolGrad, DniLstmCell(Grad), DniBatchNorm(Grad)).
+ * and the project's own fused kernels (DniPoolGrad, DniLstmCell(Grad), DniBatchNorm(Grad), DniAdam).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import { ADAM_KERNEL, nativeAdam } from './adam';
 import type { BlasAddon } from './addon';
 import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL, batchNormGradConfig, nativeBatchNorm, nativeBatchNormGrad } from './batchnorm';
 import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from './conv';
@@ -27,6 +28,7 @@ export const NATIVE_KERNELS = [
   LSTM_CELL_GRAD_KERNEL,
   BATCH_NORM_KERNEL,
   BATCH_NORM_GRAD_KERNEL,
+  ADAM_KERNEL,
 ] as const;
 
 let stock: Map<string, KernelConfig | undefined> | null = null;
@@ -66,6 +68,7 @@ export function installNativeKernels(addon: BlasAddon): void {
     // Gradients are per kernel name, not per backend: registered once.
     if (!tf.getGradient(BATCH_NORM_KERNEL)) tf.registerGradient(batchNormGradConfig);
   }
+  if (addon.adam) native.push(wrap(ADAM_KERNEL, nativeAdam(addon)));
 }
 
 /** Route the kernels to OpenBLAS (true) or back to the stock wasm kernels (false). */

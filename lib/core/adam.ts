@@ -8,6 +8,7 @@
  * 300k and 400k steps (section D.1).
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAM_KERNEL, type AdamAttrs } from '../blas';
 import { checkKeys, inRange, posInt } from './validators';
 import { ConfigError } from './errors';
 
@@ -63,9 +64,20 @@ export class Adam {
     this.t++;
     // Bias correction folded into the step size, as in TensorFlow's Adam.
     const alpha = (lr * Math.sqrt(1 - b2 ** this.t)) / (1 - b1 ** this.t);
+    // On the native path one kernel call per parameter, with the same floats (lib/blas/adam.ts).
+    const fused = !!tf.getKernel(ADAM_KERNEL, tf.getBackend());
+    const attrs: AdamAttrs = { beta1: b1, beta2: b2, eps, alpha };
     tf.tidy(() => {
       for (let i = 0; i < grads.length; i++) {
         const g = grads[i];
+        if (fused) {
+          const inputs = { g, m: this.m[i], v: this.v[i], p: this.params[i] };
+          const [m, v, p] = tf.engine().runKernel(ADAM_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          this.m[i].assign(m);
+          this.v[i].assign(v);
+          this.params[i].assign(p);
+          continue;
+        }
         const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, 1 - b1));
         const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), 1 - b2));
         this.m[i].assign(m);
