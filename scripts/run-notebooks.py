@@ -409,7 +409,6 @@ def main():
         if os.path.isdir(fresh) and any(f.endswith(".json") for f in os.listdir(fresh)):
             die(f"--recompute {args.recompute}: {fresh} already holds results entries; give an empty or new folder")
         os.makedirs(fresh, exist_ok=True)
-        os.environ["DNI_RESULTS_DIR"] = fresh
         args.out = args.out or os.path.join(os.path.abspath(args.recompute), "notebooks")
     if args.out:
         os.makedirs(args.out, exist_ok=True)
@@ -419,7 +418,18 @@ def main():
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [ENV_DIR] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
 
-    planned = plan(scale, paths, fetch=not args.dry_run)
+    if args.recompute:
+        # The plan: every run computed, timed from the committed record; then the empty folder.
+        was = os.environ.get("DNI_CACHE")
+        os.environ["DNI_CACHE"] = "off"
+        planned = plan(scale, paths, fetch=not args.dry_run)
+        if was is None:
+            del os.environ["DNI_CACHE"]
+        else:
+            os.environ["DNI_CACHE"] = was
+        os.environ["DNI_RESULTS_DIR"] = fresh
+    else:
+        planned = plan(scale, paths, fetch=not args.dry_run)
     if args.dry_run:
         return 1 if planned else 0
     if not args.no_build:
