@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --json] [-- --steps N] [-- --pytorch] [-- --no-cnn] [-- --no-lstm] [-- --only <name part>]
+ * npm run bench [-- --json] [-- --steps N] [-- --pytorch] [-- --no-cnn] [-- --no-lstm] [-- --only <name part>] [-- --path <p>]
  * npm run bench -- --workers N [--steps S] [--json]: decoupled units on N worker threads (bench/workers.ts)
  *
  * Milliseconds per training step, in one process, on every kernel path this machine has
@@ -13,12 +13,11 @@
  *     second against the path's calibration matmul (bench/lstm.ts);
  *   - a character-level PTB language model at the cpu preset's size (PTB_PRESET): ms per
  *     training chunk and characters per second, truncated BPTT and DNI (bench/charlm.ts).
- * Each path's calibration matmul (1024³) is printed beside it. `--pytorch` also times the six
- * FCN configs, the LSTM rows and the character-level LM rows in PyTorch (bench/pytorch.py,
- * bench/pytorch_lstm.py; Debian's python3-torch with libopenblas0-openmp) on 1 and 2 threads in
- * the same run, and prints ours ÷ PyTorch (the CNN rows' references: bench/pytorch_cnn.py). `--path <p>` measures one
- * kernel path only (wasm or wasm+blas). The methods come from the library's
- * one method → spec map, so the bench times what the notebooks run.
+ * Each path's calibration matmul (1024³) is printed beside it. `--pytorch` also times every row in
+ * PyTorch (bench/pytorch.py with pytorch_cnn.py and pytorch_lstm.py; Debian's python3-torch with
+ * libopenblas0-openmp) on 1 and 2 threads in the same run, and prints ours ÷ PyTorch
+ * (bench/pytorch-ref.ts). `--path <p>` measures one kernel path only (wasm or wasm+blas). The
+ * methods come from the library's one method → spec map, so the bench times what the notebooks run.
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';

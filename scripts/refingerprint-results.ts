@@ -8,7 +8,8 @@
  * (re-run one with DNI_CACHE=off and compare its history), and say so in the commit message.
  *
  * Every kind of entry is handled: feed-forward runs (a config with a dataset), Copy and Repeat
- * Copy runs, and character-level PTB runs (DNI_DATA_DIR). Each entry is reported on one line:
+ * Copy runs, character-level PTB runs (DNI_DATA_DIR), two networks on two clocks (section 14),
+ * the sufficiency runs (section 13) and the wall-clock runs (section 15). Each entry is reported on one line:
  * unchanged (not rewritten), re-stamped (with what differed), or left alone (with why: unreadable, a config that
  * does not resolve back to itself, an unknown kind). One bad entry never stops the others; the
  * exit status is 1 when any was left alone.
@@ -23,7 +24,10 @@ import { type Fingerprint, fingerprint, fingerprintMismatch } from '../lib/exper
 import { charLmCacheConfig, charLmFingerprint, loadPtbChars } from '../lib/experiments/run-char-lm';
 import { cacheConfig, experimentSpec, inputFromCacheConfig } from '../lib/experiments/run-classifier';
 import { copyCacheConfig, copyFingerprint } from '../lib/experiments/run-copy';
+import { sufficiencyFingerprint } from '../lib/experiments/run-sufficiency';
+import type { SufficiencySpec } from '../lib/runs/sufficiency-spec';
 import { twoClocksFingerprint } from '../lib/experiments/run-two-clocks';
+import { type WallClockRunSpec, wallClockFingerprint } from '../lib/experiments/run-wall-clock';
 import type { TwoClocksRunSpec } from '../lib/runs/train-two-clocks';
 import { charLmSpec } from '../lib/runs/train-char-lm';
 import { copyRunSpec } from '../lib/runs/train-copy';
@@ -45,6 +49,16 @@ async function resolve(config: Config): Promise<{ kind: string; again: unknown; 
     // Before the feed-forward case: D.3's entries name their dataset too.
     const spec = config.run as TwoClocksRunSpec;
     return { kind: 'two-clocks', again: { task: 'two-clocks', dataset: 'mnist', run: spec }, fp: () => twoClocksFingerprint(spec) };
+  }
+  if (config.task === 'sufficiency') {
+    const spec = config.run as SufficiencySpec;
+    return { kind: 'sufficiency', again: { task: 'sufficiency', run: spec }, fp: () => sufficiencyFingerprint(spec) };
+  }
+  if (config.task === 'wall-clock') {
+    // Before the feed-forward case: section 15's entries name their dataset too.
+    const { task: _task, dataset: _dataset, ...spec } = config;
+    const run = spec as unknown as WallClockRunSpec;
+    return { kind: 'wall-clock', again: { task: 'wall-clock', dataset: 'mnist', ...run }, fp: () => wallClockFingerprint(run) };
   }
   if ('dataset' in config) {
     const spec = experimentSpec(inputFromCacheConfig(config as Parameters<typeof inputFromCacheConfig>[0]));

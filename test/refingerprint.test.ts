@@ -1,5 +1,6 @@
 /**
- * scripts/refingerprint-results.ts re-stamps every kind of entry (feed-forward, Copy, char-LM),
+ * scripts/refingerprint-results.ts re-stamps every kind of entry (feed-forward, Copy, char-LM,
+ * sufficiency, wall-clock),
  * reports each on its own line, and leaves a bad entry alone without stopping or leaving files.
  */
 import { strict as assert } from 'node:assert';
@@ -15,10 +16,12 @@ const ENTRIES = {
   'feed-forward': 'table2-cpu-mnistFcn-3-nobprop-a3bf2ecfc56ad91a.json',
   Copy: 'copy-cpu-copy-bptt-T2-s0-c532254d7eeb99da.json',
   'char-LM': 'ptb-cpu-bptt-T2-s0-04404d43e8c8e803.json',
+  sufficiency: '13-cpu-cdni-s1-1f377031616fab5d.json',
+  'wall-clock': '15-cpu-cdni-1w-s1-a9c9f9c0ff65f7ba.json',
 };
 
 describe('refingerprint-results', () => {
-  it('re-stamps feed-forward, Copy and char-LM entries whose probe changed, reporting each; a broken entry is left alone', function () {
+  it('re-stamps feed-forward, Copy, char-LM, sufficiency and wall-clock entries whose probe changed, reporting each; a broken entry is left alone', function () {
     if (!fs.existsSync(path.join(dataDir(), 'ptb', 'ptb.char.test.txt'))) {
       console.log(`    skipped: no ${path.join(dataDir(), 'ptb')}; set DNI_DATA_DIR to the folder that holds ptb/`);
       return this.skip();
@@ -51,7 +54,7 @@ describe('refingerprint-results', () => {
         assert.deepEqual([now.result, now.createdAt], [original[f].result, original[f].createdAt]);
       }
       assert.match(out, /zz-broken-0000000000000000.json: left alone: /);
-      assert.match(out, /4 entries: 3 re-stamped, 0 unchanged, 1 left alone/);
+      assert.match(out, /6 entries: 5 re-stamped, 0 unchanged, 1 left alone/);
       assert.equal(r.status, 1);
       assert.deepEqual(
         fs.readdirSync(dir).sort(),
