@@ -7,7 +7,7 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-fno-trapping-math", "-ffp-contract=off"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-fno-trapping-math", "-ffp-contract=off", "-fno-strict-aliasing"],
       "libraries": ["-lopenblas"]
     }
   ]

@@ -8,7 +8,7 @@ namespace {
 // One pixel of a max-pool window: where it beats the best so far, channel by channel, it is the new best (window position w).
 void scanPixel(int64_t C, const float* __restrict px, int32_t w, float* best, int32_t* __restrict at) {
   // Selects through bit masks: GCC keeps `gt ? a : b` on floats as a branch and would not vectorize.
-  int32_t* bestBits = reinterpret_cast<int32_t*>(best);  // the same floats, as bits
+  int32_t* bestBits = reinterpret_cast<int32_t*>(best);  // the same floats, as bits (-fno-strict-aliasing, binding.gyp)
   const int32_t* __restrict pxBits = reinterpret_cast<const int32_t*>(px);
   for (int64_t c = 0; c < C; c++) {
     const int32_t m = -static_cast<int32_t>(px[c] > best[c]);
