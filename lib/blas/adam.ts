@@ -6,9 +6,9 @@
  *
  *   DniAdam {g, m, v, p}, {beta1, beta2, eps, alpha} → [m', v', p']
  */
-import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import type { BlasAddon } from './addon';
-import { type WasmBackend, heapF32, offsetOf } from './heap';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { addonFunction, type BlasAddon } from './addon';
+import { type KernelArgs, type WasmBackend, heapF32, offsetOf } from './heap';
 
 export const ADAM_KERNEL = 'DniAdam';
 
@@ -20,12 +20,9 @@ export interface AdamAttrs {
   alpha: number;
 }
 
-type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
-
 export function nativeAdam(addon: BlasAddon): KernelFunc {
-  const adam = addon.adam;
-  if (!adam) throw new Error('the native addon has no adam; rebuild it: bash environment/install.sh');
-  return ((args: Args) => {
+  const adam = addonFunction(addon, 'adam');
+  return ((args: KernelArgs) => {
     const { g, m, v, p } = args.inputs;
     const shape = p?.shape;
     for (const [k, t] of Object.entries({ g, m, v, p })) {

@@ -112,6 +112,13 @@ export interface BlasAddon {
   info(): { config: string; corename: string; parallel: 'serial' | 'pthreads' | 'openmp'; procs: number };
 }
 
+/** One of the addon's optional functions (an addon built before it lacks it), or an error saying to rebuild. */
+export function addonFunction<K extends keyof BlasAddon>(addon: BlasAddon, name: K): NonNullable<BlasAddon[K]> {
+  const f = addon[name];
+  if (!f) throw new Error(`the native addon has no ${name}; rebuild it: bash environment/install.sh`);
+  return f as NonNullable<BlasAddon[K]>;
+}
+
 export type AddonLoad = { ok: true; addon: BlasAddon; file: string } | { ok: false; reason: string; fix: string };
 
 export const ADDON_FILE = path.join('native', 'build', 'Release', 'dni_blas.node');

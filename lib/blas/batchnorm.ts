@@ -12,14 +12,12 @@
  * statistics' inputs, which no loss reads.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GradConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import type { BlasAddon } from './addon';
-import { type WasmBackend, heapF32, offsetOf } from './heap';
+import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { addonFunction, type BlasAddon } from './addon';
+import { type KernelArgs, type WasmBackend, heapF32, offsetOf } from './heap';
 
 export const BATCH_NORM_KERNEL = 'DniBatchNorm';
 export const BATCH_NORM_GRAD_KERNEL = 'DniBatchNormGrad';
-
-type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
 
 /** n rows of C channels: the input's shape, all float32, the vectors of length C. */
 function rowsOf(kernel: string, full: TensorInfo[], vectors: TensorInfo[]): { n: number; C: number } {
@@ -34,9 +32,8 @@ function rowsOf(kernel: string, full: TensorInfo[], vectors: TensorInfo[]): { n:
 }
 
 export function nativeBatchNorm(addon: BlasAddon): KernelFunc {
-  const bn = addon.batchNorm;
-  if (!bn) throw new Error('the native addon has no batchNorm; rebuild it: bash environment/install.sh');
-  return ((args: Args) => {
+  const bn = addonFunction(addon, 'batchNorm');
+  return ((args: KernelArgs) => {
     const { x, gamma, beta } = args.inputs;
     if (!x || !gamma || !beta) throw new Error(`${BATCH_NORM_KERNEL}: needs x, gamma and beta`);
     const { n, C } = rowsOf(BATCH_NORM_KERNEL, [x], [gamma, beta]);
@@ -50,9 +47,8 @@ export function nativeBatchNorm(addon: BlasAddon): KernelFunc {
 }
 
 export function nativeBatchNormGrad(addon: BlasAddon): KernelFunc {
-  const grad = addon.batchNormGrad;
-  if (!grad) throw new Error('the native addon has no batchNormGrad; rebuild it: bash environment/install.sh');
-  return ((args: Args) => {
+  const grad = addonFunction(addon, 'batchNormGrad');
+  return ((args: KernelArgs) => {
     const { dy, xhat, gamma, invstd } = args.inputs;
     if (!dy || !xhat || !gamma || !invstd) throw new Error(`${BATCH_NORM_GRAD_KERNEL}: needs dy, xhat, gamma and invstd`);
     const { n, C } = rowsOf(BATCH_NORM_GRAD_KERNEL, [dy, xhat], [gamma, invstd]);

@@ -7,9 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
-import { type WasmBackend, heapF32, offsetOf } from './heap';
+import { type KernelArgs, type WasmBackend, heapF32, offsetOf } from './heap';
 
-type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 type Shape4 = [number, number, number, number];
 
@@ -59,7 +58,7 @@ const floats = (...ts: (TensorInfo | undefined)[]) => ts.every((t) => t && t.dty
 const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 export function nativeConv2D(addon: BlasAddon, stock: KernelFunc): KernelFunc {
-  return ((args: Args) => {
+  return ((args: KernelArgs) => {
     const { x, filter } = args.inputs;
     const attrs = args.attrs ?? {};
     const c = floats(x, filter) ? geometry(x!.shape, filter!.shape, attrs, attrs.dilations) : null;
@@ -72,7 +71,7 @@ export function nativeConv2D(addon: BlasAddon, stock: KernelFunc): KernelFunc {
 }
 
 export function nativeConv2DBackpropInput(addon: BlasAddon, stock: KernelFunc): KernelFunc {
-  return ((args: Args) => {
+  return ((args: KernelArgs) => {
     const { dy, filter } = args.inputs;
     const attrs = args.attrs ?? {};
     const c = floats(dy, filter) ? geometry(attrs.inputShape as number[], filter!.shape, attrs, 1) : null;
@@ -86,7 +85,7 @@ export function nativeConv2DBackpropInput(addon: BlasAddon, stock: KernelFunc): 
 
 /** tfjs-backend-wasm has no Conv2DBackpropFilter, so there is no stock kernel to fall back to. */
 export function nativeConv2DBackpropFilter(addon: BlasAddon): KernelFunc {
-  return ((args: Args) => {
+  return ((args: KernelArgs) => {
     const { x, dy } = args.inputs;
     const attrs = args.attrs ?? {};
     const c = floats(x, dy) ? geometry(x!.shape, attrs.filterShape as number[], attrs, 1) : null;

@@ -3,7 +3,10 @@
  * heap at `dataIdMap.get(dataId).memoryOffset`. A view of the heap is detached when the
  * heap grows (any allocation may grow it), so views are made after allocating outputs.
  */
-import type { DataType, TensorInfo } from '@tensorflow/tfjs';
+import type { DataType, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+
+/** What tfjs passes a kernel function. */
+export type KernelArgs = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
 
 /** The parts of tfjs-backend-wasm's BackendWasm the native kernels use. */
 export interface WasmBackend {

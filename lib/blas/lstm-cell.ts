@@ -9,14 +9,12 @@
  *   DniLstmCell     {z, cPrev} → [c, tc, h]
  *   DniLstmCellGrad {dh?, dc?, z, tc, cPrev} → [dz (B × 4H, ∂/∂ of the gates' pre-activations), dc_prev]
  */
-import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import type { BlasAddon } from './addon';
-import { type WasmBackend, heapF32, offsetOf } from './heap';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { addonFunction, type BlasAddon } from './addon';
+import { type KernelArgs, type WasmBackend, heapF32, offsetOf } from './heap';
 
 export const LSTM_CELL_KERNEL = 'DniLstmCell';
 export const LSTM_CELL_GRAD_KERNEL = 'DniLstmCellGrad';
-
-type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
 
 /** B and H from z [B, 4H]; every [B, H] input checked against them. */
 function sizes(kernel: string, z: TensorInfo | undefined, rest: Record<string, TensorInfo | undefined>): { B: number; H: number } {
@@ -32,9 +30,8 @@ function sizes(kernel: string, z: TensorInfo | undefined, rest: Record<string, T
 }
 
 export function nativeLstmCell(addon: BlasAddon): KernelFunc {
-  const cell = addon.lstmCell;
-  if (!cell) throw new Error('the native addon has no lstmCell; rebuild it: bash environment/install.sh');
-  return ((args: Args) => {
+  const cell = addonFunction(addon, 'lstmCell');
+  return ((args: KernelArgs) => {
     const { z, cPrev } = args.inputs;
     if (!cPrev) throw new Error(`${LSTM_CELL_KERNEL}: needs cPrev`);
     const { B, H } = sizes(LSTM_CELL_KERNEL, z, { cPrev });
@@ -47,9 +44,8 @@ export function nativeLstmCell(addon: BlasAddon): KernelFunc {
 }
 
 export function nativeLstmCellGrad(addon: BlasAddon): KernelFunc {
-  const grad = addon.lstmCellGrad;
-  if (!grad) throw new Error('the native addon has no lstmCellGrad; rebuild it: bash environment/install.sh');
-  return ((args: Args) => {
+  const grad = addonFunction(addon, 'lstmCellGrad');
+  return ((args: KernelArgs) => {
     const { dh, dc, z, tc, cPrev } = args.inputs;
     if (!tc || !cPrev) throw new Error(`${LSTM_CELL_GRAD_KERNEL}: needs tc and cPrev`);
     const { B, H } = sizes(LSTM_CELL_GRAD_KERNEL, z, { dh, dc, tc, cPrev });

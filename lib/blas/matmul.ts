@@ -6,9 +6,9 @@
  * (the stock kernel gets those wrong). Any dtype but float32 goes to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
-import { type WasmBackend, heapF32, offsetOf } from './heap';
+import { type KernelArgs, type WasmBackend, heapF32, offsetOf } from './heap';
 
 /** tfjs activation names the addon applies, and its codes for them. */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4, elu: 5 };
@@ -110,10 +110,8 @@ function run(
   return out;
 }
 
-type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
-
 export function nativeBatchMatMul(addon: BlasAddon, stock: KernelFunc): KernelFunc {
-  return ((args: Args) => {
+  return ((args: KernelArgs) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const tA = Boolean(args.attrs?.transposeA);
     const tB = Boolean(args.attrs?.transposeB);
@@ -124,7 +122,7 @@ export function nativeBatchMatMul(addon: BlasAddon, stock: KernelFunc): KernelFu
 }
 
 export function nativeFusedMatMul(addon: BlasAddon, stock: KernelFunc): KernelFunc {
-  return ((args: Args) => {
+  return ((args: KernelArgs) => {
     const { a, b, bias, preluActivationWeights } = args.inputs;
     const attrs = args.attrs ?? {};
     const tA = Boolean(attrs.transposeA);

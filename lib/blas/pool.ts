@@ -5,9 +5,9 @@
  * 28% of an MNIST CNN step (batch 64). A kernel of this project's own, 'DniPoolGrad', registered
  * only on the native path; the module asks for it by name and keeps its loop elsewhere.
  */
-import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import type { BlasAddon } from './addon';
-import { type WasmBackend, heapF32, offsetOf } from './heap';
+import type { KernelFunc } from '@tensorflow/tfjs';
+import { addonFunction, type BlasAddon } from './addon';
+import { type KernelArgs, type WasmBackend, heapF32, offsetOf } from './heap';
 
 export const POOL_GRAD_KERNEL = 'DniPoolGrad';
 
@@ -20,12 +20,9 @@ export interface PoolGradAttrs {
   padLeft: number;
 }
 
-type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
-
 export function nativePoolGrad(addon: BlasAddon): KernelFunc {
-  const poolGrad = addon.poolGrad;
-  if (!poolGrad) throw new Error('the native addon has no poolGrad; rebuild it: bash environment/install.sh');
-  return ((args: Args) => {
+  const poolGrad = addonFunction(addon, 'poolGrad');
+  return ((args: KernelArgs) => {
     const { x, dy } = args.inputs;
     const a = args.attrs as unknown as PoolGradAttrs;
     if (!x || !dy || x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4 || dy.shape.length !== 4) {

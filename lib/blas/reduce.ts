@@ -5,11 +5,9 @@
  * to the stock kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelFunc } from '@tensorflow/tfjs';
 import type { BlasAddon } from './addon';
-import { type WasmBackend, heapF32, offsetOf } from './heap';
-
-type Args = { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap };
+import { type KernelArgs, type WasmBackend, heapF32, offsetOf } from './heap';
 
 /** rows × cols view of x when `axis` is a proper leading prefix of its axes; null otherwise. */
 export function leadingReduction(shape: number[], axis: number | number[] | undefined): { rows: number; cols: number; k: number } | null {
@@ -23,7 +21,7 @@ export function leadingReduction(shape: number[], axis: number | number[] | unde
 }
 
 function nativeReduce(addon: BlasAddon, stock: KernelFunc, mean: boolean): KernelFunc {
-  return ((args: Args) => {
+  return ((args: KernelArgs) => {
     const x = args.inputs.x;
     const attrs = args.attrs ?? {};
     const r = x && x.dtype === 'float32' ? leadingReduction(x.shape, attrs.axis as number | number[] | undefined) : null;
