@@ -23,18 +23,17 @@ Linear→BN→ReLU, batch 256, Adam.
          wide) → Linear (zero-initialised), regressing onto bootstrapped targets: the
          gradient that the next block's synthetic gradient (or, for the last, the loss) sends back.
   cdni:  as dni with linear synthesizers conditioned on the one-hot label.
+The steps and the timing loop are pytorch_steps.py's, shared with the CNN rows.
 """
 import argparse
 import json
-import statistics
-import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 import pytorch_cnn
 import pytorch_lstm
+from pytorch_steps import median_ms, step_bprop, step_dni
 
 
 def fcn_blocks(depth, width=256):
@@ -63,38 +62,6 @@ def make(variant, depth):
         synths = nn.ModuleList(synthesizer(256, conditioned, 0 if conditioned else 2) for _ in range(depth - 1))
     params = list(blocks.parameters()) + list(synths.parameters())
     return blocks, synths, torch.optim.Adam(params, lr=1e-4)
-
-
-def step_bprop(blocks, opt, x, y):
-    opt.zero_grad(set_to_none=True)
-    h = x
-    for b in blocks:
-        h = b(h)
-    F.cross_entropy(h, y).backward()
-    opt.step()
-
-
-def step_dni(blocks, synths, opt, x, y, conditioned):
-    opt.zero_grad(set_to_none=True)
-    onehot = F.one_hot(y, 10).float() if conditioned else None
-    h, prev_g, sg_loss = x, None, 0.0
-    n = len(blocks)
-    for i, b in enumerate(blocks):
-        hin = h.detach().requires_grad_(i > 0)
-        hout = b(hin)
-        if i < n - 1:
-            z = hout.detach()
-            g = synths[i](torch.cat([z, onehot], 1) if conditioned else z)
-            hout.backward(g.detach())  # the block learns from its synthetic gradient at once
-        else:
-            g = None
-            F.cross_entropy(hout, y).backward()
-        if i > 0:
-            # Bootstrapped target for the previous synthesizer: what this block sent back.
-            sg_loss = sg_loss + ((prev_g - hin.grad.detach()) ** 2).sum() / x.shape[0]
-        prev_g, h = g, hout
-    sg_loss.backward()
-    opt.step()
 
 
 def blas_library():
@@ -158,14 +125,9 @@ def main():
             for depth in [3, 6]:
                 blocks, synths, opt = make(variant, depth)
                 run = (lambda: step_bprop(blocks, opt, x, y)) if variant == 'bprop' else (lambda: step_dni(blocks, synths, opt, x, y, variant == 'cdni'))
-                times = []
-                for i in range(args.steps + 3):
-                    t0 = time.perf_counter()
-                    run()
-                    if i >= 3:  # warm-up steps
-                        times.append((time.perf_counter() - t0) * 1e3)
+                ms = median_ms(run, args.steps, 3)
                 print(json.dumps({'family': 'fcn', 'variant': variant, 'config': f'{variant}-{depth}', 'depth': depth, **common,
-                                  'msPerStep': round(statistics.median(times), 1)}), flush=True)
+                                  'msPerStep': round(ms, 1)}), flush=True)
 
 
 if __name__ == '__main__':

@@ -10,16 +10,14 @@ Methods:
   bprop: plain backprop.
   dni:   both conv layers' outputs decoupled, each with a synthesizer of two 5x5 Conv-BN-ReLU layers
          as wide as the layer, then a zero-initialised 5x5 Conv back to the layer's channels,
-         regressing onto the gradient that the next block sends back (bootstrapped), as
-         pytorch.py's FCN dni.
+         regressing onto the gradient that the next block sends back (bootstrapped): the FCN's
+         DNI step (pytorch_steps.py).
 Random images and labels: the time does not depend on them.
 """
-import statistics
-import time
-
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from pytorch_steps import median_ms, step_bprop, step_dni
 
 
 def block(c_in, c_out, pool):
@@ -59,35 +57,6 @@ def make(cfg):
     return blocks, synths, opt
 
 
-def step_bprop(blocks, opt, x, y):
-    opt.zero_grad(set_to_none=True)
-    h = x
-    for b in blocks:
-        h = b(h)
-    F.cross_entropy(h, y).backward()
-    opt.step()
-
-
-def step_dni(blocks, synths, opt, x, y):
-    opt.zero_grad(set_to_none=True)
-    h, prev_g, sg_loss = x, None, 0.0
-    n = len(blocks)
-    for i, b in enumerate(blocks):
-        hin = h.detach().requires_grad_(i > 0)
-        hout = b(hin)
-        if i < n - 1:
-            g = synths[i](hout.detach())
-            hout.backward(g.detach())  # the block learns from its synthetic gradient at once
-        else:
-            g = None
-            F.cross_entropy(hout, y).backward()
-        if i > 0:
-            sg_loss = sg_loss + ((prev_g - hin.grad.detach()) ** 2).sum() / x.shape[0]
-        prev_g, h = g, hout
-    sg_loss.backward()
-    opt.step()
-
-
 def time_config(cfg, steps):
     """Median ms per step over max(3, steps // 3) steps after 2 warm-up steps (bench.ts's CNN rule)."""
     torch.manual_seed(0)
@@ -95,10 +64,4 @@ def time_config(cfg, steps):
     y = torch.randint(0, 10, (cfg['batch'],))
     blocks, synths, opt = make(cfg)
     run = (lambda: step_bprop(blocks, opt, x, y)) if cfg['method'] == 'bprop' else (lambda: step_dni(blocks, synths, opt, x, y))
-    times = []
-    for i in range(max(3, steps // 3) + 2):
-        t0 = time.perf_counter()
-        run()
-        if i >= 2:
-            times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+    return median_ms(run, max(3, steps // 3), 2)

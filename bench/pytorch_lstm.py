@@ -14,12 +14,13 @@ Methods (paper D.2):
   dniAux: dni plus a second head predicting the synthetic gradient of the next boundary.
 Random inputs and targets of the right shapes: the time does not depend on them.
 """
-import statistics
-import time
+import itertools
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from pytorch_steps import median_ms
 
 
 class Recurrent(nn.Module):
@@ -115,10 +116,10 @@ def time_config(cfg, steps, warmup=5):
         xs = [F.one_hot(i, cfg['inputs']).float() for i in ids]
         ys = [torch.randint(0, cfg['outputs'], (T, B)) for _ in range(4)]
         run = Chunks(m, cfg['lr'], char_loss)
-    times = []
-    for i in range(warmup + steps):
-        t0 = time.perf_counter()
+    chunk = itertools.count()
+
+    def one():
+        i = next(chunk)
         run.step(xs[i % 4], ys[i % 4])
-        if i >= warmup:
-            times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+
+    return median_ms(one, steps, warmup)
