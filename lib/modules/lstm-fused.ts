@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL } from '../blas';
+import { addPresent, initialGradient, overTime } from './lstm-chunk';
 
 /** What one step keeps for the backward on this path. */
 export interface FusedStepCache {
@@ -77,7 +78,7 @@ export function fusedBackward(
   const dZ: tf.Tensor2D[] = new Array(T);
   for (let t = T - 1; t >= 0; t--) {
     const k = cache[t];
-    const dht = dhs[t] && dh ? tf.add(dhs[t]!, dh) : (dhs[t] ?? dh);
+    const dht = addPresent(dhs[t], dh);
     if (!dht && !dc) {
       // Nothing reaches this step: all its gradients are zero.
       dZ[t] = tf.zeros([B, H4]);
@@ -93,18 +94,12 @@ export function fusedBackward(
   const grads: tf.Tensor[] = [];
   if (opts.params) {
     // All T steps' weight gradients in one matmul: [x, h]ᵀ (I+H × TB) · dz (TB × 4H), then the gates' blocks.
-    const XH =
-      T === 1
-        ? cache[0].xh
-        : tf.concat(
-            cache.map((k) => k.xh),
-            0,
-          );
-    const DZ = T === 1 ? dZ[0] : tf.concat(dZ, 0);
+    const XH = overTime(cache.map((k) => k.xh));
+    const DZ = overTime(dZ);
     const dW = tf.split(tf.matMul(XH, DZ, true, false), 4, 1);
     const db = tf.split(tf.sum(DZ, 0), 4);
     dW.forEach((w, q) => grads.push(w, db[q]));
   }
-  const initial = opts.initial ? { h: (dh ?? tf.zeros([B, H])) as tf.Tensor2D, c: (dc ?? tf.zeros([B, H])) as tf.Tensor2D } : null;
+  const initial = opts.initial ? initialGradient(dh, dc, B, H) : null;
   return { grads, initial };
 }

@@ -28,6 +28,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fastTransposedMatMul } from '../blas';
 import type { Rng } from '../core/rng';
+import { addPresent, initialGradient, overTime } from './lstm-chunk';
 import { type FusedStepCache, fusedBackward, fusedKernelsPresent, fusedStep, fusedWeights } from './lstm-fused';
 import { makeVariable } from './module';
 
@@ -178,9 +179,9 @@ export class Lstm {
     const dZs: tf.Tensor2D[][] = LSTM_GATES.map(() => new Array(T));
     for (let t = T - 1; t >= 0; t--) {
       const k = steps[t];
-      const dht = add(dhs[t], dh);
+      const dht = addPresent(dhs[t], dh);
       // Through h_t = o ⊙ tanh(c_t) into c_t, plus what reaches c_t from the step above.
-      const dct = dht ? add(dc, tf.mul(tf.mul(dht, k.o), tf.sub(1, tf.square(k.tc)))) : dc;
+      const dct = dht ? addPresent(dc, tf.mul(tf.mul(dht, k.o), tf.sub(1, tf.square(k.tc)))) : dc;
       if (!dht && !dct) {
         // Nothing reaches this step: all its gradients are zero.
         for (const d of dZs) d[t] = tf.zeros([B, H]);
@@ -202,20 +203,14 @@ export class Lstm {
     const grads: tf.Tensor[] = [];
     if (opts.params) {
       // All T steps' weight gradients in one matmul per gate: [x, h]ᵀ (I+H × TB) · dz (TB × H).
-      const XH =
-        T === 1
-          ? cache[0].xh
-          : tf.concat(
-              cache.map((k) => k.xh),
-              0,
-            );
+      const XH = overTime(steps.map((k) => k.xh));
       const XHT = fast ? null : tf.transpose(XH);
       for (const d of dZs) {
-        const DZ = T === 1 ? d[0] : tf.concat(d, 0);
+        const DZ = overTime(d);
         grads.push(fast ? tf.matMul(XH, DZ, true, false) : tf.matMul(XHT!, DZ), tf.sum(DZ, 0));
       }
     }
-    const initial = opts.initial ? { h: (dh ?? tf.zeros([B, H])) as tf.Tensor2D, c: (dc ?? tf.zeros([B, H])) as tf.Tensor2D } : null;
+    const initial = opts.initial ? initialGradient(dh, dc, B, H) : null;
     return { grads, initial };
   }
 }
@@ -223,10 +218,4 @@ export class Lstm {
 /** tanh(x) from s = σ(2x): 2s − 1. */
 function tanhFromSigmoid2(s: tf.Tensor): tf.Tensor2D {
   return tf.sub(tf.mul(s, 2), 1) as tf.Tensor2D;
-}
-
-/** a + b where either may be missing. */
-function add(a: tf.Tensor | null, b: tf.Tensor | null): tf.Tensor | null {
-  if (a && b) return tf.add(a, b);
-  return a ?? b;
 }
