@@ -9,11 +9,12 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend } from '../lib/core/backend';
-import { NATIVE_KERNELS, blasInfo, leadingReduction, nativeBlasAvailable, planMatMul, setNativeBlas } from '../lib/blas';
+import { NATIVE_KERNELS, blasInfo, leadingReduction, planMatMul, setNativeBlas } from '../lib/blas';
 import { Linear } from '../lib/modules/linear';
 import { conv2dFilterGrad } from '../lib/modules/conv2d';
 import { Rng } from '../lib/core/rng';
 import { assertClose } from './assert';
+import { bothPaths, compare, nativeSuite } from './native-paths';
 
 const SIZES = [1, 7, 33, 257];
 const TRANSPOSES: [boolean, boolean][] = [
@@ -22,37 +23,6 @@ const TRANSPOSES: [boolean, boolean][] = [
   [false, true],
   [true, true],
 ];
-
-/** Run f on the native path and on the stock path; leave the path as it was. */
-function bothPaths<T extends tf.Tensor | tf.Tensor[]>(f: () => T): { native: T; stock: T } {
-  const was = blasInfo().enabled;
-  try {
-    setNativeBlas(true);
-    const native = f();
-    setNativeBlas(false);
-    const stock = f();
-    return { native, stock };
-  } finally {
-    setNativeBlas(was);
-  }
-}
-
-/** The native path's f against the stock path's g (f itself unless the stock kernel is wrong there). */
-function compare(f: () => tf.Tensor, what: string, rtol = 1e-5, g: () => tf.Tensor = f): void {
-  const was = blasInfo().enabled;
-  let native: tf.Tensor | null = null;
-  let stock: tf.Tensor | null = null;
-  try {
-    setNativeBlas(true);
-    native = f();
-    setNativeBlas(false);
-    stock = g();
-    assertClose(native, stock, rtol, what, 1e-5);
-  } finally {
-    setNativeBlas(was);
-    tf.dispose([native, stock].filter((t): t is tf.Tensor => t !== null));
-  }
-}
 
 let seed = 1;
 const randn = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', seed++);
@@ -91,24 +61,7 @@ function filterGradReference(
 }
 
 describe('native BLAS kernels (wasm + OpenBLAS)', () => {
-  // Tests switch paths; each ends on the path the process started on (DNI_BLAS decides it).
-  let initial = false;
-  afterEach(() => setNativeBlas(initial));
-
-  before(async function () {
-    const info = await initBackend();
-    if (info.backend !== 'wasm') {
-      console.log(`    skipped: the native kernels replace wasm kernels; the backend here is ${info.backend}`);
-      this.skip();
-    }
-    const avail = nativeBlasAvailable();
-    if (!avail.ok) {
-      console.log(`    skipped: native BLAS unavailable: ${avail.reason}; ${avail.fix}`);
-      this.skip();
-    }
-    initial = blasInfo().enabled;
-    console.log(`    ${describeBackend(info)}`);
-  });
+  nativeSuite({ logBackend: true });
 
   it('plans batched matmuls: one strided call for equal batches or a batch of one, per-entry calls otherwise', () => {
     assert.deepEqual(planMatMul([3, 7, 5], [5, 2], false, false)?.strideB, 0);

@@ -7,56 +7,34 @@
  */
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../lib/core/backend';
 import { Rng } from '../lib/core/rng';
-import { blasInfo, nativeBlasAvailable, setNativeBlas } from '../lib/blas';
+import { setNativeBlas } from '../lib/blas';
 import { Adam, ADAM_DEFAULTS } from '../lib/core/adam';
 import { BatchNorm } from '../lib/modules/batchnorm';
 import { Conv2d } from '../lib/modules/conv2d';
 import { Lstm } from '../lib/modules/lstm';
 import { poolGrad } from '../lib/modules/pool';
 import { assertClose } from './assert';
-
-/** Run f on the native path and on the stock path. */
-function bothPaths<T extends tf.Tensor | tf.Tensor[]>(f: () => T): { native: T; stock: T } {
-  setNativeBlas(true);
-  const native = f();
-  setNativeBlas(false);
-  const stock = f();
-  return { native, stock };
-}
-
-/** The native path's f against the stock path's. */
-function compare(f: () => tf.Tensor, what: string, rtol: number): void {
-  const r = bothPaths(f);
-  try {
-    assertClose(r.native, r.stock, rtol, what, 1e-5);
-  } finally {
-    tf.dispose([r.native, r.stock]);
-  }
-}
+import { bothPaths, compare, nativeSuite } from './native-paths';
 
 let seed = 101;
 const randn = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', seed++);
 const randnSeeded = (shape: number[], s: number) => tf.randomNormal(shape, 0, 1, 'float32', 1000 + s);
 
-describe('fused native kernels against the stock path (wasm + OpenBLAS)', () => {
-  let initial = false;
-  afterEach(() => setNativeBlas(initial));
+/** f with the named fused kernels unregistered (the native path's op chains instead), then registered again; each must be registered. */
+function withoutKernels<T>(names: string[], f: () => T): T {
+  const kernels = names.map((k) => tf.getKernel(k, 'wasm'));
+  kernels.forEach((k, i) => assert.ok(k, `the fused kernel ${names[i]} is registered on the native path`));
+  for (const k of kernels) tf.unregisterKernel(k!.kernelName, 'wasm');
+  try {
+    return f();
+  } finally {
+    for (const k of kernels) tf.registerKernel(k!);
+  }
+}
 
-  before(async function () {
-    const info = await initBackend();
-    if (info.backend !== 'wasm') {
-      console.log(`    skipped: the native kernels replace wasm kernels; the backend here is ${info.backend}`);
-      this.skip();
-    }
-    const avail = nativeBlasAvailable();
-    if (!avail.ok) {
-      console.log(`    skipped: native BLAS unavailable: ${avail.reason}; ${avail.fix}`);
-      this.skip();
-    }
-    initial = blasInfo().enabled;
-  });
+describe('fused native kernels against the stock path (wasm + OpenBLAS)', () => {
+  nativeSuite();
 
   it("the Conv2d module's backward on the native path (the backend's backprop kernels) matches the stock path (forward convolutions)", () => {
     const conv = new Conv2d(6, 9, 5, new Rng(3));
@@ -165,19 +143,8 @@ describe('fused native kernels against the stock path (wasm + OpenBLAS)', () => 
         .forEach((v) => v.dispose());
       return out;
     };
-    const kernels = ['DniBatchNorm', 'DniBatchNormGrad'].map((k) => tf.getKernel(k, 'wasm'));
-    assert.ok(
-      kernels.every((k) => k),
-      'the fused batch-norm kernels are registered on the native path',
-    );
     const fused = run();
-    for (const k of kernels) tf.unregisterKernel(k!.kernelName, 'wasm');
-    let chain: tf.Tensor[] = [];
-    try {
-      chain = run();
-    } finally {
-      for (const k of kernels) tf.registerKernel(k!);
-    }
+    const chain = withoutKernels(['DniBatchNorm', 'DniBatchNormGrad'], run);
     fused.forEach((t, j) => {
       const a = Array.from(t.dataSync());
       const b = Array.from(chain[j].dataSync());
@@ -205,16 +172,8 @@ describe('fused native kernels against the stock path (wasm + OpenBLAS)', () => 
       tf.dispose(p);
       return out;
     };
-    const kernel = tf.getKernel('DniAdam', 'wasm');
-    assert.ok(kernel, 'the fused Adam kernel is registered on the native path');
     const fused = run();
-    tf.unregisterKernel('DniAdam', 'wasm');
-    let chain: tf.Tensor[] = [];
-    try {
-      chain = run();
-    } finally {
-      tf.registerKernel(kernel!);
-    }
+    const chain = withoutKernels(['DniAdam'], run);
     fused.forEach((t, j) => assertClose(t, chain[j], 0, `Adam parameter ${j} after 3 steps`, 0));
     tf.dispose([...fused, ...chain]);
   });
