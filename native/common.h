@@ -1,7 +1,6 @@
 // Shared by the addon's kernels: the heap view, argument reading, bounds checks and a fast exp.
 #pragma once
 #include <napi.h>
-#include <cblas.h>
 
 #include <algorithm>
 #include <cmath>

@@ -378,7 +378,10 @@ def _run_one(path, out_dir, timeout, startup_timeout, verbose, log, cache_log):
 
 def write_minutes(file, paths, minutes, total, jobs, scale):
     """The from-scratch table: minutes per notebook (wall time, with `jobs` notebooks at a time) and the total."""
-    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+    cpu = ""
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
     lines = [f"Every notebook at DNI_SCALE={scale} from an empty results folder, {jobs} at a time, on {os.cpu_count()} cores ({cpu}), "
              f"{time.strftime('%Y-%m-%d')}:", "", "| notebook | minutes | |", "|---|---|---|"]
     for p in paths:

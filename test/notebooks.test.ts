@@ -39,6 +39,21 @@ function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** A project-like folder outside the repository, where the tslab kernel is found through node_modules. */
+function projectDir(prefix: string): string {
+  const dir = tmpDir(prefix);
+  try {
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return dir;
+}
+
+/** A code cell of an unexecuted notebook. */
+const codeCell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
+
 describe('notebook helpers', () => {
   describe('cachedRun', () => {
     let dir: string;
@@ -411,14 +426,11 @@ describe('scripts/run-notebooks.py', function () {
 
   it('reports a failing cell with its source and the TypeScript error, and leaves the notebook untouched', () => {
     requireNbclient();
-    // A project-like folder (tslab is found through node_modules) outside the repository.
-    const dir = tmpDir('dni-nbfail-');
+    const dir = projectDir('dni-nbfail-');
     try {
-      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
       const nbFile = path.join(dir, 'fail.ipynb');
-      const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
       const nb = {
-        cells: [cell("console.log('fine')"), cell("// a type error\nconst n: number = 'not a number';")],
+        cells: [codeCell("console.log('fine')"), codeCell("// a type error\nconst n: number = 'not a number';")],
         metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript (tslab)', language: 'typescript' } },
         nbformat: 4,
         nbformat_minor: 4,
@@ -438,12 +450,10 @@ describe('scripts/run-notebooks.py', function () {
 
   it('--recompute runs from an empty results folder, writes the copies and a table of minutes there, and refuses a used folder', () => {
     requireNbclient();
-    const dir = tmpDir('dni-nbrecompute-');
+    const dir = projectDir('dni-nbrecompute-');
     try {
-      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
       const nbFile = path.join(dir, 'tiny.ipynb');
-      const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
-      const nb = { cells: [cell('console.log(process.env.DNI_RESULTS_DIR)')], metadata: {}, nbformat: 4, nbformat_minor: 4 };
+      const nb = { cells: [codeCell('console.log(process.env.DNI_RESULTS_DIR)')], metadata: {}, nbformat: 4, nbformat_minor: 4 };
       fs.writeFileSync(nbFile, JSON.stringify(nb, null, 1));
       const before = fs.readFileSync(nbFile);
       const out = path.join(dir, 'fresh');
@@ -473,13 +483,11 @@ describe('scripts/run-notebooks.py', function () {
 
   it("shows a dead kernel's stderr (mid-cell and at shutdown), keeps a healthy one quiet, with --jobs", () => {
     requireNbclient();
-    const dir = tmpDir('dni-nbdead-');
+    const dir = projectDir('dni-nbdead-');
     try {
-      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
       // fs.writeSync(2, …) reaches the kernel's real stderr, as a V8 fatal error or a native abort
       // would; console.error goes to the cell's output instead (tslab captures it).
       const toStderr = (marker: string) => `require('fs').writeSync(2, '${marker}\\n');`;
-      const cell = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
       const notebooks: Record<string, string[]> = {
         'dies.ipynb': [
           "console.log('fine')",
@@ -491,7 +499,7 @@ describe('scripts/run-notebooks.py', function () {
       };
       const before = new Map<string, Buffer>();
       for (const [name, cells] of Object.entries(notebooks)) {
-        const nb = { cells: cells.map(cell), metadata: {}, nbformat: 4, nbformat_minor: 4 };
+        const nb = { cells: cells.map(codeCell), metadata: {}, nbformat: 4, nbformat_minor: 4 };
         fs.writeFileSync(path.join(dir, name), JSON.stringify(nb, null, 1));
         before.set(name, fs.readFileSync(path.join(dir, name)));
       }
@@ -523,9 +531,8 @@ describe('scripts/run-notebooks.py', function () {
 
   it('shows the stderr of a kernel that dies while starting', () => {
     requireNbclient();
-    const dir = tmpDir('dni-nbstart-');
+    const dir = projectDir('dni-nbstart-');
     try {
-      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
       const nbFile = path.join(dir, 'start.ipynb');
       fs.writeFileSync(
         nbFile,
