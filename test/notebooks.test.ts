@@ -467,7 +467,7 @@ describe('scripts/run-notebooks.py', function () {
       assert.ok(copy.includes(path.join(out, 'results')), 'the kernel ran with DNI_RESULTS_DIR at the empty folder');
       assert.match(
         fs.readFileSync(path.join(out, 'minutes.md'), 'utf8'),
-        /\| tiny \| \d+\.\d \| ok \|[\s\S]*\| all, wall clock \| \d+\.\d \|/,
+        /\| tiny \| 0 \| 0\.0 \| \d+\.\d \| ok \|[\s\S]*\| runs first, wall clock \| \| \d+\.\d \|[\s\S]*\| all, wall clock \| \| \| \d+\.\d \|/,
       );
       fs.writeFileSync(path.join(out, 'results', 'x-1.json'), '{}');
       const again = spawnSync('python3', [RUNNER, '--no-build', '--scale', 'smoke', '--recompute', out, nbFile], {
