@@ -1,7 +1,7 @@
 /**
  * The modules' native-path code against their stock-path code: the Conv2d module's gradients
  * through the backend's own backprop kernels, and the project's fused kernels (lib/blas/pool.ts,
- * lstm-cell.ts, batchnorm.ts) against the op chains and loops they replace, on random inputs.
+ * lstm-cell.ts, batchnorm.ts, adam.ts, slice.ts) against the op chains and loops they replace, on random inputs.
  *
  * Skips, saying why, only when the backend is not wasm or the addon is genuinely unavailable.
  */
@@ -176,5 +176,37 @@ describe('fused native kernels against the stock path (wasm + OpenBLAS)', () => 
     const chain = withoutKernels(['DniAdam'], run);
     fused.forEach((t, j) => assertClose(t, chain[j], 0, `Adam parameter ${j} after 3 steps`, 0));
     tf.dispose([...fused, ...chain]);
+  });
+  it("Slice, SplitV and Unpack from the heap give the stock kernels' elements: every rank, axis and dtype, empty and whole slices", () => {
+    const x4 = randn([3, 4, 5, 6]);
+    const cases: [string, () => tf.Tensor[]][] = [
+      ['slice rank 1', () => [tf.slice(tf.range(0, 10), [2], [5])]],
+      ['row slice', () => [tf.slice(x4.reshape([12, 30]), [3, 0], [5, 30])]],
+      ['column slice', () => [tf.slice(x4.reshape([12, 30]), [1, 7], [4, 9])]],
+      ['rank 4, inner axes whole', () => [tf.slice(x4, [1, 1, 0, 0], [2, 2, -1, -1])]],
+      ['rank 4, every axis partial', () => [tf.slice(x4, [1, 1, 2, 3], [2, 3, 2, 3])]],
+      ['rank 5', () => [tf.slice(x4.reshape([3, 2, 2, 5, 6]), [0, 1, 0, 1, 2], [3, 1, 2, 3, 4])]],
+      ['empty slice', () => [tf.slice(x4, [0, 0, 0, 0], [3, 0, 5, 6])]],
+      ['int32 slice', () => [tf.slice(tf.range(0, 60, 1, 'int32').reshape([6, 10]), [1, 2], [3, 5])]],
+      ['bool slice', () => [tf.slice(tf.greater(x4, 0), [0, 1, 1, 0], [2, 2, 3, 6])]],
+      ['split in 4 along columns', () => tf.split(x4.reshape([12, 30]), [6, 9, 10, 5], 1)],
+      ['split along the last axis, negative', () => tf.split(x4, 3, -1)],
+      ['split along the first axis', () => tf.split(x4, 3, 0)],
+      ['unstack along axis 0', () => tf.unstack(x4)],
+      ['unstack along axis 2', () => tf.unstack(x4, 2)],
+      ['unstack along the last axis, negative', () => tf.unstack(x4, -1)],
+    ];
+    for (const [what, f] of cases) {
+      const { native, stock } = bothPaths(f);
+      assert.equal(native.length, stock.length, what);
+      native.forEach((t, j) => {
+        assert.deepEqual(t.shape, stock[j].shape, `${what}: piece ${j}'s shape`);
+        assert.equal(t.dtype, stock[j].dtype, `${what}: piece ${j}'s dtype`);
+        assert.deepEqual(Array.from(t.dataSync()), Array.from(stock[j].dataSync()), `${what}: piece ${j}`);
+      });
+      tf.dispose([...native, ...stock]);
+    }
+    assert.ok(tf.getKernel('Slice', 'wasm') && tf.getKernel('SplitV', 'wasm') && tf.getKernel('Unpack', 'wasm'));
+    tf.dispose(x4);
   });
 });

@@ -14,6 +14,7 @@ import { nativeBatchMatMul, nativeFusedMatMul } from './matmul';
 import { LSTM_CELL_GRAD_KERNEL, LSTM_CELL_KERNEL, nativeLstmCell, nativeLstmCellGrad } from './lstm-cell';
 import { nativePoolGrad, POOL_GRAD_KERNEL } from './pool';
 import { nativeMean, nativeSum } from './reduce';
+import { heapSlice, heapSplitV, heapUnpack } from './slice';
 
 export const NATIVE_KERNELS = [
   'BatchMatMul',
@@ -23,6 +24,9 @@ export const NATIVE_KERNELS = [
   'Conv2DBackpropFilter',
   'Sum',
   'Mean',
+  'Slice',
+  'SplitV',
+  'Unpack',
   POOL_GRAD_KERNEL,
   LSTM_CELL_KERNEL,
   LSTM_CELL_GRAD_KERNEL,
@@ -58,6 +62,9 @@ export function installNativeKernels(addon: BlasAddon): void {
     wrap('Conv2DBackpropFilter', nativeConv2DBackpropFilter(addon)),
     wrap('Sum', nativeSum(addon, fallback('Sum'))),
     wrap('Mean', nativeMean(addon, fallback('Mean'))),
+    wrap('Slice', heapSlice(fallback('Slice'))),
+    wrap('SplitV', heapSplitV(fallback('SplitV'))),
+    wrap('Unpack', heapUnpack(fallback('Unpack'))),
   ];
   // An addon built before these existed: the modules keep their op chains.
   if (addon.poolGrad) native.push(wrap(POOL_GRAD_KERNEL, nativePoolGrad(addon)));
