@@ -2,14 +2,14 @@
  * npx tsx bench/kernels.ts [--json]
  *
  * The native BLAS path against the stock wasm kernels, kernel by kernel: raw sgemm, the
- * calibration matmul, a 256×784×256 matmul in every transpose combination, and the two CNN
- * convolutions forward and backward. Milliseconds are medians of plain calls read back
+ * calibration matmul, a 256×784×256 matmul in every transpose combination, and the CNNs'
+ * convolutions forward and backward (on the native path with oneDNN and with im2col + sgemm). Milliseconds are medians of plain calls read back
  * with dataSync.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend } from '../lib/core/backend';
-import { blasAddon, setBlasThreads } from '../lib/blas';
-import { conv2dFilterGrad, conv2dInputGrad } from '../lib/modules/conv2d';
+import { blasAddon, type ConvPath, convPath, setBlasThreads } from '../lib/blas';
+import { conv2dFilterGrad } from '../lib/modules/conv2d';
 import { availablePaths, calibrationGflops, describePath, usePath } from './paths';
 
 const json = process.argv.includes('--json');
@@ -64,14 +64,35 @@ async function main(): Promise<void> {
   const aT = tf.randomNormal([784, 256]);
   const b = tf.randomNormal([784, 256]);
   const bT = tf.randomNormal([256, 784]);
+  // The CNNs' convolutions at batch 64 (Table 2's filters: 64 for MNIST, 128 for CIFAR-10).
   const convs = [
-    { name: '64×28×28×1 → 16, 5×5', x: tf.randomNormal([64, 28, 28, 1]) as tf.Tensor4D, f: tf.randomNormal([5, 5, 1, 16]) as tf.Tensor4D },
+    { name: '64×28×28×1 → 64, 5×5', x: tf.randomNormal([64, 28, 28, 1]) as tf.Tensor4D, f: tf.randomNormal([5, 5, 1, 64]) as tf.Tensor4D },
     {
-      name: '64×14×14×16 → 16, 5×5',
-      x: tf.randomNormal([64, 14, 14, 16]) as tf.Tensor4D,
-      f: tf.randomNormal([5, 5, 16, 16]) as tf.Tensor4D,
+      name: '64×14×14×64 → 64, 5×5',
+      x: tf.randomNormal([64, 14, 14, 64]) as tf.Tensor4D,
+      f: tf.randomNormal([5, 5, 64, 64]) as tf.Tensor4D,
+    },
+    {
+      name: '64×16×16×128 → 128, 5×5',
+      x: tf.randomNormal([64, 16, 16, 128]) as tf.Tensor4D,
+      f: tf.randomNormal([5, 5, 128, 128]) as tf.Tensor4D,
     },
   ];
+  const convCases = (path: string, x: tf.Tensor4D, f: tf.Tensor4D, dy: tf.Tensor4D): [string, () => tf.Tensor | tf.Tensor[]][] => {
+    const cases: [string, () => tf.Tensor | tf.Tensor[]][] = [
+      ['forward conv2d', () => tf.conv2d(x, f, 1, 'same')],
+      ['dx: Conv2DBackpropInput', () => tf.conv2dTranspose(dy, f, x.shape as [number, number, number, number], 1, 'same')],
+    ];
+    if (path === 'wasm+blas') {
+      cases.push([
+        'dW: Conv2DBackpropFilter',
+        () => tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), dy)))(f)),
+      ]);
+    } else {
+      cases.push(['dW: library (forward conv over transposed tensors)', () => tf.tidy(() => conv2dFilterGrad(x, dy, 5))]);
+    }
+    return cases;
+  };
   for (const path of availablePaths()) {
     usePath(path);
     const label = describePath();
@@ -85,23 +106,19 @@ async function main(): Promise<void> {
       const ms = time(() => tf.matMul(tA ? aT : a, tB ? bT : b, tA, tB));
       report({ what: `matmul 256×784×256 ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} (ms)`, path: label, value: Number(ms.toFixed(2)) });
     }
-    for (const { name, x, f } of convs) {
-      const dy = tf.randomNormal([x.shape[0], x.shape[1], x.shape[2], 16]) as tf.Tensor4D;
-      const cases: [string, () => tf.Tensor | tf.Tensor[]][] = [
-        ['forward conv2d', () => tf.conv2d(x, f, 1, 'same')],
-        ['dx: Conv2DBackpropInput', () => tf.conv2dTranspose(dy, f, x.shape as [number, number, number, number], 1, 'same')],
-        ['dx: library (flipped-filter forward conv)', () => tf.tidy(() => conv2dInputGrad(dy, f))],
-        ['dW: library (forward conv over transposed tensors)', () => tf.tidy(() => conv2dFilterGrad(x, dy, 5))],
-      ];
-      if (path === 'wasm+blas') {
-        cases.push([
-          'dW: Conv2DBackpropFilter',
-          () => tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), dy)))(f)),
-        ]);
+    // On the native path, the convolutions on each of its conv paths (oneDNN where built, im2col + sgemm).
+    const convPaths: (ConvPath | null)[] = path === 'wasm+blas' ? (convPath() === 'onednn' ? ['onednn', 'im2col'] : ['im2col']) : [null];
+    for (const cp of convPaths) {
+      if (cp) convPath(cp);
+      const where = cp ? `${label}, ${cp === 'onednn' ? 'oneDNN' : 'im2col + sgemm'} convolutions` : label;
+      for (const { name, x, f } of convs) {
+        const dy = tf.randomNormal([x.shape[0], x.shape[1], x.shape[2], f.shape[3]]) as tf.Tensor4D;
+        for (const [what, g] of convCases(path, x, f, dy))
+          report({ what: `${name} ${what} (ms)`, path: where, value: Number(time(g, 7).toFixed(2)) });
+        dy.dispose();
       }
-      for (const [what, g] of cases) report({ what: `${name} ${what} (ms)`, path: label, value: Number(time(g, 7).toFixed(2)) });
-      dy.dispose();
     }
+    if (convPaths[0]) convPath(convPaths[0]);
   }
   tf.dispose([a, aT, b, bT, ...convs.flatMap((c) => [c.x, c.f])]);
   if (!json) {

@@ -3,7 +3,8 @@
 # `npm run notebooks` call it first, so each works as the first command on a new machine.
 #   - npm packages (npm ci) when node_modules is missing or older than package-lock.json;
 #   - on Debian, Jupyter's client side, nbclient, chromium and OpenBLAS (environment/setup-debian.sh);
-#   - the native BLAS addon (native/), when its .node is missing or older than its sources.
+#   - the native BLAS addon (native/), when its .node is missing or older than its sources, or
+#     oneDNN was installed or removed since it was built.
 #     Where it cannot be built, one line says why; everything then runs on plain wasm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,12 +25,15 @@ fi
 # Native BLAS addon (lib/blas/ loads it): after the apt packages, which bring OpenBLAS.
 addon=native/build/Release/dni_blas.node
 stale=0
-if [ ! -f "$addon" ]; then stale=1; else
-  for f in native/*.cc native/*.h native/binding.gyp; do if [ "$f" -nt "$addon" ]; then stale=1; fi; done
+# oneDNN's convolutions are built in when it is installed (native/has-dnnl.sh): a change of that
+# answer (libdnnl-dev installed or removed since the last build) rebuilds too.
+dnnl=$(sh native/has-dnnl.sh)
+if [ ! -f "$addon" ] || [ "$(cat native/build/has-dnnl 2>/dev/null)" != "$dnnl" ]; then stale=1; else
+  for f in native/*.cc native/*.h native/*.sh native/binding.gyp; do if [ "$f" -nt "$addon" ]; then stale=1; fi; done
 fi
 if [ $stale -eq 1 ]; then
   if [ -f /etc/debian_version ]; then
-    how="run as root: bash environment/setup-debian.sh (installs libopenblas-dev, g++, make), then bash environment/install.sh"
+    how="run as root: bash environment/setup-debian.sh (installs libopenblas-dev, libdnnl-dev, g++, make), then bash environment/install.sh"
   else
     how="install OpenBLAS (cblas.h, libopenblas), a C++ compiler, make and python3, then bash environment/install.sh"
   fi
@@ -50,7 +54,12 @@ if [ $stale -eq 1 ]; then
     nodedir=()
     if [ -f "$node_prefix/include/node/node_api.h" ]; then nodedir=(--nodedir="$node_prefix"); fi
     if (cd native && node "$gyp" rebuild "${nodedir[@]}") >native/build.log 2>&1; then
-      echo "install.sh: built $addon (OpenBLAS sgemm for the wasm backend)"
+      echo "$dnnl" > native/build/has-dnnl
+      if [ "$dnnl" = 1 ]; then
+        echo "install.sh: built $addon (OpenBLAS sgemm and oneDNN convolutions for the wasm backend)"
+      else
+        echo "install.sh: built $addon (OpenBLAS sgemm for the wasm backend; convolutions im2col + sgemm: oneDNN not found, Debian: libdnnl-dev)"
+      fi
     else
       why="the build failed (log: native/build.log)"
     fi

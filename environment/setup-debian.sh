@@ -5,13 +5,13 @@
 #   - the classic notebook server, jupyter-notebook (reading and editing notebooks in a browser;
 #     test/browser.test.ts drives it with chromium),
 #   - chromium (renders plotly figures to PNG for readers without the plotly extension),
-#   - OpenBLAS and a C++ toolchain, for the native BLAS addon (native/, built by install.sh).
+#   - OpenBLAS, oneDNN and a C++ toolchain, for the native BLAS addon (native/, built by install.sh).
 # Idempotent: installs only what is missing, and runs `apt-get update` only when a package
 # is unknown to apt's current lists.
 # These run on Debian's /usr/bin/python3, not on a pyenv/conda python3 that may be first on PATH.
 set -euo pipefail
 
-packages=(jupyter-nbconvert jupyter-client python3-nbclient jupyter-notebook chromium libopenblas-dev g++ make)
+packages=(jupyter-nbconvert jupyter-client python3-nbclient jupyter-notebook chromium libopenblas-dev libdnnl-dev g++ make)
 
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else

@@ -4,6 +4,7 @@
 // the matmul, the convolutions, the reductions and the module's registration; pool.cc,
 // lstm_cell.cc, batchnorm.cc and adam.cc the others (common.h: what they share).
 #include "common.h"
+#include "conv.h"
 
 #include <cblas.h>
 
@@ -76,17 +77,13 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
 
 namespace {
 
-// NHWC convolution geometry; filter [kh, kw, Cin, Cout]; rows of the im2col matrix are output
-// pixels (b, oy, ox), its columns (fy, fx, ci), so the filter is already the K×Cout operand.
-struct Geo {
-  int64_t B, H, W, Cin, kh, kw, Cout, Ho, Wo, sh, sw, pt, pl;
-  int64_t K() const { return kh * kw * Cin; }
-  int64_t rows() const { return B * Ho * Wo; }
-};
+// Rows of the im2col matrix are output pixels (b, oy, ox), its columns (fy, fx, ci), so the
+// filter [kh, kw, Cin, Cout] is already the K×Cout operand.
 
-// Column buffer reused across calls; chunks of output rows keep it near 8 MB.
+// Column buffer reused across calls, one per thread (worker threads train units side by side);
+// chunks of output rows keep it near 8 MB.
 std::vector<float>& colBuffer() {
-  static std::vector<float> buf;
+  thread_local std::vector<float> buf;
   return buf;
 }
 constexpr int64_t kChunkFloats = 2 << 20;
@@ -153,6 +150,7 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   need(env, h, fOff, K * g.Cout, "filter");
   need(env, h, yOff, rows * g.Cout, "y");
   float *x = h.p + xOff, *f = h.p + fOff, *y = h.p + yOff;
+  if (rows > 0 && convDnnl(mode, g, x, f, y)) return env.Undefined();
   if (mode == 1) std::fill(x, x + g.B * g.H * g.W * g.Cin, 0.0f);
   if (mode == 2 && rows == 0) std::fill(f, f + K * g.Cout, 0.0f);
   if (rows == 0) return env.Undefined();
@@ -207,6 +205,7 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   int n = static_cast<int>(info[0].As<Napi::Number>().Int32Value());
   if (n < 1) throw Napi::RangeError::New(info.Env(), "dni_blas.setThreads: the thread count must be at least 1");
   openblas_set_num_threads(n);
+  setDnnlThreads(n);
   return info.Env().Undefined();
 }
 
@@ -223,7 +222,23 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   int par = openblas_get_parallel();
   o.Set("parallel", par == 2 ? "openmp" : par == 1 ? "pthreads" : "serial");
   o.Set("procs", openblas_get_num_procs());
+  o.Set("conv", convPath());
+  o.Set("onednn", dnnlVersion());
   return o;
+}
+
+// setConvPath("onednn" | "im2col"): which convolutions conv2d runs (tests and the bench hold one
+// against the other); returns the path in use. oneDNN only where the addon was built with it.
+Napi::Value SetConvPath(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() > 0) {
+    std::string want = info[0].As<Napi::String>().Utf8Value();
+    if (!setConvPath(want)) {
+      throw Napi::RangeError::New(env, "dni_blas.setConvPath: '" + want + "' is not available (\"im2col\", or \"onednn\" when built with it: " +
+                                           (dnnlVersion().empty() ? "it was not" : "it was") + ")");
+    }
+  }
+  return Napi::String::New(env, convPath());
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -239,6 +254,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setConvPath", Napi::Function::New(env, SetConvPath));
   return exports;
 }
 

@@ -9,7 +9,7 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend } from '../lib/core/backend';
-import { NATIVE_KERNELS, blasInfo, leadingReduction, planMatMul, setNativeBlas } from '../lib/blas';
+import { type ConvPath, NATIVE_KERNELS, blasInfo, convPath, leadingReduction, planMatMul, setNativeBlas } from '../lib/blas';
 import { Linear } from '../lib/modules/linear';
 import { conv2dFilterGrad } from '../lib/modules/conv2d';
 import { Rng } from '../lib/core/rng';
@@ -192,6 +192,47 @@ describe('native BLAS kernels (wasm + OpenBLAS)', () => {
     const dy = randn([4, 14, 14, 16]) as tf.Tensor4D;
     compare(() => conv2dFilterGrad(x, dy, 5), 'conv2dFilterGrad (valid conv with a 14×14 filter)');
     tf.dispose([x, dy]);
+  });
+
+  it('oneDNN convolutions match im2col + sgemm: output, input and filter gradients, every geometry above', function () {
+    setNativeBlas(true);
+    if (convPath() !== 'onednn') {
+      console.log(
+        '    skipped: the addon was built without oneDNN (Debian: apt-get install libdnnl-dev, then bash environment/install.sh)',
+      );
+      this.skip();
+    }
+    const inputs = CONVS.map(([xs, fs, s, pad]) => {
+      const x = randn(xs) as tf.Tensor4D;
+      const f = randn(fs) as tf.Tensor4D;
+      return { x, f, s, pad, w: randn(tf.conv2d(x, f, s, pad).shape) };
+    });
+    const run = () =>
+      inputs.map(({ x, f, s, pad, w }) => {
+        const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad), w));
+        return [tf.conv2d(x, f, s, pad), ...tf.grads(loss)([x, f])];
+      });
+    try {
+      const dnnl = run();
+      assert.equal(convPath('im2col'), 'im2col');
+      const im2col = run();
+      dnnl.forEach((outs, i) =>
+        outs.forEach((t, j) =>
+          assertClose(
+            t,
+            im2col[i][j],
+            1e-5,
+            `${['y', 'dx', 'dfilter'][j]} of conv x[${CONVS[i][0]}] f[${CONVS[i][1]}] stride ${CONVS[i][2]} ${CONVS[i][3]}`,
+          ),
+        ),
+      );
+      tf.dispose([...dnnl.flat(), ...im2col.flat()]);
+    } finally {
+      convPath('onednn');
+      tf.dispose(inputs.flatMap((c) => [c.x, c.f, c.w]));
+    }
+    assert.throws(() => convPath('winograd' as ConvPath), /'winograd' is not available/);
+    assert.match(blasInfo().conv ?? '', /^oneDNN \d/);
   });
 
   it('tf.grad through conv2d: input gradient matches the stock kernel, filter gradient a float64 loop', () => {

@@ -1,6 +1,6 @@
 /**
- * The native addon (native/dni_blas.cc and beside it): OpenBLAS sgemm, im2col convolutions
- * and a few fused elementwise kernels on Float32Array views. Loading it never throws: when it is absent the answer says why
+ * The native addon (native/dni_blas.cc and beside it): OpenBLAS sgemm, convolutions (oneDNN
+ * where the addon was built with it, else im2col + sgemm) and a few fused elementwise kernels on Float32Array views. Loading it never throws: when it is absent the answer says why
  * and how to get it, and everything runs on plain wasm.
  */
 import * as fs from 'node:fs';
@@ -37,7 +37,7 @@ export interface BlasAddon {
     actAlpha?: number,
   ): void;
   /**
-   * NHWC convolution, filter [kh, kw, Cin, Cout], through im2col + sgemm. mode 0 writes y
+   * NHWC convolution, filter [kh, kw, Cin, Cout], through oneDNN or im2col + sgemm. mode 0 writes y
    * (forward), 1 writes x from y = dy (input gradient), 2 writes the filter from y = dy.
    */
   conv2d(
@@ -107,10 +107,17 @@ export interface BlasAddon {
     n: number,
     ...args: [number, number, number, number, number, number, number, number, number, number, number, number, number]
   ): void;
+  /** Sets OpenBLAS's threads, and oneDNN's OpenMP threads for the calling thread. */
   setThreads(n: number): void;
   getThreads(): number;
-  info(): { config: string; corename: string; parallel: 'serial' | 'pthreads' | 'openmp'; procs: number };
+  /** conv: the convolutions conv2d runs now; onednn: oneDNN's version when built with it, else ''. Both missing from older builds. */
+  info(): { config: string; corename: string; parallel: 'serial' | 'pthreads' | 'openmp'; procs: number; conv?: ConvPath; onednn?: string };
+  /** Switches conv2d between oneDNN (where built with it) and im2col + sgemm; returns the path in use. Missing from older builds. */
+  setConvPath?(path?: ConvPath): ConvPath;
 }
+
+/** How the native path runs convolutions: oneDNN's direct convolutions, or im2col + sgemm. */
+export type ConvPath = 'onednn' | 'im2col';
 
 /** One of the addon's optional functions (an addon built before it lacks it), or an error saying to rebuild. */
 export function addonFunction<K extends keyof BlasAddon>(addon: BlasAddon, name: K): NonNullable<BlasAddon[K]> {

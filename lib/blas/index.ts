@@ -9,7 +9,7 @@
  *   DNI_BLAS_THREADS=n    OpenBLAS threads (else OMP_NUM_THREADS, else all cores)
  */
 import * as tf from '@tensorflow/tfjs';
-import { type AddonLoad, type BlasAddon, loadAddon } from './addon';
+import { type AddonLoad, type BlasAddon, type ConvPath, loadAddon } from './addon';
 import { installNativeKernels, kernelsOn, switchKernels } from './register';
 import { blasThreadsFromEnv, exportThreadEnv } from './threads';
 
@@ -21,7 +21,7 @@ export { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from './batchnorm';
 export { ADAM_KERNEL, type AdamAttrs } from './adam';
 export { NATIVE_KERNELS } from './register';
 export { blasThreadsFromEnv } from './threads';
-export type { BlasAddon } from './addon';
+export type { BlasAddon, ConvPath } from './addon';
 
 export interface BlasInfo {
   /** The native kernels are registered now. */
@@ -29,6 +29,8 @@ export interface BlasInfo {
   /** e.g. 'OpenBLAS 0.3.21 (pthreads, Haswell)'; null when the addon is not loaded. */
   library: string | null;
   threads: number | null;
+  /** e.g. 'oneDNN 2.6.3' or 'im2col + sgemm': how convolutions run; null when the addon is not loaded. */
+  conv: string | null;
   /** Why the native path is off, and how to get it; null when on. */
   reason: string | null;
   fix: string | null;
@@ -68,7 +70,7 @@ function mode(): 'on' | 'off' | 'auto' {
 export function initNativeBlas(): BlasInfo {
   const m = mode();
   if (m === 'off') {
-    offInfo = { enabled: false, library: null, threads: null, reason: 'DNI_BLAS=off', fix: 'unset DNI_BLAS for OpenBLAS' };
+    offInfo = { enabled: false, library: null, threads: null, conv: null, reason: 'DNI_BLAS=off', fix: 'unset DNI_BLAS for OpenBLAS' };
     return offInfo;
   }
   const load = ensureAddon();
@@ -123,8 +125,8 @@ export function setBlasThreads(n: number): void {
 
 /** The native path's state now. */
 export function blasInfo(): BlasInfo {
-  if (!addonLoad) return offInfo ?? { enabled: false, library: null, threads: null, reason: 'not initialised', fix: 'call initBackend()' };
-  if (!addonLoad.ok) return { enabled: false, library: null, threads: null, reason: addonLoad.reason, fix: addonLoad.fix };
+  if (!addonLoad) return offInfo ?? { enabled: false, library: null, threads: null, conv: null, reason: 'not initialised', fix: 'call initBackend()' };
+  if (!addonLoad.ok) return { enabled: false, library: null, threads: null, conv: null, reason: addonLoad.reason, fix: addonLoad.fix };
   const a = addonLoad.addon;
   const i = a.info();
   const version = /OpenBLAS\s+(\S+)/.exec(i.config)?.[1] ?? '?';
@@ -132,13 +134,31 @@ export function blasInfo(): BlasInfo {
     enabled: kernelsOn(),
     library: `OpenBLAS ${version} (${i.parallel}, ${i.corename})`,
     threads: a.getThreads(),
+    conv: i.conv === 'onednn' ? `oneDNN ${i.onednn}` : 'im2col + sgemm',
     reason: kernelsOn() ? null : (offInfo?.reason ?? 'switched off by setNativeBlas(false)'),
     fix: kernelsOn() ? null : (offInfo?.fix ?? 'setNativeBlas(true) switches it on'),
   };
 }
 
-/** 'wasm + OpenBLAS sgemm (2 threads)' or 'wasm (native BLAS off: <reason>; <fix>)'. */
+/**
+ * Switches the native convolutions between oneDNN and im2col + sgemm (tests and the bench hold
+ * one against the other); with no argument, says which runs. An error names what this build has.
+ */
+export function convPath(path?: ConvPath): ConvPath {
+  const a = blasAddon();
+  if (!a) throw new Error('native BLAS is not loaded; its convolutions cannot be switched');
+  if (!a.setConvPath) {
+    if (path === undefined || path === 'im2col') return 'im2col';
+    throw new Error('this build of the native addon has only im2col convolutions; rebuild it: bash environment/install.sh');
+  }
+  return path === undefined ? a.setConvPath() : a.setConvPath(path);
+}
+
+/** 'wasm + OpenBLAS sgemm (2 threads), oneDNN 2.6.3 convolutions' or 'wasm (native BLAS off: <reason>; <fix>)'. */
 export function describeWasmPath(info: BlasInfo): string {
-  if (info.enabled) return `wasm + OpenBLAS sgemm (${info.threads} thread${info.threads === 1 ? '' : 's'})`;
+  if (info.enabled) {
+    const conv = info.conv?.startsWith('oneDNN') ? `, ${info.conv} convolutions` : '';
+    return `wasm + OpenBLAS sgemm (${info.threads} thread${info.threads === 1 ? '' : 's'})${conv}`;
+  }
   return `wasm (native BLAS off: ${info.reason}; ${info.fix})`;
 }
