@@ -125,7 +125,8 @@ export function setBlasThreads(n: number): void {
 
 /** The native path's state now. */
 export function blasInfo(): BlasInfo {
-  if (!addonLoad) return offInfo ?? { enabled: false, library: null, threads: null, conv: null, reason: 'not initialised', fix: 'call initBackend()' };
+  if (!addonLoad)
+    return offInfo ?? { enabled: false, library: null, threads: null, conv: null, reason: 'not initialised', fix: 'call initBackend()' };
   if (!addonLoad.ok) return { enabled: false, library: null, threads: null, conv: null, reason: addonLoad.reason, fix: addonLoad.fix };
   const a = addonLoad.addon;
   const i = a.info();
