@@ -27,8 +27,9 @@ addon=native/build/Release/dni_blas.node
 stale=0
 # oneDNN's convolutions are built in when it is installed (native/has-dnnl.sh): a change of that
 # answer (libdnnl-dev installed or removed since the last build) rebuilds too.
-dnnl=$(sh native/has-dnnl.sh)
-if [ ! -f "$addon" ] || [ "$(cat native/build/has-dnnl 2>/dev/null)" != "$dnnl" ]; then stale=1; else
+found=$(sh native/has-dnnl.sh)
+dnnl=$found
+if [ ! -f "$addon" ] || [ "$(cat native/build/has-dnnl 2>/dev/null)" != "$found" ]; then stale=1; else
   for f in native/*.cc native/*.h native/*.sh native/binding.gyp; do if [ "$f" -nt "$addon" ]; then stale=1; fi; done
 fi
 if [ $stale -eq 1 ]; then
@@ -53,12 +54,22 @@ if [ $stale -eq 1 ]; then
     node_prefix=$(node -p "require('path').resolve(process.execPath, '..', '..')")
     nodedir=()
     if [ -f "$node_prefix/include/node/node_api.h" ]; then nodedir=(--nodedir="$node_prefix"); fi
-    if (cd native && node "$gyp" rebuild "${nodedir[@]}") >native/build.log 2>&1; then
-      echo "$dnnl" > native/build/has-dnnl
+    built=0
+    if (cd native && node "$gyp" rebuild "${nodedir[@]}") >native/build.log 2>&1; then built=1
+    elif [ "$dnnl" = 1 ] && (cd native && node "$gyp" rebuild "${nodedir[@]}" -- -Dhave_dnnl=0) >native/build.log 2>&1; then
+      # A oneDNN that does not compile here must not cost the OpenBLAS path: built without it.
+      echo "install.sh: the addon did not build with oneDNN; built without it (im2col convolutions)"
+      dnnl=0
+      built=1
+    fi
+    if [ $built -eq 1 ]; then
+      echo "$found" > native/build/has-dnnl
       if [ "$dnnl" = 1 ]; then
         echo "install.sh: built $addon (OpenBLAS sgemm and oneDNN convolutions for the wasm backend)"
-      else
+      elif [ "$found" = 0 ]; then
         echo "install.sh: built $addon (OpenBLAS sgemm for the wasm backend; convolutions im2col + sgemm: oneDNN not found, Debian: libdnnl-dev)"
+      else
+        echo "install.sh: built $addon (OpenBLAS sgemm for the wasm backend; convolutions im2col + sgemm)"
       fi
     else
       why="the build failed (log: native/build.log)"
