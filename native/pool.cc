@@ -5,7 +5,8 @@ namespace dni {
 
 namespace {
 
-// One pixel of a max-pool window: where it beats the best so far, channel by channel, it is the new best (window position w).
+// One pixel of a max-pool window: where it beats the best so far, channel by channel, it is the
+// new best (w: the pixel's offset in x, so the scatter needs no division).
 void scanPixel(int64_t C, const float* __restrict px, int32_t w, float* best, int32_t* __restrict at) {
   // Selects through bit masks: GCC keeps `gt ? a : b` on floats as a branch and would not vectorize.
   int32_t* bestBits = reinterpret_cast<int32_t*>(best);  // the same floats, as bits (-fno-strict-aliasing, binding.gyp)
@@ -36,6 +37,7 @@ Napi::Value PoolGrad(const Napi::CallbackInfo& info) {
   if (B < 0 || H < 0 || W < 0 || C < 1 || Ho < 0 || Wo < 0 || size < 1 || stride < 1 || pt < 0 || pl < 0) {
     throw Napi::RangeError::New(env, "dni_blas.poolGrad: invalid geometry");
   }
+  if (B * H * W * C > INT32_MAX) throw Napi::RangeError::New(env, "dni_blas.poolGrad: x has more than 2^31 elements");
   need(env, h, xOff, B * H * W * C, "x");
   need(env, h, dyOff, B * Ho * Wo * C, "dy");
   need(env, h, dxOff, B * H * W * C, "dx");
@@ -61,19 +63,17 @@ Napi::Value PoolGrad(const Napi::CallbackInfo& info) {
             }
           continue;
         }
-        // Max: scan the window pixel by pixel (w counts them), channels innermost and branch-free so
-        // the compiler vectorizes it; strict > keeps the first maximum.
+        // Max: scan the window pixel by pixel, channels innermost and branch-free so the compiler
+        // vectorizes it; strict > keeps the first maximum. at[c] is the winner's pixel offset in x.
         std::fill(best.begin(), best.end(), -INFINITY);
         std::fill(at.begin(), at.end(), -1);
-        int32_t w = 0;
         for (int64_t i = iLo; i < iHi; i++)
-          for (int64_t j = jLo; j < jHi; j++, w++) scanPixel(C, x + ((n * H + i) * W + j) * C, w, best.data(), at.data());
-        const int64_t cols = jHi - jLo;
-        for (int64_t c = 0; c < C; c++) {
-          if (at[c] < 0) continue;
-          const int64_t i = iLo + at[c] / cols, j = jLo + at[c] % cols;
-          dx[((n * H + i) * W + j) * C + c] += g[c];
-        }
+          for (int64_t j = jLo; j < jHi; j++) {
+            const int64_t off = ((n * H + i) * W + j) * C;
+            scanPixel(C, x + off, static_cast<int32_t>(off), best.data(), at.data());
+          }
+        for (int64_t c = 0; c < C; c++)
+          if (at[c] >= 0) dx[at[c] + c] += g[c];
       }
     }
   }
