@@ -21,7 +21,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../lib/core/backend';
-import { cachePath } from '../lib/experiments/cache';
 import { runCharLm } from '../lib/experiments/run-char-lm';
 import { inputFromCacheConfig, runExperiment } from '../lib/experiments/run-classifier';
 import { runCopy } from '../lib/experiments/run-copy';
@@ -72,6 +71,7 @@ async function compute(name: string, config: Config, diverged: boolean): Promise
 /** Worker: computes the entries listed in a file, one report line per entry ("RUN <json>"). */
 async function worker(listFile: string, from: string, id: number): Promise<void> {
   await initBackend();
+  const into = path.resolve(process.env.DNI_RESULTS_DIR ?? '');
   const jobs = JSON.parse(fs.readFileSync(listFile, 'utf8')) as Job[];
   for (const j of jobs) {
     const t0 = performance.now();
@@ -81,8 +81,10 @@ async function worker(listFile: string, from: string, id: number): Promise<void>
       const name = entryName(j.entry);
       const left = await compute(name, stored.config, Boolean(stored.result?.diverged));
       const seconds = (performance.now() - t0) / 1000;
+      // The runner stores under the key of the config as the current code resolves it: when that
+      // is no longer the recorded entry, the notebook will look for its own and compute it.
       if (left) report = { ...j, status: 'left to the notebook', seconds: 0, why: left };
-      else if (path.basename(cachePath(name, stored.config)) !== j.entry)
+      else if (!fs.existsSync(path.join(into, j.entry)))
         report = { ...j, status: 'left to the notebook', seconds, why: 'its config no longer resolves to this entry' };
       else report = { ...j, status: 'computed', seconds };
     } catch (e) {

@@ -62,14 +62,18 @@ describe('scripts/compute-runs.ts', function () {
       await runExperiment('nb-cpu-tiny', input, { quiet: true });
       const entry = path.basename(cachePath('nb-cpu-tiny', cacheConfig(experimentSpec(input))));
       fs.writeFileSync(path.join(from, 'clock-cpu-0123456789abcdef.json'), JSON.stringify({ config: { task: 'wall-clock' }, result: {} }));
+      // An entry whose config the current code stores under another key (here: renamed).
+      fs.copyFileSync(path.join(from, entry), path.join(from, 'nb-cpu-tiny-00000000000000aa.json'));
       fs.mkdirSync(path.join(from, 'notebooks'));
-      const runs = [entry, 'clock-cpu-0123456789abcdef.json', 'gone-cpu-fedcba9876543210.json'].map((e) => ({
-        entry: e,
-        steps: 4,
-        msPerStep: 1,
-        seconds: 1,
-        data: null,
-      }));
+      const runs = [entry, 'clock-cpu-0123456789abcdef.json', 'gone-cpu-fedcba9876543210.json', 'nb-cpu-tiny-00000000000000aa.json'].map(
+        (e) => ({
+          entry: e,
+          steps: 4,
+          msPerStep: 1,
+          seconds: 1,
+          data: null,
+        }),
+      );
       fs.writeFileSync(
         path.join(from, 'notebooks', 'smoke.json'),
         JSON.stringify({ 'a.ipynb': { executedAt: '', cachedSeconds: 0, runs } }),
@@ -87,7 +91,10 @@ describe('scripts/compute-runs.ts', function () {
       assert.equal(byEntry.get('clock-cpu-0123456789abcdef.json')?.status, 'left to the notebook');
       assert.match(byEntry.get('clock-cpu-0123456789abcdef.json')?.why ?? '', /wall-clock/);
       assert.equal(byEntry.get('gone-cpu-fedcba9876543210.json')?.status, 'failed');
-      assert.match(r.stdout, /runs first: 1 of 3 computed/);
+      assert.equal(byEntry.get('nb-cpu-tiny-00000000000000aa.json')?.status, 'left to the notebook');
+      assert.match(byEntry.get('nb-cpu-tiny-00000000000000aa.json')?.why ?? '', /no longer resolves/);
+      assert.ok(!fs.existsSync(path.join(fresh, 'nb-cpu-tiny-00000000000000aa.json')));
+      assert.match(r.stdout, /runs first: 1 of 4 computed/);
 
       // The same numbers as the run it was recorded from (timings aside).
       const timeless = (file: string) =>
