@@ -28,6 +28,8 @@ import { runSufficiency } from '../lib/experiments/run-sufficiency';
 import { runTwoClocks } from '../lib/experiments/run-two-clocks';
 import type { SufficiencySpec } from '../lib/runs/sufficiency-spec';
 import type { TwoClocksRunSpec } from '../lib/runs/train-two-clocks';
+import { type EntryKind, entryKind } from './entry-kind';
+import { manifestFile, readManifest, runSeconds } from './run-record';
 
 type Config = Record<string, unknown>;
 export interface Job {
@@ -51,20 +53,36 @@ function entryName(entry: string): string {
   return m[1];
 }
 
-/** Computes one entry from its committed config, with the runner of its kind; null when it is left to the notebook. */
+/** Computes one entry from its committed config, with the runner of its kind; null, or why it is left to the notebook. */
 async function compute(name: string, config: Config, diverged: boolean): Promise<string | null> {
   const run = config.run as never;
-  if (config.task === 'wall-clock') return 'a wall-clock run (section 15) times two workers and needs the cores to itself';
-  if (config.task === 'ptb-char') await runCharLm(name, run, { quiet: true });
-  else if (config.task === 'copy' || config.task === 'repeatCopy') await runCopy(name, run, { quiet: true });
-  else if (config.task === 'two-clocks') await runTwoClocks(name, run as TwoClocksRunSpec, { quiet: true });
-  else if (config.task === 'sufficiency') await runSufficiency(name, run as SufficiencySpec, { quiet: true });
-  else if ('dataset' in config)
-    await runExperiment(name, inputFromCacheConfig(config as Parameters<typeof inputFromCacheConfig>[0]), {
-      quiet: true,
-      recordDivergence: diverged,
-    });
-  else return `an unknown kind of entry (config fields: ${Object.keys(config).join(', ')})`;
+  let kind: EntryKind;
+  try {
+    kind = entryKind(config);
+  } catch (e) {
+    return (e as Error).message; // an unknown kind of entry
+  }
+  switch (kind) {
+    case 'wall-clock':
+      return 'a wall-clock run (section 15) times two workers and needs the cores to itself';
+    case 'char-LM':
+      await runCharLm(name, run, { quiet: true });
+      break;
+    case 'Copy':
+      await runCopy(name, run, { quiet: true });
+      break;
+    case 'two-clocks':
+      await runTwoClocks(name, run as TwoClocksRunSpec, { quiet: true });
+      break;
+    case 'sufficiency':
+      await runSufficiency(name, run as SufficiencySpec, { quiet: true });
+      break;
+    case 'feed-forward':
+      await runExperiment(name, inputFromCacheConfig(config as Parameters<typeof inputFromCacheConfig>[0]), {
+        quiet: true,
+        recordDivergence: diverged,
+      });
+  }
   return null;
 }
 
@@ -96,20 +114,14 @@ async function worker(listFile: string, from: string, id: number): Promise<void>
 
 /** The committed record's entries of these notebooks, each once (the first notebook that used it owns it). */
 function jobsOf(from: string, scale: string, notebooks: string[]): Job[] {
-  const file = path.join(from, 'notebooks', `${scale}.json`);
-  if (!fs.existsSync(file)) return [];
-  const record = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<
-    string,
-    { runs: { entry: string; steps: number; msPerStep: number | null; seconds?: number | null }[] }
-  >;
+  const record = readManifest(from, scale, 'compute-runs');
   const seen = new Set<string>();
   const jobs: Job[] = [];
   for (const nb of notebooks.map((p) => path.basename(p))) {
     for (const r of record[nb]?.runs ?? []) {
       if (seen.has(r.entry)) continue;
       seen.add(r.entry);
-      const recorded = typeof r.seconds === 'number' ? r.seconds : r.msPerStep !== null ? (r.steps * r.msPerStep) / 1000 : 0;
-      jobs.push({ entry: r.entry, notebook: nb, recorded });
+      jobs.push({ entry: r.entry, notebook: nb, recorded: runSeconds(r) ?? 0 });
     }
   }
   return jobs;
@@ -144,9 +156,7 @@ async function parent(): Promise<void> {
   const notebooks = process.argv.slice(2).filter((a, i, all) => a.endsWith('.ipynb') && !all[i - 1]?.startsWith('--'));
   const jobs = jobsOf(from, scale, notebooks);
   if (jobs.length === 0) {
-    console.log(
-      `runs first: no recorded ${scale} runs of these notebooks (${path.join(from, 'notebooks', `${scale}.json`)}); the notebooks compute them`,
-    );
+    console.log(`runs first: no recorded ${scale} runs of these notebooks (${manifestFile(from, scale)}); the notebooks compute them`);
     if (reportFile) fs.writeFileSync(reportFile, `${JSON.stringify({ wallSeconds: 0, jobs: jobsN, runs: [] }, null, 1)}\n`);
     return;
   }

@@ -18,45 +18,11 @@ import * as path from 'node:path';
 import { ARCHIVES, type DownloadName } from '../lib/data/archives';
 import { ensureDataset, missingFiles } from '../lib/data/fetch';
 import { dataDir } from '../lib/data/paths';
+import { manifestFile, readManifest, type RunRecord, runSeconds } from './run-record';
 
 const ROOT = path.resolve(__dirname, '..');
 // The results folder the notebooks' runs are cached in (DNI_RESULTS_DIR moves it, as for the cache).
 const RESULTS = path.resolve(process.env.DNI_RESULTS_DIR || path.join(ROOT, 'results'));
-
-interface RunRecord {
-  entry: string;
-  steps: number;
-  msPerStep: number | null;
-  /** Wall-clock seconds of training with its evaluations, when the run recorded them (EvalRecord.seconds at the last record). */
-  seconds?: number | null;
-  data: DownloadName | null;
-}
-
-/** What computing a run again takes: its recorded wall time, else its training steps at its ms/step; null when neither is known. */
-function runSeconds(r: RunRecord): number | null {
-  if (typeof r.seconds === 'number' && Number.isFinite(r.seconds)) return r.seconds;
-  return r.msPerStep !== null ? (r.steps * r.msPerStep) / 1000 : null;
-}
-interface NotebookRecord {
-  executedAt: string;
-  /** Wall time of the execution, less the runs computed during it: a cached re-execution. */
-  cachedSeconds: number;
-  runs: RunRecord[];
-}
-type Manifest = Record<string, NotebookRecord>;
-
-const manifestFile = (scale: string) => path.join(RESULTS, 'notebooks', `${scale}.json`);
-
-function readManifest(scale: string): Manifest {
-  const file = manifestFile(scale);
-  if (!fs.existsSync(file)) return {};
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
-  } catch (e) {
-    console.warn(`notebook-plan: ignoring ${path.relative(ROOT, file)} (${(e as Error).message})`);
-    return {};
-  }
-}
 
 /** A results entry's steps, ms/step, dataset and creation time. */
 function describeEntry(file: string): RunRecord & { createdAt: number } {
@@ -92,7 +58,7 @@ function record(scale: string, notebook: string, log: string, seconds: number, s
       if (createdAt >= start) computed += runSeconds(run) ?? 0;
       return run;
     });
-  const manifest = readManifest(scale);
+  const manifest = readManifest(RESULTS, scale, 'notebook-plan');
   manifest[path.basename(notebook)] = {
     executedAt: new Date().toISOString(),
     cachedSeconds: Math.round(Math.max(seconds - computed, 1)),
@@ -103,7 +69,7 @@ function record(scale: string, notebook: string, log: string, seconds: number, s
       .sort()
       .map((k) => [k, manifest[k]]),
   );
-  const file = manifestFile(scale);
+  const file = manifestFile(RESULTS, scale);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, `${JSON.stringify(sorted, null, 1)}\n`);
@@ -118,7 +84,7 @@ function duration(s: number): string {
 
 /** Prints the plan; returns the datasets the recorded runs read that are not in the data folder. */
 function plan(scale: string, notebooks: string[]): DownloadName[] {
-  const manifest = readManifest(scale);
+  const manifest = readManifest(RESULTS, scale, 'notebook-plan');
   const off = (process.env.DNI_CACHE ?? '').toLowerCase() === 'off';
   const needs = new Map<DownloadName, string[]>();
   let total = 0;

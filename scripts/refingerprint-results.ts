@@ -31,40 +31,41 @@ import { type WallClockRunSpec, wallClockFingerprint } from '../lib/experiments/
 import type { TwoClocksRunSpec } from '../lib/runs/train-two-clocks';
 import { charLmSpec } from '../lib/runs/train-char-lm';
 import { copyRunSpec } from '../lib/runs/train-copy';
+import { type EntryKind, entryKind } from './entry-kind';
 
 type Config = Record<string, unknown>;
 
 /** An entry's config resolved again by the current code: what its key config is now, and its fingerprint. */
-async function resolve(config: Config): Promise<{ kind: string; again: unknown; fp: () => Promise<Fingerprint> }> {
-  if (config.task === 'ptb-char') {
-    const corpus = await loadPtbChars();
-    const spec = charLmSpec(config.run as Parameters<typeof charLmSpec>[0], corpus.vocab.itos.length);
-    return { kind: 'char-LM', again: charLmCacheConfig(spec), fp: () => charLmFingerprint(spec, corpus) };
+async function resolve(config: Config): Promise<{ kind: EntryKind; again: unknown; fp: () => Promise<Fingerprint> }> {
+  const kind = entryKind(config);
+  switch (kind) {
+    case 'char-LM': {
+      const corpus = await loadPtbChars();
+      const spec = charLmSpec(config.run as Parameters<typeof charLmSpec>[0], corpus.vocab.itos.length);
+      return { kind, again: charLmCacheConfig(spec), fp: () => charLmFingerprint(spec, corpus) };
+    }
+    case 'Copy': {
+      const spec = copyRunSpec(config.run as Parameters<typeof copyRunSpec>[0]);
+      return { kind, again: copyCacheConfig(spec), fp: () => copyFingerprint(spec) };
+    }
+    case 'two-clocks': {
+      const spec = config.run as TwoClocksRunSpec;
+      return { kind, again: { task: 'two-clocks', dataset: 'mnist', run: spec }, fp: () => twoClocksFingerprint(spec) };
+    }
+    case 'sufficiency': {
+      const spec = config.run as SufficiencySpec;
+      return { kind, again: { task: 'sufficiency', run: spec }, fp: () => sufficiencyFingerprint(spec) };
+    }
+    case 'wall-clock': {
+      const { task: _task, dataset: _dataset, ...spec } = config;
+      const run = spec as unknown as WallClockRunSpec;
+      return { kind, again: { task: 'wall-clock', dataset: 'mnist', ...run }, fp: () => wallClockFingerprint(run) };
+    }
+    case 'feed-forward': {
+      const spec = experimentSpec(inputFromCacheConfig(config as Parameters<typeof inputFromCacheConfig>[0]));
+      return { kind, again: cacheConfig(spec), fp: () => fingerprint(spec.dataset, spec.run) };
+    }
   }
-  if (config.task === 'copy' || config.task === 'repeatCopy') {
-    const spec = copyRunSpec(config.run as Parameters<typeof copyRunSpec>[0]);
-    return { kind: 'Copy', again: copyCacheConfig(spec), fp: () => copyFingerprint(spec) };
-  }
-  if (config.task === 'two-clocks') {
-    // Before the feed-forward case: D.3's entries name their dataset too.
-    const spec = config.run as TwoClocksRunSpec;
-    return { kind: 'two-clocks', again: { task: 'two-clocks', dataset: 'mnist', run: spec }, fp: () => twoClocksFingerprint(spec) };
-  }
-  if (config.task === 'sufficiency') {
-    const spec = config.run as SufficiencySpec;
-    return { kind: 'sufficiency', again: { task: 'sufficiency', run: spec }, fp: () => sufficiencyFingerprint(spec) };
-  }
-  if (config.task === 'wall-clock') {
-    // Before the feed-forward case: section 15's entries name their dataset too.
-    const { task: _task, dataset: _dataset, ...spec } = config;
-    const run = spec as unknown as WallClockRunSpec;
-    return { kind: 'wall-clock', again: { task: 'wall-clock', dataset: 'mnist', ...run }, fp: () => wallClockFingerprint(run) };
-  }
-  if ('dataset' in config) {
-    const spec = experimentSpec(inputFromCacheConfig(config as Parameters<typeof inputFromCacheConfig>[0]));
-    return { kind: 'feed-forward', again: cacheConfig(spec), fp: () => fingerprint(spec.dataset, spec.run) };
-  }
-  throw new Error(`an unknown kind of entry (config fields: ${Object.keys(config).join(', ')})`);
 }
 
 async function main(): Promise<void> {
