@@ -13,6 +13,8 @@ export interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  /** A view of a float32, int32 or bool tensor's heap memory (slice.ts). */
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
 /** Element offset of a float32 tensor in the heap as seen by `heapF32`. */

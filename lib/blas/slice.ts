@@ -7,18 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import type { KernelArgs } from './heap';
-
-/** The parts of the wasm backend these kernels use. */
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import type { KernelArgs, WasmBackend } from './heap';
 
 const ON_HEAP = new Set<tf.DataType>(['float32', 'int32', 'bool']);
 
 /** x[begin : begin + size] into a new tensor: runs of contiguous elements copied with one set() each. */
-export function sliceFromHeap(backend: HeapBackend, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+export function sliceFromHeap(backend: WasmBackend, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
   const out = backend.makeOutput(size, x.dtype);
   const n = tf.util.sizeFromShape(size);
   if (n === 0) return out;
@@ -31,7 +25,7 @@ export function sliceFromHeap(backend: HeapBackend, x: TensorInfo, begin: number
   // The innermost run: axis d and every axis after it, which the slice covers whole.
   let d = Math.max(rank - 1, 0);
   while (d > 0 && size[d] === shape[d]) d--;
-  const run = rank === 0 ? 1 : tf.util.sizeFromShape(size.slice(d));
+  const run = tf.util.sizeFromShape(size.slice(d));
   let base = 0;
   for (let i = 0; i < rank; i++) base += begin[i] * strides[i];
   const idx = new Array<number>(d).fill(0);
@@ -53,7 +47,7 @@ export function heapSlice(stock: KernelFunc): KernelFunc {
     if (!ON_HEAP.has(x.dtype)) return stock(args as never);
     const attrs = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
     const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
-    return sliceFromHeap(args.backend as HeapBackend, x, begin, size);
+    return sliceFromHeap(args.backend as WasmBackend, x, begin, size);
   }) as KernelFunc;
 }
 
@@ -68,7 +62,7 @@ export function heapSplitV(stock: KernelFunc): KernelFunc {
     return sizes.map((s) => {
       const size = x.shape.slice();
       size[axis] = s;
-      const piece = sliceFromHeap(args.backend as HeapBackend, x, begin, size);
+      const piece = sliceFromHeap(args.backend as WasmBackend, x, begin, size);
       begin[axis] += s;
       return piece;
     });
@@ -87,7 +81,7 @@ export function heapUnpack(stock: KernelFunc): KernelFunc {
     size[axis] = 1;
     return Array.from({ length: value.shape[axis] }, (_, i) => {
       begin[axis] = i;
-      const piece = sliceFromHeap(args.backend as HeapBackend, value, begin, size);
+      const piece = sliceFromHeap(args.backend as WasmBackend, value, begin, size);
       return { ...piece, shape: outShape };
     });
   }) as KernelFunc;
