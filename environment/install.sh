@@ -55,7 +55,8 @@ if [ $stale -eq 1 ]; then
     nodedir=()
     if [ -f "$node_prefix/include/node/node_api.h" ]; then nodedir=(--nodedir="$node_prefix"); fi
     built=0
-    if (cd native && node "$gyp" rebuild "${nodedir[@]}") >native/build.log 2>&1; then built=1
+    # The answer found above goes to binding.gyp, which would otherwise run has-dnnl.sh again.
+    if (cd native && node "$gyp" rebuild "${nodedir[@]}" -- -Dhave_dnnl="$found") >native/build.log 2>&1; then built=1
     elif [ "$dnnl" = 1 ] && (cd native && node "$gyp" rebuild "${nodedir[@]}" -- -Dhave_dnnl=0) >native/build.log 2>&1; then
       # A oneDNN that does not compile here must not cost the OpenBLAS path: built without it.
       echo "install.sh: the addon did not build with oneDNN; built without it (im2col convolutions)"
