@@ -77,9 +77,6 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
 
 namespace {
 
-// Rows of the im2col matrix are output pixels (b, oy, ox), its columns (fy, fx, ci), so the
-// filter [kh, kw, Cin, Cout] is already the K×Cout operand.
-
 // Column buffer reused across calls, one per thread (worker threads train units side by side);
 // chunks of output rows keep it near 8 MB.
 std::vector<float>& colBuffer() {
@@ -88,6 +85,8 @@ std::vector<float>& colBuffer() {
 }
 constexpr int64_t kChunkFloats = 2 << 20;
 
+// Rows of the im2col matrix are output pixels (b, oy, ox), its columns (fy, fx, ci), so the
+// filter [kh, kw, Cin, Cout] is already the K×Cout operand.
 void im2col(const Geo& g, const float* x, int64_t r0, int64_t rc, float* col) {
   const int64_t K = g.K(), run = g.kw * g.Cin;
   for (int64_t r = 0; r < rc; r++) {
