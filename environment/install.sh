@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh clone lacks, quickly when nothing does; `npm test` and
 # `npm run notebooks` call it first, so each works as the first command on a new machine.
-#   - npm packages (npm ci) when node_modules is missing or older than package-lock.json;
+#   - npm packages (npm ci) when node_modules is missing or older than package-lock.json (not
+#     when node_modules is a link to another checkout's, which npm ci would empty);
 #   - on Debian, Jupyter's client side, nbclient, chromium and OpenBLAS (environment/setup-debian.sh);
 #   - the native BLAS addon (native/), when its .node is missing or older than its sources, or
 #     oneDNN was installed or removed since it was built.
@@ -9,7 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ -L node_modules ]; then
+  # A link to another checkout's packages (a git worktree, say): npm ci would empty the folder it
+  # points to, so that checkout's packages are left as they are.
+  echo "install.sh: node_modules links to $(readlink -f node_modules); not running npm ci there (remove the link to install here)"
+elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "install.sh: npm ci"
   npm ci --no-audit --no-fund
 fi
