@@ -77,7 +77,7 @@ export const COPY_PRESET: Preset<CopyConfig> = {
     'run.trainer.hidden': '256 → 128 LSTM units, for time',
     'run.trainer.optimizer.lr':
       '7e-5 → 1e-3: 7e-5 barely moves an LSTM in a few thousand steps; 1e-3 solved the first Copy levels within a few hundred steps here (3e-4 took ~1650 steps for N = 1 at 64 units)',
-    'run.steps': '2.5M → 8k batches of 64 (0.08% of the sequences): the 36 runs take ~1 h on 2 cores',
+    'run.steps': '2.5M → 8k batches of 64 (0.08% of the sequences): the 36 runs take ~16 min on 2 cores (32 min of single-process time)',
     'run.batchSize': '256 → 64 sequences per batch, for time',
     'run.evalEvery': 'a curriculum check every 200 batches: 40 points per curve',
   },

@@ -54,7 +54,7 @@ export const FIXED_COPY_PRESET: Preset<FixedCopyConfig> = {
   why: {
     'base.trainer.hidden': '256 → 128 LSTM units, for time (as in the Copy runs)',
     'base.trainer.optimizer.lr': '7e-5 → 1e-3, as in the Copy runs',
-    'base.steps': 'the paper has no fixed-level run; 6k batches of 64 (384k sequences) per run, ~2 min each',
+    'base.steps': 'the paper has no fixed-level run; 6k batches of 64 (384k sequences) per run, ~1 min each',
     'base.batchSize': '256 → 64 sequences per batch, as in the Copy runs',
   },
 };

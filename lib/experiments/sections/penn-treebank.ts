@@ -80,7 +80,7 @@ export const PTB_PRESET: Preset<CharLmConfig> = {
     },
   },
   why: {
-    Ts: 'T = 2, 4 and 8 (the paper: 2–8): three unrolls keep the 18 runs within ~1 h on 2 cores',
+    Ts: 'T = 2, 4 and 8 (the paper: 2–8): three unrolls keep the 18 runs within ~15 min on 2 cores',
     seeds: 'the paper shows one run per cell; 2 seeds here, for the tie rule',
     'run.trainer.sgToCore':
       'the paper searched it (D.2); chosen on Copy’s validation study (notebook 10) and kept on PTB’s (the table in notebook 11)',
@@ -92,7 +92,7 @@ export const PTB_PRESET: Preset<CharLmConfig> = {
     'run.trainer.optimizer.lr':
       '7e-5 → 4e-3, chosen for the BPTT baseline on validation as the paper did (T = 4, 6k steps, validation prefix, no clipping): 1e-3 2.31, 2e-3 2.12, 4e-3 2.00, 8e-3 2.01 BPC',
     'run.steps':
-      'not stated (the paper stops when validation gets worse) → 6k steps of 64 × T characters (1.5M characters at T = 4, 0.3 epoch): ~2–6 min per run on 2 shared cores',
+      'not stated (the paper stops when validation gets worse) → 6k steps of 64 × T characters (1.5M characters at T = 4, 0.3 epoch): ~1–3 min per run, two runs at a time on 2 cores',
     'run.batchSize': '256 → 64 streams: more updates in the time',
     'run.evalEvery': 'a validation every 500 steps: 12 points per curve',
     'run.validChars': 'validation on the first 50k of the 393k validation characters, for time (the test BPC is on the whole test split)',
